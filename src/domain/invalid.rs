@@ -1,0 +1,205 @@
+//! Why a value was rejected, in a form every boundary (HTTP, CLI, import) can report.
+
+use crate::domain::Language;
+
+/// The reason one input value could not be parsed. Each variant has a stable `code` that
+/// clients may rely on, and a message in every language the product speaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message(Language::En))]
+pub enum Invalid {
+    Required,
+    Empty,
+    TooLong {
+        max: usize,
+    },
+    DigitsOnly,
+    Length {
+        expected: &'static str,
+    },
+    CheckDigit,
+    /// Swedish organisationsnummer: the third digit is at least 2 for legal entities.
+    ThirdDigit,
+    Format {
+        expected: &'static str,
+    },
+    OneOf {
+        allowed: &'static [&'static str],
+    },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
+    /// The value belongs to another country than the record it is given for.
+    WrongCountry,
+    /// The VAT number does not carry the organisation number it is given with.
+    Mismatch {
+        other: &'static str,
+    },
+    Email,
+    /// A field the request may not carry (often a misspelling).
+    UnknownField,
+    /// A JSON value of the wrong type, e.g. a number where text is expected.
+    WrongType {
+        detail: String,
+    },
+}
+
+impl Invalid {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Invalid::Required => "required",
+            Invalid::Empty => "empty",
+            Invalid::TooLong { .. } => "too_long",
+            Invalid::DigitsOnly => "digits_only",
+            Invalid::Length { .. } => "length",
+            Invalid::CheckDigit => "check_digit",
+            Invalid::ThirdDigit => "third_digit",
+            Invalid::Format { .. } => "format",
+            Invalid::OneOf { .. } => "one_of",
+            Invalid::OutOfRange { .. } => "out_of_range",
+            Invalid::WrongCountry => "wrong_country",
+            Invalid::Mismatch { .. } => "mismatch",
+            Invalid::Email => "email",
+            Invalid::UnknownField => "unknown_field",
+            Invalid::WrongType { .. } => "wrong_type",
+        }
+    }
+
+    pub fn message(&self, lang: Language) -> String {
+        use Language::{En, Nb, Sv};
+        match (self, lang) {
+            (Invalid::Required, Sv) => "måste anges".into(),
+            (Invalid::Required, Nb) => "må fylles ut".into(),
+            (Invalid::Required, En) => "is required".into(),
+            (Invalid::Empty, Sv) => "får inte vara tomt".into(),
+            (Invalid::Empty, Nb) => "kan ikke være tomt".into(),
+            (Invalid::Empty, En) => "must not be empty".into(),
+            (Invalid::TooLong { max }, Sv) => format!("får vara högst {max} tecken"),
+            (Invalid::TooLong { max }, Nb) => format!("kan være høyst {max} tegn"),
+            (Invalid::TooLong { max }, En) => format!("must be at most {max} characters"),
+            (Invalid::DigitsOnly, Sv) => "får bara innehålla siffror".into(),
+            (Invalid::DigitsOnly, Nb) => "kan bare inneholde sifre".into(),
+            (Invalid::DigitsOnly, En) => "must contain digits only".into(),
+            (Invalid::Length { expected }, Sv) => format!("ska ha {expected} siffror"),
+            (Invalid::Length { expected }, Nb) => format!("skal ha {expected} sifre"),
+            (Invalid::Length { expected }, En) => format!("must have {expected} digits"),
+            (Invalid::CheckDigit, Sv) => "kontrollsiffran stämmer inte".into(),
+            (Invalid::CheckDigit, Nb) => "kontrollsifferet stemmer ikke".into(),
+            (Invalid::CheckDigit, En) => "fails the check digit".into(),
+            (Invalid::ThirdDigit, Sv) => "tredje siffran ska vara minst 2".into(),
+            (Invalid::ThirdDigit, Nb) => "tredje siffer skal være minst 2".into(),
+            (Invalid::ThirdDigit, En) => "the third digit must be at least 2".into(),
+            (Invalid::Format { expected }, Sv) => format!("har fel format, väntat {expected}"),
+            (Invalid::Format { expected }, Nb) => format!("har feil format, ventet {expected}"),
+            (Invalid::Format { expected }, En) => {
+                format!("has the wrong format, expected {expected}")
+            }
+            (Invalid::OneOf { allowed }, Sv) => format!("ska vara ett av: {}", allowed.join(", ")),
+            (Invalid::OneOf { allowed }, Nb) => format!("skal være en av: {}", allowed.join(", ")),
+            (Invalid::OneOf { allowed }, En) => format!("must be one of: {}", allowed.join(", ")),
+            (Invalid::OutOfRange { min, max }, Sv) => format!("ska ligga mellan {min} och {max}"),
+            (Invalid::OutOfRange { min, max }, Nb) => format!("skal ligge mellom {min} og {max}"),
+            (Invalid::OutOfRange { min, max }, En) => format!("must be between {min} and {max}"),
+            (Invalid::WrongCountry, Sv) => "hör till ett annat land".into(),
+            (Invalid::WrongCountry, Nb) => "hører til et annet land".into(),
+            (Invalid::WrongCountry, En) => "belongs to another country".into(),
+            (Invalid::Mismatch { other }, Sv) => format!("stämmer inte med {other}"),
+            (Invalid::Mismatch { other }, Nb) => format!("stemmer ikke med {other}"),
+            (Invalid::Mismatch { other }, En) => format!("does not match {other}"),
+            (Invalid::Email, Sv) => "är ingen giltig e-postadress".into(),
+            (Invalid::Email, Nb) => "er ingen gyldig e-postadresse".into(),
+            (Invalid::Email, En) => "is not a valid email address".into(),
+            (Invalid::UnknownField, Sv) => "är inget känt fält".into(),
+            (Invalid::UnknownField, Nb) => "er ikke et kjent felt".into(),
+            (Invalid::UnknownField, En) => "is not a known field".into(),
+            (Invalid::WrongType { detail }, Sv) => format!("har fel typ ({detail})"),
+            (Invalid::WrongType { detail }, Nb) => format!("har feil type ({detail})"),
+            (Invalid::WrongType { detail }, En) => format!("has the wrong type ({detail})"),
+        }
+    }
+}
+
+/// One rejected input field, named by its path in the request (`billing_address.city`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub invalid: Invalid,
+}
+
+/// Collects every bad field of one input so that a client learns all of them at once.
+#[derive(Debug, Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, invalid: Invalid) {
+        self.0.push(FieldError {
+            field: field.into(),
+            invalid,
+        });
+    }
+
+    /// Keeps the parsed value, or records why it failed under `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, Invalid>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(invalid) => {
+                self.add(field, invalid);
+                None
+            }
+        }
+    }
+
+    /// Like [`Errors::check`] for optional input: absent stays absent.
+    pub fn check_opt<T>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, Invalid>,
+    ) -> Option<Option<T>> {
+        match raw {
+            None => Some(None),
+            Some(raw) => self.check(field, parse(raw)).map(Some),
+        }
+    }
+
+    /// Like [`Errors::check`] for mandatory input.
+    pub fn require<T>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, Invalid>,
+    ) -> Option<T> {
+        match raw {
+            None => {
+                self.add(field, Invalid::Required);
+                None
+            }
+            Some(raw) => self.check(field, parse(raw)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+
+    /// `Ok(value)` when nothing was recorded; the value is only built when it is needed.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, Vec<FieldError>> {
+        if !self.0.is_empty() {
+            return Err(self.0);
+        }
+        build().ok_or_else(|| {
+            vec![FieldError {
+                field: String::new(),
+                invalid: Invalid::Required,
+            }]
+        })
+    }
+}

@@ -1,0 +1,17 @@
+//! The pure core of avtal: values and rules with no I/O. Nothing here knows about HTTP,
+//! databases, mail or PDF.
+
+mod identifiers;
+mod invalid;
+mod kinds;
+pub mod member;
+pub mod organisation;
+mod text;
+
+pub use identifiers::{
+    Bankgiro, Bic, Email, Iban, Kid, KidMethod, MunicipalityCode, OcrReference, OrgNumber,
+    PeppolEndpoint, Plusgiro, VatNumber, luhn_check_digit, luhn_valid, mod11_check_digit,
+};
+pub use invalid::{Errors, FieldError, Invalid};
+pub use kinds::{Country, Currency, Language, MemberKind, MemberStatus, Role, VatStatus};
+pub use text::{Address, LINE_MAX, NAME_MAX, phone, postal_code, search_key, text};

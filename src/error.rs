@@ -1,0 +1,245 @@
+//! The error policy: what a request can fail with. Expected failures carry a status, a
+//! stable code and the fields at fault; anything else is an internal fault, logged with its
+//! cause and answered with a generic 500.
+
+use crate::domain::{FieldError, Language};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("payload larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("missing or invalid token")]
+    Unauthorized,
+    #[error("forbidden: {0:?}")]
+    Forbidden(Forbidden),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("conflict on {field:?}")]
+    Conflict { field: Option<String> },
+    #[error("conflict: {0:?}")]
+    State(StateConflict),
+    #[error("database unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Why a known caller may not do what it asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forbidden {
+    /// A viewer token asked to change something.
+    ReadOnly,
+    /// The deployment's operator asked for an organisation's member data.
+    OperatorNoMemberData,
+    /// The request needs the operator or an organisation admin.
+    AdminOnly,
+    /// The request needs the operator.
+    OperatorOnly,
+}
+
+/// A request that is well-formed but not possible in the record's current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateConflict {
+    MemberArchived,
+}
+
+impl Error {
+    pub fn field(field: &str, invalid: crate::domain::Invalid) -> Self {
+        Error::Validation(vec![FieldError {
+            field: field.to_owned(),
+            invalid,
+        }])
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "validation_failed",
+            Error::MalformedJson(_) => "malformed_json",
+            Error::BadRequest(_) => "bad_request",
+            Error::PayloadTooLarge { .. } => "payload_too_large",
+            Error::UnsupportedMediaType => "unsupported_media_type",
+            Error::Unauthorized => "unauthorized",
+            Error::Forbidden(Forbidden::ReadOnly) => "read_only_token",
+            Error::Forbidden(Forbidden::OperatorNoMemberData) => "operator_no_member_data",
+            Error::Forbidden(Forbidden::AdminOnly) => "admin_only",
+            Error::Forbidden(Forbidden::OperatorOnly) => "operator_only",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict { .. } => "conflict",
+            Error::State(StateConflict::MemberArchived) => "member_archived",
+            Error::Unavailable => "unavailable",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::Validation(_) => 422,
+            Error::MalformedJson(_) | Error::BadRequest(_) => 400,
+            Error::PayloadTooLarge { .. } => 413,
+            Error::UnsupportedMediaType => 415,
+            Error::Unauthorized => 401,
+            Error::Forbidden(_) => 403,
+            Error::NotFound(_) => 404,
+            Error::Conflict { .. } | Error::State(_) => 409,
+            Error::Unavailable => 503,
+            Error::Internal(_) => 500,
+        }
+    }
+
+    /// A short, fixed summary of the problem type.
+    pub fn title(&self, lang: Language) -> &'static str {
+        use Language::{En, Nb, Sv};
+        match (self.status(), lang) {
+            (400, Sv) => "Felaktig begäran",
+            (400, Nb) => "Ugyldig forespørsel",
+            (400, En) => "Bad request",
+            (401, Sv) => "Inloggning krävs",
+            (401, Nb) => "Innlogging kreves",
+            (401, En) => "Authentication required",
+            (403, Sv) => "Åtkomst nekad",
+            (403, Nb) => "Ingen tilgang",
+            (403, En) => "Forbidden",
+            (404, Sv) => "Hittades inte",
+            (404, Nb) => "Ikke funnet",
+            (404, En) => "Not found",
+            (409, Sv) => "Konflikt",
+            (409, Nb) => "Konflikt",
+            (409, En) => "Conflict",
+            (413, Sv) => "För stor begäran",
+            (413, Nb) => "For stor forespørsel",
+            (413, En) => "Payload too large",
+            (415, Sv) => "Fel innehållstyp",
+            (415, Nb) => "Feil innholdstype",
+            (415, En) => "Unsupported media type",
+            (422, Sv) => "Ogiltiga uppgifter",
+            (422, Nb) => "Ugyldige opplysninger",
+            (422, En) => "Invalid input",
+            (503, Sv) => "Tjänsten är inte tillgänglig",
+            (503, Nb) => "Tjenesten er ikke tilgjengelig",
+            (503, En) => "Service unavailable",
+            (_, Sv) => "Internt fel",
+            (_, Nb) => "Intern feil",
+            (_, En) => "Internal error",
+        }
+    }
+
+    /// What happened, for a person reading the response.
+    pub fn detail(&self, lang: Language) -> String {
+        use Language::{En, Nb, Sv};
+        match (self, lang) {
+            (Error::Validation(errors), Sv) => {
+                format!("{} fält har ogiltiga värden.", errors.len())
+            }
+            (Error::Validation(errors), Nb) => {
+                format!("{} felt har ugyldige verdier.", errors.len())
+            }
+            (Error::Validation(errors), En) => {
+                format!("{} field(s) have invalid values.", errors.len())
+            }
+            (Error::MalformedJson(e), Sv) => format!("Begäran är inte giltig JSON: {e}"),
+            (Error::MalformedJson(e), Nb) => format!("Forespørselen er ikke gyldig JSON: {e}"),
+            (Error::MalformedJson(e), En) => format!("The request is not valid JSON: {e}"),
+            (Error::BadRequest(e), _) => e.clone(),
+            (Error::PayloadTooLarge { limit }, Sv) => {
+                format!("Begäran får vara högst {limit} byte.")
+            }
+            (Error::PayloadTooLarge { limit }, Nb) => {
+                format!("Forespørselen kan være høyst {limit} byte.")
+            }
+            (Error::PayloadTooLarge { limit }, En) => {
+                format!("The request may be at most {limit} bytes.")
+            }
+            (Error::UnsupportedMediaType, Sv) => "Skicka innehållet som application/json.".into(),
+            (Error::UnsupportedMediaType, Nb) => "Send innholdet som application/json.".into(),
+            (Error::UnsupportedMediaType, En) => "Send the body as application/json.".into(),
+            (Error::Unauthorized, Sv) => {
+                "Ange en giltig nyckel: Authorization: Bearer <nyckel>.".into()
+            }
+            (Error::Unauthorized, Nb) => {
+                "Oppgi en gyldig nøkkel: Authorization: Bearer <nøkkel>.".into()
+            }
+            (Error::Unauthorized, En) => {
+                "Give a valid token: Authorization: Bearer <token>.".into()
+            }
+            (Error::Forbidden(f), _) => forbidden_detail(*f, lang).into(),
+            (Error::NotFound(what), Sv) => format!("Det finns ingen sådan resurs ({what})."),
+            (Error::NotFound(what), Nb) => format!("Det finnes ingen slik ressurs ({what})."),
+            (Error::NotFound(what), En) => format!("No such resource ({what})."),
+            (Error::Conflict { field: Some(f) }, Sv) => format!("Värdet i {f} används redan."),
+            (Error::Conflict { field: Some(f) }, Nb) => {
+                format!("Verdien i {f} er allerede i bruk.")
+            }
+            (Error::Conflict { field: Some(f) }, En) => {
+                format!("The value of {f} is already in use.")
+            }
+            (Error::Conflict { field: None }, Sv) => "Posten finns redan.".into(),
+            (Error::Conflict { field: None }, Nb) => "Posten finnes allerede.".into(),
+            (Error::Conflict { field: None }, En) => "The record already exists.".into(),
+            (Error::State(StateConflict::MemberArchived), Sv) => "Medlemmen är arkiverad.".into(),
+            (Error::State(StateConflict::MemberArchived), Nb) => "Medlemmet er arkivert.".into(),
+            (Error::State(StateConflict::MemberArchived), En) => "The member is archived.".into(),
+            (Error::Unavailable, Sv) => "Databasen svarar inte.".into(),
+            (Error::Unavailable, Nb) => "Databasen svarer ikke.".into(),
+            (Error::Unavailable, En) => "The database does not answer.".into(),
+            (Error::Internal(_), Sv) => "Ett internt fel inträffade. Det har loggats.".into(),
+            (Error::Internal(_), Nb) => "En intern feil oppstod. Den er logget.".into(),
+            (Error::Internal(_), En) => "An internal error occurred. It has been logged.".into(),
+        }
+    }
+}
+
+fn forbidden_detail(f: Forbidden, lang: Language) -> &'static str {
+    use Language::{En, Nb, Sv};
+    match (f, lang) {
+        (Forbidden::ReadOnly, Sv) => "Nyckeln får bara läsa.",
+        (Forbidden::ReadOnly, Nb) => "Nøkkelen kan bare lese.",
+        (Forbidden::ReadOnly, En) => "The token may only read.",
+        (Forbidden::OperatorNoMemberData, Sv) => "Driftsnyckeln läser inga medlemsuppgifter.",
+        (Forbidden::OperatorNoMemberData, Nb) => "Driftsnøkkelen leser ingen medlemsopplysninger.",
+        (Forbidden::OperatorNoMemberData, En) => "The operator token reads no member data.",
+        (Forbidden::AdminOnly, Sv) => "Kräver en administratörsnyckel.",
+        (Forbidden::AdminOnly, Nb) => "Krever en administratornøkkel.",
+        (Forbidden::AdminOnly, En) => "Requires an admin token.",
+        (Forbidden::OperatorOnly, Sv) => "Kräver driftsnyckeln.",
+        (Forbidden::OperatorOnly, Nb) => "Krever driftsnøkkelen.",
+        (Forbidden::OperatorOnly, En) => "Requires the operator token.",
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as D};
+        match e {
+            D::NotFound => Error::NotFound("record"),
+            D::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                // PostgreSQL names the index, SQLite the columns: both contain the field.
+                let text = format!(
+                    "{} {}",
+                    info.constraint_name().unwrap_or(""),
+                    info.message()
+                );
+                let field = ["org_number", "municipality_code", "invoice_prefix"]
+                    .into_iter()
+                    .find(|f| text.contains(f))
+                    .map(str::to_owned);
+                Error::Conflict { field }
+            }
+            other => Error::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for Error {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error = %e, "no database connection");
+        Error::Unavailable
+    }
+}

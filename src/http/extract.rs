@@ -1,0 +1,294 @@
+//! Extractors: a JSON body that reports every failure as a problem, and the caller's token.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::domain::{FieldError, Invalid, Role};
+use crate::error::{Error, Forbidden};
+use crate::services::Db;
+use crate::storage::tokens::Token;
+
+/// Bodies larger than this are refused with 413 (imports accept larger CSV bodies).
+pub const BODY_LIMIT: usize = 256 * 1024;
+pub const CSV_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Reads the whole body up to `limit` bytes.
+pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, Error> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| Error::BadRequest(format!("could not read the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(Error::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    match req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        // A missing content type is read as JSON: curl users forget it.
+        None => true,
+        Some(ct) => {
+            let mime = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        }
+    }
+}
+
+/// Turns serde's message about one field into a field error: unknown fields name themselves,
+/// wrong types name the path where they were found.
+fn field_error(path: &str, message: &str) -> FieldError {
+    // serde_path_to_error ends the path at an unknown field, but at the parent of a missing one.
+    let named = |name: &str| {
+        if path == "." {
+            name.to_owned()
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or("");
+        return FieldError {
+            field: named(name),
+            invalid: Invalid::UnknownField,
+        };
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or("");
+        return FieldError {
+            field: named(name),
+            invalid: Invalid::Required,
+        };
+    }
+    let detail = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned();
+    FieldError {
+        field: path.to_owned(),
+        invalid: Invalid::WrongType { detail },
+    }
+}
+
+/// Parses JSON text into `T`: bad syntax is a 400, a body of the wrong shape a 422 naming the
+/// field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    from_value(value)
+}
+
+/// Reads a JSON value into `T`, naming the field at fault.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    from_value_at(value, "")
+}
+
+/// Like [`from_value`] for a value found under `prefix` (e.g. `population.`) in the request.
+pub fn from_value_at<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, Error> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let mut field = field_error(&path, &e.inner().to_string());
+        field.field = format!("{prefix}{}", field.field)
+            .trim_end_matches(['.'])
+            .to_owned();
+        Error::Validation(vec![field])
+    })
+}
+
+/// A JSON request body.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(Error::UnsupportedMediaType);
+            }
+            let bytes = read_body(&mut payload, BODY_LIMIT).await?;
+            parse_json(&bytes).map(Body)
+        })
+    }
+}
+
+/// Who is calling: the live token named by `Authorization: Bearer …`, found by
+/// [`authenticate`] before any other part of the request is looked at.
+pub struct Caller(pub Token);
+
+impl FromRequest for Caller {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            req.extensions()
+                .get::<Token>()
+                .cloned()
+                .map(Caller)
+                .ok_or(Error::Unauthorized),
+        )
+    }
+}
+
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| secret.trim().to_owned())
+}
+
+/// Resolves the bearer token of every API request; a missing, unknown or revoked token is a
+/// 401 before the request's body or parameters are read.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let db = req.app_data::<web::Data<Db>>().cloned();
+    let token = match (bearer(&req), db) {
+        (Some(secret), Some(db)) => {
+            db.run(move |conn| crate::services::tokens::authenticate(conn, &secret))
+                .await
+        }
+        _ => Ok(None),
+    };
+    match token {
+        Ok(Some(token)) => {
+            req.extensions_mut().insert(token);
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Ok(None) => Ok(req
+            .error_response(Error::Unauthorized)
+            .map_into_right_body()),
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
+    }
+}
+
+impl Caller {
+    fn same_org(&self, org: &str) -> bool {
+        self.0.organisation_id.as_deref() == Some(org)
+    }
+
+    /// Reading the organisation record itself: its own tokens and the operator.
+    pub fn read_organisation(&self, org: &str) -> Result<(), Error> {
+        if self.0.role == Role::Operator || self.same_org(org) {
+            Ok(())
+        } else {
+            Err(Error::NotFound("organisation"))
+        }
+    }
+
+    /// Reading an organisation's members and everything under them. Another organisation's
+    /// data is not found rather than forbidden, so its existence does not leak.
+    pub fn read_members(&self, org: &str) -> Result<(), Error> {
+        if self.0.role == Role::Operator {
+            return Err(Error::Forbidden(Forbidden::OperatorNoMemberData));
+        }
+        if !self.same_org(org) {
+            return Err(Error::NotFound("organisation"));
+        }
+        Ok(())
+    }
+
+    pub fn write_members(&self, org: &str) -> Result<(), Error> {
+        self.read_members(org)?;
+        if !self.0.role.can_write() {
+            return Err(Error::Forbidden(Forbidden::ReadOnly));
+        }
+        Ok(())
+    }
+
+    /// Changing the organisation and its tokens: the operator or the organisation's admin.
+    pub fn administer(&self, org: &str) -> Result<(), Error> {
+        self.read_organisation(org)?;
+        match self.0.role {
+            Role::Operator | Role::Admin => Ok(()),
+            Role::Viewer => Err(Error::Forbidden(Forbidden::ReadOnly)),
+            Role::Finance => Err(Error::Forbidden(Forbidden::AdminOnly)),
+        }
+    }
+
+    pub fn operator(&self) -> Result<(), Error> {
+        if self.0.role == Role::Operator {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(Forbidden::OperatorOnly))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        city: Option<String>,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: Option<String>,
+        address: Option<Inner>,
+        n: Option<i64>,
+    }
+
+    fn fields(body: &str) -> Vec<(String, &'static str)> {
+        match parse_json::<Outer>(body.as_bytes()) {
+            Err(Error::Validation(f)) => {
+                f.into_iter().map(|f| (f.field, f.invalid.code())).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        assert_eq!(
+            fields(r#"{"nmae":"x"}"#),
+            [("nmae".to_owned(), "unknown_field")]
+        );
+        assert_eq!(
+            fields(r#"{"address":{"town":"x"}}"#),
+            [("address.town".to_owned(), "unknown_field")]
+        );
+        assert_eq!(fields(r#"{"n":"seven"}"#), [("n".to_owned(), "wrong_type")]);
+        assert!(matches!(
+            parse_json::<Outer>(b"{\"name\":"),
+            Err(Error::MalformedJson(_))
+        ));
+    }
+}

@@ -1,0 +1,195 @@
+//! The HTTP API: thin handlers that extract, parse into domain types, call a use case and
+//! answer with a view.
+
+pub mod extract;
+pub mod imports;
+pub mod members;
+pub mod organisations;
+pub mod problem;
+pub mod system;
+pub mod tokens;
+
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::domain::{Address, Country, Errors, Invalid, LINE_MAX, postal_code, text};
+use crate::error::Error;
+
+/// A postal address in a request or response.
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AddressBody {
+    #[schema(example = "Box 123")]
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    #[schema(example = "503 38")]
+    pub postal_code: Option<String>,
+    #[schema(example = "Borås")]
+    pub city: Option<String>,
+    /// Defaults to the record's country.
+    pub country: Option<String>,
+}
+
+impl AddressBody {
+    pub fn parse(self, prefix: &str, default_country: Country, e: &mut Errors) -> Option<Address> {
+        let field = |name: &str| format!("{prefix}.{name}");
+        let country = e
+            .check_opt(&field("country"), self.country.as_deref(), Country::parse)?
+            .unwrap_or(default_country);
+        let line1 = e.require(&field("line1"), self.line1.as_deref(), |s| {
+            text(s, LINE_MAX)
+        });
+        let line2 = e.check_opt(&field("line2"), self.line2.as_deref(), |s| {
+            text(s, LINE_MAX)
+        });
+        let postal = e.require(&field("postal_code"), self.postal_code.as_deref(), |s| {
+            postal_code(country, s)
+        });
+        let city = e.require(&field("city"), self.city.as_deref(), |s| text(s, LINE_MAX));
+        Some(Address {
+            line1: line1?,
+            line2: line2?,
+            postal_code: postal?,
+            city: city?,
+            country,
+        })
+    }
+
+    pub fn from_domain(a: &Address) -> Self {
+        Self {
+            line1: Some(a.line1.clone()),
+            line2: a.line2.clone(),
+            postal_code: Some(a.postal_code.clone()),
+            city: Some(a.city.clone()),
+            country: Some(a.country.as_str().to_owned()),
+        }
+    }
+}
+
+/// JSON merge patch (RFC 7396): objects merge key by key, `null` removes, anything else
+/// replaces.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (key, value) in p {
+                if value.is_null() {
+                    t.remove(key);
+                } else {
+                    merge_patch(t.entry(key.clone()).or_insert(Value::Null), value);
+                }
+            }
+        }
+        (target, patch) => *target = patch.clone(),
+    }
+}
+
+pub fn to_value<T: Serialize>(value: &T) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::Internal(e.into()))
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("avtal_…")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "avtal",
+        description = "Medlemsavtal, avgifter, fakturor och betalningar för nordiska offentliga samverkansorgan. \
+                       Member agreements, contributions, invoices and payments for Nordic public-sector bodies.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(problem::Problem, problem::ProblemField))
+)]
+struct ApiDoc;
+
+/// Registers every route on `app`, and returns the app with the OpenAPI document that the
+/// same registrations produced, so the document cannot miss a route.
+pub fn routes<T>(app: actix_web::App<T>) -> (actix_web::App<T>, utoipa::openapi::OpenApi)
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    let (app, mut api) = app
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(system::health)
+        .service(system::ready)
+        .service(system::openapi)
+        .service(
+            scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(extract::authenticate))
+                .service(organisations::create)
+                .service(organisations::list)
+                .service(organisations::read)
+                .service(organisations::update)
+                .service(members::list)
+                .service(members::create)
+                .service(members::read)
+                .service(members::update)
+                .service(members::archive)
+                .service(members::population_list)
+                .service(members::population_record)
+                .service(members::population_delete)
+                .service(members::contact_list)
+                .service(members::contact_create)
+                .service(members::contact_read)
+                .service(members::contact_update)
+                .service(members::contact_delete)
+                .service(imports::municipalities)
+                .service(tokens::create)
+                .service(tokens::list)
+                .service(tokens::revoke),
+        )
+        .split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    (app, api)
+}
+
+/// Query-string errors become problems that name the parameter.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _| {
+        let message = err.to_string();
+        let field = message
+            .split('`')
+            .nth(1)
+            .map_or_else(|| "query".to_owned(), str::to_owned);
+        let invalid = if message.contains("unknown field") {
+            Invalid::UnknownField
+        } else {
+            Invalid::WrongType {
+                detail: message.clone(),
+            }
+        };
+        Error::Validation(vec![crate::domain::FieldError { field, invalid }]).into()
+    })
+}
+
+/// Path segments that fail to parse are bad requests, as problems.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _| Error::BadRequest(err.to_string()).into())
+}

@@ -1,0 +1,345 @@
+//! Organisations: the issuing bodies. The operator creates them; their admins keep them up
+//! to date.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::organisation::{
+    self, Organisation, OrganisationDetails, PaymentAccounts, Signatory,
+};
+use crate::domain::{
+    Bankgiro, Bic, Country, Currency, Email, Errors, Iban, Invalid, Language, OrgNumber, Plusgiro,
+    VatNumber, VatStatus, text,
+};
+use crate::error::Error;
+use crate::http::extract::{Body, Caller};
+use crate::http::{AddressBody, merge_patch, to_value};
+use crate::services::Db;
+use crate::storage;
+
+/// An organisation as sent on create, and as the document a PATCH merges into.
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationBody {
+    #[schema(example = "Navet science center")]
+    pub name: Option<String>,
+    #[schema(example = "Boråsregionen Sjuhärads kommunalförbund")]
+    pub legal_name: Option<String>,
+    #[schema(example = "SE")]
+    pub country: Option<String>,
+    #[schema(example = "222000-1321")]
+    pub org_number: Option<String>,
+    /// `registered` or `not_registered`; `registered` when a VAT number is given.
+    pub vat_status: Option<String>,
+    pub vat_number: Option<String>,
+    pub address: Option<AddressBody>,
+    /// Säte: where the body has its registered seat.
+    #[schema(example = "Borås")]
+    pub seat: Option<String>,
+    /// Approved for F-tax (Godkänd för F-skatt).
+    pub f_skatt: Option<bool>,
+    pub bankgiro: Option<String>,
+    pub plusgiro: Option<String>,
+    pub iban: Option<String>,
+    pub bic: Option<String>,
+    pub default_currency: Option<String>,
+    pub default_language: Option<String>,
+    #[schema(example = 30)]
+    pub payment_terms_days: Option<i64>,
+    #[schema(example = "NAV")]
+    pub invoice_prefix: Option<String>,
+    pub contact_email: Option<String>,
+    pub signatories: Option<Vec<SignatoryBody>>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SignatoryBody {
+    #[schema(example = "Lisa Belfrage")]
+    pub name: String,
+    #[schema(example = "Verksamhetschef")]
+    pub title: String,
+}
+
+impl OrganisationBody {
+    pub fn parse(self) -> Result<OrganisationDetails, Error> {
+        let mut e = Errors::new();
+        let name = e.require("name", self.name.as_deref(), |s| {
+            text(s, crate::domain::NAME_MAX)
+        });
+        let legal_name = e.require("legal_name", self.legal_name.as_deref(), |s| {
+            text(s, crate::domain::NAME_MAX)
+        });
+        let country = e.require("country", self.country.as_deref(), Country::parse);
+        let seat = e.require("seat", self.seat.as_deref(), |s| {
+            text(s, crate::domain::NAME_MAX)
+        });
+        let invoice_prefix = e.require(
+            "invoice_prefix",
+            self.invoice_prefix.as_deref(),
+            organisation::invoice_prefix,
+        );
+        let contact_email = e.require("contact_email", self.contact_email.as_deref(), Email::parse);
+        let bankgiro = e.check_opt("bankgiro", self.bankgiro.as_deref(), Bankgiro::parse);
+        let plusgiro = e.check_opt("plusgiro", self.plusgiro.as_deref(), Plusgiro::parse);
+        let iban = e.check_opt("iban", self.iban.as_deref(), Iban::parse);
+        let bic = e.check_opt("bic", self.bic.as_deref(), Bic::parse);
+        if matches!(&iban, Some(Some(_))) && self.bic.is_none() {
+            e.add("bic", Invalid::Required);
+        }
+        let currency = e.check_opt(
+            "default_currency",
+            self.default_currency.as_deref(),
+            Currency::parse,
+        );
+        let language = e.check_opt(
+            "default_language",
+            self.default_language.as_deref(),
+            Language::parse,
+        );
+        let terms = e.check(
+            "payment_terms_days",
+            organisation::payment_terms_days(self.payment_terms_days.unwrap_or(30)),
+        );
+        let vat_status = e.check_opt("vat_status", self.vat_status.as_deref(), VatStatus::parse);
+        let signatories: Vec<Signatory> = self
+            .signatories
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let name = e.check(
+                    &format!("signatories[{i}].name"),
+                    text(&s.name, crate::domain::NAME_MAX),
+                );
+                let title = e.check(
+                    &format!("signatories[{i}].title"),
+                    text(&s.title, crate::domain::NAME_MAX),
+                );
+                Some(Signatory {
+                    name: name?,
+                    title: title?,
+                })
+            })
+            .collect();
+        // What depends on the country is only checked once the country is known.
+        let (mut org_number, mut vat_number, mut address) = (None, None, None);
+        if let Some(country) = country {
+            org_number = e.require("org_number", self.org_number.as_deref(), |s| {
+                OrgNumber::parse(country, s)
+            });
+            vat_number = e.check_opt("vat_number", self.vat_number.as_deref(), |s| {
+                VatNumber::parse(country, s)
+            });
+            address = match self.address {
+                None => {
+                    e.add("address", Invalid::Required);
+                    None
+                }
+                Some(a) => a.parse("address", country, &mut e),
+            };
+            if let (Some(org), Some(Some(vat))) = (&org_number, &vat_number)
+                && vat.org_number() != org
+            {
+                e.add(
+                    "vat_number",
+                    Invalid::Mismatch {
+                        other: "org_number",
+                    },
+                );
+            }
+        }
+        let vat_status = match (vat_status.flatten(), &vat_number) {
+            (Some(status), _) => Some(status),
+            (None, Some(Some(_))) => Some(VatStatus::Registered),
+            (None, _) => Some(VatStatus::NotRegistered),
+        };
+        if vat_status == Some(VatStatus::Registered) && matches!(vat_number, Some(None)) {
+            e.add("vat_number", Invalid::Required);
+        }
+        e.finish(|| {
+            let country = country?;
+            Some(OrganisationDetails {
+                name: name?,
+                legal_name: legal_name?,
+                country,
+                org_number: org_number?,
+                vat_status: vat_status?,
+                vat_number: vat_number?,
+                address: address?,
+                seat: seat?,
+                f_skatt: self.f_skatt.unwrap_or(false),
+                accounts: PaymentAccounts {
+                    bankgiro: bankgiro?,
+                    plusgiro: plusgiro?,
+                    iban: iban?,
+                    bic: bic?,
+                },
+                default_currency: currency?.unwrap_or(country.currency()),
+                default_language: language?.unwrap_or(country.language()),
+                payment_terms_days: terms?,
+                invoice_prefix: invoice_prefix?,
+                contact_email: contact_email?,
+                signatories,
+            })
+        })
+        .map_err(Error::Validation)
+    }
+
+    /// The body that would create `d`: what a PATCH is merged into.
+    pub fn from_details(d: &OrganisationDetails) -> Self {
+        Self {
+            name: Some(d.name.clone()),
+            legal_name: Some(d.legal_name.clone()),
+            country: Some(d.country.as_str().to_owned()),
+            org_number: Some(d.org_number.to_string()),
+            vat_status: Some(d.vat_status.as_str().to_owned()),
+            vat_number: d.vat_number.as_ref().map(ToString::to_string),
+            address: Some(AddressBody::from_domain(&d.address)),
+            seat: Some(d.seat.clone()),
+            f_skatt: Some(d.f_skatt),
+            bankgiro: d.accounts.bankgiro.as_ref().map(ToString::to_string),
+            plusgiro: d.accounts.plusgiro.as_ref().map(ToString::to_string),
+            iban: d.accounts.iban.as_ref().map(|i| i.as_str().to_owned()),
+            bic: d.accounts.bic.as_ref().map(|b| b.as_str().to_owned()),
+            default_currency: Some(d.default_currency.as_str().to_owned()),
+            default_language: Some(d.default_language.as_str().to_owned()),
+            payment_terms_days: Some(i64::from(d.payment_terms_days)),
+            invoice_prefix: Some(d.invoice_prefix.clone()),
+            contact_email: Some(d.contact_email.as_str().to_owned()),
+            signatories: Some(
+                d.signatories
+                    .iter()
+                    .map(|s| SignatoryBody {
+                        name: s.name.clone(),
+                        title: s.title.clone(),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// An organisation as returned.
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationView {
+    pub id: String,
+    #[serde(flatten)]
+    pub body: OrganisationBody,
+    /// The organisation number as printed (`212000-1561`).
+    pub org_number_formatted: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Organisation> for OrganisationView {
+    fn from(o: Organisation) -> Self {
+        Self {
+            org_number_formatted: o.details.org_number.to_string(),
+            body: OrganisationBody::from_details(&o.details),
+            id: o.id,
+            created_at: o.created_at.and_utc(),
+            updated_at: o.updated_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationList {
+    pub items: Vec<OrganisationView>,
+}
+
+/// Creates an organisation (operator only).
+#[utoipa::path(
+    tag = "organisations",
+    request_body = OrganisationBody,
+    responses(
+        (status = 201, body = OrganisationView),
+        (status = 401, body = crate::http::problem::Problem),
+        (status = 403, body = crate::http::problem::Problem),
+        (status = 422, body = crate::http::problem::Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/organisations")]
+pub async fn create(
+    db: web::Data<Db>,
+    caller: Caller,
+    Body(body): Body<OrganisationBody>,
+) -> Result<HttpResponse, Error> {
+    caller.operator()?;
+    let details = body.parse()?;
+    let org = db
+        .write(move |conn| storage::organisations::insert(conn, &details))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/organisations/{}", org.id)))
+        .json(OrganisationView::from(org)))
+}
+
+/// Lists the organisations the token may see: all for the operator, its own otherwise.
+#[utoipa::path(tag = "organisations", responses((status = 200, body = OrganisationList)), security(("bearer" = [])))]
+#[get("/organisations")]
+pub async fn list(db: web::Data<Db>, caller: Caller) -> Result<web::Json<OrganisationList>, Error> {
+    let only = caller.0.organisation_id.clone();
+    let orgs = db
+        .run(move |conn| storage::organisations::list(conn, only.as_deref()))
+        .await?;
+    Ok(web::Json(OrganisationList {
+        items: orgs.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[utoipa::path(
+    tag = "organisations",
+    params(("org" = String, Path, description = "Organisation id")),
+    responses((status = 200, body = OrganisationView), (status = 404, body = crate::http::problem::Problem)),
+    security(("bearer" = []))
+)]
+#[get("/organisations/{org}")]
+pub async fn read(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<OrganisationView>, Error> {
+    let org = path.into_inner();
+    caller.read_organisation(&org)?;
+    let found = db
+        .run(move |conn| storage::organisations::get(conn, &org))
+        .await?;
+    found
+        .map(|o| web::Json(o.into()))
+        .ok_or(Error::NotFound("organisation"))
+}
+
+/// Changes an organisation with a JSON merge patch (RFC 7396): fields given replace, `null`
+/// clears, fields left out stay.
+#[utoipa::path(
+    tag = "organisations",
+    params(("org" = String, Path, description = "Organisation id")),
+    request_body(content = OrganisationBody, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = OrganisationView), (status = 422, body = crate::http::problem::Problem)),
+    security(("bearer" = []))
+)]
+#[patch("/organisations/{org}")]
+pub async fn update(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(patch): Body<serde_json::Value>,
+) -> Result<web::Json<OrganisationView>, Error> {
+    let org = path.into_inner();
+    caller.administer(&org)?;
+    let updated = db
+        .write(move |conn| {
+            let current =
+                storage::organisations::get(conn, &org)?.ok_or(Error::NotFound("organisation"))?;
+            let mut doc = to_value(&OrganisationBody::from_details(&current.details))?;
+            merge_patch(&mut doc, &patch);
+            let details = crate::http::extract::from_value::<OrganisationBody>(doc)?.parse()?;
+            storage::organisations::update(conn, &org, &details)
+        })
+        .await?;
+    Ok(web::Json(updated.into()))
+}

@@ -1,0 +1,136 @@
+//! Errors as `application/problem+json` (RFC 9457), in the language the client asked for.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::Language;
+use crate::error::Error;
+
+/// A problem report. `code` is stable and meant for programs; `title` and `detail` for people.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    #[schema(example = "https://avtal.se/problems/validation_failed")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+/// One bad field: its path in the request, a stable code and a message.
+#[derive(Serialize, ToSchema)]
+pub struct ProblemField {
+    #[schema(example = "org_number")]
+    pub field: String,
+    #[schema(example = "check_digit")]
+    pub code: String,
+    #[schema(example = "kontrollsiffran stämmer inte")]
+    pub message: String,
+}
+
+pub fn problem(err: &Error, lang: Language) -> Problem {
+    let errors = match err {
+        Error::Validation(fields) => fields
+            .iter()
+            .map(|f| ProblemField {
+                field: f.field.clone(),
+                code: f.invalid.code().to_owned(),
+                message: f.invalid.message(lang),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Problem {
+        kind: format!("https://avtal.se/problems/{}", err.code()),
+        title: err.title(lang).to_owned(),
+        status: err.status(),
+        detail: err.detail(lang),
+        code: err.code().to_owned(),
+        errors,
+    }
+}
+
+fn render(err: &Error, lang: Language) -> HttpResponse {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = HttpResponse::build(status);
+    res.content_type("application/problem+json");
+    if matches!(err, Error::Unauthorized) {
+        res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+    }
+    res.json(problem(err, lang))
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Error::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error");
+        }
+        render(self, Language::Sv)
+    }
+}
+
+/// The language of a request's `Accept-Language`, Swedish by default.
+pub fn request_language(req: &actix_web::HttpRequest) -> Language {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Language::Sv, Language::negotiate)
+}
+
+/// Renders problems in the client's language. Errors are built without the request at hand,
+/// in Swedish; this middleware renders them again when the client asked for another language.
+pub async fn localise(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let lang = request_language(req.request());
+    let res = next.call(req).await?.map_into_boxed_body();
+    if lang == Language::Sv {
+        return Ok(res);
+    }
+    let rerendered = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<Error>())
+        .map(|e| render(e, lang));
+    Ok(match rerendered {
+        Some(body) => res.into_response(body),
+        None => res,
+    })
+}
+
+/// Adds the request id the log lines carry to the response, so a report can be traced.
+pub async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(ToString::to_string);
+    let mut res = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}
+
+/// Unknown routes answer with a problem too.
+pub async fn not_found() -> Result<HttpResponse, Error> {
+    Err(Error::NotFound("route"))
+}

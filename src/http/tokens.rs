@@ -1,0 +1,142 @@
+//! Tokens of an organisation: its admin (or the operator) creates, lists and revokes them.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{Errors, Invalid, Role};
+use crate::error::Error;
+use crate::http::extract::{Body, Caller};
+use crate::http::problem::Problem;
+use crate::services::Db;
+use crate::storage::tokens::Token;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    /// admin, finance or viewer.
+    #[schema(example = "finance")]
+    pub role: String,
+    #[schema(example = "Ekonomi, Navet")]
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub organisation_id: Option<String>,
+    pub role: String,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<Token> for TokenView {
+    fn from(t: Token) -> Self {
+        Self {
+            id: t.id,
+            organisation_id: t.organisation_id,
+            role: t.role.as_str().to_owned(),
+            name: t.name,
+            created_at: t.created_at.and_utc(),
+            revoked_at: t.revoked_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// A new token. `token` is shown only in this response.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedToken {
+    #[serde(flatten)]
+    pub view: TokenView,
+    pub token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenView>,
+}
+
+#[utoipa::path(
+    tag = "tokens",
+    params(("org" = String, Path)),
+    request_body = TokenBody,
+    responses((status = 201, body = IssuedToken), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/organisations/{org}/tokens")]
+pub async fn create(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(body): Body<TokenBody>,
+) -> Result<HttpResponse, Error> {
+    let org = path.into_inner();
+    caller.administer(&org)?;
+    let mut e = Errors::new();
+    let role = e.check(
+        "role",
+        Role::parse(&body.role).and_then(|r| match r {
+            Role::Operator => Err(Invalid::OneOf {
+                allowed: &["admin", "finance", "viewer"],
+            }),
+            r => Ok(r),
+        }),
+    );
+    let role = e.finish(|| role).map_err(Error::Validation)?;
+    let issued = db
+        .write(move |conn| crate::services::tokens::create(conn, Some(&org), role, &body.name))
+        .await?;
+    Ok(HttpResponse::Created().json(IssuedToken {
+        view: issued.token.into(),
+        token: issued.secret,
+    }))
+}
+
+#[utoipa::path(
+    tag = "tokens",
+    params(("org" = String, Path)),
+    responses((status = 200, body = TokenList), (status = 403, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/organisations/{org}/tokens")]
+pub async fn list(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<TokenList>, Error> {
+    let org = path.into_inner();
+    caller.administer(&org)?;
+    let tokens = db
+        .run(move |conn| crate::storage::tokens::list(conn, Some(&org)))
+        .await?;
+    Ok(web::Json(TokenList {
+        items: tokens.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[utoipa::path(
+    tag = "tokens",
+    params(("org" = String, Path), ("token" = String, Path)),
+    responses((status = 200, body = TokenView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/organisations/{org}/tokens/{token}/revoke")]
+pub async fn revoke(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<TokenView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.administer(&org)?;
+    let token = db
+        .write(move |conn| {
+            match crate::storage::tokens::get(conn, &id)? {
+                Some(t) if t.organisation_id.as_deref() == Some(org.as_str()) => {}
+                _ => return Err(Error::NotFound("token")),
+            }
+            crate::storage::tokens::revoke(conn, &id)
+        })
+        .await?;
+    Ok(web::Json(token.into()))
+}

@@ -1,0 +1,12 @@
+//! avtal: member agreements, contributions, invoices and payments for Nordic public-sector
+//! collaboration bodies.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod configuration;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod services;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,298 @@
+//! The avtal command: serve the API (the default), migrate, manage tokens, import data.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use avtal::configuration::{FileSettings, Overrides, Settings};
+use avtal::domain::{Country, MemberStatus, MunicipalityCode, Role};
+use avtal::error::Error;
+use avtal::services::import::{ImportRequest, Selection};
+use avtal::startup::Application;
+use avtal::storage;
+
+#[derive(Parser)]
+#[command(
+    name = "avtal",
+    version,
+    about = "Member agreements, contributions and invoices for Nordic public-sector bodies"
+)]
+struct Cli {
+    /// A TOML file with settings (listen, database_url, log_format, log_filter, workers, pool_size).
+    #[arg(long, global = true, env = "AVTAL_CONFIG")]
+    config: Option<PathBuf>,
+    /// The database: a SQLite file path (default ./avtal.db) or postgres://…
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Connections in the database pool (default 8).
+    #[arg(long, global = true, env = "AVTAL_POOL_SIZE")]
+    pool_size: Option<u32>,
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Import public reference data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// Server settings, accepted with or without the `serve` subcommand.
+#[derive(Args, Default, Clone)]
+struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, global = true, env = "AVTAL_LISTEN")]
+    listen: Option<String>,
+    /// Log format: text or json.
+    #[arg(long, global = true, env = "AVTAL_LOG_FORMAT")]
+    log_format: Option<String>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, global = true, env = "AVTAL_WORKERS")]
+    workers: Option<usize>,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it once; only its hash is stored.
+    Create {
+        /// operator, admin, finance or viewer.
+        #[arg(long)]
+        role: String,
+        /// The organisation the token belongs to (all roles but operator).
+        #[arg(long)]
+        organisation: Option<String>,
+        /// What the token is for, e.g. "Ekonomi, Navet".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: String },
+    /// List the tokens of an organisation, or the operator tokens.
+    List {
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Create or update municipalities as members, with their population.
+    Municipalities(ImportArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["codes", "all_se", "all_no", "csv"])))]
+struct ImportArgs {
+    /// The organisation the members belong to.
+    #[arg(long)]
+    organisation: String,
+    /// Municipality codes, comma-separated (e.g. 1443,1490).
+    #[arg(long, value_delimiter = ',')]
+    codes: Option<Vec<String>>,
+    /// Every Swedish municipality (SCB, 2025-12-31).
+    #[arg(long)]
+    all_se: bool,
+    /// Every Norwegian municipality (SSB, 2024-01-01).
+    #[arg(long)]
+    all_no: bool,
+    /// A CSV file with the columns code,name,county_code,county_name,population,org_number.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// SE or NO, for --codes and --csv (default SE).
+    #[arg(long)]
+    country: Option<String>,
+    /// When the CSV's population was counted (YYYY-MM-DD); required with --csv.
+    #[arg(long)]
+    reference_date: Option<String>,
+    /// Status of newly created members: prospect, member or former (default member).
+    #[arg(long, default_value = "member")]
+    status: String,
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let serve = &cli.serve;
+    let file = match &cli.config {
+        Some(path) => FileSettings::load(path)?,
+        None => FileSettings::default(),
+    };
+    Settings::resolve(
+        file,
+        Overrides {
+            listen: serve.listen.clone(),
+            database_url: cli.database_url.clone(),
+            log_format: serve.log_format.clone(),
+            log_filter: None,
+            workers: serve.workers,
+            pool_size: cli.pool_size,
+        },
+    )
+}
+
+/// Explains a failed use case on the terminal, field by field.
+fn explain(e: Error) -> anyhow::Error {
+    match e {
+        Error::Validation(fields) => {
+            let lines: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "  {}: {}",
+                        f.field,
+                        f.invalid.message(avtal::domain::Language::Sv)
+                    )
+                })
+                .collect();
+            anyhow::anyhow!("ogiltiga uppgifter:\n{}", lines.join("\n"))
+        }
+        other => anyhow::anyhow!("{}", other.detail(avtal::domain::Language::Sv))
+            .context(other.to_string()),
+    }
+}
+
+fn connection(settings: &Settings) -> anyhow::Result<storage::PooledConnection> {
+    let pool = storage::connect(&settings.database, 1)?;
+    Ok(pool.get()?)
+}
+
+fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let country = match (args.all_no, &args.country) {
+        (true, _) => Country::No,
+        (false, Some(c)) => Country::parse(c).map_err(|e| anyhow::anyhow!("--country: {e}"))?,
+        (false, None) => Country::Se,
+    };
+    let selection = match &args.codes {
+        Some(codes) => Selection::Codes(
+            codes
+                .iter()
+                .map(|c| {
+                    MunicipalityCode::parse(c).map_err(|e| anyhow::anyhow!("--codes {c}: {e}"))
+                })
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        None => Selection::All,
+    };
+    let csv = args
+        .csv
+        .as_ref()
+        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .transpose()?;
+    let reference_date = args
+        .reference_date
+        .as_deref()
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").context("--reference-date: YYYY-MM-DD")
+        })
+        .transpose()?;
+    anyhow::ensure!(
+        csv.is_none() || reference_date.is_some(),
+        "--csv needs --reference-date"
+    );
+    let status = MemberStatus::parse(&args.status).map_err(|e| anyhow::anyhow!("--status: {e}"))?;
+    let request = ImportRequest {
+        country,
+        selection,
+        csv,
+        reference_date,
+        status,
+    };
+    let mut conn = connection(settings)?;
+    let report = avtal::services::import::import(&mut conn, &args.organisation, &request)
+        .map_err(explain)?;
+    println!(
+        "{} kommuner: {} nya, {} ändrade, {} oförändrade ({} ms)",
+        report.created.len() + report.updated.len() + report.unchanged.len(),
+        report.created.len(),
+        report.updated.len(),
+        report.unchanged.len(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
+    let mut conn = connection(settings)?;
+    match command {
+        TokenCommand::Create {
+            role,
+            organisation,
+            name,
+        } => {
+            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let issued =
+                avtal::services::tokens::create(&mut conn, organisation.as_deref(), role, &name)
+                    .map_err(explain)?;
+            eprintln!(
+                "Nyckel {} ({}) skapad. Den visas bara nu:",
+                issued.token.id, role
+            );
+            println!("{}", issued.secret);
+        }
+        TokenCommand::Revoke { id } => {
+            let token = storage::tokens::revoke(&mut conn, &id).map_err(explain)?;
+            println!("Nyckel {} ({}) återkallad.", token.id, token.name);
+        }
+        TokenCommand::List { organisation } => {
+            for t in storage::tokens::list(&mut conn, organisation.as_deref()).map_err(explain)? {
+                let state = if t.revoked_at.is_some() {
+                    "återkallad"
+                } else {
+                    "aktiv"
+                };
+                println!("{}\t{}\t{}\t{}", t.id, t.role, state, t.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run(mut cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.take().unwrap_or(Command::Serve);
+    let settings = settings(&cli)?;
+    match command {
+        Command::Serve => {
+            avtal::telemetry::init(settings.log_format, &settings.log_filter);
+            actix_web::rt::System::new().block_on(async {
+                let app = Application::build(&settings)?;
+                app.run_until_stopped().await?;
+                tracing::info!("avtal stopped");
+                Ok(())
+            })
+        }
+        Command::Migrate => {
+            let pool = storage::connect(&settings.database, 1)?;
+            drop(pool);
+            println!(
+                "{} vid {}: databasen är uppdaterad.",
+                settings.database.backend_name(),
+                settings.database.redacted()
+            );
+            Ok(())
+        }
+        Command::Token(t) => token(&settings, t),
+        Command::Import(ImportCommand::Municipalities(args)) => import(&settings, args),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("avtal: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

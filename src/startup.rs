@@ -1,0 +1,84 @@
+//! Builds the server from typed settings. Tests call the same code with port 0.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use tracing_actix_web::TracingLogger;
+
+use crate::configuration::Settings;
+use crate::http::{self, problem, system};
+use crate::services::Db;
+use crate::storage;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database (applying migrations), binds the listener and prepares the server.
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let pool = storage::connect(&settings.database, settings.pool_size)?;
+        let listener = TcpListener::bind(&settings.listen)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        tracing::info!(
+            "avtal listens on http://{} with {} at {}",
+            listener.local_addr()?,
+            settings.database.backend_name(),
+            settings.database.redacted()
+        );
+        let server = serve(listener, Db::new(pool), settings.workers)?;
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then finishes the requests under way.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> anyhow::Result<Server> {
+    let db = web::Data::new(db);
+    let (_, api) = http::routes(App::new());
+    let openapi = web::Data::new(system::OpenApiJson(api.to_json()?));
+    let metrics = PrometheusMetricsBuilder::new("avtal")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNKNOWN")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    let mut server = HttpServer::new(move || {
+        let (app, _) = http::routes(App::new());
+        app.app_data(db.clone())
+            .app_data(openapi.clone())
+            .app_data(http::query_config())
+            .app_data(http::path_config())
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::Found()
+                        .insert_header(("Location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .route("/docs/{file:.*}", web::get().to(system::docs))
+            .default_service(web::to(problem::not_found))
+            .wrap(from_fn(problem::localise))
+            .wrap(metrics.clone())
+            .wrap(from_fn(problem::request_id_header))
+            .wrap(TracingLogger::default())
+    })
+    .shutdown_timeout(10)
+    .listen(listener)?;
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,114 @@
+// The one schema both backends share. A guard test applies each migration tree and compares
+// the columns with this file.
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        name -> Text,
+        legal_name -> Text,
+        country -> Text,
+        org_number -> Text,
+        vat_status -> Text,
+        vat_number -> Nullable<Text>,
+        address_line1 -> Text,
+        address_line2 -> Nullable<Text>,
+        postal_code -> Text,
+        city -> Text,
+        address_country -> Text,
+        seat -> Text,
+        f_skatt -> Bool,
+        bankgiro -> Nullable<Text>,
+        plusgiro -> Nullable<Text>,
+        iban -> Nullable<Text>,
+        bic -> Nullable<Text>,
+        default_currency -> Text,
+        default_language -> Text,
+        payment_terms_days -> Integer,
+        invoice_prefix -> Text,
+        contact_email -> Text,
+        signatories -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        name -> Text,
+        name_key -> Text,
+        country -> Text,
+        org_number -> Nullable<Text>,
+        municipality_code -> Nullable<Text>,
+        county_code -> Nullable<Text>,
+        county_name -> Nullable<Text>,
+        billing_line1 -> Nullable<Text>,
+        billing_line2 -> Nullable<Text>,
+        billing_postal_code -> Nullable<Text>,
+        billing_city -> Nullable<Text>,
+        billing_country -> Nullable<Text>,
+        invoice_email -> Nullable<Text>,
+        peppol_endpoint -> Nullable<Text>,
+        buyer_reference -> Nullable<Text>,
+        language -> Text,
+        currency -> Text,
+        status -> Text,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    populations (member_id, reference_date) {
+        member_id -> Text,
+        reference_date -> Date,
+        count -> BigInt,
+        source -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        organisation_id -> Text,
+        member_id -> Text,
+        name -> Text,
+        title -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        receives_offers -> Bool,
+        receives_invoices -> Bool,
+        receives_newsletters -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        organisation_id -> Nullable<Text>,
+        role -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(members -> organisations (organisation_id));
+diesel::joinable!(populations -> members (member_id));
+diesel::joinable!(contacts -> members (member_id));
+diesel::joinable!(api_tokens -> organisations (organisation_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    members,
+    populations,
+    contacts,
+    api_tokens
+);

@@ -1,0 +1,291 @@
+//! Starts the real server on port 0 with a fresh database and hands back an HTTP client.
+
+use std::sync::Once;
+
+use avtal::configuration::{FileSettings, Overrides, Settings};
+use avtal::domain::Role;
+use avtal::startup::Application;
+use avtal::storage::{self, DatabaseUrl, Pool};
+use diesel::{Connection, RunQueryDsl, pg::PgConnection};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// The URL of a PostgreSQL server's admin database; each test gets its own database.
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL when `AVTAL_TEST_POSTGRES_URL` is set. In CI (`CI` set) it must be: a
+    /// PostgreSQL test that silently skips would prove nothing.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("AVTAL_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI must set AVTAL_TEST_POSTGRES_URL"
+                );
+                eprintln!(
+                    "skipped: AVTAL_TEST_POSTGRES_URL is not set, so this PostgreSQL test did not run"
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Runs each listed test function once per backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(backend) = $crate::helpers::Backend::postgres() {
+                        super::$name(backend).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    _pool: Pool,
+    /// A token of the deployment's operator.
+    pub operator: String,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg.take()
+            && let Ok(mut conn) = PgConnection::establish(&admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+static TRACING: Once = Once::new();
+
+fn database_for(
+    backend: &Backend,
+    dir: &tempfile::TempDir,
+) -> (DatabaseUrl, Option<(String, String)>) {
+    match backend {
+        Backend::Sqlite => (
+            DatabaseUrl::Sqlite(dir.path().join("avtal.db").display().to_string()),
+            None,
+        ),
+        Backend::Postgres(admin_url) => {
+            let name = format!("avtal_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = PgConnection::establish(admin_url).expect("PostgreSQL reachable");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base);
+            (
+                DatabaseUrl::Postgres(format!("{base}/{name}")),
+                Some((admin_url.clone(), name)),
+            )
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    TRACING.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            avtal::telemetry::init(avtal::configuration::LogFormat::Text, "info");
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database, pg) = database_for(&backend, &dir);
+    let url = match &database {
+        DatabaseUrl::Sqlite(p) | DatabaseUrl::Postgres(p) => p.clone(),
+    };
+    let settings = Settings::resolve(
+        FileSettings::default(),
+        Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            database_url: Some(url),
+            workers: Some(2),
+            pool_size: Some(4),
+            ..Default::default()
+        },
+    )
+    .expect("settings");
+    let app = Application::build(&settings).expect("server builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let pool = storage::connect(&settings.database, 2).expect("pool");
+    let operator = {
+        let mut conn = pool.get().expect("connection");
+        avtal::services::tokens::create(&mut conn, None, Role::Operator, "tests")
+            .expect("operator token")
+            .secret
+    };
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        _pool: pool,
+        operator,
+        _dir: dir,
+        pg,
+    }
+}
+
+/// A response's status and JSON body (`null` when there is none).
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let res = req.send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Reply {
+        self.send(self.client.get(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> Reply {
+        self.send(
+            self.client
+                .post(self.url(path))
+                .bearer_auth(token)
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: &Value) -> Reply {
+        self.send(
+            self.client
+                .patch(self.url(path))
+                .bearer_auth(token)
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> Reply {
+        self.send(self.client.delete(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    /// Creates an organisation as the operator and returns its id.
+    pub async fn create_organisation(&self, name: &str) -> String {
+        let r = self
+            .post(&self.operator, "/api/v1/organisations", &navet(name))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// A token of `role` for the organisation, created through the API by the operator.
+    pub async fn token(&self, org: &str, role: &str) -> String {
+        let r = self
+            .post(
+                &self.operator,
+                &format!("/api/v1/organisations/{org}/tokens"),
+                &json!({"role": role, "name": format!("{role} i test")}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// An organisation with an admin token.
+    pub async fn organisation_with_admin(&self, name: &str) -> (String, String) {
+        let org = self.create_organisation(name).await;
+        let admin = self.token(&org, "admin").await;
+        (org, admin)
+    }
+}
+
+/// The organisation of the first seed document.
+pub fn navet(name: &str) -> Value {
+    json!({
+        "name": name,
+        "legal_name": "Boråsregionen Sjuhärads kommunalförbund",
+        "country": "SE",
+        "org_number": "222000-1321",
+        "vat_status": "registered",
+        "vat_number": "SE222000132101",
+        "address": {"line1": "Box 55", "postal_code": "50338", "city": "Borås"},
+        "seat": "Borås",
+        "f_skatt": true,
+        "bankgiro": "5050-1055",
+        "invoice_prefix": "NAV",
+        "contact_email": "navet@boras.se",
+        "signatories": [
+            {"name": "Lisa Belfrage", "title": "Verksamhetschef Navet science center"},
+            {"name": "Magnus Haggren", "title": "Förbundsdirektör Boråsregionen Sjuhärad"}
+        ]
+    })
+}
+
+/// A Swedish municipality member.
+pub fn bollebygd() -> Value {
+    json!({
+        "kind": "municipality",
+        "name": "Bollebygds kommun",
+        "country": "SE",
+        "municipality_code": "1443",
+        "county_name": "Västra Götalands län",
+        "billing_address": {"line1": "Box 100", "postal_code": "517 21", "city": "Bollebygd"},
+        "invoice_email": "faktura@bollebygd.se",
+        "buyer_reference": "4411",
+        "population": {"count": 9784, "reference_date": "2025-12-31", "source": "SCB"}
+    })
+}
+
+/// The field names of a problem's `errors`, in order.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real server on a random port, over HTTP, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod auth;
+mod errors;
+mod imports;
+mod members;
+mod organisations;
+mod system;

@@ -1,0 +1,154 @@
+use crate::helpers::{Backend, spawn_app};
+
+async fn health_and_ready_are_public(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for path in ["/health", "/ready"] {
+        let r = app.send(app.client.get(app.url(path))).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.body["status"], "ok");
+        assert!(
+            r.headers.contains_key("x-request-id"),
+            "{path} carries a request id"
+        );
+    }
+}
+
+/// Every route the server answers is in the document, and nothing else.
+async fn openapi_lists_every_route(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app.send(app.client.get(app.url("/openapi.json"))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["openapi"], "3.1.0");
+    assert_eq!(r.body["info"]["title"], "avtal");
+    let mut paths: Vec<(String, String)> = r.body["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.clone(), path.clone()))
+        })
+        .collect();
+    paths.sort();
+    let o = "/api/v1/organisations";
+    let m = "/api/v1/organisations/{org}/members/{member}";
+    let mut expected: Vec<(String, String)> = [
+        ("get", "/health".to_owned()),
+        ("get", "/ready".to_owned()),
+        ("get", "/openapi.json".to_owned()),
+        ("get", o.to_owned()),
+        ("post", o.to_owned()),
+        ("get", format!("{o}/{{org}}")),
+        ("patch", format!("{o}/{{org}}")),
+        ("get", format!("{o}/{{org}}/members")),
+        ("post", format!("{o}/{{org}}/members")),
+        ("get", m.to_owned()),
+        ("patch", m.to_owned()),
+        ("post", format!("{m}/archive")),
+        ("get", format!("{m}/population")),
+        ("put", format!("{m}/population")),
+        ("delete", format!("{m}/population/{{date}}")),
+        ("get", format!("{m}/contacts")),
+        ("post", format!("{m}/contacts")),
+        ("get", format!("{m}/contacts/{{contact}}")),
+        ("patch", format!("{m}/contacts/{{contact}}")),
+        ("delete", format!("{m}/contacts/{{contact}}")),
+        ("post", format!("{o}/{{org}}/imports/municipalities")),
+        ("get", format!("{o}/{{org}}/tokens")),
+        ("post", format!("{o}/{{org}}/tokens")),
+        ("post", format!("{o}/{{org}}/tokens/{{token}}/revoke")),
+    ]
+    .into_iter()
+    .map(|(m, p)| (m.to_owned(), p))
+    .collect();
+    expected.sort();
+    assert_eq!(paths, expected);
+    assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(r.body["components"]["schemas"]["Problem"].is_object());
+
+    // And each documented route is really served: an unauthenticated call reaches the route
+    // (401 or 200), not the fallback for unknown routes (404).
+    for (method, path) in &expected {
+        let concrete = path
+            .replace("{org}", "x")
+            .replace("{member}", "y")
+            .replace("{contact}", "z")
+            .replace("{token}", "t")
+            .replace("{date}", "2025-12-31");
+        let req = app
+            .client
+            .request(method.to_uppercase().parse().unwrap(), app.url(&concrete));
+        let r = app.send(req).await;
+        assert!(
+            r.status == 401 || r.status == 200,
+            "{method} {path}: {}",
+            r.status
+        );
+    }
+}
+
+async fn docs_work_offline(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app.send(app.client.get(app.url("/docs/"))).await;
+    assert_eq!(r.status, 200);
+    let html = r.body.as_str().unwrap();
+    assert!(
+        html.contains("/docs/swagger-ui-bundle.js") && !html.contains("https://"),
+        "no CDN"
+    );
+    let js = app
+        .client
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.bytes().await.unwrap().len() > 1_000_000);
+}
+
+async fn metrics_count_requests_by_route_and_status(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.send(app.client.get(app.url("/health"))).await;
+    app.send(app.client.get(app.url("/api/v1/organisations")))
+        .await;
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            r#"avtal_http_requests_total{endpoint="/health",method="GET",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"endpoint="/api/v1/organisations",method="GET",status="401""#),
+        "{text}"
+    );
+    assert!(text.contains("avtal_http_requests_duration_seconds_bucket"));
+}
+
+async fn unknown_routes_are_problems(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app.get(&app.operator, "/api/v1/nothing-here").await;
+    assert_eq!(r.status, 404);
+    let r = app.send(app.client.get(app.url("/nothing-here"))).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.headers["content-type"], "application/problem+json");
+    assert_eq!(r.body["code"], "not_found");
+}
+
+crate::on_both_backends!(
+    health_and_ready_are_public,
+    openapi_lists_every_route,
+    docs_work_offline,
+    metrics_count_requests_by_route_and_status,
+    unknown_routes_are_problems,
+);

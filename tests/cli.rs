@@ -1,0 +1,258 @@
+//! The `avtal` binary as a user runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+fn avtal(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_avtal"));
+    cmd.current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("AVTAL_CONFIG")
+        .env_remove("AVTAL_LISTEN")
+        .env_remove("AVTAL_LOG_FORMAT");
+    cmd
+}
+
+fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["token", "--help"],
+        vec!["token", "create", "--help"],
+        vec!["token", "revoke", "--help"],
+        vec!["import", "--help"],
+        vec!["import", "municipalities", "--help"],
+    ] {
+        let out = run_ok(avtal(dir.path()).args(&args));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage: avtal"), "{args:?}: {text}");
+    }
+    let out = avtal(dir.path())
+        .args(["import", "municipalities", "--organisation", "x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a selection is required");
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    startup: String,
+}
+
+impl Server {
+    /// Starts `avtal` with no subcommand and no settings but a free port.
+    fn start(dir: &Path) -> Server {
+        let mut child = avtal(dir)
+            .env("AVTAL_LISTEN", "127.0.0.1:0")
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let startup = loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(30))
+                .expect("start-up line");
+            if line.contains("listens on") {
+                break line;
+            }
+        };
+        let port = startup
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        Server {
+            child,
+            port,
+            startup,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn serves_with_nothing_configured_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path());
+    assert!(
+        server.startup.contains("SQLite at ./avtal.db"),
+        "{}",
+        server.startup
+    );
+    let health = reqwest::get(server.url("/health")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(dir.path().join("avtal.db").exists());
+    sigterm(&server.child);
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0: {status}");
+}
+
+#[tokio::test]
+async fn tokens_and_imports_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let out = run_ok(
+        avtal(dir.path()).args(["token", "create", "--role", "operator", "--name", "Drift"]),
+    );
+    let operator = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(operator.starts_with("avtal_"));
+
+    let client = reqwest::Client::new();
+    let org: serde_json::Value = client
+        .post(server.url("/api/v1/organisations"))
+        .bearer_auth(&operator)
+        .json(&serde_json::json!({
+            "name": "Navet", "legal_name": "Boråsregionen Sjuhärads kommunalförbund", "country": "SE",
+            "org_number": "222000-1321", "address": {"line1": "Box 55", "postal_code": "50338", "city": "Borås"},
+            "seat": "Borås", "invoice_prefix": "NAV", "contact_email": "navet@boras.se"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let org = org["id"].as_str().unwrap();
+
+    let out = run_ok(avtal(dir.path()).args([
+        "import",
+        "municipalities",
+        "--organisation",
+        org,
+        "--all-se",
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("290 kommuner: 290 nya, 0 ändrade, 0 oförändrade"),
+        "{text}"
+    );
+    let out = run_ok(avtal(dir.path()).args([
+        "import",
+        "municipalities",
+        "--organisation",
+        org,
+        "--all-se",
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("290 kommuner: 0 nya, 0 ändrade, 290 oförändrade"),
+        "{text}"
+    );
+
+    let out = avtal(dir.path())
+        .args([
+            "import",
+            "municipalities",
+            "--organisation",
+            org,
+            "--codes",
+            "1490,9999",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("codes[1]"));
+
+    let out = run_ok(avtal(dir.path()).args([
+        "token",
+        "create",
+        "--role",
+        "viewer",
+        "--organisation",
+        org,
+        "--name",
+        "Läsare",
+    ]));
+    let viewer = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let members = client
+        .get(server.url(&format!("/api/v1/organisations/{org}/members?limit=1")))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(members.status(), 200);
+
+    let out = run_ok(avtal(dir.path()).args(["token", "list", "--organisation", org]));
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    let id = listing
+        .lines()
+        .find(|l| l.contains("viewer"))
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_owned();
+    run_ok(avtal(dir.path()).args(["token", "revoke", &id]));
+    let members = client
+        .get(server.url(&format!("/api/v1/organisations/{org}/members")))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(members.status(), 401);
+
+    let out = avtal(dir.path())
+        .args(["token", "create", "--role", "admin", "--name", "x"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "an admin token needs an organisation"
+    );
+}
+
+#[test]
+fn migrate_applies_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(avtal(dir.path()).args(["migrate"]));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SQLite"));
+    let out = run_ok(avtal(dir.path()).args(["--database-url", "other.db", "migrate"]));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("other.db"));
+    assert!(dir.path().join("other.db").exists());
+}
