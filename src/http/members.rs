@@ -272,7 +272,7 @@ pub struct MemberList {
 #[into_params(parameter_in = Query)]
 pub struct MemberQuery {
     /// 1–500, default 50.
-    pub limit: Option<i64>,
+    pub limit: Option<String>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     pub kind: Option<String>,
@@ -284,7 +284,25 @@ pub struct MemberQuery {
     /// `name` (default), `-name`, `created`, `-created`.
     pub sort: Option<String>,
     /// Include archived members (default false).
-    pub include_archived: Option<bool>,
+    pub include_archived: Option<String>,
+}
+
+fn parse_limit(raw: Option<&str>) -> Result<i64, Invalid> {
+    match raw.map(|r| r.trim().parse::<i64>()) {
+        None => Ok(50),
+        Some(Ok(n @ 1..=500)) => Ok(n),
+        Some(_) => Err(Invalid::OutOfRange { min: 1, max: 500 }),
+    }
+}
+
+fn parse_flag(raw: Option<&str>) -> Result<bool, Invalid> {
+    match raw.map(str::trim) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(Invalid::OneOf {
+            allowed: &["true", "false"],
+        }),
+    }
 }
 
 const CURSOR_EXPECTED: &str = "ett värde från next_cursor";
@@ -312,13 +330,13 @@ fn decode_cursor(sort: &str, cursor: &str) -> Result<(String, String), Invalid> 
 impl MemberQuery {
     fn parse(self) -> Result<(MemberFilter, String), Error> {
         let mut e = Errors::new();
-        let limit = e.check(
-            "limit",
-            match self.limit.unwrap_or(50) {
-                n @ 1..=500 => Ok(n),
-                _ => Err(Invalid::OutOfRange { min: 1, max: 500 }),
-            },
+        // Query values arrive as text and are parsed here, so a bad one names its parameter.
+        let limit = e.check("limit", parse_limit(self.limit.as_deref()));
+        let include_archived = e.check(
+            "include_archived",
+            parse_flag(self.include_archived.as_deref()),
         );
+
         let sort_name = self.sort.unwrap_or_else(|| "name".to_owned());
         let sort = e.check("sort", MemberSort::parse(&sort_name));
         let kind = e.check_opt("kind", self.kind.as_deref(), MemberKind::parse);
@@ -333,7 +351,7 @@ impl MemberQuery {
                     status: status?,
                     county_code: self.county,
                     name_contains: self.q.filter(|q| !q.trim().is_empty()),
-                    include_archived: self.include_archived.unwrap_or(false),
+                    include_archived: include_archived?,
                     sort: sort?,
                     limit: limit?,
                     after: after?,
@@ -474,6 +492,7 @@ pub async fn update(
     let member = db
         .write(move |conn| {
             let current = store::get(conn, &org, &id)?;
+            store::ensure_active(&current)?;
             let mut doc = to_value(&MemberBody::from_details(&current.details))?;
             merge_patch(&mut doc, &patch);
             let details = from_value::<MemberBody>(doc)?.parse()?;

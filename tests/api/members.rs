@@ -114,6 +114,13 @@ async fn member_lifecycle(backend: Backend) {
         (r.status, r.body["code"].as_str()),
         (409, Some("member_archived"))
     );
+    let r = app
+        .patch(&admin, &member, &json!({"status": "member"}))
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("member_archived"))
+    );
 }
 
 async fn contacts(backend: Backend) {
@@ -273,12 +280,17 @@ async fn lists_filter_sort_and_page(backend: Backend) {
     let r = app
         .get(
             &admin,
-            &format!("{path}?limit=0&sort=size&kind=town&cursor=zzz"),
+            &format!("{path}?limit=0&sort=size&kind=town&cursor=zzz&include_archived=yes"),
         )
         .await;
     let mut fields = crate::helpers::error_fields(&r.body);
     fields.sort();
-    assert_eq!(fields, ["cursor", "kind", "limit", "sort"]);
+    assert_eq!(
+        fields,
+        ["cursor", "include_archived", "kind", "limit", "sort"]
+    );
+    let r = app.get(&admin, &format!("{path}?limit=abc")).await;
+    assert_eq!(crate::helpers::error_fields(&r.body), ["limit"]);
     let cursor = app.get(&admin, &format!("{path}?limit=2")).await.body["next_cursor"]
         .as_str()
         .unwrap()
