@@ -1,11 +1,15 @@
 //! The pure core of avtal: values and rules with no I/O. Nothing here knows about HTTP,
 //! databases, mail or PDF.
 
+pub mod contribution;
 mod identifiers;
 mod invalid;
 mod kinds;
 pub mod member;
+pub mod money;
 pub mod organisation;
+#[cfg(test)]
+mod test_support;
 mod text;
 
 pub use identifiers::{

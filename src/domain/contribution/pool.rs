@@ -1,0 +1,613 @@
+//! Sharing a budget: a total, less external funding, split across all members of a pool by a
+//! key. The parts add up to the net amount to the öre, so it is computed for the whole pool
+//! at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::ContributionError;
+use super::explain::{Input, InputName, Quantity, Step, Trace, Value, exact_share, overflow};
+use super::index::{self, Indexation};
+use super::population::{ReferenceDateRule, population_at};
+use crate::domain::money::{MINOR_DECIMALS, Money, Rounding, allocate};
+
+/// A budget shared by the members of a pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pool {
+    pub total: Money,
+    /// Funding from outside the pool (e.g. 50 % EU), taken off the total first.
+    pub external: Option<External>,
+    pub key: Key,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum External {
+    Amount(Money),
+    /// Percent of the total; the amount is rounded to öre (half up).
+    Share(Decimal),
+}
+
+/// The fördelningsnyckel: how the net amount is shared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    Equal,
+    Population {
+        reference: ReferenceDateRule,
+    },
+    /// Percent by member id; must name every member and sum to 100.
+    Agreed(BTreeMap<String, Decimal>),
+    /// Part equal, part by population: member i's share is
+    /// `equal_percent/100 × 1/n + population_percent/100 × pop_i/Σpop`.
+    Weighted {
+        equal_percent: Decimal,
+        population_percent: Decimal,
+        reference: ReferenceDateRule,
+    },
+}
+
+/// Which key was used, for the explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyKind {
+    Equal,
+    Population,
+    Agreed,
+    Weighted,
+}
+
+impl Key {
+    /// The key without its parameters, for the explanation.
+    pub fn kind(&self) -> KeyKind {
+        match self {
+            Key::Equal => KeyKind::Equal,
+            Key::Population { .. } => KeyKind::Population,
+            Key::Agreed(_) => KeyKind::Agreed,
+            Key::Weighted { .. } => KeyKind::Weighted,
+        }
+    }
+}
+
+/// A member of the pool: the same facts a member's own calculation uses (population-based
+/// keys read its population history).
+pub type PoolMember = super::calculate::MemberFacts;
+
+/// One member's part of a pool, with the explanation of the whole sharing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolShare {
+    pub member_id: String,
+    pub amount: Money,
+    pub inputs: Vec<Input>,
+    pub steps: Vec<Step>,
+}
+
+/// Shares the pool's net amount (total, indexed when an indexation is given, less external
+/// funding) among `members` by its key, with one largest-remainder allocation so that the
+/// shares add up to the net exactly. Shares come back in the order of `members`, which also
+/// breaks ties of the allocation (lower position first).
+///
+/// Weights are kept exact: the weighted key uses `equal_percent × Σpop + population_percent ×
+/// n × pop_i`, the same proportions as its formula without dividing by n or Σpop.
+pub fn share_pool(
+    pool: &Pool,
+    indexation: Option<&Indexation>,
+    members: &[PoolMember],
+    fee_year: i32,
+) -> Result<Vec<PoolShare>, ContributionError> {
+    if members.is_empty() {
+        return Err(ContributionError::EmptyPool);
+    }
+    let mut seen = BTreeSet::new();
+    for member in members {
+        if !seen.insert(member.id.as_str()) {
+            return Err(ContributionError::DuplicatePoolMember {
+                member: member.id.clone(),
+            });
+        }
+    }
+    if pool.total.to_minor() < 0 {
+        return Err(ContributionError::NegativeAmount {
+            what: "pool_total",
+            value: pool.total.amount(),
+        });
+    }
+
+    let mut common = Trace::default();
+    common.input(InputName::PoolTotal, Value::Money(pool.total));
+    common.input(InputName::Key, Value::Key(pool.key.kind()));
+    let net = net_amount(pool, indexation, fee_year, &mut common)?;
+    let (weights, own_inputs) = weights(&pool.key, members, fee_year, &mut common)?;
+
+    let parts = allocate(net, &weights)?;
+    let total_weight = weights
+        .iter()
+        .try_fold(Decimal::ZERO, |sum, w| sum.checked_add(*w))
+        .ok_or(ContributionError::Overflow)?;
+    let mut shares = Vec::with_capacity(members.len());
+    for (((member, weight), part), inputs) in members.iter().zip(weights).zip(parts).zip(own_inputs)
+    {
+        let mut trace = common.clone();
+        trace.inputs.extend(inputs);
+        trace.steps.push(Step::Allocated {
+            net: net.amount(),
+            weight,
+            total_weight,
+            exact_share: exact_share(net.amount(), weight, total_weight)?,
+            result: part.amount(),
+        });
+        shares.push(PoolShare {
+            member_id: member.id.clone(),
+            amount: part,
+            inputs: trace.inputs,
+            steps: trace.steps,
+        });
+    }
+    Ok(shares)
+}
+
+/// The total, indexed if there is an index, less external funding.
+fn net_amount(
+    pool: &Pool,
+    indexation: Option<&Indexation>,
+    fee_year: i32,
+    trace: &mut Trace,
+) -> Result<Money, ContributionError> {
+    let currency = pool.total.currency();
+    let index = index::prepare(indexation, fee_year, trace)?;
+    let mut total = trace.index(index, Quantity::PoolTotal, pool.total.amount())?;
+    if index.is_some_and(|ix| ix.rounding.decimals > MINOR_DECIMALS) {
+        total = trace.round(Quantity::PoolTotal, total, Rounding::ORE);
+    }
+    let Some(external) = &pool.external else {
+        return Ok(Money::new(total, currency)?);
+    };
+    let external = match external {
+        External::Amount(amount) => {
+            if amount.currency() != currency {
+                return Err(ContributionError::CurrencyMismatch {
+                    expected: currency,
+                    found: amount.currency(),
+                });
+            }
+            if amount.to_minor() < 0 {
+                return Err(ContributionError::NegativeAmount {
+                    what: "external_amount",
+                    value: amount.amount(),
+                });
+            }
+            trace.input(InputName::ExternalAmount, Value::Money(*amount));
+            amount.amount()
+        }
+        External::Share(percent) => {
+            if *percent < Decimal::ZERO || *percent > Decimal::ONE_HUNDRED {
+                return Err(ContributionError::PercentOutOfRange {
+                    what: "external_percent",
+                    value: *percent,
+                });
+            }
+            trace.input(InputName::ExternalPercent, Value::Percent(*percent));
+            let amount = trace.percent_of(Quantity::ExternalAmount, total, *percent)?;
+            trace.round(Quantity::ExternalAmount, amount, Rounding::ORE)
+        }
+    };
+    if external > total {
+        return Err(ContributionError::ExternalExceedsTotal { total, external });
+    }
+    let net = trace.subtract(Quantity::NetAmount, total, external)?;
+    Ok(Money::new(net, currency)?)
+}
+
+fn percent_in_range(what: &'static str, value: Decimal) -> Result<(), ContributionError> {
+    if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
+        Err(ContributionError::PercentOutOfRange { what, value })
+    } else {
+        Ok(())
+    }
+}
+
+/// The members' populations at a key's reference date.
+struct Populations {
+    counts: Vec<i64>,
+    /// Each member's own count with its date, for its explanation.
+    inputs: Vec<Vec<Input>>,
+    total: i64,
+}
+
+/// The members' populations at the key's reference date, recorded per member, and their sum.
+fn populations(
+    reference: &ReferenceDateRule,
+    members: &[PoolMember],
+    fee_year: i32,
+    common: &mut Trace,
+) -> Result<Populations, ContributionError> {
+    let date = reference.date_for(fee_year)?;
+    let mut counts = Vec::with_capacity(members.len());
+    let mut inputs = Vec::with_capacity(members.len());
+    for member in members {
+        let count = population_at(&member.id, &member.population, date)?.count;
+        counts.push(count);
+        inputs.push(vec![Input {
+            name: InputName::Population,
+            value: Value::PopulationAt { count, date },
+        }]);
+    }
+    let total = counts
+        .iter()
+        .try_fold(0_i64, |sum, c| sum.checked_add(*c))
+        .ok_or(ContributionError::Overflow)?;
+    common.input(InputName::TotalPopulation, Value::Integer(total));
+    Ok(Populations {
+        counts,
+        inputs,
+        total,
+    })
+}
+
+/// Each member's weight under the key, and the inputs that belong to that member alone.
+fn weights(
+    key: &Key,
+    members: &[PoolMember],
+    fee_year: i32,
+    common: &mut Trace,
+) -> Result<(Vec<Decimal>, Vec<Vec<Input>>), ContributionError> {
+    let n = i64::try_from(members.len()).map_err(|_| ContributionError::Overflow)?;
+    match key {
+        Key::Equal => {
+            common.input(InputName::MemberCount, Value::Integer(n));
+            Ok((
+                vec![Decimal::ONE; members.len()],
+                vec![Vec::new(); members.len()],
+            ))
+        }
+        Key::Population { reference } => {
+            let Populations {
+                counts,
+                inputs,
+                total,
+            } = populations(reference, members, fee_year, common)?;
+            if total == 0 {
+                return Err(ContributionError::ZeroPopulation);
+            }
+            Ok((counts.into_iter().map(Decimal::from).collect(), inputs))
+        }
+        Key::Agreed(percentages) => {
+            if let Some(stranger) = percentages
+                .keys()
+                .find(|id| !members.iter().any(|m| &m.id == *id))
+            {
+                return Err(ContributionError::AgreedPercentageForNonMember {
+                    member: stranger.clone(),
+                });
+            }
+            let mut weights = Vec::with_capacity(members.len());
+            let mut inputs = Vec::with_capacity(members.len());
+            for member in members {
+                let percent = *percentages.get(&member.id).ok_or_else(|| {
+                    ContributionError::MissingAgreedPercentage {
+                        member: member.id.clone(),
+                    }
+                })?;
+                percent_in_range("agreed_percent", percent)?;
+                weights.push(percent);
+                inputs.push(vec![Input {
+                    name: InputName::AgreedPercent,
+                    value: Value::Percent(percent),
+                }]);
+            }
+            let sum = weights
+                .iter()
+                .try_fold(Decimal::ZERO, |sum, w| sum.checked_add(*w))
+                .ok_or(ContributionError::Overflow)?;
+            if sum != Decimal::ONE_HUNDRED {
+                return Err(ContributionError::AgreedPercentagesNot100 { sum });
+            }
+            Ok((weights, inputs))
+        }
+        Key::Weighted {
+            equal_percent,
+            population_percent,
+            reference,
+        } => {
+            let (equal, by_population) = (*equal_percent, *population_percent);
+            percent_in_range("equal_percent", equal)?;
+            percent_in_range("population_percent", by_population)?;
+            let sum = overflow(equal.checked_add(by_population))?;
+            if sum != Decimal::ONE_HUNDRED {
+                return Err(ContributionError::WeightedKeyNot100 { sum });
+            }
+            common.input(InputName::EqualPercent, Value::Percent(equal));
+            common.input(InputName::PopulationPercent, Value::Percent(by_population));
+            common.input(InputName::MemberCount, Value::Integer(n));
+            let Populations {
+                counts,
+                inputs,
+                total,
+            } = populations(reference, members, fee_year, common)?;
+            if total == 0 {
+                // Without inhabitants only an all-equal key can be shared.
+                if !by_population.is_zero() {
+                    return Err(ContributionError::ZeroPopulation);
+                }
+                return Ok((vec![Decimal::ONE; members.len()], inputs));
+            }
+            // equal/100 × 1/n + population/100 × pop_i/P, multiplied by 100·n·P.
+            let equal_part = overflow(equal.checked_mul(Decimal::from(total)))?;
+            let per_inhabitant = overflow(by_population.checked_mul(Decimal::from(n)))?;
+            let weights = counts
+                .into_iter()
+                .map(|count| {
+                    overflow(
+                        per_inhabitant
+                            .checked_mul(Decimal::from(count))
+                            .and_then(|p| p.checked_add(equal_part)),
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((weights, inputs))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::test_support::{d, sek};
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::Currency;
+    use crate::domain::money::AllocationError;
+
+    const SCB: ReferenceDateRule = ReferenceDateRule::SCB_TWO_YEARS_BEFORE;
+
+    fn members(populations: &[i64]) -> Vec<PoolMember> {
+        populations
+            .iter()
+            .enumerate()
+            .map(|(i, count)| PoolMember {
+                id: format!("m{}", i + 1),
+                kind: crate::domain::MemberKind::Municipality,
+                population: vec![crate::domain::member::PopulationCount {
+                    reference_date: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+                    count: *count,
+                    source: None,
+                }],
+            })
+            .collect()
+    }
+
+    fn minors(shares: &[PoolShare]) -> Vec<i64> {
+        shares.iter().map(|s| s.amount.to_minor()).collect()
+    }
+
+    const SJUHARAD: [i64; 8] = [12472, 9784, 11873, 35134, 10616, 9509, 115238, 24954];
+
+    #[test]
+    fn sjuharad_budget_half_external_half_equal_half_population() {
+        let pool = Pool {
+            total: sek("4200000"),
+            external: Some(External::Share(d("50"))),
+            key: Key::Weighted {
+                equal_percent: d("50"),
+                population_percent: d("50"),
+                reference: SCB,
+            },
+        };
+        let shares = share_pool(&pool, None, &members(&SJUHARAD), 2027).unwrap();
+        assert_eq!(minors(&shares).iter().sum::<i64>(), 210_000_000);
+        // Computed independently with exact fractions and the largest-remainder rule.
+        assert_eq!(
+            minors(&shares),
+            [
+                18_829_155, 17_599_780, 18_555_199, 29_193_778, 17_980_301, 17_474_007, 65_829_896,
+                24_537_884
+            ]
+        );
+        let second = &shares[1];
+        assert_eq!(second.member_id, "m2");
+        assert!(second.inputs.contains(&Input {
+            name: InputName::Population,
+            value: Value::PopulationAt {
+                count: 9784,
+                date: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()
+            }
+        }));
+        assert!(second.inputs.contains(&Input {
+            name: InputName::TotalPopulation,
+            value: Value::Integer(229_580)
+        }));
+        assert!(second.steps.contains(&Step::Subtracted {
+            quantity: Quantity::NetAmount,
+            left: d("4200000.00"),
+            right: d("2100000.00"),
+            result: d("2100000.00"),
+        }));
+        assert!(matches!(
+            second.steps.last(),
+            Some(Step::Allocated { total_weight, result, .. })
+                if *total_weight == d("183664000") && *result == d("175997.80")
+        ));
+    }
+
+    #[test]
+    fn equal_population_and_agreed_keys() {
+        let pool = |key| Pool {
+            total: sek("1000"),
+            external: Some(External::Amount(sek("100"))),
+            key,
+        };
+        let three = members(&[100, 200, 700]);
+        let shares = share_pool(&pool(Key::Equal), None, &three, 2027).unwrap();
+        assert_eq!(minors(&shares), [30_000, 30_000, 30_000]);
+        assert_eq!(
+            shares[0].steps.last(),
+            Some(&Step::Allocated {
+                net: d("900.00"),
+                weight: Decimal::ONE,
+                total_weight: d("3"),
+                exact_share: d("300"),
+                result: d("300.00"),
+            })
+        );
+
+        let shares = share_pool(
+            &pool(Key::Population { reference: SCB }),
+            None,
+            &three,
+            2027,
+        )
+        .unwrap();
+        assert_eq!(minors(&shares), [9_000, 18_000, 63_000]);
+
+        let agreed: BTreeMap<String, Decimal> = [("m1", "33.34"), ("m2", "33.33"), ("m3", "33.33")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), d(v)))
+            .collect();
+        let shares = share_pool(&pool(Key::Agreed(agreed.clone())), None, &three, 2027).unwrap();
+        // 900 × 33.34 % = 300.06; 900 × 33.33 % = 299.97.
+        assert_eq!(minors(&shares), [30_006, 29_997, 29_997]);
+
+        let mut short = agreed.clone();
+        short.insert("m3".into(), d("33.32"));
+        assert_eq!(
+            share_pool(&pool(Key::Agreed(short)), None, &three, 2027).err(),
+            Some(ContributionError::AgreedPercentagesNot100 { sum: d("99.99") })
+        );
+        let mut missing = agreed.clone();
+        missing.remove("m3");
+        assert!(matches!(
+            share_pool(&pool(Key::Agreed(missing)), None, &three, 2027),
+            Err(ContributionError::MissingAgreedPercentage { .. })
+        ));
+        let mut stranger = agreed;
+        stranger.insert("m9".into(), d("0"));
+        assert!(matches!(
+            share_pool(&pool(Key::Agreed(stranger)), None, &three, 2027),
+            Err(ContributionError::AgreedPercentageForNonMember { .. })
+        ));
+    }
+
+    #[test]
+    fn pool_errors() {
+        let pool = Pool {
+            total: sek("1000"),
+            external: None,
+            key: Key::Equal,
+        };
+        assert_eq!(
+            share_pool(&pool, None, &[], 2027).err(),
+            Some(ContributionError::EmptyPool)
+        );
+        let mut twice = members(&[1, 2]);
+        twice[1].id = "m1".into();
+        assert!(matches!(
+            share_pool(&pool, None, &twice, 2027),
+            Err(ContributionError::DuplicatePoolMember { .. })
+        ));
+        let over = Pool {
+            external: Some(External::Amount(sek("1000.01"))),
+            ..pool.clone()
+        };
+        assert!(matches!(
+            share_pool(&over, None, &members(&[1]), 2027),
+            Err(ContributionError::ExternalExceedsTotal { .. })
+        ));
+        let weighted = Pool {
+            key: Key::Weighted {
+                equal_percent: d("60"),
+                population_percent: d("50"),
+                reference: SCB,
+            },
+            ..pool.clone()
+        };
+        assert!(matches!(
+            share_pool(&weighted, None, &members(&[1]), 2027),
+            Err(ContributionError::WeightedKeyNot100 { .. })
+        ));
+        let by_population = Pool {
+            key: Key::Population { reference: SCB },
+            ..pool.clone()
+        };
+        assert_eq!(
+            share_pool(&by_population, None, &members(&[0, 0]), 2027).err(),
+            Some(ContributionError::ZeroPopulation)
+        );
+        let mut no_count = members(&[5]);
+        no_count[0].population.clear();
+        assert!(matches!(
+            share_pool(&by_population, None, &no_count, 2027),
+            Err(ContributionError::MissingPopulation { .. })
+        ));
+        assert!(matches!(
+            share_pool(&by_population, None, &members(&[-1, 5]), 2027),
+            Err(ContributionError::Allocation(
+                AllocationError::NegativeWeight { index: 0 }
+            ))
+        ));
+    }
+
+    #[test]
+    fn indexed_total() {
+        let indexation = Indexation {
+            series: super::super::IndexSeries {
+                points: [(2027, d("2.5"))].into_iter().collect(),
+            },
+            base_year: 2026,
+            rounding: Rounding::KRONA,
+        };
+        let pool = Pool {
+            total: sek("1000.20"),
+            external: None,
+            key: Key::Equal,
+        };
+        // 1 000.20 × 1.025 = 1 025.205 → 1 025 kr.
+        let shares = share_pool(&pool, Some(&indexation), &members(&[1, 1]), 2027).unwrap();
+        assert_eq!(minors(&shares), [51_250, 51_250]);
+    }
+
+    fn key() -> impl Strategy<Value = Key> {
+        prop_oneof![
+            Just(Key::Equal),
+            Just(Key::Population { reference: SCB }),
+            (0_u32..=10_000).prop_map(|e| {
+                let equal = Decimal::new(i64::from(e), 2);
+                Key::Weighted {
+                    equal_percent: equal,
+                    population_percent: Decimal::ONE_HUNDRED - equal,
+                    reference: SCB,
+                }
+            }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn shares_add_up_to_the_net_exactly(
+            total in 0_i64..100_000_000_000,
+            external_percent in proptest::option::of(0_u32..=10_000),
+            populations in prop::collection::vec(1_i64..2_000_000, 1..60),
+            key in key(),
+        ) {
+            let pool = Pool {
+                total: Money::from_minor(total, Currency::Nok),
+                external: external_percent.map(|p| External::Share(Decimal::new(i64::from(p), 2))),
+                key,
+            };
+            let shares = share_pool(&pool, None, &members(&populations), 2027).unwrap();
+            let net = match shares[0].steps.iter().find_map(|s| match s {
+                Step::Subtracted { result, .. } => Some(*result),
+                _ => None,
+            }) {
+                Some(net) => Money::new(net, Currency::Nok).unwrap().to_minor(),
+                None => total,
+            };
+            prop_assert_eq!(minors(&shares).iter().sum::<i64>(), net);
+            prop_assert!(net <= total);
+            prop_assert!(shares.iter().all(|s| s.amount.currency() == Currency::Nok));
+            // Equal keys differ by at most one öre.
+            if pool.key == Key::Equal {
+                let m = minors(&shares);
+                prop_assert!(m.iter().max().unwrap() - m.iter().min().unwrap() <= 1);
+            }
+        }
+    }
+}
