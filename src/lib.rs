@@ -5,6 +5,7 @@
 pub mod configuration;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod services;
 pub mod startup;
