@@ -226,10 +226,16 @@ impl From<diesel::result::Error> for Error {
                     info.constraint_name().unwrap_or(""),
                     info.message()
                 );
-                let field = ["org_number", "municipality_code", "invoice_prefix"]
-                    .into_iter()
-                    .find(|f| text.contains(f))
-                    .map(str::to_owned);
+                let field = [
+                    "org_number",
+                    "municipality_code",
+                    "invoice_prefix",
+                    "code",
+                    "name",
+                ]
+                .into_iter()
+                .find(|f| text.contains(f))
+                .map(str::to_owned);
                 Error::Conflict { field }
             }
             other => Error::Internal(other.into()),

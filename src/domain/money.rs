@@ -171,6 +171,69 @@ impl Rounding {
     }
 }
 
+impl RoundingMode {
+    pub const NAMES: &'static [&'static str] = &["half_up", "half_even", "down", "up"];
+
+    pub fn parse(raw: &str) -> Result<Self, crate::domain::Invalid> {
+        match raw.trim() {
+            "half_up" => Ok(Self::HalfUp),
+            "half_even" => Ok(Self::HalfEven),
+            "down" => Ok(Self::Down),
+            "up" => Ok(Self::Up),
+            _ => Err(crate::domain::Invalid::OneOf {
+                allowed: Self::NAMES,
+            }),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HalfUp => "half_up",
+            Self::HalfEven => "half_even",
+            Self::Down => "down",
+            Self::Up => "up",
+        }
+    }
+}
+
+/// A decimal written as text at the boundary (`"28.50"`, also `"28,50"`): never through a
+/// float, so what the user wrote is what is computed with.
+pub fn parse_decimal(raw: &str) -> Result<Decimal, crate::domain::Invalid> {
+    let compact: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    let normalised = compact.replace(',', ".");
+    normalised
+        .parse::<Decimal>()
+        .ok()
+        .filter(|_| !normalised.is_empty() && !normalised.contains(['e', 'E']))
+        .ok_or(crate::domain::Invalid::Format {
+            expected: "ett decimaltal, t.ex. 28.50",
+        })
+}
+
+/// An amount written as text: at most two decimals (öre), never rounded silently.
+pub fn parse_money(raw: &str, currency: Currency) -> Result<Money, crate::domain::Invalid> {
+    let value = parse_decimal(raw)?;
+    Money::new(value, currency).map_err(|_| crate::domain::Invalid::Format {
+        expected: "högst två decimaler",
+    })
+}
+
+/// A non-negative amount written as text.
+pub fn parse_amount(raw: &str, currency: Currency) -> Result<Money, crate::domain::Invalid> {
+    let money = parse_money(raw, currency)?;
+    if money.to_minor() < 0 {
+        return Err(crate::domain::Invalid::OutOfRange {
+            min: 0,
+            max: i64::MAX / 100,
+        });
+    }
+    Ok(money)
+}
+
 /// Why a total could not be split.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AllocationError {
@@ -277,6 +340,21 @@ fn gcd(mut a: i128, mut b: i128) -> i128 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn amounts_are_parsed_from_text_exactly() {
+        assert_eq!(parse_decimal("28,50").unwrap(), d("28.50"));
+        assert_eq!(parse_decimal("4 200 000").unwrap(), d("4200000"));
+        assert!(parse_decimal("1e3").is_err());
+        assert!(parse_decimal("abc").is_err());
+        assert_eq!(
+            parse_money("278844.00", Currency::Sek).unwrap(),
+            sek("278844")
+        );
+        assert!(parse_money("0.125", Currency::Sek).is_err());
+        assert!(parse_amount("-1", Currency::Sek).is_err());
+        assert_eq!(RoundingMode::parse("half_even"), Ok(RoundingMode::HalfEven));
+    }
+
     use crate::domain::test_support::{d, sek};
     use proptest::prelude::*;
 

@@ -5,6 +5,7 @@ pub mod extract;
 pub mod imports;
 pub mod members;
 pub mod organisations;
+pub mod pricing;
 pub mod problem;
 pub mod system;
 pub mod tokens;
@@ -163,7 +164,22 @@ where
                 .service(imports::municipalities)
                 .service(tokens::create)
                 .service(tokens::list)
-                .service(tokens::revoke),
+                .service(tokens::revoke)
+                .service(pricing::price_list)
+                .service(pricing::create_item)
+                .service(pricing::update_item)
+                .service(pricing::delete_item)
+                .service(pricing::copy_price_list)
+                .service(pricing::list_series)
+                .service(pricing::create_series)
+                .service(pricing::read_series)
+                .service(pricing::replace_series)
+                .service(pricing::delete_series)
+                .service(pricing::list_models)
+                .service(pricing::create_model)
+                .service(pricing::read_model)
+                .service(pricing::replace_model)
+                .service(pricing::delete_model),
         )
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();

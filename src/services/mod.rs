@@ -1,6 +1,7 @@
 //! Use cases: each loads what it needs, applies the domain, and persists in one transaction.
 //! They run synchronously on a connection, so the HTTP layer and the command line share them.
 
+pub mod fee_models;
 pub mod import;
 pub mod tokens;
 

@@ -14,6 +14,7 @@ macro_rules! on_backend {
 
 pub mod members;
 pub mod organisations;
+pub mod pricing;
 mod rows;
 pub mod schema;
 pub mod tokens;

@@ -105,10 +105,55 @@ diesel::joinable!(populations -> members (member_id));
 diesel::joinable!(contacts -> members (member_id));
 diesel::joinable!(api_tokens -> organisations (organisation_id));
 
+diesel::table! {
+    price_items (id) {
+        id -> Text,
+        organisation_id -> Text,
+        fee_year -> Integer,
+        code -> Text,
+        name_sv -> Text,
+        name_nb -> Nullable<Text>,
+        name_en -> Nullable<Text>,
+        unit -> Text,
+        unit_price_minor -> BigInt,
+        currency -> Text,
+        vat -> Text,
+        vat_exempt_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    index_series (id) {
+        id -> Text,
+        organisation_id -> Text,
+        name -> Text,
+        points -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fee_models (id) {
+        id -> Text,
+        organisation_id -> Text,
+        fee_year -> Integer,
+        name -> Text,
+        spec -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     members,
     populations,
     contacts,
-    api_tokens
+    api_tokens,
+    price_items,
+    index_series,
+    fee_models,
 );

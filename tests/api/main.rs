@@ -8,4 +8,5 @@ mod errors;
 mod imports;
 mod members;
 mod organisations;
+mod pricing;
 mod system;

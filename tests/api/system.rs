@@ -59,6 +59,27 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("get", format!("{o}/{{org}}/tokens")),
         ("post", format!("{o}/{{org}}/tokens")),
         ("post", format!("{o}/{{org}}/tokens/{{token}}/revoke")),
+        ("get", format!("{o}/{{org}}/price-lists/{{year}}")),
+        ("post", format!("{o}/{{org}}/price-lists/{{year}}/items")),
+        (
+            "patch",
+            format!("{o}/{{org}}/price-lists/{{year}}/items/{{code}}"),
+        ),
+        (
+            "delete",
+            format!("{o}/{{org}}/price-lists/{{year}}/items/{{code}}"),
+        ),
+        ("post", format!("{o}/{{org}}/price-lists/{{year}}/copy")),
+        ("get", format!("{o}/{{org}}/index-series")),
+        ("post", format!("{o}/{{org}}/index-series")),
+        ("get", format!("{o}/{{org}}/index-series/{{series}}")),
+        ("put", format!("{o}/{{org}}/index-series/{{series}}")),
+        ("delete", format!("{o}/{{org}}/index-series/{{series}}")),
+        ("get", format!("{o}/{{org}}/fee-models")),
+        ("post", format!("{o}/{{org}}/fee-models")),
+        ("get", format!("{o}/{{org}}/fee-models/{{model}}")),
+        ("put", format!("{o}/{{org}}/fee-models/{{model}}")),
+        ("delete", format!("{o}/{{org}}/fee-models/{{model}}")),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p))
@@ -76,6 +97,10 @@ async fn openapi_lists_every_route(backend: Backend) {
             .replace("{member}", "y")
             .replace("{contact}", "z")
             .replace("{token}", "t")
+            .replace("{year}", "2027")
+            .replace("{code}", "K")
+            .replace("{series}", "s")
+            .replace("{model}", "m")
             .replace("{date}", "2025-12-31");
         let req = app
             .client

@@ -34,6 +34,80 @@ pub enum VatTreatment {
     Rate(Decimal),
 }
 
+impl Unit {
+    pub const NAMES: &'static [&'static str] =
+        &["class", "participant", "day", "visit", "hour", "piece"];
+
+    pub fn parse(raw: &str) -> Result<Self, crate::domain::Invalid> {
+        match raw.trim() {
+            "class" => Ok(Unit::Class),
+            "participant" => Ok(Unit::Participant),
+            "day" => Ok(Unit::Day),
+            "visit" => Ok(Unit::Visit),
+            "hour" => Ok(Unit::Hour),
+            "piece" => Ok(Unit::Piece),
+            _ => Err(crate::domain::Invalid::OneOf {
+                allowed: Self::NAMES,
+            }),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Class => "class",
+            Unit::Participant => "participant",
+            Unit::Day => "day",
+            Unit::Visit => "visit",
+            Unit::Hour => "hour",
+            Unit::Piece => "piece",
+        }
+    }
+}
+
+impl VatTreatment {
+    /// The Swedish (25, 12, 6) and Norwegian (25, 15, 12) standard and reduced rates.
+    pub const RATES: &'static [&'static str] = &["25", "15", "12", "6"];
+
+    /// Parses `outside_scope`, `exempt` (with the reason the invoice must state) or a rate.
+    pub fn parse(raw: &str, exempt_reason: Option<&str>) -> Result<Self, crate::domain::Invalid> {
+        use crate::domain::Invalid;
+        match raw.trim() {
+            "outside_scope" => Ok(VatTreatment::OutsideScope),
+            "exempt" => match exempt_reason.map(str::trim).filter(|r| !r.is_empty()) {
+                Some(reason) => Ok(VatTreatment::Exempt {
+                    reason: reason.to_owned(),
+                }),
+                None => Err(Invalid::Required),
+            },
+            rate if Self::RATES.contains(&rate) => rate
+                .parse::<Decimal>()
+                .map(VatTreatment::Rate)
+                .map_err(|_| Invalid::OneOf {
+                    allowed: Self::RATES,
+                }),
+            _ => Err(Invalid::OneOf {
+                allowed: &["outside_scope", "exempt", "25", "15", "12", "6"],
+            }),
+        }
+    }
+
+    /// The stored form: `outside_scope`, `exempt` or the rate; the reason is kept apart.
+    pub fn code(&self) -> String {
+        match self {
+            VatTreatment::OutsideScope => "outside_scope".to_owned(),
+            VatTreatment::Exempt { .. } => "exempt".to_owned(),
+            VatTreatment::Rate(rate) => rate.normalize().to_string(),
+        }
+    }
+
+    pub fn exempt_reason(&self) -> Option<&str> {
+        match self {
+            VatTreatment::Exempt { reason } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceListItem {
     pub code: String,

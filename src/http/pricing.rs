@@ -1,0 +1,581 @@
+//! Price lists (the variable-part menu per fee year), index series and fee models.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::contribution::{PriceListItem, Unit, VatTreatment};
+use crate::domain::money::{Rounding, parse_amount, parse_decimal};
+use crate::domain::{Currency, Errors, Invalid, NAME_MAX, text};
+use crate::error::Error;
+use crate::http::extract::{Body, Caller, from_value};
+use crate::http::problem::Problem;
+use crate::http::{merge_patch, to_value};
+use crate::services::Db;
+use crate::services::fee_models::{FeeModelSpec, RoundingSpec, parse_index_points};
+use crate::storage::pricing::{self as store, FeeModelRecord, IndexSeriesRecord, Names, PriceItem};
+
+fn fee_year(raw: i64, field: &str) -> Result<i32, Error> {
+    match raw {
+        2000..=2100 => Ok(raw as i32),
+        _ => Err(Error::field(
+            field,
+            Invalid::OutOfRange {
+                min: 2000,
+                max: 2100,
+            },
+        )),
+    }
+}
+
+/// A service on the price list. Prices are decimal strings in `currency`.
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PriceItemBody {
+    #[schema(example = "SKOLPROG")]
+    pub code: Option<String>,
+    #[schema(example = "Skolprogram i Navet")]
+    pub name_sv: Option<String>,
+    pub name_nb: Option<String>,
+    pub name_en: Option<String>,
+    /// class, participant, day, visit, hour or piece.
+    #[schema(example = "class")]
+    pub unit: Option<String>,
+    #[schema(example = "1450.00")]
+    pub unit_price: Option<String>,
+    #[schema(example = "SEK")]
+    pub currency: Option<String>,
+    /// outside_scope, exempt (with vat_exempt_reason), or a rate: 25, 15, 12, 6.
+    #[schema(example = "25")]
+    pub vat: Option<String>,
+    pub vat_exempt_reason: Option<String>,
+}
+
+impl PriceItemBody {
+    fn parse(self) -> Result<(Names, PriceListItem), Error> {
+        let mut e = Errors::new();
+        let code = e.require("code", self.code.as_deref(), |c| {
+            let c = c.trim();
+            let ok = !c.is_empty()
+                && c.len() <= 30
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if ok {
+                Ok(c.to_owned())
+            } else {
+                Err(Invalid::Format {
+                    expected: "1–30 tecken A–Z, 0–9, - eller _",
+                })
+            }
+        });
+        let sv = e.require("name_sv", self.name_sv.as_deref(), |s| text(s, NAME_MAX));
+        let nb = e.check_opt("name_nb", self.name_nb.as_deref(), |s| text(s, NAME_MAX));
+        let en = e.check_opt("name_en", self.name_en.as_deref(), |s| text(s, NAME_MAX));
+        let unit = e.require("unit", self.unit.as_deref(), Unit::parse);
+        let currency = e.require("currency", self.currency.as_deref(), Currency::parse);
+        let price = currency.and_then(|c| {
+            e.require("unit_price", self.unit_price.as_deref(), |p| {
+                parse_amount(p, c)
+            })
+        });
+        let vat = e.require("vat", self.vat.as_deref(), |v| {
+            VatTreatment::parse(v, self.vat_exempt_reason.as_deref())
+        });
+        let parsed = e.finish(|| {
+            Some((
+                Names {
+                    sv: sv?,
+                    nb: nb?,
+                    en: en?,
+                },
+                PriceListItem {
+                    code: code?,
+                    unit: unit?,
+                    unit_price: price?,
+                    vat: vat?,
+                },
+            ))
+        });
+        parsed.map_err(|mut fields| {
+            for f in &mut fields {
+                // A missing reason is reported where it belongs.
+                if f.field == "vat" && f.invalid == Invalid::Required {
+                    f.field = "vat_exempt_reason".to_owned();
+                }
+            }
+            Error::Validation(fields)
+        })
+    }
+
+    fn from_domain(p: &PriceItem) -> Self {
+        Self {
+            code: Some(p.item.code.clone()),
+            name_sv: Some(p.names.sv.clone()),
+            name_nb: p.names.nb.clone(),
+            name_en: p.names.en.clone(),
+            unit: Some(p.item.unit.as_str().to_owned()),
+            unit_price: Some(p.item.unit_price.amount().to_string()),
+            currency: Some(p.item.unit_price.currency().as_str().to_owned()),
+            vat: Some(p.item.vat.code()),
+            vat_exempt_reason: p.item.vat.exempt_reason().map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PriceItemView {
+    pub id: String,
+    pub fee_year: i32,
+    #[serde(flatten)]
+    pub body: PriceItemBody,
+}
+
+impl From<PriceItem> for PriceItemView {
+    fn from(p: PriceItem) -> Self {
+        Self {
+            body: PriceItemBody::from_domain(&p),
+            id: p.id,
+            fee_year: p.fee_year,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PriceList {
+    pub fee_year: i32,
+    pub items: Vec<PriceItemView>,
+}
+
+fn price_list_view(fee_year: i32, items: Vec<PriceItem>) -> web::Json<PriceList> {
+    web::Json(PriceList {
+        fee_year,
+        items: items.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// The price list of a fee year.
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path)), responses((status = 200, body = PriceList), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/price-lists/{year}")]
+pub async fn price_list(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, i64)>,
+) -> Result<web::Json<PriceList>, Error> {
+    let (org, year) = path.into_inner();
+    caller.read_members(&org)?;
+    let year = fee_year(year, "year")?;
+    let items = db
+        .run(move |conn| store::price_list(conn, &org, year))
+        .await?;
+    Ok(price_list_view(year, items))
+}
+
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path)), request_body = PriceItemBody, responses((status = 201, body = PriceItemView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/price-lists/{year}/items")]
+pub async fn create_item(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, i64)>,
+    Body(body): Body<PriceItemBody>,
+) -> Result<HttpResponse, Error> {
+    let (org, year) = path.into_inner();
+    caller.write_members(&org)?;
+    let year = fee_year(year, "year")?;
+    let (names, item) = body.parse()?;
+    let created = db
+        .write(move |conn| store::insert_item(conn, &org, year, &names, &item))
+        .await?;
+    Ok(HttpResponse::Created().json(PriceItemView::from(created)))
+}
+
+/// Changes a price-list item with a JSON merge patch (RFC 7396).
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path), ("code" = String, Path)), request_body(content = PriceItemBody, content_type = "application/merge-patch+json"), responses((status = 200, body = PriceItemView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[patch("/organisations/{org}/price-lists/{year}/items/{code}")]
+pub async fn update_item(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, i64, String)>,
+    Body(patch): Body<serde_json::Value>,
+) -> Result<web::Json<PriceItemView>, Error> {
+    let (org, year, code) = path.into_inner();
+    caller.write_members(&org)?;
+    let year = fee_year(year, "year")?;
+    let updated = db
+        .write(move |conn| {
+            let current = store::get_item(conn, &org, year, &code)?;
+            let mut doc = to_value(&PriceItemBody::from_domain(&current))?;
+            merge_patch(&mut doc, &patch);
+            let (names, item) = from_value::<PriceItemBody>(doc)?.parse()?;
+            store::update_item(conn, &org, year, &code, &names, &item)
+        })
+        .await?;
+    Ok(web::Json(updated.into()))
+}
+
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path), ("code" = String, Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[delete("/organisations/{org}/price-lists/{year}/items/{code}")]
+pub async fn delete_item(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, i64, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, year, code) = path.into_inner();
+    caller.write_members(&org)?;
+    let year = fee_year(year, "year")?;
+    db.write(move |conn| store::delete_item(conn, &org, year, &code))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Copy a year's prices into this year with an index applied.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyBody {
+    #[schema(example = 2026)]
+    pub from_year: i64,
+    /// The uplift in percent, e.g. "3.2"; "0" copies the prices unchanged.
+    #[schema(example = "3.2")]
+    pub index_percent: String,
+    /// How the uplifted price is rounded (default: to öre, half up).
+    pub rounding: Option<RoundingSpec>,
+}
+
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path)), request_body = CopyBody, responses((status = 201, body = PriceList), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/price-lists/{year}/copy")]
+pub async fn copy_price_list(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, i64)>,
+    Body(body): Body<CopyBody>,
+) -> Result<HttpResponse, Error> {
+    let (org, year) = path.into_inner();
+    caller.write_members(&org)?;
+    let year = fee_year(year, "year")?;
+    let from = fee_year(body.from_year, "from_year")?;
+    let mut e = Errors::new();
+    let pct = e.check(
+        "index_percent",
+        parse_decimal(&body.index_percent).and_then(|p| {
+            if p > rust_decimal::Decimal::NEGATIVE_ONE * rust_decimal::Decimal::ONE_HUNDRED {
+                Ok(p)
+            } else {
+                Err(Invalid::OutOfRange {
+                    min: -100,
+                    max: 1000,
+                })
+            }
+        }),
+    );
+    let rounding = match &body.rounding {
+        None => Some(Rounding::ORE),
+        Some(r) => r.parse("rounding", &mut e),
+    };
+    let (pct, rounding) = e
+        .finish(|| Some((pct?, rounding?)))
+        .map_err(Error::Validation)?;
+    let factor = rust_decimal::Decimal::ONE + pct / rust_decimal::Decimal::ONE_HUNDRED;
+    let items = db
+        .write(move |conn| store::copy_price_list(conn, &org, from, year, factor, rounding))
+        .await?;
+    Ok(HttpResponse::Created().json(price_list_view(year, items).into_inner()))
+}
+
+/// An index series: percent per year, e.g. SKR's PKV.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSeriesBody {
+    #[schema(example = "PKV")]
+    pub name: String,
+    /// Year → percent, as decimal strings: {"2026": "3.0", "2027": "2.5"}.
+    pub points: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndexSeriesView {
+    pub id: String,
+    pub name: String,
+    pub points: BTreeMap<String, String>,
+}
+
+impl From<IndexSeriesRecord> for IndexSeriesView {
+    fn from(r: IndexSeriesRecord) -> Self {
+        let points = r
+            .series
+            .points
+            .iter()
+            .map(|(y, p)| (y.to_string(), p.to_string()))
+            .collect();
+        Self {
+            id: r.id,
+            name: r.name,
+            points,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndexSeriesList {
+    pub items: Vec<IndexSeriesView>,
+}
+
+fn parse_series(
+    body: &IndexSeriesBody,
+) -> Result<(String, crate::domain::contribution::IndexSeries), Error> {
+    let mut e = Errors::new();
+    let name = e.check("name", text(&body.name, NAME_MAX));
+    let series = match parse_index_points(&body.points) {
+        Ok(s) => Some(s),
+        Err(fields) => {
+            for f in fields {
+                e.add(f.field, f.invalid);
+            }
+            None
+        }
+    };
+    e.finish(|| Some((name?, series?)))
+        .map_err(Error::Validation)
+}
+
+#[utoipa::path(tag = "index series", params(("org" = String, Path)), responses((status = 200, body = IndexSeriesList)), security(("bearer" = [])))]
+#[get("/organisations/{org}/index-series")]
+pub async fn list_series(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<IndexSeriesList>, Error> {
+    let org = path.into_inner();
+    caller.read_members(&org)?;
+    let items = db.run(move |conn| store::index_series(conn, &org)).await?;
+    Ok(web::Json(IndexSeriesList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[utoipa::path(tag = "index series", params(("org" = String, Path)), request_body = IndexSeriesBody, responses((status = 201, body = IndexSeriesView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/index-series")]
+pub async fn create_series(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(body): Body<IndexSeriesBody>,
+) -> Result<HttpResponse, Error> {
+    let org = path.into_inner();
+    caller.write_members(&org)?;
+    let (name, series) = parse_series(&body)?;
+    let created = db
+        .write(move |conn| store::insert_index_series(conn, &org, &name, &series))
+        .await?;
+    Ok(HttpResponse::Created().json(IndexSeriesView::from(created)))
+}
+
+#[utoipa::path(tag = "index series", params(("org" = String, Path), ("series" = String, Path)), responses((status = 200, body = IndexSeriesView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/index-series/{series}")]
+pub async fn read_series(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<IndexSeriesView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.read_members(&org)?;
+    let found = db
+        .run(move |conn| store::get_index_series(conn, &org, &id))
+        .await?;
+    Ok(web::Json(found.into()))
+}
+
+/// Replaces an index series' name and points.
+#[utoipa::path(tag = "index series", params(("org" = String, Path), ("series" = String, Path)), request_body = IndexSeriesBody, responses((status = 200, body = IndexSeriesView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/organisations/{org}/index-series/{series}")]
+pub async fn replace_series(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<IndexSeriesBody>,
+) -> Result<web::Json<IndexSeriesView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let (name, series) = parse_series(&body)?;
+    let updated = db
+        .write(move |conn| store::update_index_series(conn, &org, &id, &name, &series))
+        .await?;
+    Ok(web::Json(updated.into()))
+}
+
+#[utoipa::path(tag = "index series", params(("org" = String, Path), ("series" = String, Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[delete("/organisations/{org}/index-series/{series}")]
+pub async fn delete_series(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    db.write(move |conn| store::delete_index_series(conn, &org, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A fee model: the parameters a board decided for a fee year, reusable by many agreements.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeModelBody {
+    #[schema(example = 2027)]
+    pub fee_year: i64,
+    #[schema(example = "Medlemsavgift per invånare")]
+    pub name: String,
+    #[serde(flatten)]
+    pub spec: FeeModelSpec,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeeModelView {
+    pub id: String,
+    pub fee_year: i32,
+    pub name: String,
+    #[serde(flatten)]
+    pub spec: FeeModelSpec,
+}
+
+impl TryFrom<FeeModelRecord> for FeeModelView {
+    type Error = Error;
+
+    fn try_from(r: FeeModelRecord) -> Result<Self, Error> {
+        let spec = serde_json::from_str(&r.spec)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("stored fee model {}: {e}", r.id)))?;
+        Ok(Self {
+            id: r.id,
+            fee_year: r.fee_year,
+            name: r.name,
+            spec,
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeeModelList {
+    pub items: Vec<FeeModelView>,
+}
+
+/// Checks a fee model body against the organisation's data (its index series) and returns
+/// what is stored: the year, the name and the specification as JSON.
+pub fn validate_fee_model(
+    conn: &mut crate::storage::DbConnection,
+    org: &str,
+    body: &FeeModelBody,
+) -> Result<(i32, String, String), Error> {
+    let year = fee_year(body.fee_year, "fee_year")?;
+    let name = text(&body.name, NAME_MAX).map_err(|e| Error::field("name", e))?;
+    let series = match body.spec.series_id() {
+        None => None,
+        Some(id) => match store::get_index_series(conn, org, id) {
+            Ok(r) => Some(r.series),
+            Err(Error::NotFound(_)) => None,
+            Err(other) => return Err(other),
+        },
+    };
+    body.spec
+        .parse(series.as_ref())
+        .map_err(Error::Validation)?;
+    let spec = serde_json::to_string(&body.spec).map_err(|e| Error::Internal(e.into()))?;
+    Ok((year, name, spec))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeeModelQuery {
+    /// Only the models of this fee year.
+    pub year: Option<i64>,
+}
+
+#[utoipa::path(tag = "fee models", params(("org" = String, Path), FeeModelQuery), responses((status = 200, body = FeeModelList)), security(("bearer" = [])))]
+#[get("/organisations/{org}/fee-models")]
+pub async fn list_models(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<FeeModelQuery>,
+) -> Result<web::Json<FeeModelList>, Error> {
+    let org = path.into_inner();
+    caller.read_members(&org)?;
+    let year = query.year.map(|y| fee_year(y, "year")).transpose()?;
+    let items = db
+        .run(move |conn| store::fee_models(conn, &org, year))
+        .await?;
+    Ok(web::Json(FeeModelList {
+        items: items
+            .into_iter()
+            .map(FeeModelView::try_from)
+            .collect::<Result<_, _>>()?,
+    }))
+}
+
+#[utoipa::path(tag = "fee models", params(("org" = String, Path)), request_body = FeeModelBody, responses((status = 201, body = FeeModelView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/fee-models")]
+pub async fn create_model(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(body): Body<FeeModelBody>,
+) -> Result<HttpResponse, Error> {
+    let org = path.into_inner();
+    caller.write_members(&org)?;
+    let created = db
+        .write(move |conn| {
+            let (year, name, spec) = validate_fee_model(conn, &org, &body)?;
+            store::insert_fee_model(conn, &org, year, &name, &spec)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(FeeModelView::try_from(created)?))
+}
+
+#[utoipa::path(tag = "fee models", params(("org" = String, Path), ("model" = String, Path)), responses((status = 200, body = FeeModelView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/fee-models/{model}")]
+pub async fn read_model(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<FeeModelView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.read_members(&org)?;
+    let found = db
+        .run(move |conn| store::get_fee_model(conn, &org, &id))
+        .await?;
+    Ok(web::Json(found.try_into()?))
+}
+
+/// Replaces a fee model's year, name and parameters.
+#[utoipa::path(tag = "fee models", params(("org" = String, Path), ("model" = String, Path)), request_body = FeeModelBody, responses((status = 200, body = FeeModelView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/organisations/{org}/fee-models/{model}")]
+pub async fn replace_model(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<FeeModelBody>,
+) -> Result<web::Json<FeeModelView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let updated = db
+        .write(move |conn| {
+            let (year, name, spec) = validate_fee_model(conn, &org, &body)?;
+            store::update_fee_model(conn, &org, &id, year, &name, &spec)
+        })
+        .await?;
+    Ok(web::Json(updated.try_into()?))
+}
+
+#[utoipa::path(tag = "fee models", params(("org" = String, Path), ("model" = String, Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[delete("/organisations/{org}/fee-models/{model}")]
+pub async fn delete_model(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    db.write(move |conn| store::delete_fee_model(conn, &org, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,575 @@
+//! Fee models as the API sends them and the database keeps them: JSON with amounts and rates
+//! as decimal strings, parsed into the contribution engine's types with every bad field
+//! named.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::contribution::{
+    Band, BandMode, External, FeeModel, FeeModelVersion, IndexSeries, Indexation, Key, Pool,
+    ReferenceDateRule,
+};
+use crate::domain::money::{Money, Rounding, RoundingMode, parse_amount, parse_decimal};
+use crate::domain::{Currency, Errors, Invalid, MemberKind};
+
+/// A fee model's parameters and, optionally, its indexation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FeeModelSpec {
+    pub model: ModelSpec,
+    pub indexation: Option<IndexationSpec>,
+}
+
+/// The kinds of fee model. Amounts and rates are decimal strings in `currency`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ModelSpec {
+    /// The same amount for every member; `by_kind` sets another amount for a member kind.
+    Flat {
+        currency: String,
+        #[schema(example = "50000.00")]
+        amount: String,
+        #[serde(default)]
+        by_kind: BTreeMap<String, String>,
+    },
+    /// `base + rate × population`, within `[floor, ceiling]`.
+    PerInhabitant {
+        currency: String,
+        #[schema(example = "28.50")]
+        rate: String,
+        reference: Option<ReferenceSpec>,
+        base: Option<String>,
+        floor: Option<String>,
+        ceiling: Option<String>,
+    },
+    /// By population band: `step` (the band decides the whole fee) or `graduated`.
+    Bands {
+        currency: String,
+        mode: String,
+        reference: Option<ReferenceSpec>,
+        bands: Vec<BandSpec>,
+    },
+    /// A share of a budget, after external funding, by a key.
+    Pool {
+        currency: String,
+        #[schema(example = "4200000.00")]
+        total: String,
+        /// External funding as an amount.
+        external_amount: Option<String>,
+        /// External funding as a percentage of the total, e.g. "50".
+        external_percent: Option<String>,
+        key: KeySpec,
+    },
+}
+
+/// The fördelningsnyckel of a pool.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum KeySpec {
+    Equal,
+    Population {
+        reference: Option<ReferenceSpec>,
+    },
+    /// Percent per member id; they must add up to 100.
+    Agreed {
+        percentages: BTreeMap<String, String>,
+    },
+    /// E.g. 50 % in equal parts and 50 % by population.
+    Weighted {
+        equal_percent: String,
+        population_percent: String,
+        reference: Option<ReferenceSpec>,
+    },
+}
+
+/// Which population count applies: the one at `month`/`day`, `years_before` the fee year.
+/// Default: 31 December two years before (SCB's count as known when fees are decided).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceSpec {
+    pub month: u32,
+    pub day: u32,
+    pub years_before: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BandSpec {
+    pub from: i64,
+    pub to: Option<i64>,
+    #[serde(default = "zero")]
+    pub rate: String,
+    pub fixed: Option<String>,
+}
+
+fn zero() -> String {
+    "0".to_owned()
+}
+
+/// Uplift by an index series, compounding from `base_year`; the indexed value is rounded
+/// by `rounding` (default: to öre, half up).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IndexationSpec {
+    pub series_id: String,
+    pub base_year: i32,
+    pub rounding: Option<RoundingSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoundingSpec {
+    pub decimals: u32,
+    /// half_up, half_even, down or up.
+    pub mode: String,
+}
+
+impl RoundingSpec {
+    pub fn parse(&self, field: &str, e: &mut Errors) -> Option<Rounding> {
+        let mode = e.check(&format!("{field}.mode"), RoundingMode::parse(&self.mode));
+        let decimals = e.check(
+            &format!("{field}.decimals"),
+            match self.decimals {
+                d @ 0..=6 => Ok(d),
+                _ => Err(Invalid::OutOfRange { min: 0, max: 6 }),
+            },
+        );
+        Some(Rounding {
+            decimals: decimals?,
+            mode: mode?,
+        })
+    }
+}
+
+fn reference(
+    spec: Option<ReferenceSpec>,
+    field: &str,
+    e: &mut Errors,
+) -> Option<ReferenceDateRule> {
+    let Some(r) = spec else {
+        return Some(ReferenceDateRule::SCB_TWO_YEARS_BEFORE);
+    };
+    let rule = ReferenceDateRule {
+        month: r.month,
+        day: r.day,
+        years_before: r.years_before,
+    };
+    // A date that exists in leap years only would pick no count in other years.
+    let valid = (1..=12).contains(&r.month)
+        && (0..=10).contains(&r.years_before)
+        && chrono::NaiveDate::from_ymd_opt(2023, r.month, r.day).is_some();
+    if valid {
+        Some(rule)
+    } else {
+        e.add(
+            field,
+            Invalid::Format {
+                expected: "month 1–12, en dag som finns varje år, years_before 0–10",
+            },
+        );
+        None
+    }
+}
+
+fn percent(raw: &str) -> Result<Decimal, Invalid> {
+    let value = parse_decimal(raw)?;
+    if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
+        return Err(Invalid::OutOfRange { min: 0, max: 100 });
+    }
+    Ok(value)
+}
+
+fn rate(raw: &str) -> Result<Decimal, Invalid> {
+    let value = parse_decimal(raw)?;
+    if value < Decimal::ZERO {
+        return Err(Invalid::OutOfRange {
+            min: 0,
+            max: i64::MAX,
+        });
+    }
+    Ok(value)
+}
+
+fn opt_amount(
+    raw: Option<&str>,
+    currency: Currency,
+    field: &str,
+    e: &mut Errors,
+) -> Option<Option<Money>> {
+    e.check_opt(field, raw, |r| parse_amount(r, currency))
+}
+
+impl ModelSpec {
+    fn currency(&self) -> &str {
+        match self {
+            ModelSpec::Flat { currency, .. }
+            | ModelSpec::PerInhabitant { currency, .. }
+            | ModelSpec::Bands { currency, .. }
+            | ModelSpec::Pool { currency, .. } => currency,
+        }
+    }
+
+    /// The engine's model, or every bad field under `prefix` (e.g. `model.rate`).
+    pub fn parse(&self, prefix: &str, e: &mut Errors) -> Option<FeeModel> {
+        let f = |name: &str| format!("{prefix}.{name}");
+        let currency = e.check(&f("currency"), Currency::parse(self.currency()))?;
+        match self {
+            ModelSpec::Flat {
+                amount, by_kind, ..
+            } => {
+                let amount = e.check(&f("amount"), parse_amount(amount, currency));
+                let mut kinds = BTreeMap::new();
+                for (kind, value) in by_kind {
+                    let field = f(&format!("by_kind.{kind}"));
+                    let k = e.check(&field, MemberKind::parse(kind));
+                    let v = e.check(&field, parse_amount(value, currency));
+                    if let (Some(k), Some(v)) = (k, v) {
+                        kinds.insert(k, v);
+                    }
+                }
+                Some(FeeModel::Flat {
+                    amount: amount?,
+                    by_kind: kinds,
+                })
+            }
+            ModelSpec::PerInhabitant {
+                rate: r,
+                reference: rf,
+                base,
+                floor,
+                ceiling,
+                ..
+            } => {
+                let rate = e.check(&f("rate"), rate(r));
+                let reference = reference(*rf, &f("reference"), e);
+                let base = opt_amount(base.as_deref(), currency, &f("base"), e);
+                let floor = opt_amount(floor.as_deref(), currency, &f("floor"), e);
+                let ceiling = opt_amount(ceiling.as_deref(), currency, &f("ceiling"), e);
+                if let (Some(Some(lo)), Some(Some(hi))) = (floor, ceiling)
+                    && lo.to_minor() > hi.to_minor()
+                {
+                    e.add(f("ceiling"), Invalid::Mismatch { other: "floor" });
+                }
+                Some(FeeModel::PerInhabitant {
+                    rate: rate?,
+                    currency,
+                    reference: reference?,
+                    base: base?,
+                    floor: floor?,
+                    ceiling: ceiling?,
+                })
+            }
+            ModelSpec::Bands {
+                mode,
+                reference: rf,
+                bands,
+                ..
+            } => {
+                let mode = e.check(
+                    &f("mode"),
+                    match mode.as_str() {
+                        "step" => Ok(BandMode::Step),
+                        "graduated" => Ok(BandMode::Graduated),
+                        _ => Err(Invalid::OneOf {
+                            allowed: &["step", "graduated"],
+                        }),
+                    },
+                );
+                let reference = reference(*rf, &f("reference"), e);
+                let parsed: Vec<Option<Band>> = bands
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        let rate = e.check(&f(&format!("bands[{i}].rate")), rate(&b.rate));
+                        let fixed = opt_amount(
+                            b.fixed.as_deref(),
+                            currency,
+                            &f(&format!("bands[{i}].fixed")),
+                            e,
+                        );
+                        Some(Band {
+                            from: b.from,
+                            to: b.to,
+                            rate: rate?,
+                            fixed: fixed?,
+                        })
+                    })
+                    .collect();
+                let bands: Option<Vec<Band>> = parsed.into_iter().collect();
+                if let Some(bands) = &bands
+                    && let Err(problem) = crate::domain::contribution::validate_bands(bands)
+                {
+                    e.add(
+                        f("bands"),
+                        Invalid::WrongType {
+                            detail: problem.to_string(),
+                        },
+                    );
+                }
+                Some(FeeModel::Bands {
+                    mode: mode?,
+                    bands: bands?,
+                    currency,
+                    reference: reference?,
+                })
+            }
+            ModelSpec::Pool {
+                total,
+                external_amount,
+                external_percent,
+                key,
+                ..
+            } => {
+                let total = e.check(&f("total"), parse_amount(total, currency));
+                let external = match (external_amount, external_percent) {
+                    (Some(_), Some(_)) => {
+                        e.add(
+                            f("external_percent"),
+                            Invalid::Mismatch {
+                                other: "external_amount",
+                            },
+                        );
+                        None
+                    }
+                    (Some(a), None) => e
+                        .check(&f("external_amount"), parse_amount(a, currency))
+                        .map(|m| Some(External::Amount(m))),
+                    (None, Some(p)) => e
+                        .check(&f("external_percent"), percent(p))
+                        .map(|p| Some(External::Share(p))),
+                    (None, None) => Some(None),
+                };
+                if let (Some(t), Some(Some(External::Amount(x)))) = (&total, &external)
+                    && x.to_minor() > t.to_minor()
+                {
+                    e.add(f("external_amount"), Invalid::Mismatch { other: "total" });
+                }
+                let key = key.parse(&f("key"), e);
+                Some(FeeModel::Pool(Pool {
+                    total: total?,
+                    external: external?,
+                    key: key?,
+                }))
+            }
+        }
+    }
+}
+
+impl KeySpec {
+    fn parse(&self, prefix: &str, e: &mut Errors) -> Option<Key> {
+        let f = |name: &str| format!("{prefix}.{name}");
+        match self {
+            KeySpec::Equal => Some(Key::Equal),
+            KeySpec::Population { reference: rf } => Some(Key::Population {
+                reference: reference(*rf, &f("reference"), e)?,
+            }),
+            KeySpec::Agreed { percentages } => {
+                let mut out = BTreeMap::new();
+                for (member, p) in percentages {
+                    if let Some(p) = e.check(&f(&format!("percentages.{member}")), percent(p)) {
+                        out.insert(member.clone(), p);
+                    }
+                }
+                let sum: Decimal = out.values().copied().sum();
+                if out.len() == percentages.len() && sum != Decimal::ONE_HUNDRED {
+                    e.add(f("percentages"), Invalid::Mismatch { other: "100 %" });
+                }
+                Some(Key::Agreed(out))
+            }
+            KeySpec::Weighted {
+                equal_percent,
+                population_percent,
+                reference: rf,
+            } => {
+                let eq = e.check(&f("equal_percent"), percent(equal_percent));
+                let pop = e.check(&f("population_percent"), percent(population_percent));
+                if let (Some(a), Some(b)) = (eq, pop)
+                    && a + b != Decimal::ONE_HUNDRED
+                {
+                    e.add(
+                        f("population_percent"),
+                        Invalid::Mismatch {
+                            other: "100 % − equal_percent",
+                        },
+                    );
+                }
+                Some(Key::Weighted {
+                    equal_percent: eq?,
+                    population_percent: pop?,
+                    reference: reference(*rf, &f("reference"), e)?,
+                })
+            }
+        }
+    }
+}
+
+impl FeeModelSpec {
+    /// The series the indexation names, which the caller loads (it must belong to the same
+    /// organisation).
+    pub fn series_id(&self) -> Option<&str> {
+        self.indexation.as_ref().map(|i| i.series_id.as_str())
+    }
+
+    /// The engine's model version; `series` is the loaded index series, if any.
+    pub fn parse(
+        &self,
+        series: Option<&IndexSeries>,
+    ) -> Result<FeeModelVersion, Vec<crate::domain::FieldError>> {
+        let mut e = Errors::new();
+        let model = self.model.parse("model", &mut e);
+        let indexation = match &self.indexation {
+            None => Some(None),
+            Some(spec) => {
+                let rounding = match &spec.rounding {
+                    None => Some(Rounding::ORE),
+                    Some(r) => r.parse("indexation.rounding", &mut e),
+                };
+                match series {
+                    None => {
+                        e.add(
+                            "indexation.series_id",
+                            Invalid::OneOf {
+                                allowed: &["en indexserie i organisationen"],
+                            },
+                        );
+                        None
+                    }
+                    Some(series) => rounding.map(|rounding| {
+                        Some(Indexation {
+                            series: series.clone(),
+                            base_year: spec.base_year,
+                            rounding,
+                        })
+                    }),
+                }
+            }
+        };
+        e.finish(|| {
+            Some(FeeModelVersion {
+                model: model?,
+                indexation: indexation?,
+            })
+        })
+    }
+}
+
+/// An index series' points as the API carries them: year → percent as text.
+pub fn parse_index_points(
+    points: &BTreeMap<String, String>,
+) -> Result<IndexSeries, Vec<crate::domain::FieldError>> {
+    let mut e = Errors::new();
+    let mut out = BTreeMap::new();
+    for (year, pct) in points {
+        let field = format!("points.{year}");
+        let y = e.check(
+            &field,
+            year.trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (1900..=2200).contains(y))
+                .ok_or(Invalid::OutOfRange {
+                    min: 1900,
+                    max: 2200,
+                }),
+        );
+        let p = e.check(
+            &field,
+            parse_decimal(pct).and_then(|p| {
+                if p > Decimal::NEGATIVE_ONE * Decimal::ONE_HUNDRED && p < Decimal::ONE_THOUSAND {
+                    Ok(p)
+                } else {
+                    Err(Invalid::OutOfRange {
+                        min: -100,
+                        max: 1000,
+                    })
+                }
+            }),
+        );
+        if let (Some(y), Some(p)) = (y, p) {
+            out.insert(y, p);
+        }
+    }
+    e.finish(|| Some(IndexSeries { points: out }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: serde_json::Value) -> FeeModelSpec {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn per_inhabitant_parses_with_the_default_reference() {
+        let s = spec(
+            serde_json::json!({"model": {"type": "per_inhabitant", "currency": "SEK", "rate": "28,50"}, "indexation": null}),
+        );
+        let v = s.parse(None).unwrap();
+        let FeeModel::PerInhabitant {
+            rate, reference, ..
+        } = v.model
+        else {
+            panic!()
+        };
+        assert_eq!(rate, Decimal::new(2850, 2));
+        assert_eq!(reference, ReferenceDateRule::SCB_TWO_YEARS_BEFORE);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let s = spec(
+            serde_json::json!({"model": {"type": "pool", "currency": "SEK", "total": "abc", "external_percent": "150",
+            "key": {"type": "weighted", "equal_percent": "50", "population_percent": "40"}}, "indexation": {"series_id": "x", "base_year": 2025, "rounding": {"decimals": 9, "mode": "sideways"}}}),
+        );
+        let errors = s.parse(None).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "model.total",
+                "model.external_percent",
+                "model.key.population_percent",
+                "indexation.rounding.mode",
+                "indexation.rounding.decimals",
+                "indexation.series_id"
+            ]
+        );
+    }
+
+    #[test]
+    fn bands_are_validated() {
+        let s = spec(
+            serde_json::json!({"model": {"type": "bands", "currency": "SEK", "mode": "step",
+            "bands": [{"from": 0, "to": 9999, "rate": "30"}, {"from": 12000, "to": null, "rate": "25"}]}, "indexation": null}),
+        );
+        let errors = s.parse(None).unwrap_err();
+        assert_eq!(errors[0].field, "model.bands");
+    }
+
+    #[test]
+    fn unknown_fields_and_types_are_rejected() {
+        assert!(serde_json::from_value::<FeeModelSpec>(serde_json::json!({"model": {"type": "flat", "currency": "SEK", "amount": "1", "colour": "x"}, "indexation": null})).is_err());
+        assert!(
+            serde_json::from_value::<FeeModelSpec>(
+                serde_json::json!({"model": {"type": "lottery"}, "indexation": null})
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn index_points() {
+        let points: BTreeMap<String, String> = [
+            ("2026".to_owned(), "3.0".to_owned()),
+            ("20x7".to_owned(), "2".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let errors = parse_index_points(&points).unwrap_err();
+        assert_eq!(errors[0].field, "points.20x7");
+    }
+}
