@@ -760,4 +760,45 @@ mod tests {
             Some(ContributionError::PopulationOutsideBands { population: 10_001 })
         );
     }
+
+    proptest::proptest! {
+        /// A municipality that grows never pays less, whatever the base, floor and ceiling.
+        #[test]
+        fn per_inhabitant_fees_never_decrease_as_population_grows(
+            rate_cents in 0_i64..10_000,
+            base in proptest::option::of(0_i64..1_000_000),
+            pop in 0_i64..2_000_000,
+            growth in 0_i64..100_000,
+        ) {
+            let base = base.map(|b| b.to_string());
+            let model = per_inhabitant(&Decimal::new(rate_cents, 2).to_string(), base.as_deref(), Some("1000"), Some("5000000"));
+            let (small, _) = run(model.clone(), None, &member(MemberKind::Municipality, pop));
+            let (large, _) = run(model, None, &member(MemberKind::Municipality, pop + growth));
+            proptest::prop_assert!(large >= small);
+        }
+
+        /// Indexing over two years equals applying the product of the two yearly factors,
+        /// rounded once by the stated rule.
+        #[test]
+        fn two_years_of_indexation_equal_the_product_of_the_factors(
+            p1 in -500_i64..1_500,
+            p2 in -500_i64..1_500,
+            rate_cents in 1_i64..10_000,
+        ) {
+            let (p1, p2) = (Decimal::new(p1, 2), Decimal::new(p2, 2));
+            let indexation = Indexation {
+                series: super::super::IndexSeries { points: [(2026, p1), (2027, p2)].into_iter().collect() },
+                base_year: 2025,
+                rounding: Rounding::ORE,
+            };
+            let factor = indexation.factor(2027).unwrap();
+            let hundred = Decimal::ONE_HUNDRED;
+            proptest::prop_assert_eq!(factor, (Decimal::ONE + p1 / hundred) * (Decimal::ONE + p2 / hundred));
+            let rate = Decimal::new(rate_cents, 2);
+            let model = per_inhabitant(&rate.to_string(), None, None, None);
+            let (fee, _) = run(model, Some(indexation), &member(MemberKind::Municipality, 1000));
+            let expected = Rounding::ORE.apply(Rounding::ORE.apply(rate * factor) * Decimal::new(1000, 0));
+            proptest::prop_assert_eq!(fee, expected);
+        }
+    }
 }

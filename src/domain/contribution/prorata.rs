@@ -200,5 +200,24 @@ mod tests {
             let longer = pro_rata_fraction(rule, year, start, None).unwrap();
             prop_assert!(longer.numerator >= f.numerator);
         }
+
+        /// Twelve agreements of one calendar month each, pro-rated by whole months, make
+        /// exactly one full year: no month is counted twice or lost.
+        #[test]
+        fn twelve_pro_rated_months_make_a_full_year(year in 2000_i32..2100, by_days in any::<bool>()) {
+            let rule = if by_days { ProRata::Days } else { ProRata::WholeMonths };
+            let mut numerator = 0;
+            let mut denominator = 0;
+            for month in 1..=12 {
+                let start = date(year, month, 1);
+                let end = if month == 12 { date(year, 12, 31) } else { date(year, month + 1, 1) - chrono::Duration::days(1) };
+                let f = pro_rata_fraction(rule, year, start, Some(end)).unwrap();
+                numerator += f.numerator;
+                denominator = f.denominator;
+            }
+            prop_assert_eq!(numerator, denominator);
+            let whole = pro_rata_fraction(rule, year, date(year, 1, 1), None).unwrap();
+            prop_assert!(whole.is_whole());
+        }
     }
 }
