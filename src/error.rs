@@ -2,6 +2,7 @@
 //! stable code and the fields at fault; anything else is an internal fault, logged with its
 //! cause and answered with a generic 500.
 
+use crate::domain::agreement::{AgreementStatus, TransitionError, transition};
 use crate::domain::{FieldError, Language};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,13 @@ pub enum Error {
     Conflict { field: Option<String> },
     #[error("conflict: {0:?}")]
     State(StateConflict),
+    /// A lifecycle move the agreement's status does not allow.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The contribution engine could not compute with the data at hand (a population count
+    /// missing at the reference date, an unknown price-list item, …).
+    #[error("contribution: {0}")]
+    Contribution(crate::domain::contribution::ContributionError),
     #[error("database unavailable")]
     Unavailable,
     #[error(transparent)]
@@ -49,6 +57,12 @@ pub enum Forbidden {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateConflict {
     MemberArchived,
+    /// Only a draft's terms and details change in place; the status says what it is now.
+    AgreementNotDraft(AgreementStatus),
+    /// New versions of the terms need an accepted or active agreement.
+    AgreementNotInForce(AgreementStatus),
+    /// Usage is recorded against an agreement that was concluded.
+    AgreementNotConcluded(AgreementStatus),
 }
 
 impl Error {
@@ -74,6 +88,11 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Conflict { .. } => "conflict",
             Error::State(StateConflict::MemberArchived) => "member_archived",
+            Error::State(StateConflict::AgreementNotDraft(_)) => "agreement_not_draft",
+            Error::State(StateConflict::AgreementNotInForce(_)) => "agreement_not_in_force",
+            Error::State(StateConflict::AgreementNotConcluded(_)) => "agreement_not_concluded",
+            Error::Transition(_) => "transition_not_allowed",
+            Error::Contribution(e) => e.code(),
             Error::Unavailable => "unavailable",
             Error::Internal(_) => "internal",
         }
@@ -81,14 +100,14 @@ impl Error {
 
     pub fn status(&self) -> u16 {
         match self {
-            Error::Validation(_) => 422,
+            Error::Validation(_) | Error::Contribution(_) => 422,
             Error::MalformedJson(_) | Error::BadRequest(_) => 400,
             Error::PayloadTooLarge { .. } => 413,
             Error::UnsupportedMediaType => 415,
             Error::Unauthorized => 401,
             Error::Forbidden(_) => 403,
             Error::NotFound(_) => 404,
-            Error::Conflict { .. } | Error::State(_) => 409,
+            Error::Conflict { .. } | Error::State(_) | Error::Transition(_) => 409,
             Error::Unavailable => 503,
             Error::Internal(_) => 500,
         }
@@ -186,12 +205,82 @@ impl Error {
             (Error::State(StateConflict::MemberArchived), Sv) => "Medlemmen är arkiverad.".into(),
             (Error::State(StateConflict::MemberArchived), Nb) => "Medlemmet er arkivert.".into(),
             (Error::State(StateConflict::MemberArchived), En) => "The member is archived.".into(),
+            (Error::State(conflict), _) => agreement_state_detail(*conflict, lang),
+            (Error::Transition(t), _) => transition_detail(*t, lang),
+            (Error::Contribution(e), Sv) => format!("Avgiften kan inte beräknas: {e}."),
+            (Error::Contribution(e), Nb) => format!("Avgiften kan ikke beregnes: {e}."),
+            (Error::Contribution(e), En) => format!("The contribution cannot be computed: {e}."),
             (Error::Unavailable, Sv) => "Databasen svarar inte.".into(),
             (Error::Unavailable, Nb) => "Databasen svarer ikke.".into(),
             (Error::Unavailable, En) => "The database does not answer.".into(),
             (Error::Internal(_), Sv) => "Ett internt fel inträffade. Det har loggats.".into(),
             (Error::Internal(_), Nb) => "En intern feil oppstod. Den er logget.".into(),
             (Error::Internal(_), En) => "An internal error occurred. It has been logged.".into(),
+        }
+    }
+}
+
+fn agreement_state_detail(conflict: StateConflict, lang: Language) -> String {
+    use Language::{En, Nb, Sv};
+    match (conflict, lang) {
+        (StateConflict::MemberArchived, _) => Error::State(conflict).detail(lang),
+        (StateConflict::AgreementNotDraft(s), Sv) => format!(
+            "Avtalet har status {s}: bara ett utkast kan ändras eller tas bort. Ändrade villkor blir en ny version."
+        ),
+        (StateConflict::AgreementNotDraft(s), Nb) => format!(
+            "Avtalen har status {s}: bare et utkast kan endres eller slettes. Endrede vilkår blir en ny versjon."
+        ),
+        (StateConflict::AgreementNotDraft(s), En) => format!(
+            "The agreement is {s}: only a draft can be changed or deleted. Changed terms become a new version."
+        ),
+        (StateConflict::AgreementNotInForce(s), Sv) => format!(
+            "Avtalet har status {s}: nya versioner kräver ett accepterat eller aktivt avtal."
+        ),
+        (StateConflict::AgreementNotInForce(s), Nb) => {
+            format!("Avtalen har status {s}: nye versjoner krever en akseptert eller aktiv avtale.")
+        }
+        (StateConflict::AgreementNotInForce(s), En) => {
+            format!("The agreement is {s}: new versions need an accepted or active agreement.")
+        }
+        (StateConflict::AgreementNotConcluded(s), Sv) => format!(
+            "Avtalet har status {s}: användning registreras först när avtalet har accepterats."
+        ),
+        (StateConflict::AgreementNotConcluded(s), Nb) => {
+            format!("Avtalen har status {s}: bruk registreres først når avtalen er akseptert.")
+        }
+        (StateConflict::AgreementNotConcluded(s), En) => {
+            format!("The agreement is {s}: usage is recorded once the agreement has been accepted.")
+        }
+    }
+}
+
+/// Names both ends of the refused move, and where the agreement can go instead.
+fn transition_detail(t: TransitionError, lang: Language) -> String {
+    use Language::{En, Nb, Sv};
+    let next: Vec<&str> = AgreementStatus::ALL
+        .iter()
+        .filter(|to| transition(t.from, **to).is_ok())
+        .map(|to| to.as_str())
+        .collect();
+    let (from, to, allowed) = (t.from, t.to, next.join(", "));
+    match (lang, next.is_empty()) {
+        (Sv, false) => format!(
+            "Ett avtal med status {from} kan inte gå till {to}. Tillåtet härifrån: {allowed}."
+        ),
+        (Sv, true) => {
+            format!("Ett avtal med status {from} kan inte gå till {to}. Statusen är slutgiltig.")
+        }
+        (Nb, false) => {
+            format!("En avtale med status {from} kan ikke gå til {to}. Tillatt herfra: {allowed}.")
+        }
+        (Nb, true) => {
+            format!("En avtale med status {from} kan ikke gå til {to}. Statusen er endelig.")
+        }
+        (En, false) => format!(
+            "An agreement in status {from} cannot go to {to}. Allowed from here: {allowed}."
+        ),
+        (En, true) => {
+            format!("An agreement in status {from} cannot go to {to}. The status is final.")
         }
     }
 }

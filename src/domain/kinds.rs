@@ -1,47 +1,6 @@
 //! The closed vocabularies of avtal: countries, languages, currencies, member kinds and
 //! statuses, roles. Each has one canonical lower-case spelling used in JSON and storage.
 
-use std::fmt;
-
-use crate::domain::Invalid;
-
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(raw: &str) -> Result<Self, Invalid> {
-                match raw.trim() {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(Invalid::OneOf { allowed: Self::NAMES }),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = Invalid;
-            fn from_str(s: &str) -> Result<Self, Invalid> {
-                Self::parse(s)
-            }
-        }
-    };
-}
-
 vocabulary! {
     /// The countries avtal issues and bills in (ISO 3166-1 alpha-2).
     Country { Se = "SE", No = "NO" }
@@ -135,6 +94,7 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Invalid;
 
     #[test]
     fn spellings_roundtrip() {

@@ -1,6 +1,10 @@
 //! The pure core of avtal: values and rules with no I/O. Nothing here knows about HTTP,
 //! databases, mail or PDF.
 
+#[macro_use]
+mod vocabulary;
+
+pub mod agreement;
 pub mod contribution;
 mod identifiers;
 mod invalid;
@@ -18,4 +22,4 @@ pub use identifiers::{
 };
 pub use invalid::{Errors, FieldError, Invalid};
 pub use kinds::{Country, Currency, Language, MemberKind, MemberStatus, Role, VatStatus};
-pub use text::{Address, LINE_MAX, NAME_MAX, phone, postal_code, search_key, text};
+pub use text::{Address, LINE_MAX, NAME_MAX, code, phone, postal_code, search_key, text};

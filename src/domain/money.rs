@@ -214,6 +214,27 @@ pub fn parse_decimal(raw: &str) -> Result<Decimal, crate::domain::Invalid> {
         })
 }
 
+/// A decimal of at least zero written as text: a rate, a quantity.
+pub fn parse_non_negative(raw: &str) -> Result<Decimal, crate::domain::Invalid> {
+    let value = parse_decimal(raw)?;
+    if value < Decimal::ZERO {
+        return Err(crate::domain::Invalid::OutOfRange {
+            min: 0,
+            max: i64::MAX,
+        });
+    }
+    Ok(value)
+}
+
+/// A percentage from 0 to 100 written as text.
+pub fn parse_percent(raw: &str) -> Result<Decimal, crate::domain::Invalid> {
+    let value = parse_decimal(raw)?;
+    if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
+        return Err(crate::domain::Invalid::OutOfRange { min: 0, max: 100 });
+    }
+    Ok(value)
+}
+
 /// An amount written as text: at most two decimals (öre), never rounded silently.
 pub fn parse_money(raw: &str, currency: Currency) -> Result<Money, crate::domain::Invalid> {
     let value = parse_decimal(raw)?;

@@ -19,6 +19,23 @@ pub fn text(raw: &str, max: usize) -> Result<String, Invalid> {
     Ok(t.to_owned())
 }
 
+/// A code as price lists and agreements write them: letters, digits, `-` and `_`, so that
+/// it survives every export and invoice field.
+pub fn code(raw: &str, max: usize) -> Result<String, Invalid> {
+    let c = raw.trim();
+    let ok = !c.is_empty()
+        && c.len() <= max
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(c.to_owned())
+    } else {
+        Err(Invalid::Format {
+            expected: "A–Z, 0–9, - eller _",
+        })
+    }
+}
+
 pub const NAME_MAX: usize = 200;
 pub const LINE_MAX: usize = 200;
 

@@ -120,6 +120,57 @@ pub fn from_value_at<T: DeserializeOwned>(
     })
 }
 
+/// Reads a body that carries a nested part (a member's first population count, an
+/// agreement's terms) as two values, so that errors in either name their full path and all
+/// of them are reported together. The part is `None` when absent or `null`, which is an
+/// error of its own when it is `required`.
+pub fn with_part<M, P>(
+    mut body: serde_json::Value,
+    key: &str,
+    required: bool,
+    main: impl FnOnce(serde_json::Value) -> Result<M, Error>,
+    part: impl FnOnce(serde_json::Value, &str) -> Result<P, Error>,
+) -> Result<(M, Option<P>), Error> {
+    let nested = body
+        .as_object_mut()
+        .and_then(|o| o.remove(key))
+        .filter(|p| !p.is_null());
+    let mut fields = Vec::new();
+    let mut collect = |e: Error| match e {
+        Error::Validation(f) => {
+            fields.extend(f);
+            Ok(())
+        }
+        other => Err(other),
+    };
+    let main = match main(body) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            collect(e)?;
+            None
+        }
+    };
+    let part = match nested.map(|p| part(p, &format!("{key}."))) {
+        None if required => {
+            fields.push(crate::domain::FieldError {
+                field: key.to_owned(),
+                invalid: Invalid::Required,
+            });
+            None
+        }
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => {
+            collect(e)?;
+            None
+        }
+    };
+    match main {
+        Some(m) if fields.is_empty() => Ok((m, part)),
+        _ => Err(Error::Validation(fields)),
+    }
+}
+
 /// A JSON request body.
 pub struct Body<T>(pub T);
 

@@ -14,7 +14,7 @@ use crate::domain::{
     MunicipalityCode, OrgNumber, PeppolEndpoint, text,
 };
 use crate::error::Error;
-use crate::http::extract::{Body, Caller, from_value, from_value_at};
+use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
 use crate::http::problem::Problem;
 use crate::http::{AddressBody, merge_patch, to_value};
 use crate::services::Db;
@@ -403,43 +403,22 @@ pub async fn create(
     db: web::Data<Db>,
     caller: Caller,
     path: OrgPath,
-    Body(mut body): Body<serde_json::Value>,
+    Body(body): Body<serde_json::Value>,
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
     caller.write_members(&org)?;
-    // The population rides along in the same object; it is taken out and read on its own so
-    // that errors in either part name their full path.
-    let population = body
-        .as_object_mut()
-        .and_then(|o| o.remove("population"))
-        .filter(|p| !p.is_null());
-    let mut fields = Vec::new();
-    let details = match from_value::<MemberBody>(body).and_then(MemberBody::parse) {
-        Ok(d) => Some(d),
-        Err(Error::Validation(f)) => {
-            fields.extend(f);
-            None
-        }
-        Err(other) => return Err(other),
-    };
-    let population = match population.map(|p| from_value_at::<PopulationBody>(p, "population.")) {
-        None => None,
-        Some(Ok(p)) => {
+    let (details, population) = with_part(
+        body,
+        "population",
+        false,
+        |b| from_value::<MemberBody>(b).and_then(MemberBody::parse),
+        |p, prefix| {
+            let p = from_value_at::<PopulationBody>(p, prefix)?;
             let mut e = Errors::new();
-            let parsed = p.parse("population.", &mut e);
-            fields.extend(e.into_vec());
-            parsed
-        }
-        Some(Err(Error::Validation(f))) => {
-            fields.extend(f);
-            None
-        }
-        Some(Err(other)) => return Err(other),
-    };
-    let details = match details {
-        Some(d) if fields.is_empty() => d,
-        _ => return Err(Error::Validation(fields)),
-    };
+            let parsed = p.parse(prefix, &mut e);
+            e.finish(|| parsed).map_err(Error::Validation)
+        },
+    )?;
     let member = db
         .write(move |conn| store::insert(conn, &org, &details, population.as_ref()))
         .await?;

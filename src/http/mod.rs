@@ -1,10 +1,12 @@
 //! The HTTP API: thin handlers that extract, parse into domain types, call a use case and
 //! answer with a view.
 
+pub mod agreements;
 pub mod extract;
 pub mod imports;
 pub mod members;
 pub mod organisations;
+pub mod preview;
 pub mod pricing;
 pub mod problem;
 pub mod system;
@@ -179,7 +181,21 @@ where
                 .service(pricing::create_model)
                 .service(pricing::read_model)
                 .service(pricing::replace_model)
-                .service(pricing::delete_model),
+                .service(pricing::delete_model)
+                .service(agreements::list)
+                .service(agreements::create)
+                .service(agreements::read)
+                .service(agreements::update)
+                .service(agreements::remove)
+                .service(agreements::replace_terms)
+                .service(agreements::transition)
+                .service(agreements::versions)
+                .service(agreements::create_version)
+                .service(agreements::read_version)
+                .service(agreements::usage_list)
+                .service(agreements::usage_record)
+                .service(agreements::contribution)
+                .service(preview::preview),
         )
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();

@@ -56,20 +56,7 @@ pub struct PriceItemBody {
 impl PriceItemBody {
     fn parse(self) -> Result<(Names, PriceListItem), Error> {
         let mut e = Errors::new();
-        let code = e.require("code", self.code.as_deref(), |c| {
-            let c = c.trim();
-            let ok = !c.is_empty()
-                && c.len() <= 30
-                && c.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if ok {
-                Ok(c.to_owned())
-            } else {
-                Err(Invalid::Format {
-                    expected: "1–30 tecken A–Z, 0–9, - eller _",
-                })
-            }
-        });
+        let code = e.require("code", self.code.as_deref(), |c| crate::domain::code(c, 30));
         let sv = e.require("name_sv", self.name_sv.as_deref(), |s| text(s, NAME_MAX));
         let nb = e.check_opt("name_nb", self.name_nb.as_deref(), |s| text(s, NAME_MAX));
         let en = e.check_opt("name_en", self.name_en.as_deref(), |s| text(s, NAME_MAX));

@@ -12,7 +12,9 @@ use crate::domain::contribution::{
     Band, BandMode, External, FeeModel, FeeModelVersion, IndexSeries, Indexation, Key, Pool,
     ReferenceDateRule,
 };
-use crate::domain::money::{Money, Rounding, RoundingMode, parse_amount, parse_decimal};
+use crate::domain::money::{
+    Money, Rounding, RoundingMode, parse_amount, parse_decimal, parse_non_negative, parse_percent,
+};
 use crate::domain::{Currency, Errors, Invalid, MemberKind};
 
 /// A fee model's parameters and, optionally, its indexation.
@@ -174,25 +176,6 @@ fn reference(
     }
 }
 
-fn percent(raw: &str) -> Result<Decimal, Invalid> {
-    let value = parse_decimal(raw)?;
-    if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
-        return Err(Invalid::OutOfRange { min: 0, max: 100 });
-    }
-    Ok(value)
-}
-
-fn rate(raw: &str) -> Result<Decimal, Invalid> {
-    let value = parse_decimal(raw)?;
-    if value < Decimal::ZERO {
-        return Err(Invalid::OutOfRange {
-            min: 0,
-            max: i64::MAX,
-        });
-    }
-    Ok(value)
-}
-
 fn opt_amount(
     raw: Option<&str>,
     currency: Currency,
@@ -243,7 +226,7 @@ impl ModelSpec {
                 ceiling,
                 ..
             } => {
-                let rate = e.check(&f("rate"), rate(r));
+                let rate = e.check(&f("rate"), parse_non_negative(r));
                 let reference = reference(*rf, &f("reference"), e);
                 let base = opt_amount(base.as_deref(), currency, &f("base"), e);
                 let floor = opt_amount(floor.as_deref(), currency, &f("floor"), e);
@@ -283,7 +266,8 @@ impl ModelSpec {
                     .iter()
                     .enumerate()
                     .map(|(i, b)| {
-                        let rate = e.check(&f(&format!("bands[{i}].rate")), rate(&b.rate));
+                        let rate =
+                            e.check(&f(&format!("bands[{i}].rate")), parse_non_negative(&b.rate));
                         let fixed = opt_amount(
                             b.fixed.as_deref(),
                             currency,
@@ -338,7 +322,7 @@ impl ModelSpec {
                         .check(&f("external_amount"), parse_amount(a, currency))
                         .map(|m| Some(External::Amount(m))),
                     (None, Some(p)) => e
-                        .check(&f("external_percent"), percent(p))
+                        .check(&f("external_percent"), parse_percent(p))
                         .map(|p| Some(External::Share(p))),
                     (None, None) => Some(None),
                 };
@@ -369,7 +353,8 @@ impl KeySpec {
             KeySpec::Agreed { percentages } => {
                 let mut out = BTreeMap::new();
                 for (member, p) in percentages {
-                    if let Some(p) = e.check(&f(&format!("percentages.{member}")), percent(p)) {
+                    if let Some(p) = e.check(&f(&format!("percentages.{member}")), parse_percent(p))
+                    {
                         out.insert(member.clone(), p);
                     }
                 }
@@ -384,8 +369,8 @@ impl KeySpec {
                 population_percent,
                 reference: rf,
             } => {
-                let eq = e.check(&f("equal_percent"), percent(equal_percent));
-                let pop = e.check(&f("population_percent"), percent(population_percent));
+                let eq = e.check(&f("equal_percent"), parse_percent(equal_percent));
+                let pop = e.check(&f("population_percent"), parse_percent(population_percent));
                 if let (Some(a), Some(b)) = (eq, pop)
                     && a + b != Decimal::ONE_HUNDRED
                 {

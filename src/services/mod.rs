@@ -1,8 +1,10 @@
 //! Use cases: each loads what it needs, applies the domain, and persists in one transaction.
 //! They run synchronously on a connection, so the HTTP layer and the command line share them.
 
+pub mod agreements;
 pub mod fee_models;
 pub mod import;
+pub mod preview;
 pub mod tokens;
 
 use crate::error::Error;

@@ -508,3 +508,48 @@ fn merge_import(
         ..current.clone()
     }
 }
+
+/// The members to price in a fee table with their whole population history: the given ids,
+/// or every non-archived member with one of `statuses`.
+pub fn with_population_history(
+    conn: &mut DbConnection,
+    org: &str,
+    statuses: &[MemberStatus],
+    ids: Option<&[String]>,
+) -> Result<Vec<(Member, Vec<PopulationCount>)>, Error> {
+    let mut q = m::members
+        .filter(m::organisation_id.eq(org.to_owned()))
+        .filter(m::archived_at.is_null())
+        .select(MemberRow::as_select())
+        .order((m::name_key.asc(), m::id.asc()))
+        .into_boxed();
+    match ids {
+        Some(ids) => q = q.filter(m::id.eq_any(ids.to_vec())),
+        None => {
+            q = q.filter(m::status.eq_any(statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()))
+        }
+    }
+    let rows: Vec<MemberRow> = q.load(conn)?;
+    let mut histories: HashMap<String, Vec<PopulationCount>> = HashMap::new();
+    let member_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    for chunk in member_ids.chunks(500) {
+        let pops: Vec<PopulationRow> = p::populations
+            .filter(p::member_id.eq_any(chunk))
+            .order((p::member_id.asc(), p::reference_date.desc()))
+            .select(PopulationRow::as_select())
+            .load(conn)?;
+        for row in pops {
+            histories
+                .entry(row.member_id.clone())
+                .or_default()
+                .push(row.into_domain());
+        }
+    }
+    rows.into_iter()
+        .map(|r| {
+            let history = histories.remove(&r.id).unwrap_or_default();
+            let latest = history.first().cloned();
+            Ok((r.into_domain(latest)?, history))
+        })
+        .collect()
+}

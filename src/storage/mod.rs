@@ -12,6 +12,7 @@ macro_rules! on_backend {
     };
 }
 
+pub mod agreements;
 pub mod members;
 pub mod organisations;
 pub mod pricing;
@@ -80,6 +81,22 @@ impl DatabaseUrl {
                 }
                 _ => url.clone(),
             },
+        }
+    }
+
+    /// The same PostgreSQL server with another database, keeping the connection parameters
+    /// (`?sslmode=…`); used to create and address per-test or per-tenant databases.
+    pub fn with_database(&self, name: &str) -> DatabaseUrl {
+        match self {
+            DatabaseUrl::Sqlite(path) => DatabaseUrl::Sqlite(path.clone()),
+            DatabaseUrl::Postgres(url) => {
+                let (head, query) = url
+                    .split_once('?')
+                    .map_or((url.as_str(), None), |(h, q)| (h, Some(q)));
+                let base = head.rsplit_once('/').map_or(head, |(base, _)| base);
+                let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+                DatabaseUrl::Postgres(format!("{base}/{name}{query}"))
+            }
         }
     }
 
@@ -208,6 +225,10 @@ mod tests {
             DatabaseUrl::parse("postgres://u@h/db"),
             DatabaseUrl::Postgres(_)
         ));
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h:5432/test?sslmode=disable").with_database("x"),
+            DatabaseUrl::Postgres("postgres://u@h:5432/x?sslmode=disable".into())
+        );
         assert_eq!(
             DatabaseUrl::parse("postgres://u:secret@h/db").redacted(),
             "postgres://u:***@h/db"

@@ -147,6 +147,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        organisation_id -> Text,
+        member_id -> Text,
+        status -> Text,
+        currency -> Text,
+        pro_rata -> Text,
+        notice_months -> Integer,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        accepted_on -> Nullable<Date>,
+        signed_by -> Nullable<Text>,
+        decision_reference -> Nullable<Text>,
+        terminated_on -> Nullable<Date>,
+        termination_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_versions (agreement_id, version) {
+        agreement_id -> Text,
+        version -> Integer,
+        effective_from -> Date,
+        terms -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_events (id) {
+        id -> Text,
+        agreement_id -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        occurred_at -> Timestamp,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    usage_records (id) {
+        id -> Text,
+        organisation_id -> Text,
+        agreement_id -> Text,
+        used_on -> Date,
+        item_code -> Text,
+        quantity -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(agreement_versions -> agreements (agreement_id));
+diesel::joinable!(agreement_events -> agreements (agreement_id));
+diesel::joinable!(usage_records -> agreements (agreement_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     members,
@@ -156,4 +215,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     price_items,
     index_series,
     fee_models,
+    agreements,
+    agreement_versions,
+    agreement_events,
+    usage_records,
 );

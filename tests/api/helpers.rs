@@ -21,7 +21,7 @@ impl Backend {
     /// PostgreSQL test that silently skips would prove nothing.
     pub fn postgres() -> Option<Backend> {
         match std::env::var("AVTAL_TEST_POSTGRES_URL") {
-            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(without_encryption(&url))),
             _ => {
                 assert!(
                     std::env::var_os("CI").is_none(),
@@ -34,6 +34,21 @@ impl Backend {
             }
         }
     }
+}
+
+/// Test connections go to a server on loopback with trust auth, so they need neither TLS
+/// nor GSS encryption; leaving both off keeps libpq away from OpenSSL and Kerberos state,
+/// whose clean-up at process exit can crash a thread still holding a connection.
+pub fn without_encryption(url: &str) -> String {
+    let mut url = url.to_owned();
+    for param in ["sslmode=disable", "gssencmode=disable"] {
+        let key = param.split('=').next().unwrap_or(param);
+        if !url.contains(key) {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(param);
+        }
+    }
+    url
 }
 
 /// Runs each listed test function once per backend.
@@ -99,11 +114,8 @@ fn database_for(
             diesel::sql_query(format!("CREATE DATABASE {name}"))
                 .execute(&mut conn)
                 .expect("create test database");
-            let base = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(base, _)| base);
             (
-                DatabaseUrl::Postgres(format!("{base}/{name}")),
+                DatabaseUrl::parse(admin_url).with_database(&name),
                 Some((admin_url.clone(), name)),
             )
         }

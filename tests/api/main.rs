@@ -3,10 +3,13 @@
 
 mod helpers;
 
+mod agreements;
 mod auth;
 mod errors;
 mod imports;
 mod members;
 mod organisations;
+mod preview;
 mod pricing;
+mod seeds;
 mod system;

@@ -34,6 +34,7 @@ async fn openapi_lists_every_route(backend: Backend) {
     paths.sort();
     let o = "/api/v1/organisations";
     let m = "/api/v1/organisations/{org}/members/{member}";
+    let a = "/api/v1/organisations/{org}/agreements/{agreement}";
     let mut expected: Vec<(String, String)> = [
         ("get", "/health".to_owned()),
         ("get", "/ready".to_owned()),
@@ -80,6 +81,20 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("get", format!("{o}/{{org}}/fee-models/{{model}}")),
         ("put", format!("{o}/{{org}}/fee-models/{{model}}")),
         ("delete", format!("{o}/{{org}}/fee-models/{{model}}")),
+        ("get", format!("{o}/{{org}}/agreements")),
+        ("post", format!("{o}/{{org}}/agreements")),
+        ("get", a.to_owned()),
+        ("patch", a.to_owned()),
+        ("delete", a.to_owned()),
+        ("put", format!("{a}/terms")),
+        ("post", format!("{a}/transitions")),
+        ("get", format!("{a}/versions")),
+        ("post", format!("{a}/versions")),
+        ("get", format!("{a}/versions/{{version}}")),
+        ("get", format!("{a}/usage")),
+        ("post", format!("{a}/usage")),
+        ("get", format!("{a}/contribution")),
+        ("post", format!("{o}/{{org}}/contributions/preview")),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p))
@@ -101,6 +116,8 @@ async fn openapi_lists_every_route(backend: Backend) {
             .replace("{code}", "K")
             .replace("{series}", "s")
             .replace("{model}", "m")
+            .replace("{agreement}", "a")
+            .replace("{version}", "1")
             .replace("{date}", "2025-12-31");
         let req = app
             .client

@@ -15,6 +15,7 @@ mod index;
 mod model;
 mod pool;
 mod population;
+mod preview;
 mod prorata;
 mod variable;
 
@@ -28,5 +29,6 @@ pub use index::{IndexSeries, Indexation};
 pub use model::{Band, BandMode, FeeModel, FeeModelVersion, validate_bands};
 pub use pool::{External, Key, KeyKind, Pool, PoolMember, PoolShare, share_pool};
 pub use population::{ReferenceDateRule, population_at};
+pub use preview::{Preview, PreviewComponent, PreviewFailure, PreviewMember, PreviewRow, preview};
 pub use prorata::{Fraction, ProRata, pro_rata_fraction};
 pub use variable::{CAP_COMPONENT, PriceListItem, Unit, VariableComponent, VatTreatment};

@@ -6,17 +6,17 @@ use rust_decimal::Decimal;
 
 use super::ContributionError;
 
-/// How a part of a year is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProRata {
-    /// Twelfths: a calendar month counts when the agreement is active on its first day.
-    /// So joining on 15 March pays from April (9/12), joining on 1 March pays March too
-    /// (10/12), and leaving on 15 September pays through September (9/12 for a January
+vocabulary! {
+    /// How a part of a year is counted.
+    ///
+    /// `whole_months` — twelfths: a calendar month counts when the agreement is active on its
+    /// first day. So joining on 15 March pays from April (9/12), joining on 1 March pays March
+    /// too (10/12), and leaving on 15 September pays through September (9/12 for a January
     /// start) — the common Swedish practice of "from the month after joining, through the
     /// month of leaving". Leaving on 31 August pays through August.
-    WholeMonths,
-    /// Active days (both ends inclusive) over the days of the year, 365 or 366.
-    Days,
+    ///
+    /// `days` — active days (both ends inclusive) over the days of the year, 365 or 366.
+    ProRata { WholeMonths = "whole_months", Days = "days" }
 }
 
 /// An exact fraction of a year. Twelfths and 365ths have no exact decimal form (1/12 =

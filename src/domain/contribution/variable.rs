@@ -11,15 +11,16 @@ use super::explain::{
 };
 use crate::domain::money::{Money, Rounding, allocate};
 
-/// What a price-list item is counted in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Unit {
-    Class,
-    Participant,
-    Day,
-    Visit,
-    Hour,
-    Piece,
+vocabulary! {
+    /// What a price-list item is counted in.
+    Unit {
+        Class = "class",
+        Participant = "participant",
+        Day = "day",
+        Visit = "visit",
+        Hour = "hour",
+        Piece = "piece",
+    }
 }
 
 /// How VAT applies to a line. A pure membership contribution is usually outside the scope of
@@ -32,36 +33,6 @@ pub enum VatTreatment {
     },
     /// The rate in percent, e.g. 25, 12 or 6.
     Rate(Decimal),
-}
-
-impl Unit {
-    pub const NAMES: &'static [&'static str] =
-        &["class", "participant", "day", "visit", "hour", "piece"];
-
-    pub fn parse(raw: &str) -> Result<Self, crate::domain::Invalid> {
-        match raw.trim() {
-            "class" => Ok(Unit::Class),
-            "participant" => Ok(Unit::Participant),
-            "day" => Ok(Unit::Day),
-            "visit" => Ok(Unit::Visit),
-            "hour" => Ok(Unit::Hour),
-            "piece" => Ok(Unit::Piece),
-            _ => Err(crate::domain::Invalid::OneOf {
-                allowed: Self::NAMES,
-            }),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unit::Class => "class",
-            Unit::Participant => "participant",
-            Unit::Day => "day",
-            Unit::Visit => "visit",
-            Unit::Hour => "hour",
-            Unit::Piece => "piece",
-        }
-    }
 }
 
 impl VatTreatment {

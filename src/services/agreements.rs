@@ -1,0 +1,955 @@
+//! Agreements: their terms as the API sends them and the database keeps them, the checks of
+//! those terms against the organisation's data, the lifecycle use cases, and the
+//! contribution an agreement owes for a fee year.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::agreement::{
+    self, Agreement, AgreementHeader, AgreementStatus, TransitionDetails, version_on,
+};
+use crate::domain::contribution::{
+    CalculationInput, ContributionError, ContributionStatement, FeeModel, FeeModelVersion,
+    FixedComponent, MemberFacts, PriceListItem, ProRata, VariableComponent, VatTreatment,
+    calculate, share_pool,
+};
+use crate::domain::money::{Money, parse_amount};
+use crate::domain::{Currency, Errors, FieldError, Invalid};
+use crate::error::{Error, StateConflict};
+use crate::services::fee_models::{FeeModelSpec, ModelSpec};
+use crate::storage::DbConnection;
+use crate::storage::agreements::{
+    self as store, EventRecord, NewUsage, StatusChange, UsageRecord, VersionRecord,
+};
+use crate::storage::{members, pricing};
+
+/// An agreement's terms: the components of the fixed part, the services ordered per fee year
+/// for the variable part, and a cap on the variable part. Amounts, rates and quantities are
+/// decimal strings; amounts are in the agreement's currency.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TermsSpec {
+    #[serde(default)]
+    pub fixed: Vec<FixedSpec>,
+    #[serde(default)]
+    pub variable: Vec<VariableSpec>,
+    /// The most the variable part may come to in a fee year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "60000.00")]
+    pub variable_cap: Option<String>,
+}
+
+/// A component of the fixed part: a saved fee model (`fee_model_id`) or the component's own
+/// parameters (`model`, a fee model specification; pools must be saved fee models so that
+/// every member of the pool shares the same one).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FixedSpec {
+    /// Names the line in the statement; unique within the terms.
+    #[schema(example = "fast-del")]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee_model_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<FeeModelSpec>,
+    /// An amount agreed with this member instead of the model's result. It is still
+    /// pro-rated when the agreement covers part of the year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "50000.00")]
+    pub amount_override: Option<String>,
+    /// outside_scope (the default: a contribution with no service in return), exempt (with
+    /// vat_exempt_reason), or a rate: 25, 15, 12, 6.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "outside_scope")]
+    pub vat: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_exempt_reason: Option<String>,
+}
+
+/// A service from the price list of `fee_year`, ordered for that year.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VariableSpec {
+    #[schema(example = 2027)]
+    pub fee_year: i64,
+    /// Checked against the price list of `fee_year` when the contribution is calculated.
+    #[schema(example = "SKOLPROG")]
+    pub item_code: String,
+    #[schema(example = "12")]
+    pub quantity: String,
+    /// A unit price agreed with this member instead of the list price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "1400.00")]
+    pub unit_price_override: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "10")]
+    pub discount_percent: Option<String>,
+    /// The quota included in the fixed part: only what exceeds it is billed. What the
+    /// ordered quantity leaves of the quota covers recorded usage of the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2")]
+    pub included_quantity: Option<String>,
+}
+
+/// Terms checked against the organisation's data, ready for the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    pub fixed: Vec<FixedTerm>,
+    pub variable: Vec<VariableTerm>,
+    pub variable_cap: Option<Money>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixedTerm {
+    pub component: FixedComponent,
+    /// The saved model the component uses; a pool is shared among the agreements that use
+    /// the same one.
+    pub fee_model_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableTerm {
+    pub fee_year: i32,
+    pub component: VariableComponent,
+}
+
+pub fn fee_year(raw: i64) -> Result<i32, Invalid> {
+    match raw {
+        2000..=2100 => Ok(raw as i32),
+        _ => Err(Invalid::OutOfRange {
+            min: 2000,
+            max: 2100,
+        }),
+    }
+}
+
+fn model_currency(model: &FeeModel) -> Currency {
+    match model {
+        FeeModel::Flat { amount, .. } => amount.currency(),
+        FeeModel::PerInhabitant { currency, .. } | FeeModel::Bands { currency, .. } => *currency,
+        FeeModel::Pool(pool) => pool.total.currency(),
+    }
+}
+
+/// Keeps `result`'s value, or moves its field errors into `fields`.
+fn fields_of<T>(
+    result: Result<T, Error>,
+    fields: &mut Vec<FieldError>,
+) -> Result<Option<T>, Error> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::Validation(f)) => {
+            fields.extend(f);
+            Ok(None)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// A fee model with its index series loaded from the organisation; bad fields are recorded
+/// under `prefix`.
+fn parse_model(
+    conn: &mut DbConnection,
+    org: &str,
+    spec: &FeeModelSpec,
+    prefix: &str,
+    e: &mut Errors,
+) -> Result<Option<FeeModelVersion>, Error> {
+    let series = match spec.series_id() {
+        None => None,
+        Some(id) => match pricing::get_index_series(conn, org, id) {
+            Ok(r) => Some(r.series),
+            Err(Error::NotFound(_)) => None,
+            Err(other) => return Err(other),
+        },
+    };
+    match spec.parse(series.as_ref()) {
+        Ok(version) => Ok(Some(version)),
+        Err(fields) => {
+            for f in fields {
+                e.add(format!("{prefix}{}", f.field), f.invalid);
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The model of one fixed component, in the agreement's currency (there is no conversion
+/// between currencies yet, so a model in another currency is refused).
+fn fixed_model(
+    conn: &mut DbConnection,
+    org: &str,
+    spec: &FixedSpec,
+    currency: Currency,
+    at: &dyn Fn(&str) -> String,
+    e: &mut Errors,
+) -> Result<Option<FeeModelVersion>, Error> {
+    let (version, currency_field) = match (&spec.fee_model_id, &spec.model) {
+        (Some(_), Some(_)) => {
+            e.add(
+                at("model"),
+                Invalid::Mismatch {
+                    other: "fee_model_id",
+                },
+            );
+            return Ok(None);
+        }
+        (None, None) => {
+            e.add(at("fee_model_id"), Invalid::Required);
+            return Ok(None);
+        }
+        (Some(id), None) => {
+            let field = at("fee_model_id");
+            let record = match pricing::get_fee_model(conn, org, id) {
+                Ok(r) => r,
+                Err(Error::NotFound(_)) => {
+                    e.add(
+                        field,
+                        Invalid::OneOf {
+                            allowed: &["en avgiftsmodell i organisationen"],
+                        },
+                    );
+                    return Ok(None);
+                }
+                Err(other) => return Err(other),
+            };
+            let saved: FeeModelSpec = serde_json::from_str(&record.spec).map_err(|err| {
+                Error::Internal(anyhow::anyhow!("stored fee model {}: {err}", record.id))
+            })?;
+            let version = parse_model(conn, org, &saved, &format!("{field}."), e)?;
+            (version, field)
+        }
+        (None, Some(inline)) => {
+            if matches!(inline.model, ModelSpec::Pool { .. }) {
+                e.add(
+                    at("model.model.type"),
+                    Invalid::OneOf {
+                        allowed: &["flat", "per_inhabitant", "bands"],
+                    },
+                );
+                return Ok(None);
+            }
+            let version = parse_model(conn, org, inline, &at("model."), e)?;
+            (version, at("model.model.currency"))
+        }
+    };
+    match version {
+        Some(v) if model_currency(&v.model) != currency => {
+            e.add(currency_field, Invalid::Mismatch { other: "currency" });
+            Ok(None)
+        }
+        other => Ok(other),
+    }
+}
+
+/// Checks terms against the organisation's data (fee models, index series) and parses them
+/// for the engine; every bad field is named under `prefix` (e.g. `terms.`).
+pub fn resolve_terms(
+    conn: &mut DbConnection,
+    org: &str,
+    spec: &TermsSpec,
+    currency: Currency,
+    prefix: &str,
+) -> Result<Terms, Error> {
+    let mut e = Errors::new();
+    let mut ids = BTreeSet::new();
+    let mut fixed = Vec::with_capacity(spec.fixed.len());
+    for (i, c) in spec.fixed.iter().enumerate() {
+        let at = |name: &str| format!("{prefix}fixed[{i}].{name}");
+        let id = e.check(&at("id"), crate::domain::code(&c.id, 50));
+        if let Some(id) = &id
+            && !ids.insert(id.clone())
+        {
+            e.add(
+                at("id"),
+                Invalid::Format {
+                    expected: "ett id som inte redan används i villkoren",
+                },
+            );
+        }
+        let amount_override =
+            e.check_opt(&at("amount_override"), c.amount_override.as_deref(), |r| {
+                parse_amount(r, currency)
+            });
+        let vat = match c.vat.as_deref() {
+            None => Some(VatTreatment::OutsideScope),
+            Some(raw) => match VatTreatment::parse(raw, c.vat_exempt_reason.as_deref()) {
+                Ok(vat) => Some(vat),
+                // A missing reason is reported where it belongs.
+                Err(Invalid::Required) => {
+                    e.add(at("vat_exempt_reason"), Invalid::Required);
+                    None
+                }
+                Err(other) => {
+                    e.add(at("vat"), other);
+                    None
+                }
+            },
+        };
+        let model = fixed_model(conn, org, c, currency, &at, &mut e)?;
+        fixed.push((|| {
+            Some(FixedTerm {
+                component: FixedComponent {
+                    id: id?,
+                    model: model?,
+                    amount_override: amount_override?,
+                    vat: vat?,
+                },
+                fee_model_id: c.fee_model_id.clone(),
+            })
+        })());
+    }
+    let mut variable = Vec::with_capacity(spec.variable.len());
+    for (i, v) in spec.variable.iter().enumerate() {
+        let at = |name: &str| format!("{prefix}variable[{i}].{name}");
+        let year = e.check(&at("fee_year"), fee_year(v.fee_year));
+        let item_code = e.check(&at("item_code"), crate::domain::code(&v.item_code, 30));
+        let amount = e.check(
+            &at("quantity"),
+            crate::domain::money::parse_non_negative(&v.quantity),
+        );
+        let price = e.check_opt(
+            &at("unit_price_override"),
+            v.unit_price_override.as_deref(),
+            |r| parse_amount(r, currency),
+        );
+        let discount = e.check_opt(
+            &at("discount_percent"),
+            v.discount_percent.as_deref(),
+            crate::domain::money::parse_percent,
+        );
+        let included = e.check_opt(
+            &at("included_quantity"),
+            v.included_quantity.as_deref(),
+            crate::domain::money::parse_non_negative,
+        );
+        variable.push((|| {
+            Some(VariableTerm {
+                fee_year: year?,
+                component: VariableComponent {
+                    item_code: item_code?,
+                    quantity: amount?,
+                    unit_price_override: price?,
+                    discount_percent: discount?,
+                    included_quantity: included?.unwrap_or(Decimal::ZERO),
+                },
+            })
+        })());
+    }
+    let cap = e.check_opt(
+        &format!("{prefix}variable_cap"),
+        spec.variable_cap.as_deref(),
+        |r| parse_amount(r, currency),
+    );
+    e.finish(|| {
+        Some(Terms {
+            fixed: fixed.into_iter().collect::<Option<_>>()?,
+            variable: variable.into_iter().collect::<Option<_>>()?,
+            variable_cap: cap?,
+        })
+    })
+    .map_err(Error::Validation)
+}
+
+fn terms_json(spec: &TermsSpec) -> Result<String, Error> {
+    serde_json::to_string(spec).map_err(|e| Error::Internal(e.into()))
+}
+
+/// The terms a version holds, as they were saved.
+pub fn stored_terms(version: &VersionRecord) -> Result<TermsSpec, Error> {
+    serde_json::from_str(&version.terms).map_err(|e| {
+        Error::Internal(anyhow::anyhow!(
+            "stored terms of agreement {} version {}: {e}",
+            version.agreement_id,
+            version.version
+        ))
+    })
+}
+
+/// An agreement's details as asked for; the currency defaults to the member's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderInput {
+    pub member_id: String,
+    pub currency: Option<Currency>,
+    pub pro_rata: ProRata,
+    pub notice_months: i32,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+}
+
+/// The header for `input`: the member must belong to the organisation and not be archived.
+/// Field errors are added to `fields`; `None` when the member is unknown and no currency was
+/// given, so the currency cannot be known.
+fn header_for(
+    conn: &mut DbConnection,
+    org: &str,
+    input: &HeaderInput,
+    fields: &mut Vec<FieldError>,
+) -> Result<Option<AgreementHeader>, Error> {
+    let member = match members::get(conn, org, &input.member_id) {
+        Ok(m) => Some(m),
+        Err(Error::NotFound(_)) => {
+            fields.push(FieldError {
+                field: "member_id".to_owned(),
+                invalid: Invalid::OneOf {
+                    allowed: &["en medlem i organisationen"],
+                },
+            });
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    if let Some(m) = &member {
+        members::ensure_active(m)?;
+    }
+    let Some(currency) = input.currency.or(member.map(|m| m.details.currency)) else {
+        return Ok(None);
+    };
+    Ok(Some(AgreementHeader {
+        member_id: input.member_id.clone(),
+        currency,
+        pro_rata: input.pro_rata,
+        notice_months: input.notice_months,
+        start_date: input.start_date,
+        end_date: input.end_date,
+    }))
+}
+
+/// Creates a draft whose terms become version 1, effective from the start date.
+pub fn create(
+    conn: &mut DbConnection,
+    org: &str,
+    input: &HeaderInput,
+    terms: &TermsSpec,
+) -> Result<Agreement, Error> {
+    let mut fields = Vec::new();
+    let header = header_for(conn, org, input, &mut fields)?;
+    if let Some(h) = &header {
+        fields_of(
+            resolve_terms(conn, org, terms, h.currency, "terms."),
+            &mut fields,
+        )?;
+    }
+    match header {
+        Some(h) if fields.is_empty() => store::insert(conn, org, &h, &terms_json(terms)?),
+        _ => Err(Error::Validation(fields)),
+    }
+}
+
+fn ensure_draft(agreement: &Agreement) -> Result<(), Error> {
+    if agreement.status.terms_editable() {
+        Ok(())
+    } else {
+        Err(Error::State(StateConflict::AgreementNotDraft(
+            agreement.status,
+        )))
+    }
+}
+
+/// Changes a draft's details. Its terms are checked again, as the currency may change.
+pub fn update(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    input: &HeaderInput,
+) -> Result<Agreement, Error> {
+    ensure_draft(&store::get(conn, org, id)?)?;
+    let mut fields = Vec::new();
+    let header = header_for(conn, org, input, &mut fields)?;
+    if let Some(h) = &header {
+        let first = store::get_version(conn, org, id, 1)?;
+        fields_of(
+            resolve_terms(conn, org, &stored_terms(&first)?, h.currency, "terms."),
+            &mut fields,
+        )?;
+    }
+    match header {
+        Some(h) if fields.is_empty() => store::update_header(conn, org, id, &h),
+        _ => Err(Error::Validation(fields)),
+    }
+}
+
+pub fn delete(conn: &mut DbConnection, org: &str, id: &str) -> Result<(), Error> {
+    ensure_draft(&store::get(conn, org, id)?)?;
+    store::delete_draft(conn, org, id)
+}
+
+/// Replaces a draft's terms in place; after the offer, changed terms are a new version.
+pub fn replace_terms(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    terms: &TermsSpec,
+) -> Result<VersionRecord, Error> {
+    let agreement = store::get(conn, org, id)?;
+    ensure_draft(&agreement)?;
+    resolve_terms(conn, org, terms, agreement.header.currency, "")?;
+    store::replace_draft_terms(conn, org, id, &terms_json(terms)?)
+}
+
+/// An agreement with every version of its terms and its lifecycle history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementRecord {
+    pub agreement: Agreement,
+    pub versions: Vec<VersionRecord>,
+    pub history: Vec<EventRecord>,
+}
+
+pub fn read(conn: &mut DbConnection, org: &str, id: &str) -> Result<AgreementRecord, Error> {
+    Ok(AgreementRecord {
+        agreement: store::get(conn, org, id)?,
+        versions: store::versions(conn, org, id)?,
+        history: store::events(conn, org, id)?,
+    })
+}
+
+/// Moves an agreement through its lifecycle. The move itself is judged first, so that a
+/// forbidden move is reported as such, not as a missing detail.
+pub fn change_status(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    to: AgreementStatus,
+    details: TransitionDetails,
+    note: Option<String>,
+) -> Result<AgreementRecord, Error> {
+    let current = store::get(conn, org, id)?;
+    agreement::transition(current.status, to)?;
+    let (acceptance, termination) =
+        agreement::transition_details(to, details).map_err(Error::Validation)?;
+    if let Some(t) = &termination
+        && t.on < current.header.start_date
+    {
+        return Err(Error::field(
+            "date",
+            Invalid::Mismatch {
+                other: "start_date",
+            },
+        ));
+    }
+    if to == AgreementStatus::Offered {
+        members::ensure_active(&members::get(conn, org, &current.header.member_id)?)?;
+    }
+    store::change_status(
+        conn,
+        org,
+        id,
+        &StatusChange {
+            from: current.status,
+            to,
+            acceptance,
+            termination,
+            note,
+        },
+    )?;
+    read(conn, org, id)
+}
+
+/// Agrees new terms from `effective_from`, which must come after the latest version's and
+/// within the agreement's period. Earlier versions stay as they were.
+pub fn add_version(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    effective_from: NaiveDate,
+    terms: &TermsSpec,
+) -> Result<VersionRecord, Error> {
+    let agreement = store::get(conn, org, id)?;
+    if !agreement.status.accepts_new_versions() {
+        return Err(Error::State(StateConflict::AgreementNotInForce(
+            agreement.status,
+        )));
+    }
+    let mut fields = Vec::new();
+    let latest = store::versions(conn, org, id)?
+        .into_iter()
+        .map(|v| v.effective_from)
+        .max();
+    if latest.is_some_and(|latest| effective_from <= latest) {
+        fields.push(FieldError {
+            field: "effective_from".to_owned(),
+            invalid: Invalid::Mismatch {
+                other: "previous_version.effective_from",
+            },
+        });
+    }
+    if agreement
+        .header
+        .end_date
+        .is_some_and(|end| effective_from > end)
+    {
+        fields.push(FieldError {
+            field: "effective_from".to_owned(),
+            invalid: Invalid::Mismatch { other: "end_date" },
+        });
+    }
+    fields_of(
+        resolve_terms(conn, org, terms, agreement.header.currency, "terms."),
+        &mut fields,
+    )?;
+    if !fields.is_empty() {
+        return Err(Error::Validation(fields));
+    }
+    store::insert_version(conn, org, id, effective_from, &terms_json(terms)?)
+}
+
+/// Records usage of a service under a concluded agreement, within its period. The service
+/// must be on the price list of the year it was used in: a wrong code would otherwise stop
+/// the year's calculation until someone noticed.
+pub fn record_usage(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    usage: &NewUsage,
+) -> Result<UsageRecord, Error> {
+    let agreement = store::get(conn, org, id)?;
+    if !agreement.status.accepts_usage() {
+        return Err(Error::State(StateConflict::AgreementNotConcluded(
+            agreement.status,
+        )));
+    }
+    let mut e = Errors::new();
+    if usage.used_on < agreement.header.start_date {
+        e.add(
+            "used_on",
+            Invalid::Mismatch {
+                other: "start_date",
+            },
+        );
+    }
+    if agreement
+        .header
+        .end_date
+        .is_some_and(|end| usage.used_on > end)
+    {
+        e.add("used_on", Invalid::Mismatch { other: "end_date" });
+    }
+    let year = chrono::Datelike::year(&usage.used_on);
+    let listed = pricing::price_list(conn, org, year)?
+        .iter()
+        .any(|p| p.item.code == usage.item_code);
+    if !listed {
+        e.add(
+            "item_code",
+            Invalid::OneOf {
+                allowed: &["en tjänst i prislistan för året"],
+            },
+        );
+    }
+    e.finish(|| Some(())).map_err(Error::Validation)?;
+    store::insert_usage(conn, org, id, usage)
+}
+
+/// Where a statement line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineSource {
+    /// A fixed component or an ordered service of the terms.
+    Terms,
+    /// Usage recorded during the fee year.
+    Usage,
+    /// The reduction to the variable cap.
+    Cap,
+}
+
+impl LineSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineSource::Terms => "terms",
+            LineSource::Usage => "usage",
+            LineSource::Cap => "cap",
+        }
+    }
+}
+
+/// An agreement's statement for one fee year, with what it was computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    pub agreement: Agreement,
+    /// The version of the terms used: the one in force at the end of the fee year.
+    pub version: VersionRecord,
+    pub statement: ContributionStatement,
+    /// One per statement line.
+    pub sources: Vec<LineSource>,
+    /// The members each pool component was shared among, by component id.
+    pub pools: BTreeMap<String, Vec<String>>,
+}
+
+fn member_facts(conn: &mut DbConnection, org: &str, id: &str) -> Result<MemberFacts, Error> {
+    let member = members::get(conn, org, id)?;
+    Ok(MemberFacts {
+        population: members::populations(conn, org, id)?,
+        kind: member.details.kind,
+        id: member.id,
+    })
+}
+
+/// The members sharing a pool model in `fee_year`: the members of every agreement that
+/// counts in pools (not a draft, not declined), reaches into the year, and whose terms in
+/// force at the end of the year use the same saved fee model — plus the member being
+/// calculated, so that a draft can be previewed. Ordered by member id, which keeps the
+/// largest-remainder tie-breaks the same in every member's calculation.
+fn pool_members(
+    conn: &mut DbConnection,
+    org: &str,
+    model_id: &str,
+    fee_year: i32,
+    year_end: NaiveDate,
+    own: &MemberFacts,
+) -> Result<Vec<MemberFacts>, Error> {
+    let statuses: Vec<AgreementStatus> = AgreementStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.counts_in_pools())
+        .collect();
+    let mut ids = BTreeSet::new();
+    for (a, versions) in store::with_versions(conn, org, &statuses)? {
+        if !a.reaches_into(fee_year) {
+            continue;
+        }
+        let Some(version) = version_on(&versions, year_end) else {
+            continue;
+        };
+        let uses_model = stored_terms(version)?
+            .fixed
+            .iter()
+            .any(|f| f.fee_model_id.as_deref() == Some(model_id));
+        if uses_model {
+            ids.insert(a.header.member_id);
+        }
+    }
+    ids.insert(own.id.clone());
+    ids.into_iter()
+        .map(|id| {
+            if id == own.id {
+                Ok(own.clone())
+            } else {
+                member_facts(conn, org, &id)
+            }
+        })
+        .collect()
+}
+
+/// Recorded usage of the year as variable components, one per service. A service also
+/// ordered in the terms gets the agreed unit price and discount, and the part of the quota
+/// the ordered quantity left unused.
+fn usage_components(
+    ordered: &[&VariableTerm],
+    usage: &[UsageRecord],
+) -> Result<Vec<VariableComponent>, Error> {
+    let overflow = || Error::Contribution(ContributionError::Overflow);
+    let mut used: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for u in usage {
+        let sum = used.entry(u.item_code.as_str()).or_insert(Decimal::ZERO);
+        *sum = sum.checked_add(u.quantity).ok_or_else(overflow)?;
+    }
+    used.into_iter()
+        .map(|(code, quantity)| {
+            let agreed = ordered
+                .iter()
+                .find(|v| v.component.item_code == code)
+                .map(|v| &v.component);
+            let quota_left = match agreed {
+                None => Decimal::ZERO,
+                Some(a) => a
+                    .included_quantity
+                    .checked_sub(a.quantity)
+                    .ok_or_else(overflow)?
+                    .max(Decimal::ZERO),
+            };
+            Ok(VariableComponent {
+                item_code: code.to_owned(),
+                quantity,
+                unit_price_override: agreed.and_then(|a| a.unit_price_override),
+                discount_percent: agreed.and_then(|a| a.discount_percent),
+                included_quantity: quota_left,
+            })
+        })
+        .collect()
+}
+
+/// What the agreement's member owes for `fee_year` under it.
+///
+/// The terms are those of the version in force at the end of the fee year (31 December):
+/// one set of terms per year keeps each statement explainable by one version, and a change
+/// agreed during a year applies to that whole year — a version effective from 1 January is
+/// the way to change terms from a year on. Pro-rating follows the agreement's own start and
+/// end dates; the variable part is the services ordered for the fee year plus the usage
+/// recorded in it.
+pub fn contribution(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    fee_year: i32,
+) -> Result<Contribution, Error> {
+    let agreement = store::get(conn, org, id)?;
+    let year_end = NaiveDate::from_ymd_opt(fee_year, 12, 31).ok_or_else(|| {
+        Error::field(
+            "year",
+            Invalid::OutOfRange {
+                min: 2000,
+                max: 2100,
+            },
+        )
+    })?;
+    let versions = store::versions(conn, org, id)?;
+    let version = version_on(&versions, year_end)
+        .cloned()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("agreement {id} has no terms")))?;
+    let terms = resolve_terms(
+        conn,
+        org,
+        &stored_terms(&version)?,
+        agreement.header.currency,
+        "terms.",
+    )?;
+    let member = member_facts(conn, org, &agreement.header.member_id)?;
+
+    let mut pool_shares = BTreeMap::new();
+    let mut pools = BTreeMap::new();
+    for term in &terms.fixed {
+        let FeeModel::Pool(pool) = &term.component.model.model else {
+            continue;
+        };
+        // An agreed amount replaces the share; inline pools are refused when saved.
+        let (None, Some(model_id)) = (term.component.amount_override, &term.fee_model_id) else {
+            continue;
+        };
+        let sharing = pool_members(conn, org, model_id, fee_year, year_end, &member)?;
+        let shares = share_pool(
+            pool,
+            term.component.model.indexation.as_ref(),
+            &sharing,
+            fee_year,
+        )
+        .map_err(Error::Contribution)?;
+        if let Some(share) = shares.into_iter().find(|s| s.member_id == member.id) {
+            pool_shares.insert(term.component.id.clone(), share);
+        }
+        pools.insert(
+            term.component.id.clone(),
+            sharing.into_iter().map(|m| m.id).collect(),
+        );
+    }
+
+    let price_list: Vec<PriceListItem> = pricing::price_list(conn, org, fee_year)?
+        .into_iter()
+        .map(|p| p.item)
+        .collect();
+    let ordered: Vec<&VariableTerm> = terms
+        .variable
+        .iter()
+        .filter(|v| v.fee_year == fee_year)
+        .collect();
+    let used = usage_components(&ordered, &store::usage(conn, org, id, Some(fee_year))?)?;
+    let mut sources = vec![LineSource::Terms; terms.fixed.len() + ordered.len()];
+    sources.extend(std::iter::repeat_n(LineSource::Usage, used.len()));
+    let mut variable: Vec<VariableComponent> =
+        ordered.iter().map(|v| v.component.clone()).collect();
+    variable.extend(used);
+
+    let input = CalculationInput {
+        fee_year,
+        member,
+        start: agreement.header.start_date,
+        end: agreement.header.end_date,
+        pro_rata: agreement.header.pro_rata,
+        fixed: terms.fixed.into_iter().map(|t| t.component).collect(),
+        pool_shares,
+        price_list,
+        variable,
+        variable_cap: terms.variable_cap,
+    };
+    let statement = calculate(&input).map_err(Error::Contribution)?;
+    sources.resize(statement.lines.len(), LineSource::Cap);
+    Ok(Contribution {
+        agreement,
+        version,
+        statement,
+        sources,
+        pools,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(code: &str, quantity: &str, included: &str) -> VariableTerm {
+        VariableTerm {
+            fee_year: 2027,
+            component: VariableComponent {
+                item_code: code.into(),
+                quantity: quantity.parse().unwrap(),
+                unit_price_override: Some(Money::from_minor(140_000, Currency::Sek)),
+                discount_percent: Some(Decimal::TEN),
+                included_quantity: included.parse().unwrap(),
+            },
+        }
+    }
+
+    fn used(code: &str, quantity: &str) -> UsageRecord {
+        UsageRecord {
+            id: "u".into(),
+            agreement_id: "a".into(),
+            used_on: NaiveDate::from_ymd_opt(2027, 5, 1).unwrap(),
+            item_code: code.into(),
+            quantity: quantity.parse().unwrap(),
+            note: None,
+            created_at: chrono::NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn usage_is_summed_per_service_with_the_agreed_price_and_the_quota_left() {
+        let ordered = [term("SKOLPROG", "1", "3")];
+        let ordered: Vec<&VariableTerm> = ordered.iter().collect();
+        let usage = [
+            used("SKOLPROG", "2"),
+            used("FORTB", "4"),
+            used("SKOLPROG", "1.5"),
+        ];
+        let components = usage_components(&ordered, &usage).unwrap();
+        assert_eq!(components.len(), 2);
+        assert_eq!(components[0].item_code, "FORTB");
+        assert_eq!(components[0].unit_price_override, None);
+        assert_eq!(components[0].included_quantity, Decimal::ZERO);
+        let skolprog = &components[1];
+        assert_eq!(skolprog.quantity, "3.5".parse::<Decimal>().unwrap());
+        assert_eq!(skolprog.included_quantity, Decimal::TWO);
+        assert_eq!(skolprog.discount_percent, Some(Decimal::TEN));
+
+        // An ordered quantity beyond the quota leaves none for usage.
+        let ordered = [term("SKOLPROG", "12", "2")];
+        let ordered: Vec<&VariableTerm> = ordered.iter().collect();
+        let components = usage_components(&ordered, &usage[..1]).unwrap();
+        assert_eq!(components[0].included_quantity, Decimal::ZERO);
+    }
+
+    #[test]
+    fn terms_round_trip_without_empty_fields() {
+        let spec: TermsSpec = serde_json::from_value(serde_json::json!({
+            "fixed": [{"id": "fast-del", "fee_model_id": "m1"}],
+            "variable": [{"fee_year": 2027, "item_code": "SKOLPROG", "quantity": "12"}]
+        }))
+        .unwrap();
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "fixed": [{"id": "fast-del", "fee_model_id": "m1"}],
+                "variable": [{"fee_year": 2027, "item_code": "SKOLPROG", "quantity": "12"}]
+            })
+        );
+        assert!(
+            serde_json::from_value::<TermsSpec>(serde_json::json!({"fixed": [], "colour": 1}))
+                .is_err()
+        );
+        assert_eq!(crate::domain::code(" SKOLPROG ", 30), Ok("SKOLPROG".into()));
+        assert!(crate::domain::code("a b", 30).is_err());
+        assert!(crate::domain::money::parse_non_negative("-1").is_err());
+    }
+}

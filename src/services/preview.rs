@@ -1,0 +1,124 @@
+//! The fee table for the board: loads the members, their population histories and the fee
+//! model (saved or proposed), and runs the pure preview.
+
+use crate::domain::MemberStatus;
+use crate::domain::contribution::{MemberFacts, Preview, PreviewComponent, PreviewMember, preview};
+use crate::error::Error;
+use crate::services::fee_models::FeeModelSpec;
+use crate::storage::{self, DbConnection};
+
+/// Which parameters to preview.
+#[derive(Debug, Clone)]
+pub enum ModelChoice {
+    /// A fee model the organisation has saved.
+    Saved(String),
+    /// Parameters proposed but not saved, to try before a decision.
+    Proposed(FeeModelSpec),
+}
+
+#[derive(Debug, Clone)]
+pub struct PreviewRequest {
+    pub fee_year: i32,
+    /// The fixed components, at least one; their parts add up per member.
+    pub models: Vec<ModelChoice>,
+    /// Members to include: these ids, or every non-archived member with one of `statuses`.
+    pub member_ids: Option<Vec<String>>,
+    pub statuses: Vec<MemberStatus>,
+}
+
+/// Loads everything the preview needs in one read and computes it. Also returns the
+/// organisation's name for exports.
+pub fn run(
+    conn: &mut DbConnection,
+    org: &str,
+    req: &PreviewRequest,
+) -> Result<(String, Preview), Error> {
+    let organisation =
+        storage::organisations::get(conn, org)?.ok_or(Error::NotFound("organisation"))?;
+    let mut components = Vec::with_capacity(req.models.len());
+    for (i, choice) in req.models.iter().enumerate() {
+        let field = format!("models[{i}]");
+        let (id, spec) = match choice {
+            ModelChoice::Saved(id) => {
+                let record =
+                    storage::pricing::get_fee_model(conn, org, id).map_err(|e| match e {
+                        Error::NotFound(_) => Error::field(
+                            &format!("{field}.fee_model_id"),
+                            crate::domain::Invalid::OneOf {
+                                allowed: &["en avgiftsmodell i organisationen"],
+                            },
+                        ),
+                        other => other,
+                    })?;
+                let spec = serde_json::from_str::<FeeModelSpec>(&record.spec)
+                    .map_err(|e| Error::Internal(e.into()))?;
+                (record.name, spec)
+            }
+            ModelChoice::Proposed(spec) => (format!("proposal-{}", i + 1), spec.clone()),
+        };
+        let series = match spec.series_id() {
+            Some(id) => match storage::pricing::get_index_series(conn, org, id) {
+                Ok(r) => Some(r.series),
+                Err(Error::NotFound(_)) => None,
+                Err(other) => return Err(other),
+            },
+            None => None,
+        };
+        let model = spec.parse(series.as_ref()).map_err(|fields| {
+            Error::Validation(
+                fields
+                    .into_iter()
+                    .map(|mut f| {
+                        f.field = format!("{field}.{}", f.field);
+                        f
+                    })
+                    .collect(),
+            )
+        })?;
+        components.push(PreviewComponent { id, model });
+    }
+    let price_list: Vec<_> = storage::pricing::price_list(conn, org, req.fee_year)?
+        .into_iter()
+        .map(|p| p.item)
+        .collect();
+    let members = storage::members::with_population_history(
+        conn,
+        org,
+        &req.statuses,
+        req.member_ids.as_deref(),
+    )?;
+    if let Some(ids) = &req.member_ids
+        && let Some((i, _)) = ids
+            .iter()
+            .enumerate()
+            .find(|(_, id)| !members.iter().any(|(m, _)| &m.id == *id))
+    {
+        return Err(Error::field(
+            &format!("member_ids[{i}]"),
+            crate::domain::Invalid::OneOf {
+                allowed: &["en medlem i organisationen"],
+            },
+        ));
+    }
+    let inputs: Vec<PreviewMember> = members
+        .into_iter()
+        .map(|(m, history)| PreviewMember {
+            facts: MemberFacts {
+                id: m.id.clone(),
+                kind: m.details.kind,
+                population: history,
+            },
+            name: m.details.name.clone(),
+            municipality_code: m
+                .details
+                .municipality_code
+                .as_ref()
+                .map(ToString::to_string),
+            variable: Vec::new(),
+            variable_cap: None,
+        })
+        .collect();
+    let table =
+        preview(req.fee_year, &components, &price_list, &inputs).map_err(Error::Contribution)?;
+    Ok((organisation.details.name, table))
+}
