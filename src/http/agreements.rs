@@ -1023,6 +1023,10 @@ fn input_name(name: InputName) -> &'static str {
         N::VariableCap => "variable_cap",
         N::VariableTotal => "variable_total",
         N::VatSubtotal => "vat_subtotal",
+        N::ConvertedFrom => "converted_from",
+        N::ExchangeRate => "exchange_rate",
+        N::ExchangeDate => "exchange_date",
+        N::ExchangeSource => "exchange_source",
     }
 }
 
@@ -1043,6 +1047,7 @@ fn quantity_name(q: Quantity) -> String {
         Q::NetAmount => "net_amount",
         Q::LineAmount => "line_amount",
         Q::CapReduction => "cap_reduction",
+        Q::Converted => "converted",
     }
     .to_owned()
 }

@@ -13,9 +13,9 @@ use crate::domain::agreement::{
     self, Agreement, AgreementHeader, AgreementStatus, TransitionDetails, version_on,
 };
 use crate::domain::contribution::{
-    CalculationInput, ContributionError, ContributionStatement, FeeModel, FeeModelVersion,
-    FixedComponent, MemberFacts, PriceListItem, ProRata, VariableComponent, VatTreatment,
-    calculate, share_pool,
+    CalculationInput, ContributionError, ContributionStatement, Conversion, FeeModel,
+    FeeModelVersion, FixedComponent, MemberFacts, PriceListItem, ProRata, VariableComponent,
+    VatTreatment, calculate, share_pool,
 };
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Errors, FieldError, Invalid};
@@ -41,6 +41,26 @@ pub struct TermsSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "60000.00")]
     pub variable_cap: Option<String>,
+    /// When the fee models are in another currency than the agreement (an EUR budget paid
+    /// in SEK or NOK): the rate used, its date and its source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversion: Option<ConversionSpec>,
+}
+
+/// A currency conversion as the terms state it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionSpec {
+    /// The fee models' currency, e.g. EUR.
+    #[schema(example = "EUR")]
+    pub from: String,
+    /// Units of the agreement's currency per unit of `from`.
+    #[schema(example = "11.4520")]
+    pub rate: String,
+    #[schema(example = "2026-12-31", value_type = String, format = Date)]
+    pub date: String,
+    #[schema(example = "Riksbanken")]
+    pub source: String,
 }
 
 /// A component of the fixed part: a saved fee model (`fee_model_id`) or the component's own
@@ -101,6 +121,7 @@ pub struct Terms {
     pub fixed: Vec<FixedTerm>,
     pub variable: Vec<VariableTerm>,
     pub variable_cap: Option<Money>,
+    pub conversion: Option<Conversion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,13 +199,14 @@ fn parse_model(
     }
 }
 
-/// The model of one fixed component, in the agreement's currency (there is no conversion
-/// between currencies yet, so a model in another currency is refused).
+/// The model of one fixed component, in the agreement's currency or in the currency the
+/// terms convert from.
 fn fixed_model(
     conn: &mut DbConnection,
     org: &str,
     spec: &FixedSpec,
     currency: Currency,
+    converts_from: Option<Currency>,
     at: &dyn Fn(&str) -> String,
     e: &mut Errors,
 ) -> Result<Option<FeeModelVersion>, Error> {
@@ -238,7 +260,10 @@ fn fixed_model(
         }
     };
     match version {
-        Some(v) if model_currency(&v.model) != currency => {
+        Some(v)
+            if model_currency(&v.model) != currency
+                && Some(model_currency(&v.model)) != converts_from =>
+        {
             e.add(currency_field, Invalid::Mismatch { other: "currency" });
             Ok(None)
         }
@@ -256,6 +281,11 @@ pub fn resolve_terms(
     prefix: &str,
 ) -> Result<Terms, Error> {
     let mut e = Errors::new();
+    let conversion = match &spec.conversion {
+        None => Some(None),
+        Some(c) => conversion(c, currency, &format!("{prefix}conversion."), &mut e).map(Some),
+    };
+    let converts_from = conversion.as_ref().and_then(|c| c.as_ref().map(|c| c.from));
     let mut ids = BTreeSet::new();
     let mut fixed = Vec::with_capacity(spec.fixed.len());
     for (i, c) in spec.fixed.iter().enumerate() {
@@ -290,7 +320,7 @@ pub fn resolve_terms(
                 }
             },
         };
-        let model = fixed_model(conn, org, c, currency, &at, &mut e)?;
+        let model = fixed_model(conn, org, c, currency, converts_from, &at, &mut e)?;
         fixed.push((|| {
             Some(FixedTerm {
                 component: FixedComponent {
@@ -350,9 +380,57 @@ pub fn resolve_terms(
             fixed: fixed.into_iter().collect::<Option<_>>()?,
             variable: variable.into_iter().collect::<Option<_>>()?,
             variable_cap: cap?,
+            conversion: conversion?,
         })
     })
     .map_err(Error::Validation)
+}
+
+/// A conversion into the agreement's `currency`; every bad field named under `prefix`.
+fn conversion(
+    spec: &ConversionSpec,
+    currency: Currency,
+    prefix: &str,
+    e: &mut Errors,
+) -> Option<Conversion> {
+    let at = |name: &str| format!("{prefix}{name}");
+    let from = e.check(
+        &at("from"),
+        Currency::parse(&spec.from).and_then(|from| {
+            if from == currency {
+                Err(Invalid::Mismatch { other: "currency" })
+            } else {
+                Ok(from)
+            }
+        }),
+    );
+    let rate = e.check(
+        &at("rate"),
+        crate::domain::money::parse_decimal(&spec.rate).and_then(|r| {
+            if r > Decimal::ZERO {
+                Ok(r)
+            } else {
+                Err(Invalid::OutOfRange {
+                    min: 0,
+                    max: i64::MAX,
+                })
+            }
+        }),
+    );
+    let date = e.check(
+        &at("date"),
+        NaiveDate::parse_from_str(spec.date.trim(), "%Y-%m-%d").map_err(|_| Invalid::Format {
+            expected: "ÅÅÅÅ-MM-DD",
+        }),
+    );
+    let source = e.check(&at("source"), crate::domain::text(&spec.source, 100));
+    Some(Conversion {
+        from: from?,
+        to: currency,
+        rate: rate?,
+        date: date?,
+        source: source?,
+    })
 }
 
 fn terms_json(spec: &TermsSpec) -> Result<String, Error> {
@@ -862,6 +940,7 @@ pub fn contribution(
         price_list,
         variable,
         variable_cap: terms.variable_cap,
+        conversion: terms.conversion,
     };
     let statement = calculate(&input).map_err(Error::Contribution)?;
     sources.resize(statement.lines.len(), LineSource::Cap);

@@ -208,7 +208,261 @@ async fn halsingland_federation_co_funded_by_the_region(backend: Backend) {
     assert_eq!(sum, Decimal::new(200000000, 2));
 }
 
+fn line<'a>(statement: &'a Value, component: &str) -> &'a Value {
+    statement["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["component"] == component)
+        .unwrap_or_else(|| panic!("no line {component} in {statement}"))
+}
+
+fn input<'a>(line: &'a Value, name: &str) -> &'a Value {
+    line["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("no input {name} in {line}"))
+}
+
+async fn member_id(app: &TestApp, org: &str, admin: &str, name: &str) -> String {
+    let r = app
+        .get(
+            admin,
+            &format!("/api/v1/organisations/{org}/members?q={name}"),
+        )
+        .await;
+    r.body["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
+/// Navet science center: each Sjuhärad municipality has an agreement with a fixed part per
+/// inhabitant and a variable part from a menu of services ("smörgåsbord"); Bollebygd is
+/// offered one.
+async fn navet_fixed_part_per_inhabitant_and_a_menu_of_services(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = organisation(
+        &app,
+        "Navet science center",
+        "Boråsregionen Sjuhärads kommunalförbund",
+        "222000-1321",
+        "NAV",
+    )
+    .await;
+    import(
+        &app,
+        &org,
+        &admin,
+        &["1490", "1463", "1465", "1452", "1443"],
+    )
+    .await;
+    let items = format!("/api/v1/organisations/{org}/price-lists/2027/items");
+    for (code, name, unit, price, vat) in [
+        ("SKOLPROG", "Skolprogram", "class", "1450.00", "25"),
+        (
+            "FORTB",
+            "Lärarfortbildning",
+            "participant",
+            "950.00",
+            "exempt",
+        ),
+    ] {
+        let mut body = json!({"code": code, "name_sv": name, "unit": unit, "unit_price": price, "currency": "SEK", "vat": vat});
+        if vat == "exempt" {
+            body["vat_exempt_reason"] = json!("Utbildning, 10 kap. 41 § mervärdesskattelagen");
+        }
+        assert_eq!(app.post(&admin, &items, &body).await.status, 201);
+    }
+    let r = app.post(&admin, &format!("/api/v1/organisations/{org}/fee-models"), &json!({
+        "fee_year": 2027, "name": "Fast del per invånare",
+        "model": {"type": "per_inhabitant", "currency": "SEK", "rate": "28.50"}, "indexation": null
+    })).await;
+    let model = r.body["id"].as_str().unwrap().to_owned();
+    let agreements = format!("/api/v1/organisations/{org}/agreements");
+    let borås = member_id(&app, &org, &admin, "bor").await;
+    let r = app.post(&admin, &agreements, &json!({
+        "member_id": borås, "pro_rata": "whole_months", "notice_months": 12, "start_date": "2023-01-01",
+        "terms": {
+            "fixed": [{"id": "fast-del", "fee_model_id": model}],
+            "variable": [
+                {"fee_year": 2027, "item_code": "SKOLPROG", "quantity": "12", "discount_percent": "10"},
+                {"fee_year": 2027, "item_code": "FORTB", "quantity": "20", "included_quantity": "5"}
+            ]
+        }
+    })).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let agreement = format!("{agreements}/{}", r.body["id"].as_str().unwrap());
+    for step in [
+        json!({"to": "offered"}),
+        json!({"to": "accepted", "date": "2022-12-15", "signed_by": "Kommundirektör, Borås Stad", "decision_reference": "KS 2022/00123"}),
+        json!({"to": "active"}),
+    ] {
+        let r = app
+            .post(&admin, &format!("{agreement}/transitions"), &step)
+            .await;
+        assert_eq!(r.status, 200, "{step}: {}", r.body);
+    }
+    let statement = app
+        .get(&admin, &format!("{agreement}/contribution?year=2027"))
+        .await;
+    assert_eq!(statement.status, 200, "{}", statement.body);
+    // 28,50 kr × 115 238 = 3 284 283,00 kr.
+    let fixed = line(&statement.body, "fast-del");
+    assert_eq!(fixed["amount"], "3284283.00");
+    assert_eq!(input(fixed, "population")["count"], 115238);
+    // 12 classes × 1 450 kr − 10 % = 15 660 kr (25 % VAT); 15 of 20 participants billed.
+    assert_eq!(line(&statement.body, "SKOLPROG")["amount"], "15660.00");
+    assert_eq!(line(&statement.body, "FORTB")["amount"], "14250.00");
+
+    // Bollebygd is offered an agreement from 2027 (the seed's letter); until it answers, it
+    // is no active member.
+    let bollebygd = member_id(&app, &org, &admin, "bollebygd").await;
+    let r = app.post(&admin, &agreements, &json!({
+        "member_id": bollebygd, "pro_rata": "whole_months", "notice_months": 12, "start_date": "2027-01-01",
+        "terms": {"fixed": [{"id": "fast-del", "fee_model_id": model}]}
+    })).await;
+    let offer = format!("{agreements}/{}", r.body["id"].as_str().unwrap());
+    assert_eq!(
+        app.post(
+            &admin,
+            &format!("{offer}/transitions"),
+            &json!({"to": "offered"})
+        )
+        .await
+        .status,
+        200
+    );
+    let statement = app
+        .get(&admin, &format!("{offer}/contribution?year=2027"))
+        .await;
+    assert_eq!(line(&statement.body, "fast-del")["amount"], "278844.00");
+}
+
+/// Scandinavian Science Cluster: an Interreg Sweden–Norway budget of 3 606 848 EUR, half
+/// of it EU and Interreg funding; the rest shared by agreed percentages among Swedish and
+/// Norwegian partners who pay in SEK and NOK at a stated rate.
+async fn interreg_eur_budget_shared_by_partners_paying_sek_and_nok(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = organisation(
+        &app,
+        "Scandinavian Science Cluster",
+        "Innovatum AB",
+        "556530-8680",
+        "SSC",
+    )
+    .await;
+    import(&app, &org, &admin, &["1488", "1487"]).await;
+    let r = app
+        .post(
+            &admin,
+            &format!("/api/v1/organisations/{org}/imports/municipalities"),
+            &json!({"country": "NO", "codes": ["3105", "3107"]}),
+        )
+        .await;
+    assert_eq!(r.body["created"], 2);
+    let mut ids = std::collections::BTreeMap::new();
+    for name in ["Trollhättan", "Vänersborg", "Sarpsborg", "Fredrikstad"] {
+        ids.insert(
+            name,
+            member_id(&app, &org, &admin, &name.to_lowercase()).await,
+        );
+    }
+    let r = app.post(&admin, &format!("/api/v1/organisations/{org}/fee-models"), &json!({
+        "fee_year": 2027, "name": "Partnerfinansiering SSC",
+        "model": {"type": "pool", "currency": "EUR", "total": "3606848.00", "external_percent": "50",
+                  "key": {"type": "agreed", "percentages": {
+                      ids["Trollhättan"].clone(): "30", ids["Vänersborg"].clone(): "20",
+                      ids["Sarpsborg"].clone(): "25", ids["Fredrikstad"].clone(): "25"}}},
+        "indexation": null
+    })).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let model = r.body["id"].as_str().unwrap().to_owned();
+    let agreements = format!("/api/v1/organisations/{org}/agreements");
+    let mut paths = std::collections::BTreeMap::new();
+    for (name, rate, source) in [
+        ("Trollhättan", "11.4527", "Riksbanken"),
+        ("Vänersborg", "11.4527", "Riksbanken"),
+        ("Sarpsborg", "11.8250", "Norges Bank"),
+        ("Fredrikstad", "11.8250", "Norges Bank"),
+    ] {
+        let r = app.post(&admin, &agreements, &json!({
+            "member_id": ids[name], "pro_rata": "days", "notice_months": 3, "start_date": "2026-01-01", "end_date": "2028-12-31",
+            "terms": {"fixed": [{"id": "partnerandel", "fee_model_id": model}],
+                      "conversion": {"from": "EUR", "rate": rate, "date": "2026-12-30", "source": source}}
+        })).await;
+        assert_eq!(r.status, 201, "{name}: {}", r.body);
+        let path = format!("{agreements}/{}", r.body["id"].as_str().unwrap());
+        assert_eq!(
+            app.post(
+                &admin,
+                &format!("{path}/transitions"),
+                &json!({"to": "offered"})
+            )
+            .await
+            .status,
+            200
+        );
+        paths.insert(name, path);
+    }
+    // Net 1 803 424.00 EUR: 30 % = 541 027.20 EUR × 11.4527 = 6 196 222.21 SEK.
+    let mut eur_total = Decimal::ZERO;
+    for (name, currency, eur, local) in [
+        ("Trollhättan", "SEK", "541027.20", "6196222.21"),
+        ("Vänersborg", "SEK", "360684.80", "4130814.81"),
+        ("Sarpsborg", "NOK", "450856.00", "5331372.20"),
+        ("Fredrikstad", "NOK", "450856.00", "5331372.20"),
+    ] {
+        let r = app
+            .get(&admin, &format!("{}/contribution?year=2027", paths[name]))
+            .await;
+        assert_eq!(r.status, 200, "{name}: {}", r.body);
+        let share = line(&r.body, "partnerandel");
+        assert_eq!(
+            (share["amount"].as_str(), share["currency"].as_str()),
+            (Some(local), Some(currency)),
+            "{name}"
+        );
+        let from = input(share, "converted_from");
+        assert_eq!(from["amount"], eur, "{name}: both amounts are shown");
+        assert_eq!(from["currency"], "EUR");
+        assert_eq!(
+            input(share, "exchange_rate")["value"],
+            if currency == "SEK" {
+                "11.4527"
+            } else {
+                "11.8250"
+            }
+        );
+        eur_total += amount(&from["amount"]);
+    }
+    assert_eq!(
+        eur_total,
+        Decimal::new(180342400, 2),
+        "the partners' parts add up to the net budget"
+    );
+
+    // A conversion from the agreement's own currency is refused.
+    let r = app.post(&admin, &agreements, &json!({
+        "member_id": ids["Trollhättan"], "pro_rata": "days", "notice_months": 3, "start_date": "2026-01-01",
+        "terms": {"fixed": [{"id": "x", "fee_model_id": model}], "conversion": {"from": "SEK", "rate": "0", "date": "30/12", "source": ""}}
+    })).await;
+    let mut fields = crate::helpers::error_fields(&r.body);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "terms.conversion.date",
+            "terms.conversion.from",
+            "terms.conversion.rate",
+            "terms.conversion.source",
+            "terms.fixed[0].fee_model_id"
+        ]
+    );
+}
+
 crate::on_both_backends!(
+    navet_fixed_part_per_inhabitant_and_a_menu_of_services,
+    interreg_eur_budget_shared_by_partners_paying_sek_and_nok,
     bergslagsakademin_fee_by_member_kind,
     regent_roster_without_fees,
     halsingland_federation_co_funded_by_the_region,

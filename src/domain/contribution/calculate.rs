@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use super::ContributionError;
 use super::explain::{
@@ -43,6 +44,19 @@ pub struct FixedComponent {
     pub vat: VatTreatment,
 }
 
+/// A conversion of amounts from the fee model's currency into the agreement's, e.g. an
+/// Interreg budget in EUR shared by partners who pay in SEK or NOK. The rate, its date and
+/// its source are part of the statement, with both amounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversion {
+    pub from: Currency,
+    pub to: Currency,
+    /// Units of `to` for one unit of `from`, e.g. 11.4520 SEK per EUR.
+    pub rate: Decimal,
+    pub date: NaiveDate,
+    pub source: String,
+}
+
 /// Everything one member's statement for one fee year is computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalculationInput {
@@ -60,6 +74,8 @@ pub struct CalculationInput {
     pub variable: Vec<VariableComponent>,
     /// The most the variable lines may add up to.
     pub variable_cap: Option<Money>,
+    /// Converts fixed components computed in `from` into `to`, after pro-rating.
+    pub conversion: Option<Conversion>,
 }
 
 /// Computes the statement: one line per fixed component, one per variable component, cap
@@ -111,6 +127,26 @@ pub fn calculate(input: &CalculationInput) -> Result<ContributionStatement, Cont
             });
             amount = trace.round(Quantity::ProRatedFee, result, Rounding::ORE);
         }
+        let (amount, currency) = match &input.conversion {
+            Some(conversion) if conversion.from == currency => {
+                trace.input(
+                    InputName::ConvertedFrom,
+                    Value::Money(Money::new(amount, currency)?),
+                );
+                trace.input(InputName::ExchangeRate, Value::Decimal(conversion.rate));
+                trace.input(InputName::ExchangeDate, Value::Date(conversion.date));
+                trace.input(
+                    InputName::ExchangeSource,
+                    Value::Code(conversion.source.clone()),
+                );
+                let converted = trace.multiply(Quantity::Converted, amount, conversion.rate)?;
+                (
+                    trace.round(Quantity::Converted, converted, Rounding::ORE),
+                    conversion.to,
+                )
+            }
+            _ => (amount, currency),
+        };
         lines.push(StatementLine {
             component: component.id.clone(),
             kind: LineKind::Fixed,
@@ -253,6 +289,7 @@ mod tests {
                 ordered("lärarfortbildning", "10"),
             ],
             variable_cap: None,
+            conversion: None,
         }
     }
 
@@ -262,6 +299,57 @@ mod tests {
             .iter()
             .map(|l| l.amount.to_minor())
             .collect()
+    }
+
+    /// An EUR fee paid in SEK: the statement shows the EUR amount, the rate, its date and
+    /// source, and the SEK amount rounded to öre.
+    #[test]
+    fn a_fixed_part_in_another_currency_is_converted_with_both_amounts_shown() {
+        let mut i = input();
+        i.variable.clear();
+        i.fixed[0].amount_override = Some(Money::new(d("15781.25"), Currency::Eur).unwrap());
+        i.conversion = Some(Conversion {
+            from: Currency::Eur,
+            to: Currency::Sek,
+            rate: d("11.4527"),
+            date: date(2026, 12, 30),
+            source: "Riksbanken".into(),
+        });
+        let statement = calculate(&i).unwrap();
+        let line = &statement.lines[0];
+        // 15 781.25 × 11.4527 = 180 737.921875 → 180 737.92 kr.
+        assert_eq!(line.amount, sek("180737.92"));
+        let input = |name| {
+            line.inputs
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| x.value.clone())
+        };
+        assert_eq!(
+            input(InputName::ConvertedFrom),
+            Some(Value::Money(
+                Money::new(d("15781.25"), Currency::Eur).unwrap()
+            ))
+        );
+        assert_eq!(
+            input(InputName::ExchangeRate),
+            Some(Value::Decimal(d("11.4527")))
+        );
+        assert_eq!(
+            input(InputName::ExchangeSource),
+            Some(Value::Code("Riksbanken".into()))
+        );
+        assert!(matches!(
+            line.steps.last(),
+            Some(Step::Rounded {
+                quantity: Quantity::Converted,
+                ..
+            })
+        ));
+        assert_eq!(statement.totals[0].currency, Currency::Sek);
+        // A line already in the agreement's currency is left alone.
+        i.fixed[0].amount_override = Some(sek("100.00"));
+        assert_eq!(calculate(&i).unwrap().lines[0].amount, sek("100.00"));
     }
 
     #[test]

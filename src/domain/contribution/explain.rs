@@ -59,6 +59,13 @@ pub enum InputName {
     VariableTotal,
     /// The variable lines' total under one VAT treatment, before the cap.
     VatSubtotal,
+    /// The amount in the fee model's currency, before it was converted.
+    ConvertedFrom,
+    /// Units of the agreement's currency per unit of the model's.
+    ExchangeRate,
+    ExchangeDate,
+    /// Who published the rate, e.g. Riksbanken or Norges Bank.
+    ExchangeSource,
 }
 
 /// The value of an input, typed so a renderer can format it for its language.
@@ -125,6 +132,8 @@ pub enum Quantity {
     LineAmount,
     /// How much the variable lines exceed the cap.
     CapReduction,
+    /// An amount converted into the agreement's currency.
+    Converted,
 }
 
 /// Which limit replaced an amount.

@@ -19,7 +19,7 @@ mod preview;
 mod prorata;
 mod variable;
 
-pub use calculate::{CalculationInput, FixedComponent, MemberFacts, calculate};
+pub use calculate::{CalculationInput, Conversion, FixedComponent, MemberFacts, calculate};
 pub use error::{BandProblem, ContributionError};
 pub use explain::{
     ContributionStatement, Input, InputName, Limit, LineKind, Quantity, StatementLine, Step, Total,

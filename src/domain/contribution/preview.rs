@@ -126,6 +126,7 @@ pub fn preview(
             price_list: price_list.to_vec(),
             variable: member.variable.clone(),
             variable_cap: member.variable_cap,
+            conversion: None,
         };
         let statement = match calculate(&input) {
             Ok(s) => s,
