@@ -811,6 +811,64 @@ fn pool_members(
         .collect()
 }
 
+/// What a member ordered for a fee year: the services and the cap on their total.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ordered {
+    pub services: Vec<VariableComponent>,
+    pub cap: Option<Money>,
+}
+
+/// The services each member ordered for `fee_year` under its agreements that take part in
+/// the year (not drafts, not declined offers), from the terms in force at the end of the
+/// year: the variable part of the board's fee table. Keyed by member id.
+pub fn ordered_for_year(
+    conn: &mut DbConnection,
+    org: &str,
+    fee_year: i32,
+) -> Result<BTreeMap<String, Ordered>, Error> {
+    let year_end = NaiveDate::from_ymd_opt(fee_year, 12, 31)
+        .ok_or(Error::Contribution(ContributionError::Overflow))?;
+    let statuses: Vec<AgreementStatus> = AgreementStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.counts_in_pools())
+        .collect();
+    let mut ordered: BTreeMap<String, Ordered> = BTreeMap::new();
+    for (agreement, versions) in store::with_versions(conn, org, &statuses)? {
+        if !agreement.reaches_into(fee_year) {
+            continue;
+        }
+        let Some(version) = version_on(&versions, year_end) else {
+            continue;
+        };
+        let terms = resolve_terms(
+            conn,
+            org,
+            &stored_terms(version)?,
+            agreement.header.currency,
+            "",
+        )?;
+        let entry = ordered
+            .entry(agreement.header.member_id.clone())
+            .or_default();
+        entry.services.extend(
+            terms
+                .variable
+                .into_iter()
+                .filter(|v| v.fee_year == fee_year)
+                .map(|v| v.component),
+        );
+        entry.cap = match (entry.cap, terms.variable_cap) {
+            (Some(a), Some(b)) => Some(
+                a.checked_add(b)
+                    .map_err(|e| Error::Contribution(e.into()))?,
+            ),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(ordered)
+}
+
 /// Recorded usage of the year as variable components, one per service. A service also
 /// ordered in the terms gets the agreed unit price and discount, and the part of the quota
 /// the ordered quantity left unused.

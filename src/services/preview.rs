@@ -100,22 +100,26 @@ pub fn run(
             },
         ));
     }
+    let mut ordered = crate::services::agreements::ordered_for_year(conn, org, req.fee_year)?;
     let inputs: Vec<PreviewMember> = members
         .into_iter()
-        .map(|(m, history)| PreviewMember {
-            facts: MemberFacts {
-                id: m.id.clone(),
-                kind: m.details.kind,
-                population: history,
-            },
-            name: m.details.name.clone(),
-            municipality_code: m
-                .details
-                .municipality_code
-                .as_ref()
-                .map(ToString::to_string),
-            variable: Vec::new(),
-            variable_cap: None,
+        .map(|(m, history)| {
+            let services = ordered.remove(&m.id).unwrap_or_default();
+            PreviewMember {
+                facts: MemberFacts {
+                    id: m.id.clone(),
+                    kind: m.details.kind,
+                    population: history,
+                },
+                name: m.details.name.clone(),
+                municipality_code: m
+                    .details
+                    .municipality_code
+                    .as_ref()
+                    .map(ToString::to_string),
+                variable: services.services,
+                variable_cap: services.cap,
+            }
         })
         .collect();
     let table =

@@ -336,6 +336,27 @@ async fn navet_fixed_part_per_inhabitant_and_a_menu_of_services(backend: Backend
         .get(&admin, &format!("{offer}/contribution?year=2027"))
         .await;
     assert_eq!(line(&statement.body, "fast-del")["amount"], "278844.00");
+
+    // The board's table: every member's fixed part, and the services ordered under the
+    // agreements as the variable part.
+    let table = app
+        .post(
+            &admin,
+            &format!("/api/v1/organisations/{org}/contributions/preview"),
+            &json!({"fee_year": 2027, "fee_model_id": model}),
+        )
+        .await;
+    assert_eq!(table.status, 200, "{}", table.body);
+    let borås = row(&table.body, "Borås");
+    assert_eq!(
+        (
+            borås["fixed"].as_str(),
+            borås["variable"].as_str(),
+            borås["total"].as_str()
+        ),
+        (Some("3284283.00"), Some("29910.00"), Some("3314193.00"))
+    );
+    assert_eq!(row(&table.body, "Mark")["variable"], "0.00");
 }
 
 /// Scandinavian Science Cluster: an Interreg Sweden–Norway budget of 3 606 848 EUR, half
