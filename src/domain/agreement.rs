@@ -193,6 +193,21 @@ impl Agreement {
     }
 }
 
+impl AgreementHeader {
+    /// Whether two agreements' periods share a day. An open end runs until further notice.
+    pub fn overlaps(&self, other: &AgreementHeader) -> bool {
+        let ends_after = |end: Option<NaiveDate>, start: NaiveDate| end.is_none_or(|e| e >= start);
+        ends_after(self.end_date, other.start_date) && ends_after(other.end_date, self.start_date)
+    }
+}
+
+impl AgreementStatus {
+    /// A declined offer binds nobody, so it does not stand in the way of another agreement.
+    pub fn occupies_period(self) -> bool {
+        self != Self::Declined
+    }
+}
+
 /// The number and start of a version of the terms.
 pub trait Effective {
     fn version(&self) -> i32;
@@ -215,6 +230,33 @@ mod tests {
     use super::*;
     use crate::domain::test_support::date;
     use AgreementStatus::{Accepted, Active, Declined, Draft, Expired, Offered, Terminated};
+
+    #[test]
+    fn periods_overlap_when_they_share_a_day() {
+        let header = |start: NaiveDate, end: Option<NaiveDate>| AgreementHeader {
+            member_id: "m".into(),
+            currency: Currency::Sek,
+            pro_rata: ProRata::WholeMonths,
+            notice_months: 6,
+            start_date: start,
+            end_date: end,
+        };
+        let open_2023 = header(date(2023, 1, 1), None);
+        let y2020_2022 = header(date(2020, 1, 1), Some(date(2022, 12, 31)));
+        let y2020_2023 = header(date(2020, 1, 1), Some(date(2023, 1, 1)));
+        let y2030 = header(date(2030, 1, 1), Some(date(2030, 12, 31)));
+        assert!(!open_2023.overlaps(&y2020_2022) && !y2020_2022.overlaps(&open_2023));
+        assert!(
+            open_2023.overlaps(&y2020_2023) && y2020_2023.overlaps(&open_2023),
+            "one shared day is enough"
+        );
+        assert!(open_2023.overlaps(&y2030), "an open end runs on");
+        assert!(open_2023.overlaps(&open_2023.clone()));
+        assert!(
+            !AgreementStatus::Declined.occupies_period()
+                && AgreementStatus::Draft.occupies_period()
+        );
+    }
 
     #[test]
     fn spellings_roundtrip() {

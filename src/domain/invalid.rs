@@ -42,6 +42,8 @@ pub enum Invalid {
     WrongType {
         detail: String,
     },
+    /// The period shares days with another agreement of the same member.
+    OverlapsAgreement,
 }
 
 impl Invalid {
@@ -62,6 +64,7 @@ impl Invalid {
             Invalid::Email => "email",
             Invalid::UnknownField => "unknown_field",
             Invalid::WrongType { .. } => "wrong_type",
+            Invalid::OverlapsAgreement => "overlaps_agreement",
         }
     }
 
@@ -115,6 +118,15 @@ impl Invalid {
             (Invalid::WrongType { detail }, Sv) => format!("har fel typ ({detail})"),
             (Invalid::WrongType { detail }, Nb) => format!("har feil type ({detail})"),
             (Invalid::WrongType { detail }, En) => format!("has the wrong type ({detail})"),
+            (Invalid::OverlapsAgreement, Sv) => {
+                "överlappar ett annat avtal med samma medlem".into()
+            }
+            (Invalid::OverlapsAgreement, Nb) => {
+                "overlapper en annen avtale med samme medlem".into()
+            }
+            (Invalid::OverlapsAgreement, En) => {
+                "overlaps another agreement with the same member".into()
+            }
         }
     }
 }

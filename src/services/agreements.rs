@@ -466,6 +466,7 @@ fn header_for(
     conn: &mut DbConnection,
     org: &str,
     input: &HeaderInput,
+    current: Option<&str>,
     fields: &mut Vec<FieldError>,
 ) -> Result<Option<AgreementHeader>, Error> {
     let member = match members::get(conn, org, &input.member_id) {
@@ -487,6 +488,31 @@ fn header_for(
     let Some(currency) = input.currency.or(member.map(|m| m.details.currency)) else {
         return Ok(None);
     };
+    let header = AgreementHeader {
+        member_id: input.member_id.clone(),
+        currency,
+        pro_rata: input.pro_rata,
+        notice_months: input.notice_months,
+        start_date: input.start_date,
+        end_date: input.end_date,
+    };
+    // One member has one agreement with the organisation at a time.
+    let others = store::list(
+        conn,
+        org,
+        &store::AgreementFilter {
+            member_id: Some(header.member_id.clone()),
+            status: None,
+        },
+    )?;
+    if others.iter().any(|o| {
+        Some(o.id.as_str()) != current && o.status.occupies_period() && o.header.overlaps(&header)
+    }) {
+        fields.push(FieldError {
+            field: "start_date".to_owned(),
+            invalid: Invalid::OverlapsAgreement,
+        });
+    }
     Ok(Some(AgreementHeader {
         member_id: input.member_id.clone(),
         currency,
@@ -505,7 +531,7 @@ pub fn create(
     terms: &TermsSpec,
 ) -> Result<Agreement, Error> {
     let mut fields = Vec::new();
-    let header = header_for(conn, org, input, &mut fields)?;
+    let header = header_for(conn, org, input, None, &mut fields)?;
     if let Some(h) = &header {
         fields_of(
             resolve_terms(conn, org, terms, h.currency, "terms."),
@@ -537,7 +563,7 @@ pub fn update(
 ) -> Result<Agreement, Error> {
     ensure_draft(&store::get(conn, org, id)?)?;
     let mut fields = Vec::new();
-    let header = header_for(conn, org, input, &mut fields)?;
+    let header = header_for(conn, org, input, Some(id), &mut fields)?;
     if let Some(h) = &header {
         let first = store::get_version(conn, org, id, 1)?;
         fields_of(

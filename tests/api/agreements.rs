@@ -128,10 +128,22 @@ async fn contribution_explains_the_fee_and_pro_rates_it(backend: Backend) {
         json!([{"currency": "SEK", "vat": "outside_scope", "vat_exempt_reason": null, "amount": "278844.00"}])
     );
 
-    // Joining on 15 March with whole months pays from April: 9/12.
-    let late = s
-        .create(&app, &s.admin, &s.new_agreement("2027-03-15"))
+    // Joining on 15 March with whole months pays from April: 9/12. Another member of the
+    // same size joins: a member has one agreement at a time.
+    let mut other = bollebygd();
+    other["name"] = json!("Marks kommun");
+    other["municipality_code"] = json!("1463");
+    let r = app
+        .post(
+            &s.admin,
+            &format!("/api/v1/organisations/{}/members", s.org),
+            &other,
+        )
         .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut body = s.new_agreement("2027-03-15");
+    body["member_id"] = r.body["id"].clone();
+    let late = s.create(&app, &s.admin, &body).await;
     let r = app
         .get(&s.admin, &format!("{late}/contribution?year=2027"))
         .await;
@@ -705,9 +717,10 @@ async fn lifecycle_versions_and_usage(backend: Backend) {
         (409, Some("agreement_not_in_force"))
     );
 
-    // An offer can be declined, and that is the end of it.
+    // An offer can be declined, and that is the end of it. (It starts after the terminated
+    // agreement ended: a member has one agreement at a time.)
     let offer = s
-        .create(&app, &s.admin, &s.new_agreement("2028-01-01"))
+        .create(&app, &s.admin, &s.new_agreement("2028-07-01"))
         .await;
     assert_eq!(
         move_to(&app, &s.admin, &offer, json!({"to": "offered"}))
@@ -904,9 +917,46 @@ async fn viewers_read_and_other_organisations_see_nothing(backend: Backend) {
 }
 
 crate::on_both_backends!(
+    overlapping_agreements_are_refused,
     contribution_explains_the_fee_and_pro_rates_it,
     terms_are_checked_field_by_field,
     lifecycle_versions_and_usage,
     a_pool_is_shared_among_the_agreements_that_use_it,
     viewers_read_and_other_organisations_see_nothing,
 );
+
+/// One member has one agreement with the organisation at a time; a declined offer does not
+/// count, and neither does a period that ended before the new one starts.
+async fn overlapping_agreements_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = setup(&app).await;
+    let mut earlier = s.new_agreement("2020-01-01");
+    earlier["end_date"] = json!("2022-12-31");
+    s.create(&app, &s.admin, &earlier).await;
+    let current = s
+        .create(&app, &s.admin, &s.new_agreement("2023-01-01"))
+        .await;
+    let r = app
+        .post(&s.admin, &s.agreements(), &s.new_agreement("2028-01-01"))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "start_date");
+    assert_eq!(r.body["errors"][0]["code"], "overlaps_agreement");
+    // Once the offer is declined, a new agreement may take its place.
+    assert_eq!(
+        move_to(&app, &s.admin, &current, json!({"to": "offered"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        move_to(&app, &s.admin, &current, json!({"to": "declined"}))
+            .await
+            .status,
+        200
+    );
+    let r = app
+        .post(&s.admin, &s.agreements(), &s.new_agreement("2028-01-01"))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}

@@ -472,6 +472,8 @@ async fn interreg_eur_budget_shared_by_partners_paying_sek_and_nok(backend: Back
     assert_eq!(
         fields,
         [
+            // It also overlaps Trollhättan's agreement.
+            "start_date",
             "terms.conversion.date",
             "terms.conversion.from",
             "terms.conversion.rate",
