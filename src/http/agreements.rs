@@ -19,6 +19,7 @@ use crate::domain::contribution::{
 use crate::domain::money::Money;
 use crate::domain::{Currency, Errors, Invalid, NAME_MAX, text};
 use crate::error::Error;
+use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
@@ -264,11 +265,6 @@ fn detail(record: AgreementRecord) -> Result<AgreementDetail, Error> {
     })
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct AgreementList {
-    pub items: Vec<AgreementView>,
-}
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -285,7 +281,7 @@ type AgreementPath = web::Path<(String, String)>;
 #[utoipa::path(
     tag = "agreements",
     params(("org" = String, Path), AgreementQuery),
-    responses((status = 200, body = AgreementList), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = Items<AgreementView>), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/organisations/{org}/agreements")]
@@ -294,7 +290,7 @@ pub async fn list(
     caller: Caller,
     path: OrgPath,
     query: web::Query<AgreementQuery>,
-) -> Result<web::Json<AgreementList>, Error> {
+) -> Result<web::Json<Items<AgreementView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
     let query = query.into_inner();
@@ -309,9 +305,7 @@ pub async fn list(
         status,
     };
     let items = db.run(move |conn| store::list(conn, &org, &filter)).await?;
-    Ok(web::Json(AgreementList {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    Ok(web::Json(Items::of(items)))
 }
 
 /// Creates a draft agreement for a member of the organisation that is not archived.
@@ -528,16 +522,11 @@ pub async fn transition(
     Ok(web::Json(detail(record)?))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct VersionList {
-    pub items: Vec<VersionView>,
-}
-
 /// Every version of the terms, oldest first.
 #[utoipa::path(
     tag = "agreements",
     params(("org" = String, Path), ("agreement" = String, Path)),
-    responses((status = 200, body = VersionList), (status = 404, body = Problem)),
+    responses((status = 200, body = Items<VersionView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/organisations/{org}/agreements/{agreement}/versions")]
@@ -545,11 +534,11 @@ pub async fn versions(
     db: web::Data<Db>,
     caller: Caller,
     path: AgreementPath,
-) -> Result<web::Json<VersionList>, Error> {
+) -> Result<web::Json<Items<VersionView>>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
     let versions = db.run(move |conn| store::versions(conn, &org, &id)).await?;
-    Ok(web::Json(VersionList {
+    Ok(web::Json(Items {
         items: versions
             .into_iter()
             .map(VersionView::try_from)
@@ -683,11 +672,6 @@ impl From<UsageRecord> for UsageView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct UsageList {
-    pub items: Vec<UsageView>,
-}
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -700,7 +684,7 @@ pub struct UsageQuery {
 #[utoipa::path(
     tag = "agreements",
     params(("org" = String, Path), ("agreement" = String, Path), UsageQuery),
-    responses((status = 200, body = UsageList), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = Items<UsageView>), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/organisations/{org}/agreements/{agreement}/usage")]
@@ -709,7 +693,7 @@ pub async fn usage_list(
     caller: Caller,
     path: AgreementPath,
     query: web::Query<UsageQuery>,
-) -> Result<web::Json<UsageList>, Error> {
+) -> Result<web::Json<Items<UsageView>>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
     let year = query
@@ -722,9 +706,7 @@ pub async fn usage_list(
     let items = db
         .run(move |conn| store::usage(conn, &org, &id, year))
         .await?;
-    Ok(web::Json(UsageList {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    Ok(web::Json(Items::of(items)))
 }
 
 /// Records usage of a service under an accepted (or since ended) agreement, within its

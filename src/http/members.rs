@@ -14,6 +14,7 @@ use crate::domain::{
     MunicipalityCode, OrgNumber, PeppolEndpoint, text,
 };
 use crate::error::Error;
+use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
 use crate::http::problem::Problem;
 use crate::http::{AddressBody, merge_patch, to_value};
@@ -503,16 +504,11 @@ pub async fn archive(
     Ok(web::Json(member.into()))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct PopulationList {
-    pub items: Vec<PopulationView>,
-}
-
 /// The member's population counts, newest first.
 #[utoipa::path(
     tag = "members",
     params(("org" = String, Path), ("member" = String, Path)),
-    responses((status = 200, body = PopulationList), (status = 404, body = Problem)),
+    responses((status = 200, body = Items<PopulationView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/organisations/{org}/members/{member}/population")]
@@ -520,15 +516,13 @@ pub async fn population_list(
     db: web::Data<Db>,
     caller: Caller,
     path: MemberPath,
-) -> Result<web::Json<PopulationList>, Error> {
+) -> Result<web::Json<Items<PopulationView>>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
     let items = db
         .run(move |conn| store::populations(conn, &org, &id))
         .await?;
-    Ok(web::Json(PopulationList {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    Ok(web::Json(Items::of(items)))
 }
 
 /// Records a population count; a count for the same reference date replaces the earlier one.
@@ -536,7 +530,7 @@ pub async fn population_list(
     tag = "members",
     params(("org" = String, Path), ("member" = String, Path)),
     request_body = PopulationBody,
-    responses((status = 200, body = PopulationList), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = Items<PopulationView>), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []))
 )]
 #[put("/organisations/{org}/members/{member}/population")]
@@ -545,7 +539,7 @@ pub async fn population_record(
     caller: Caller,
     path: MemberPath,
     Body(body): Body<PopulationBody>,
-) -> Result<web::Json<PopulationList>, Error> {
+) -> Result<web::Json<Items<PopulationView>>, Error> {
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
     let mut e = Errors::new();
@@ -559,9 +553,7 @@ pub async fn population_record(
             store::populations(conn, &org, &id)
         })
         .await?;
-    Ok(web::Json(PopulationList {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    Ok(web::Json(Items::of(items)))
 }
 
 #[utoipa::path(
@@ -671,15 +663,10 @@ impl From<member::Contact> for ContactView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ContactList {
-    pub items: Vec<ContactView>,
-}
-
 #[utoipa::path(
     tag = "contacts",
     params(("org" = String, Path), ("member" = String, Path)),
-    responses((status = 200, body = ContactList), (status = 404, body = Problem)),
+    responses((status = 200, body = Items<ContactView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/organisations/{org}/members/{member}/contacts")]
@@ -687,13 +674,11 @@ pub async fn contact_list(
     db: web::Data<Db>,
     caller: Caller,
     path: MemberPath,
-) -> Result<web::Json<ContactList>, Error> {
+) -> Result<web::Json<Items<ContactView>>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
     let items = db.run(move |conn| store::contacts(conn, &org, &id)).await?;
-    Ok(web::Json(ContactList {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    Ok(web::Json(Items::of(items)))
 }
 
 #[utoipa::path(

@@ -22,6 +22,25 @@ use utoipa_actix_web::{AppExt, scope};
 use crate::domain::{Address, Country, Errors, Invalid, LINE_MAX, postal_code, text};
 use crate::error::Error;
 
+/// A list of records in a response, `{"items": [...]}`: one shape for every list that is
+/// not paginated.
+#[derive(Serialize, ToSchema)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+impl<T> Items<T> {
+    /// Converts each record into its view.
+    pub fn of<R>(records: impl IntoIterator<Item = R>) -> Self
+    where
+        R: Into<T>,
+    {
+        Self {
+            items: records.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// A postal address in a request or response.
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]

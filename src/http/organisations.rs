@@ -13,6 +13,7 @@ use crate::domain::{
     VatNumber, VatStatus, text,
 };
 use crate::error::Error;
+use crate::http::Items;
 use crate::http::extract::{Body, Caller};
 use crate::http::{AddressBody, merge_patch, to_value};
 use crate::services::Db;
@@ -245,11 +246,6 @@ impl From<Organisation> for OrganisationView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct OrganisationList {
-    pub items: Vec<OrganisationView>,
-}
-
 /// Creates an organisation (operator only).
 #[utoipa::path(
     tag = "organisations",
@@ -279,16 +275,17 @@ pub async fn create(
 }
 
 /// Lists the organisations the token may see: all for the operator, its own otherwise.
-#[utoipa::path(tag = "organisations", responses((status = 200, body = OrganisationList)), security(("bearer" = [])))]
+#[utoipa::path(tag = "organisations", responses((status = 200, body = Items<OrganisationView>)), security(("bearer" = [])))]
 #[get("/organisations")]
-pub async fn list(db: web::Data<Db>, caller: Caller) -> Result<web::Json<OrganisationList>, Error> {
+pub async fn list(
+    db: web::Data<Db>,
+    caller: Caller,
+) -> Result<web::Json<Items<OrganisationView>>, Error> {
     let only = caller.0.organisation_id.clone();
     let orgs = db
         .run(move |conn| storage::organisations::list(conn, only.as_deref()))
         .await?;
-    Ok(web::Json(OrganisationList {
-        items: orgs.into_iter().map(Into::into).collect(),
-    }))
+    Ok(web::Json(Items::of(orgs)))
 }
 
 #[utoipa::path(

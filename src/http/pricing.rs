@@ -10,6 +10,7 @@ use crate::domain::contribution::{PriceListItem, Unit, VatTreatment};
 use crate::domain::money::{Rounding, parse_amount, parse_decimal};
 use crate::domain::{Currency, Errors, Invalid, NAME_MAX, text};
 use crate::error::Error;
+use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
@@ -302,11 +303,6 @@ impl From<IndexSeriesRecord> for IndexSeriesView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct IndexSeriesList {
-    pub items: Vec<IndexSeriesView>,
-}
-
 fn parse_series(
     body: &IndexSeriesBody,
 ) -> Result<(String, crate::domain::contribution::IndexSeries), Error> {
@@ -325,19 +321,17 @@ fn parse_series(
         .map_err(Error::Validation)
 }
 
-#[utoipa::path(tag = "index series", params(("org" = String, Path)), responses((status = 200, body = IndexSeriesList)), security(("bearer" = [])))]
+#[utoipa::path(tag = "index series", params(("org" = String, Path)), responses((status = 200, body = Items<IndexSeriesView>)), security(("bearer" = [])))]
 #[get("/organisations/{org}/index-series")]
 pub async fn list_series(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-) -> Result<web::Json<IndexSeriesList>, Error> {
+) -> Result<web::Json<Items<IndexSeriesView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
     let items = db.run(move |conn| store::index_series(conn, &org)).await?;
-    Ok(web::Json(IndexSeriesList {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    Ok(web::Json(Items::of(items)))
 }
 
 #[utoipa::path(tag = "index series", params(("org" = String, Path)), request_body = IndexSeriesBody, responses((status = 201, body = IndexSeriesView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
@@ -440,11 +434,6 @@ impl TryFrom<FeeModelRecord> for FeeModelView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct FeeModelList {
-    pub items: Vec<FeeModelView>,
-}
-
 /// Checks a fee model body against the organisation's data (its index series) and returns
 /// what is stored: the year, the name and the specification as JSON.
 pub fn validate_fee_model(
@@ -477,21 +466,21 @@ pub struct FeeModelQuery {
     pub year: Option<i64>,
 }
 
-#[utoipa::path(tag = "fee models", params(("org" = String, Path), FeeModelQuery), responses((status = 200, body = FeeModelList)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fee models", params(("org" = String, Path), FeeModelQuery), responses((status = 200, body = Items<FeeModelView>)), security(("bearer" = [])))]
 #[get("/organisations/{org}/fee-models")]
 pub async fn list_models(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
     query: web::Query<FeeModelQuery>,
-) -> Result<web::Json<FeeModelList>, Error> {
+) -> Result<web::Json<Items<FeeModelView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
     let year = query.year.map(|y| fee_year(y, "year")).transpose()?;
     let items = db
         .run(move |conn| store::fee_models(conn, &org, year))
         .await?;
-    Ok(web::Json(FeeModelList {
+    Ok(web::Json(Items {
         items: items
             .into_iter()
             .map(FeeModelView::try_from)

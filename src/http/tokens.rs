@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::domain::{Errors, Invalid, Role};
 use crate::error::Error;
+use crate::http::Items;
 use crate::http::extract::{Body, Caller};
 use crate::http::problem::Problem;
 use crate::services::Db;
@@ -52,11 +53,6 @@ pub struct IssuedToken {
     pub token: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct TokenList {
-    pub items: Vec<TokenView>,
-}
-
 #[utoipa::path(
     tag = "tokens",
     params(("org" = String, Path)),
@@ -96,7 +92,7 @@ pub async fn create(
 #[utoipa::path(
     tag = "tokens",
     params(("org" = String, Path)),
-    responses((status = 200, body = TokenList), (status = 403, body = Problem)),
+    responses((status = 200, body = Items<TokenView>), (status = 403, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/organisations/{org}/tokens")]
@@ -104,15 +100,13 @@ pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-) -> Result<web::Json<TokenList>, Error> {
+) -> Result<web::Json<Items<TokenView>>, Error> {
     let org = path.into_inner();
     caller.administer(&org)?;
     let tokens = db
         .run(move |conn| crate::storage::tokens::list(conn, Some(&org)))
         .await?;
-    Ok(web::Json(TokenList {
-        items: tokens.into_iter().map(Into::into).collect(),
-    }))
+    Ok(web::Json(Items::of(tokens)))
 }
 
 #[utoipa::path(

@@ -102,6 +102,31 @@ async fn openapi_lists_every_route(backend: Backend) {
     expected.sort();
     assert_eq!(paths, expected);
     assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
+    // Every schema reference resolves (generic lists included).
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&r.body, &mut all);
+    assert!(all.len() > 20);
+    for reference in all {
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{reference}"));
+        assert!(
+            r.body["components"]["schemas"][name].is_object(),
+            "dangling {reference}"
+        );
+    }
     assert!(r.body["components"]["schemas"]["Problem"].is_object());
 
     // And each documented route is really served: an unauthenticated call reaches the route
