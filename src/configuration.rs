@@ -22,6 +22,7 @@ pub struct FileSettings {
     pub log_filter: Option<String>,
     pub workers: Option<usize>,
     pub pool_size: Option<u32>,
+    pub token_cache_seconds: Option<u64>,
 }
 
 impl FileSettings {
@@ -57,6 +58,9 @@ pub struct Settings {
     /// HTTP worker threads; the number of cores when `None`.
     pub workers: Option<usize>,
     pub pool_size: u32,
+    /// How long a checked token is trusted without asking the database again; a revocation
+    /// made elsewhere than through this server's API takes effect within it. Zero disables.
+    pub token_cache: std::time::Duration,
 }
 
 /// Values given on the command line or in the environment, which win over the file.
@@ -68,6 +72,7 @@ pub struct Overrides {
     pub log_filter: Option<String>,
     pub workers: Option<usize>,
     pub pool_size: Option<u32>,
+    pub token_cache_seconds: Option<u64>,
 }
 
 impl Settings {
@@ -95,6 +100,11 @@ impl Settings {
                 .unwrap_or_else(|| "info".to_owned()),
             workers: over.workers.or(file.workers),
             pool_size,
+            token_cache: std::time::Duration::from_secs(
+                over.token_cache_seconds
+                    .or(file.token_cache_seconds)
+                    .unwrap_or(30),
+            ),
         })
     }
 }

@@ -62,6 +62,10 @@ struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, global = true, env = "AVTAL_WORKERS")]
     workers: Option<usize>,
+    /// Seconds a checked token is trusted before the database is asked again (default 30;
+    /// revocations through the API apply at once, others within this time; 0 disables).
+    #[arg(long, global = true, env = "AVTAL_TOKEN_CACHE_SECONDS")]
+    token_cache_seconds: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -137,6 +141,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             log_filter: None,
             workers: serve.workers,
             pool_size: cli.pool_size,
+            token_cache_seconds: serve.token_cache_seconds,
         },
     )
 }

@@ -31,7 +31,7 @@ impl Application {
             settings.database.backend_name(),
             settings.database.redacted()
         );
-        let server = serve(listener, Db::new(pool), settings.workers)?;
+        let server = serve(listener, Db::new(pool), settings)?;
         Ok(Self { port, server })
     }
 
@@ -45,8 +45,11 @@ impl Application {
     }
 }
 
-pub fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> anyhow::Result<Server> {
+pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Result<Server> {
     let db = web::Data::new(db);
+    let tokens = web::Data::new(crate::services::tokens::TokenCache::new(
+        settings.token_cache,
+    ));
     let (_, api) = http::routes(App::new());
     let openapi = web::Data::new(system::OpenApiJson(api.to_json()?));
     let metrics = PrometheusMetricsBuilder::new("avtal")
@@ -57,6 +60,7 @@ pub fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> anyhow::R
     let mut server = HttpServer::new(move || {
         let (app, _) = http::routes(App::new());
         app.app_data(db.clone())
+            .app_data(tokens.clone())
             .app_data(openapi.clone())
             .app_data(http::query_config())
             .app_data(http::path_config())
@@ -77,7 +81,7 @@ pub fn serve(listener: TcpListener, db: Db, workers: Option<usize>) -> anyhow::R
     })
     .shutdown_timeout(10)
     .listen(listener)?;
-    if let Some(n) = workers {
+    if let Some(n) = settings.workers {
         server = server.workers(n);
     }
     Ok(server.run())

@@ -62,6 +62,8 @@ impl Server {
         let mut child = avtal(dir)
             .env("AVTAL_LISTEN", "127.0.0.1:0")
             .env("NO_COLOR", "1")
+            // A revocation from the command line must show at once in these tests.
+            .env("AVTAL_TOKEN_CACHE_SECONDS", "0")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()

@@ -224,12 +224,23 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    use crate::services::tokens::{TokenCache, authenticate as lookup, well_formed};
     let db = req.app_data::<web::Data<Db>>().cloned();
-    let token = match (bearer(&req), db) {
-        (Some(secret), Some(db)) => {
-            db.run(move |conn| crate::services::tokens::authenticate(conn, &secret))
-                .await
-        }
+    let cache = req.app_data::<web::Data<TokenCache>>().cloned();
+    let token = match (bearer(&req).filter(|s| well_formed(s)), db) {
+        (Some(secret), Some(db)) => match cache.as_ref().and_then(|c| c.get(&secret)) {
+            Some(token) => Ok(Some(token)),
+            None => {
+                let looked_up = {
+                    let secret = secret.clone();
+                    db.run(move |conn| lookup(conn, &secret)).await
+                };
+                if let (Ok(Some(token)), Some(cache)) = (&looked_up, &cache) {
+                    cache.insert(&secret, token);
+                }
+                looked_up
+            }
+        },
         _ => Ok(None),
     };
     match token {

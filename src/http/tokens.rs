@@ -118,6 +118,7 @@ pub async fn list(
 #[post("/organisations/{org}/tokens/{token}/revoke")]
 pub async fn revoke(
     db: web::Data<Db>,
+    cache: web::Data<crate::services::tokens::TokenCache>,
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<TokenView>, Error> {
@@ -132,5 +133,7 @@ pub async fn revoke(
             crate::storage::tokens::revoke(conn, &id)
         })
         .await?;
+    // The revoked token must stop working now, not when its cache entry expires.
+    cache.clear();
     Ok(web::Json(token.into()))
 }

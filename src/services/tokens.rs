@@ -1,6 +1,10 @@
 //! Bearer tokens: created once and shown once; only a SHA-256 of each is stored, which is
 //! enough because the tokens are 256 random bits, not passwords.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -69,17 +73,88 @@ pub fn create(
     Ok(Issued { token, secret })
 }
 
+/// Whether `secret` has the form of a token at all; anything else is refused unread.
+pub fn well_formed(secret: &str) -> bool {
+    secret.starts_with(PREFIX) && secret.len() <= 100
+}
+
 /// The live token a bearer secret names, if any.
 pub fn authenticate(conn: &mut DbConnection, secret: &str) -> Result<Option<Token>, Error> {
-    if !secret.starts_with(PREFIX) || secret.len() > 100 {
+    if !well_formed(secret) {
         return Ok(None);
     }
     tokens::find_live(conn, &hash(secret))
 }
 
+/// Tokens recently found live, by hash, so that most requests need no database round trip
+/// to know their caller. An entry lives `ttl`; a revocation through this server clears the
+/// cache at once, one made elsewhere (the command line, another instance) takes effect
+/// within `ttl`. Unknown secrets are never cached, so guessing cannot fill it.
+pub struct TokenCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Token, Instant)>>,
+}
+
+impl TokenCache {
+    /// Enough for every token of a large deployment; beyond it the cache starts over.
+    const CAPACITY: usize = 10_000;
+
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn get(&self, secret: &str) -> Option<Token> {
+        let entries = self.entries.lock().ok()?;
+        match entries.get(&hash(secret)) {
+            Some((token, at)) if at.elapsed() < self.ttl => Some(token.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn insert(&self, secret: &str, token: &Token) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+            entries.insert(hash(secret), (token.clone(), Instant::now()));
+        }
+    }
+
+    /// Forgets every token, after a revocation.
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_remembers_live_tokens_for_a_while() {
+        let token = Token {
+            id: "t".into(),
+            organisation_id: Some("o".into()),
+            role: Role::Viewer,
+            name: "n".into(),
+            created_at: chrono::NaiveDateTime::default(),
+            revoked_at: None,
+        };
+        let cache = TokenCache::new(Duration::from_secs(60));
+        assert!(cache.get("avtal_x").is_none());
+        cache.insert("avtal_x", &token);
+        assert_eq!(cache.get("avtal_x"), Some(token.clone()));
+        cache.clear();
+        assert!(cache.get("avtal_x").is_none());
+        let expired = TokenCache::new(Duration::ZERO);
+        expired.insert("avtal_x", &token);
+        assert!(expired.get("avtal_x").is_none());
+    }
 
     #[test]
     fn secrets_are_random_and_hashed() {

@@ -105,8 +105,14 @@ fn get_row(conn: &mut DbConnection, org: &str, id: &str) -> Result<MemberRow, Er
 
 pub fn get(conn: &mut DbConnection, org: &str, id: &str) -> Result<Member, Error> {
     let row = get_row(conn, org, id)?;
-    let mut members = with_populations(conn, vec![row])?;
-    members.pop().ok_or(Error::NotFound("member"))
+    // One member: an equality the statement cache keeps prepared, unlike `IN (…)` lists.
+    let latest: Option<PopulationRow> = p::populations
+        .filter(p::member_id.eq(id))
+        .order(p::reference_date.desc())
+        .select(PopulationRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.into_domain(latest.map(PopulationRow::into_domain))?)
 }
 
 pub fn insert(
