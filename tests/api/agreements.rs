@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Reply, TestApp, bollebygd, error_fields, spawn_app};
+use crate::helpers::{Backend, Reply, TestApp, bollebygd, error_fields, input, spawn_app};
 
 /// An organisation with an admin token, Bollebygd as a member (9 784 inhabitants at
 /// 2025-12-31), and a fee model of 28.50 SEK per inhabitant for 2027.
@@ -75,15 +75,6 @@ async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> Reply {
 async fn move_to(app: &TestApp, token: &str, agreement: &str, body: Value) -> Reply {
     app.post(token, &format!("{agreement}/transitions"), &body)
         .await
-}
-
-fn input<'a>(line: &'a Value, name: &str) -> &'a Value {
-    line["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["name"] == name)
-        .unwrap_or_else(|| panic!("no input {name} in {line}"))
 }
 
 async fn contribution_explains_the_fee_and_pro_rates_it(backend: Backend) {

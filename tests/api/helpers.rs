@@ -301,3 +301,19 @@ pub fn error_fields(body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The line of a contribution statement for `component`.
+pub fn statement_line<'a>(statement: &'a Value, component: &str) -> &'a Value {
+    statement["lines"]
+        .as_array()
+        .and_then(|lines| lines.iter().find(|l| l["component"] == component))
+        .unwrap_or_else(|| panic!("no line {component} in {statement}"))
+}
+
+/// The input `name` of a statement line.
+pub fn input<'a>(line: &'a Value, name: &str) -> &'a Value {
+    line["inputs"]
+        .as_array()
+        .and_then(|inputs| inputs.iter().find(|i| i["name"] == name))
+        .unwrap_or_else(|| panic!("no input {name} in {line}"))
+}

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, navet, spawn_app};
+use crate::helpers::{Backend, TestApp, input, navet, spawn_app, statement_line as line};
 
 async fn organisation(
     app: &TestApp,
@@ -206,24 +206,6 @@ async fn halsingland_federation_co_funded_by_the_region(backend: Backend) {
         .map(|r| amount(&r["total"]))
         .sum();
     assert_eq!(sum, Decimal::new(200000000, 2));
-}
-
-fn line<'a>(statement: &'a Value, component: &str) -> &'a Value {
-    statement["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["component"] == component)
-        .unwrap_or_else(|| panic!("no line {component} in {statement}"))
-}
-
-fn input<'a>(line: &'a Value, name: &str) -> &'a Value {
-    line["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["name"] == name)
-        .unwrap_or_else(|| panic!("no input {name} in {line}"))
 }
 
 async fn member_id(app: &TestApp, org: &str, admin: &str, name: &str) -> String {
