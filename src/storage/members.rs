@@ -94,24 +94,26 @@ fn with_populations(conn: &mut DbConnection, rows: Vec<MemberRow>) -> Result<Vec
 }
 
 fn get_row(conn: &mut DbConnection, org: &str, id: &str) -> Result<MemberRow, Error> {
+    // Loaded rather than `.first()`: see `organisations::get` on `LIMIT ?`.
     m::members
         .filter(m::organisation_id.eq(org))
         .filter(m::id.eq(id))
         .select(MemberRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .pop()
         .ok_or(Error::NotFound("member"))
 }
 
 pub fn get(conn: &mut DbConnection, org: &str, id: &str) -> Result<Member, Error> {
     let row = get_row(conn, org, id)?;
-    // One member: an equality the statement cache keeps prepared, unlike `IN (…)` lists.
+    // A member has a handful of counts: reading them all keeps the statement cacheable.
     let latest: Option<PopulationRow> = p::populations
         .filter(p::member_id.eq(id))
         .order(p::reference_date.desc())
         .select(PopulationRow::as_select())
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .into_iter()
+        .next();
     Ok(row.into_domain(latest.map(PopulationRow::into_domain))?)
 }
 
