@@ -172,8 +172,8 @@ fn get_row(conn: &mut DbConnection, org: &str, id: &str) -> Result<AgreementRow,
         .filter(ag::organisation_id.eq(org))
         .filter(ag::id.eq(id))
         .select(AgreementRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .pop()
         .ok_or(Error::NotFound("agreement"))
 }
 
@@ -443,8 +443,8 @@ pub fn get_version(
         .filter(av::agreement_id.eq(id))
         .filter(av::version.eq(version))
         .select(VersionRecord::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .pop()
         .ok_or(Error::NotFound("agreement version"))
 }
 

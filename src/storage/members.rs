@@ -94,7 +94,6 @@ fn with_populations(conn: &mut DbConnection, rows: Vec<MemberRow>) -> Result<Vec
 }
 
 fn get_row(conn: &mut DbConnection, org: &str, id: &str) -> Result<MemberRow, Error> {
-    // Loaded rather than `.first()`: see `organisations::get` on `LIMIT ?`.
     m::members
         .filter(m::organisation_id.eq(org))
         .filter(m::id.eq(id))
@@ -255,8 +254,8 @@ pub fn record_population(
         .filter(p::member_id.eq(member_id))
         .filter(p::reference_date.eq(pop.reference_date))
         .select(PopulationRow::as_select())
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .pop();
     match existing {
         Some(e) if e.count == pop.count && e.source == pop.source => Ok(false),
         Some(_) => {
@@ -350,8 +349,8 @@ fn contact_row(
         .filter(c::member_id.eq(member_id))
         .filter(c::id.eq(id))
         .select(ContactRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .pop()
         .ok_or(Error::NotFound("contact"))
 }
 

@@ -1,5 +1,10 @@
 //! The one storage layer: a pool of connections to SQLite or PostgreSQL behind one
 //! connection type, the embedded migrations, and the rows ↔ domain conversions.
+//!
+//! Lookups by key load their at most one row (`.load(conn)?.pop()`) rather than using
+//! `.first()`: diesel binds its `LIMIT 1` as a parameter, which SQLite treats as one the
+//! query plan depends on, so each new binding made it re-prepare the cached statement —
+//! more work than the query itself.
 
 /// Runs the same statement on the concrete connection, for the SQL the multi-backend cannot
 /// express (batch inserts); both arms compile the same code against each backend.

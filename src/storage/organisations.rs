@@ -19,9 +19,6 @@ pub fn insert(
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<Organisation>, Error> {
-    // A key lookup without `.first()`: SQLite treats the bound `LIMIT ?` as a parameter the
-    // plan depends on and re-prepares the cached statement at every execution, which cost
-    // more than the query itself.
     let row = o::organisations
         .filter(o::id.eq(id))
         .select(OrganisationRow::as_select())

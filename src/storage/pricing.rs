@@ -135,8 +135,8 @@ fn item_row(
         .filter(pi::fee_year.eq(fee_year))
         .filter(pi::code.eq(code))
         .select(PriceItemRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .pop()
         .ok_or(Error::NotFound("price item"))
 }
 
@@ -295,8 +295,8 @@ pub fn get_index_series(
         .filter(ix::organisation_id.eq(org))
         .filter(ix::id.eq(id))
         .select(SERIES_COLUMNS)
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .pop();
     series_from(row.ok_or(Error::NotFound("index series"))?)
 }
 
@@ -413,8 +413,8 @@ pub fn get_fee_model(
         .filter(fm::organisation_id.eq(org))
         .filter(fm::id.eq(id))
         .select(MODEL_COLUMNS)
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .pop();
     row.map(model_from).ok_or(Error::NotFound("fee model"))
 }
 

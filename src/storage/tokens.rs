@@ -86,7 +86,6 @@ pub fn insert(
 
 /// The live (not revoked) token with this hash.
 pub fn find_live(conn: &mut DbConnection, token_hash: &str) -> Result<Option<Token>, Error> {
-    // Loaded rather than `.first()`: see `organisations::get` on `LIMIT ?`.
     let row: Option<TokenTuple> = t::api_tokens
         .filter(t::token_hash.eq(token_hash))
         .filter(t::revoked_at.is_null())
@@ -117,8 +116,8 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<Token>, Error> {
     let row: Option<TokenTuple> = t::api_tokens
         .filter(t::id.eq(id))
         .select(COLUMNS)
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .pop();
     row.map(from_tuple).transpose()
 }
 
