@@ -423,8 +423,7 @@ impl TryFrom<FeeModelRecord> for FeeModelView {
     type Error = Error;
 
     fn try_from(r: FeeModelRecord) -> Result<Self, Error> {
-        let spec = serde_json::from_str(&r.spec)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("stored fee model {}: {e}", r.id)))?;
+        let spec = crate::services::fee_models::saved_spec(&r)?;
         Ok(Self {
             id: r.id,
             fee_year: r.fee_year,
@@ -443,17 +442,7 @@ pub fn validate_fee_model(
 ) -> Result<(i32, String, String), Error> {
     let year = fee_year(body.fee_year, "fee_year")?;
     let name = text(&body.name, NAME_MAX).map_err(|e| Error::field("name", e))?;
-    let series = match body.spec.series_id() {
-        None => None,
-        Some(id) => match store::get_index_series(conn, org, id) {
-            Ok(r) => Some(r.series),
-            Err(Error::NotFound(_)) => None,
-            Err(other) => return Err(other),
-        },
-    };
-    body.spec
-        .parse(series.as_ref())
-        .map_err(Error::Validation)?;
+    crate::services::fee_models::resolve(conn, org, &body.spec, "")?;
     let spec = serde_json::to_string(&body.spec).map_err(|e| Error::Internal(e.into()))?;
     Ok((year, name, spec))
 }

@@ -180,23 +180,15 @@ fn parse_model(
     prefix: &str,
     e: &mut Errors,
 ) -> Result<Option<FeeModelVersion>, Error> {
-    let series = match spec.series_id() {
-        None => None,
-        Some(id) => match pricing::get_index_series(conn, org, id) {
-            Ok(r) => Some(r.series),
-            Err(Error::NotFound(_)) => None,
-            Err(other) => return Err(other),
-        },
-    };
-    match spec.parse(series.as_ref()) {
-        Ok(version) => Ok(Some(version)),
-        Err(fields) => {
-            for f in fields {
-                e.add(format!("{prefix}{}", f.field), f.invalid);
-            }
-            Ok(None)
-        }
+    let mut fields = Vec::new();
+    let version = fields_of(
+        crate::services::fee_models::resolve(conn, org, spec, prefix),
+        &mut fields,
+    )?;
+    for f in fields {
+        e.add(f.field, f.invalid);
     }
+    Ok(version)
 }
 
 /// The model of one fixed component, in the agreement's currency or in the currency the
@@ -239,9 +231,7 @@ fn fixed_model(
                 }
                 Err(other) => return Err(other),
             };
-            let saved: FeeModelSpec = serde_json::from_str(&record.spec).map_err(|err| {
-                Error::Internal(anyhow::anyhow!("stored fee model {}: {err}", record.id))
-            })?;
+            let saved = crate::services::fee_models::saved_spec(&record)?;
             let version = parse_model(conn, org, &saved, &format!("{field}."), e)?;
             (version, field)
         }

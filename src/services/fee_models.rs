@@ -441,6 +441,46 @@ impl FeeModelSpec {
     }
 }
 
+/// The specification a saved fee model holds.
+pub fn saved_spec(
+    record: &crate::storage::pricing::FeeModelRecord,
+) -> Result<FeeModelSpec, crate::error::Error> {
+    serde_json::from_str(&record.spec).map_err(|e| {
+        crate::error::Error::Internal(anyhow::anyhow!("stored fee model {}: {e}", record.id))
+    })
+}
+
+/// Parses `spec` for the engine with the index series it names, loaded from the
+/// organisation (another organisation's series is simply not found). Bad fields come back as
+/// one validation error, named under `prefix` (e.g. `models[0].`).
+pub fn resolve(
+    conn: &mut crate::storage::DbConnection,
+    org: &str,
+    spec: &FeeModelSpec,
+    prefix: &str,
+) -> Result<FeeModelVersion, crate::error::Error> {
+    use crate::error::Error;
+    let series = match spec.series_id() {
+        None => None,
+        Some(id) => match crate::storage::pricing::get_index_series(conn, org, id) {
+            Ok(record) => Some(record.series),
+            Err(Error::NotFound(_)) => None,
+            Err(other) => return Err(other),
+        },
+    };
+    spec.parse(series.as_ref()).map_err(|fields| {
+        Error::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    f.field = format!("{prefix}{}", f.field);
+                    f
+                })
+                .collect(),
+        )
+    })
+}
+
 /// An index series' points as the API carries them: year → percent as text.
 pub fn parse_index_points(
     points: &BTreeMap<String, String>,

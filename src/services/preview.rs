@@ -50,31 +50,12 @@ pub fn run(
                         ),
                         other => other,
                     })?;
-                let spec = serde_json::from_str::<FeeModelSpec>(&record.spec)
-                    .map_err(|e| Error::Internal(e.into()))?;
+                let spec = crate::services::fee_models::saved_spec(&record)?;
                 (record.name, spec)
             }
             ModelChoice::Proposed(spec) => (format!("proposal-{}", i + 1), spec.clone()),
         };
-        let series = match spec.series_id() {
-            Some(id) => match storage::pricing::get_index_series(conn, org, id) {
-                Ok(r) => Some(r.series),
-                Err(Error::NotFound(_)) => None,
-                Err(other) => return Err(other),
-            },
-            None => None,
-        };
-        let model = spec.parse(series.as_ref()).map_err(|fields| {
-            Error::Validation(
-                fields
-                    .into_iter()
-                    .map(|mut f| {
-                        f.field = format!("{field}.{}", f.field);
-                        f
-                    })
-                    .collect(),
-            )
-        })?;
+        let model = crate::services::fee_models::resolve(conn, org, &spec, &format!("{field}."))?;
         components.push(PreviewComponent { id, model });
     }
     let price_list: Vec<_> = storage::pricing::price_list(conn, org, req.fee_year)?
