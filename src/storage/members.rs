@@ -61,11 +61,12 @@ pub struct MemberPage {
     pub next: Option<(String, String)>,
 }
 
-fn latest_populations(
+/// Every population count of the members, newest first per member.
+fn population_histories(
     conn: &mut DbConnection,
     ids: &[String],
-) -> Result<HashMap<String, PopulationCount>, Error> {
-    let mut latest = HashMap::new();
+) -> Result<HashMap<String, Vec<PopulationCount>>, Error> {
+    let mut histories: HashMap<String, Vec<PopulationCount>> = HashMap::new();
     // Chunked: SQLite limits the number of bound parameters in one statement.
     for chunk in ids.chunks(500) {
         let rows: Vec<PopulationRow> = p::populations
@@ -74,12 +75,24 @@ fn latest_populations(
             .select(PopulationRow::as_select())
             .load(conn)?;
         for row in rows {
-            latest
+            histories
                 .entry(row.member_id.clone())
-                .or_insert_with(|| row.into_domain());
+                .or_default()
+                .push(row.into_domain());
         }
     }
-    Ok(latest)
+    Ok(histories)
+}
+
+/// The newest population count of each member.
+fn latest_populations(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<HashMap<String, PopulationCount>, Error> {
+    Ok(population_histories(conn, ids)?
+        .into_iter()
+        .filter_map(|(id, history)| history.into_iter().next().map(|latest| (id, latest)))
+        .collect())
 }
 
 fn with_populations(conn: &mut DbConnection, rows: Vec<MemberRow>) -> Result<Vec<Member>, Error> {
@@ -537,21 +550,8 @@ pub fn with_population_history(
         }
     }
     let rows: Vec<MemberRow> = q.load(conn)?;
-    let mut histories: HashMap<String, Vec<PopulationCount>> = HashMap::new();
     let member_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    for chunk in member_ids.chunks(500) {
-        let pops: Vec<PopulationRow> = p::populations
-            .filter(p::member_id.eq_any(chunk))
-            .order((p::member_id.asc(), p::reference_date.desc()))
-            .select(PopulationRow::as_select())
-            .load(conn)?;
-        for row in pops {
-            histories
-                .entry(row.member_id.clone())
-                .or_default()
-                .push(row.into_domain());
-        }
-    }
+    let mut histories = population_histories(conn, &member_ids)?;
     rows.into_iter()
         .map(|r| {
             let history = histories.remove(&r.id).unwrap_or_default();
