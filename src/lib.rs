@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod http;
+pub mod pdf;
 pub mod services;
 pub mod startup;
 pub mod storage;

@@ -48,6 +48,30 @@ enum Command {
     /// Import public reference data.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Render a document to PDF, e.g. to see a template edit on sample data.
+    Render(RenderArgs),
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// offer, invoice, credit-note, reminder or statement.
+    #[arg(long)]
+    kind: String,
+    /// sv, nb or en.
+    #[arg(long, default_value = "sv")]
+    lang: String,
+    /// Fill the template with a realistic sample document (the only source for now).
+    #[arg(long, default_value_t = true)]
+    sample: bool,
+    /// A template file to use instead of the shipped one; it is checked first.
+    #[arg(long)]
+    template: Option<std::path::PathBuf>,
+    /// A logo (PNG or JPEG) for the letterhead.
+    #[arg(long)]
+    logo: Option<std::path::PathBuf>,
+    /// Where to write the PDF.
+    #[arg(short, long)]
+    output: std::path::PathBuf,
 }
 
 /// Server settings, accepted with or without the `serve` subcommand.
@@ -264,10 +288,54 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Renders a sample document with the shipped template or the author's own.
+fn render(args: RenderArgs) -> anyhow::Result<()> {
+    use avtal::domain::Language;
+    use avtal::domain::documents::DocumentKind;
+    let kind = DocumentKind::parse(&args.kind)
+        .map_err(|_| anyhow::anyhow!("--kind: en av {}", DocumentKind::NAMES.join(", ")))?;
+    let lang = Language::parse(&args.lang)
+        .map_err(|_| anyhow::anyhow!("--lang: en av {}", Language::NAMES.join(", ")))?;
+    if !args.sample {
+        anyhow::bail!("ange --sample: dokument ur databasen hämtas via API:t");
+    }
+    let renderer = avtal::pdf::Renderer::new()?;
+    let own = match &args.template {
+        Some(path) => {
+            let source = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let template = avtal::pdf::parse_template(&source, kind, lang)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message(Language::Sv)))?;
+            Some(template)
+        }
+        None => None,
+    };
+    let logo = match &args.logo {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Some(std::sync::Arc::new(avtal::pdf::writer::decode_logo(
+                &bytes,
+            )?))
+        }
+        None => None,
+    };
+    let ctx = avtal::pdf::sample_context(kind, lang);
+    let bytes = renderer.render(&ctx, own.as_ref(), logo)?;
+    std::fs::write(&args.output, &bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.output.display()))?;
+    println!("{} ({} byte)", args.output.display(), bytes.len());
+    Ok(())
+}
+
 fn run(mut cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.take().unwrap_or(Command::Serve);
+    if let Command::Render(args) = command {
+        return render(args);
+    }
     let settings = settings(&cli)?;
     match command {
+        Command::Render(_) => Ok(()),
         Command::Serve => {
             avtal::telemetry::init(settings.log_format, &settings.log_filter);
             actix_web::rt::System::new().block_on(async {

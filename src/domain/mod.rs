@@ -6,6 +6,7 @@ mod vocabulary;
 
 pub mod agreement;
 pub mod contribution;
+pub mod documents;
 mod identifiers;
 mod invalid;
 mod kinds;
@@ -13,7 +14,7 @@ pub mod member;
 pub mod money;
 pub mod organisation;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod text;
 
 pub use identifiers::{

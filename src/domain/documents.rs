@@ -1,0 +1,309 @@
+//! What each kind of document says, as data: the offer letter, the invoice and the credit
+//! note, the reminder and the account statement. Rendering turns these into pages; the
+//! invoicing services fill them from what they have issued.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::contribution::VatTreatment;
+use crate::domain::money::Money;
+use crate::domain::organisation::{PaymentAccounts, Signatory};
+use crate::domain::{Address, Currency, Language};
+
+vocabulary! {
+    /// The kinds of document avtal produces.
+    DocumentKind {
+        Offer = "offer",
+        Invoice = "invoice",
+        CreditNote = "credit-note",
+        Reminder = "reminder",
+        Statement = "statement",
+    }
+}
+
+/// The issuing organisation as its documents present it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seller {
+    pub name: String,
+    pub legal_name: String,
+    pub address: Address,
+    /// As printed, e.g. `222000-1891` or `974 760 673`.
+    pub org_number: String,
+    /// As printed, e.g. `SE222000189101` or `974 760 673 MVA`; `None` when not registered.
+    pub vat_number: Option<String>,
+    pub f_skatt: bool,
+    /// Norwegian companies print "Foretaksregisteret" after the number.
+    pub in_business_register: bool,
+    pub seat: String,
+    pub email: String,
+    pub accounts: PaymentAccounts,
+    pub signatories: Vec<Signatory>,
+}
+
+/// The member a document is addressed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buyer {
+    pub name: String,
+    pub address: Option<Address>,
+    pub org_number: Option<String>,
+}
+
+/// The bank reference a payer quotes: an OCR number in Sweden, a KID in Norway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentReference {
+    Ocr(String),
+    Kid(String),
+}
+
+impl PaymentReference {
+    pub fn as_str(&self) -> &str {
+        match self {
+            PaymentReference::Ocr(s) | PaymentReference::Kid(s) => s,
+        }
+    }
+}
+
+/// The part of a member's agreement an offer letter sets out for one fee year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferLetter {
+    pub language: Language,
+    pub date: NaiveDate,
+    pub diarienummer: Option<String>,
+    pub seller: Seller,
+    pub buyer: Buyer,
+    pub fee_year: i32,
+    pub period_start: NaiveDate,
+    pub period_end: Option<NaiveDate>,
+    pub answer_by: NaiveDate,
+    pub currency: Currency,
+    /// Fixed components: what they are, how they were computed, and the amount.
+    pub fixed: Vec<OfferFixedLine>,
+    /// The services a member may order, with their prices.
+    pub menu: Vec<MenuItem>,
+    /// What the member has already ordered for the year, priced.
+    pub ordered: Vec<OfferFixedLine>,
+    pub attachments: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferFixedLine {
+    pub description: String,
+    /// The figures behind the amount, e.g. 9 784 inhabitants × 28.50.
+    pub calculation: Calculation,
+    pub amount: Money,
+}
+
+/// How a fixed amount came about, in a form each language can phrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Calculation {
+    /// A quantity times a price: inhabitants × fee, ordered units × price.
+    PerUnit {
+        quantity: Decimal,
+        unit: String,
+        price: Money,
+        /// A discount agreed on the price, in percent.
+        discount_percent: Option<Decimal>,
+    },
+    /// A share of a pool, in percent, of a net amount.
+    Share { percent: Decimal, of: Money },
+    /// A flat amount; nothing to show.
+    Flat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuItem {
+    pub service: String,
+    pub unit: String,
+    pub price: Money,
+    pub vat: VatTreatment,
+}
+
+/// An invoice or a credit note, as issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceDocument {
+    pub language: Language,
+    pub number: String,
+    pub date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub seller: Seller,
+    pub buyer: Buyer,
+    /// "Er referens": the buyer's reference, often a cost centre or a person.
+    pub buyer_reference: Option<String>,
+    /// "Vår referens".
+    pub our_reference: Option<String>,
+    pub currency: Currency,
+    pub lines: Vec<InvoiceLine>,
+    /// Öresavrundning: what rounding the total to whole kronor added (may be negative).
+    pub rounding: Money,
+    pub reference: PaymentReference,
+    /// For a credit note: the invoice it credits, number and date.
+    pub credits: Option<(String, NaiveDate)>,
+    /// Dröjsmålsränta: the reference rate + 8 points, printed in the late-payment line.
+    pub late_interest_percent: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceLine {
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit: String,
+    pub unit_price: Money,
+    pub vat: VatTreatment,
+    /// Net of VAT.
+    pub amount: Money,
+}
+
+/// One VAT rate's part of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VatSummaryLine {
+    pub vat: VatTreatment,
+    pub base: Money,
+    pub vat_amount: Money,
+}
+
+impl InvoiceDocument {
+    /// The lines grouped by VAT treatment, VAT rounded per rate to the öre (half away from
+    /// zero), in the order treatments first appear.
+    pub fn vat_summary(&self) -> Vec<VatSummaryLine> {
+        let mut out: Vec<VatSummaryLine> = Vec::new();
+        for line in &self.lines {
+            let minor = line.amount.to_minor();
+            match out.iter_mut().find(|s| s.vat == line.vat) {
+                Some(s) => s.base = Money::from_minor(s.base.to_minor() + minor, self.currency),
+                None => out.push(VatSummaryLine {
+                    vat: line.vat.clone(),
+                    base: Money::from_minor(minor, self.currency),
+                    vat_amount: Money::zero(self.currency),
+                }),
+            }
+        }
+        for s in &mut out {
+            if let VatTreatment::Rate(rate) = &s.vat {
+                let vat = (s.base.amount() * rate / Decimal::ONE_HUNDRED).round_dp_with_strategy(
+                    2,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                );
+                s.vat_amount =
+                    Money::new(vat, self.currency).unwrap_or_else(|_| Money::zero(self.currency));
+            }
+        }
+        out
+    }
+
+    pub fn net(&self) -> Money {
+        self.sum(|s| s.base.to_minor())
+    }
+
+    pub fn vat(&self) -> Money {
+        self.sum(|s| s.vat_amount.to_minor())
+    }
+
+    /// Att betala: net + VAT + öresavrundning.
+    pub fn total(&self) -> Money {
+        let minor = self.net().to_minor() + self.vat().to_minor() + self.rounding.to_minor();
+        Money::from_minor(minor, self.currency)
+    }
+
+    fn sum(&self, part: impl Fn(&VatSummaryLine) -> i64) -> Money {
+        Money::from_minor(self.vat_summary().iter().map(part).sum(), self.currency)
+    }
+}
+
+/// A påminnelse: what is overdue, with interest and fees, and a new date to pay by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderDocument {
+    pub language: Language,
+    pub date: NaiveDate,
+    pub new_due_date: NaiveDate,
+    pub seller: Seller,
+    pub buyer: Buyer,
+    pub currency: Currency,
+    pub overdue: Vec<OverdueItem>,
+    /// Påminnelseavgift, when the agreement allows one.
+    pub fee: Money,
+    /// Förseningsersättning, once per invoice, for businesses and authorities.
+    pub compensation: Money,
+    pub interest_percent: Decimal,
+    pub reference: PaymentReference,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueItem {
+    pub number: String,
+    pub date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub outstanding: Money,
+    pub days_late: i64,
+    pub interest: Money,
+}
+
+impl ReminderDocument {
+    pub fn interest(&self) -> Money {
+        let minor = self.overdue.iter().map(|o| o.interest.to_minor()).sum();
+        Money::from_minor(minor, self.currency)
+    }
+
+    pub fn outstanding(&self) -> Money {
+        let minor = self.overdue.iter().map(|o| o.outstanding.to_minor()).sum();
+        Money::from_minor(minor, self.currency)
+    }
+
+    pub fn total(&self) -> Money {
+        let minor = self.outstanding().to_minor()
+            + self.interest().to_minor()
+            + self.fee.to_minor()
+            + self.compensation.to_minor();
+        Money::from_minor(minor, self.currency)
+    }
+}
+
+/// A kontoutdrag: a member's open items and balance on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementDocument {
+    pub language: Language,
+    pub date: NaiveDate,
+    pub seller: Seller,
+    pub buyer: Buyer,
+    pub currency: Currency,
+    pub items: Vec<OpenItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenItem {
+    pub kind: DocumentKind,
+    pub number: String,
+    pub date: NaiveDate,
+    pub due_date: Option<NaiveDate>,
+    /// Negative for credit notes and payments on account.
+    pub amount: Money,
+    pub paid: Money,
+}
+
+impl OpenItem {
+    pub fn outstanding(&self) -> Money {
+        Money::from_minor(
+            self.amount.to_minor() - self.paid.to_minor(),
+            self.amount.currency(),
+        )
+    }
+}
+
+impl StatementDocument {
+    pub fn balance(&self) -> Money {
+        let minor = self.items.iter().map(|i| i.outstanding().to_minor()).sum();
+        Money::from_minor(minor, self.currency)
+    }
+
+    /// What was due before the statement's date.
+    pub fn overdue(&self) -> Money {
+        let minor = self
+            .items
+            .iter()
+            .filter(|i| i.due_date.is_some_and(|d| d < self.date))
+            .map(|i| i.outstanding().to_minor())
+            .sum();
+        Money::from_minor(minor, self.currency)
+    }
+}

@@ -1,0 +1,716 @@
+//! The values a template can use, per kind of document, and how each document's data
+//! becomes those values: already formatted for its language.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::domain::Address;
+use crate::domain::Language;
+use crate::domain::contribution::VatTreatment;
+use crate::domain::documents::{
+    Buyer, Calculation, DocumentKind, InvoiceDocument, OfferLetter, PaymentReference,
+    ReminderDocument, Seller, StatementDocument,
+};
+use crate::domain::money::Money;
+use crate::pdf::format;
+use crate::pdf::template::{Align, Vocabulary};
+
+/// What one document fills its template with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    pub kind: DocumentKind,
+    pub language: Language,
+    pub date: chrono::NaiveDate,
+    /// The document's title in its metadata, e.g. "Faktura NAV-2026-0001".
+    pub title: String,
+    pub author: String,
+    pub values: HashMap<&'static str, String>,
+    pub tables: HashMap<&'static str, Vec<Vec<String>>>,
+    pub lists: HashMap<&'static str, Vec<String>>,
+    pub signatories: Vec<(String, String)>,
+    /// The UsingQR JSON for the payment QR code, when there is something to pay.
+    pub qr: Option<String>,
+}
+
+macro_rules! values {
+    ($($extra:literal),* $(,)?) => {{
+        const V: &[&str] = &[
+            "organisation.name",
+            "organisation.legal_name",
+            "organisation.address",
+            "organisation.address_line",
+            "organisation.org_number",
+            "organisation.vat_number",
+            "organisation.mva",
+            "organisation.f_skatt",
+            "organisation.register",
+            "organisation.seat",
+            "organisation.email",
+            "organisation.bankgiro",
+            "organisation.plusgiro",
+            "organisation.iban",
+            "organisation.bic",
+            "member.name",
+            "member.address",
+            "member.org_number",
+            "signatory.name",
+            "signatory.title",
+            "document.date",
+            $($extra),*
+        ];
+        V
+    }};
+}
+
+use Align::{Left as L, Right as R};
+
+const INVOICE_TABLES: &[(&str, &[(&str, Align)])] = &[
+    (
+        "lines",
+        &[
+            ("description", L),
+            ("quantity", R),
+            ("unit", L),
+            ("unit_price", R),
+            ("vat", R),
+            ("amount", R),
+        ],
+    ),
+    (
+        "vat_summary",
+        &[("vat", L), ("base", R), ("vat_amount", R), ("total", R)],
+    ),
+];
+
+static OFFER: Vocabulary = Vocabulary {
+    values: values!(
+        "fee_year",
+        "offer.date",
+        "offer.diarienummer",
+        "offer.answer_by",
+        "offer.period",
+        "offer.fixed_total",
+        "offer.ordered_total",
+        "offer.total",
+        "offer.currency",
+    ),
+    tables: &[
+        (
+            "fixed",
+            &[("description", L), ("calculation", L), ("amount", R)],
+        ),
+        (
+            "ordered",
+            &[("description", L), ("calculation", L), ("amount", R)],
+        ),
+        (
+            "menu",
+            &[("service", L), ("unit", L), ("price", R), ("vat", R)],
+        ),
+    ],
+    lists: &["attachments"],
+};
+
+const INVOICE_VALUES: &[&str] = values!(
+    "invoice.number",
+    "invoice.date",
+    "invoice.due_date",
+    "invoice.period",
+    "invoice.buyer_reference",
+    "invoice.our_reference",
+    "invoice.net",
+    "invoice.vat",
+    "invoice.rounding",
+    "invoice.total",
+    "invoice.currency",
+    "invoice.reference",
+    "invoice.vat_note",
+    "invoice.interest",
+    "credited.number",
+    "credited.date",
+);
+
+static INVOICE: Vocabulary = Vocabulary {
+    values: INVOICE_VALUES,
+    tables: INVOICE_TABLES,
+    lists: &[],
+};
+
+static CREDIT_NOTE: Vocabulary = Vocabulary {
+    values: INVOICE_VALUES,
+    tables: INVOICE_TABLES,
+    lists: &[],
+};
+
+static REMINDER: Vocabulary = Vocabulary {
+    values: values!(
+        "reminder.date",
+        "reminder.due_date",
+        "reminder.outstanding",
+        "reminder.interest",
+        "reminder.interest_percent",
+        "reminder.fee",
+        "reminder.compensation",
+        "reminder.total",
+        "reminder.reference",
+    ),
+    tables: &[(
+        "overdue",
+        &[
+            ("number", L),
+            ("date", L),
+            ("due_date", L),
+            ("days", R),
+            ("outstanding", R),
+            ("interest", R),
+        ],
+    )],
+    lists: &[],
+};
+
+static STATEMENT: Vocabulary = Vocabulary {
+    values: values!("statement.date", "statement.balance", "statement.overdue"),
+    tables: &[(
+        "items",
+        &[
+            ("type", L),
+            ("number", L),
+            ("date", L),
+            ("due_date", L),
+            ("amount", R),
+            ("paid", R),
+            ("outstanding", R),
+        ],
+    )],
+    lists: &[],
+};
+
+/// The placeholders, tables and lists a kind of document offers its template.
+pub fn vocabulary(kind: DocumentKind) -> &'static Vocabulary {
+    match kind {
+        DocumentKind::Offer => &OFFER,
+        DocumentKind::Invoice => &INVOICE,
+        DocumentKind::CreditNote => &CREDIT_NOTE,
+        DocumentKind::Reminder => &REMINDER,
+        DocumentKind::Statement => &STATEMENT,
+    }
+}
+
+/// Lines of an address: street, c/o, postal code and city.
+fn address_lines(a: &Address) -> String {
+    let mut out = a.line1.clone();
+    if let Some(l2) = &a.line2 {
+        out.push('\n');
+        out.push_str(l2);
+    }
+    out.push('\n');
+    out.push_str(&a.postal_code);
+    out.push_str("  ");
+    out.push_str(&a.city);
+    out
+}
+
+struct Builder {
+    lang: Language,
+    values: HashMap<&'static str, String>,
+}
+
+impl Builder {
+    fn new(lang: Language, seller: &Seller, buyer: &Buyer, date: chrono::NaiveDate) -> Self {
+        let mut b = Builder {
+            lang,
+            values: HashMap::with_capacity(48),
+        };
+        let s = seller;
+        b.set("organisation.name", &s.name);
+        b.set("organisation.legal_name", &s.legal_name);
+        b.set("organisation.address", &address_lines(&s.address));
+        b.set(
+            "organisation.address_line",
+            &format!(
+                "{}, {} {}",
+                s.address.line1, s.address.postal_code, s.address.city
+            ),
+        );
+        b.set("organisation.org_number", &s.org_number);
+        b.set(
+            "organisation.vat_number",
+            s.vat_number.as_deref().unwrap_or(""),
+        );
+        // Norwegian VAT-registered businesses print "MVA" after the organisation number.
+        b.set(
+            "organisation.mva",
+            if s.vat_number.is_some() { "MVA" } else { "" },
+        );
+        let f_skatt = match (s.f_skatt, lang) {
+            (false, _) => "",
+            (true, Language::Sv | Language::Nb) => "Godkänd för F-skatt",
+            (true, Language::En) => "Approved for F-tax (Godkänd för F-skatt)",
+        };
+        b.set("organisation.f_skatt", f_skatt);
+        b.set(
+            "organisation.register",
+            if s.in_business_register {
+                "Foretaksregisteret"
+            } else {
+                ""
+            },
+        );
+        b.set("organisation.seat", &s.seat);
+        b.set("organisation.email", &s.email);
+        let acc = &s.accounts;
+        b.set(
+            "organisation.bankgiro",
+            &acc.bankgiro
+                .as_ref()
+                .map(|g| g.to_string())
+                .unwrap_or_default(),
+        );
+        b.set(
+            "organisation.plusgiro",
+            &acc.plusgiro
+                .as_ref()
+                .map(|g| g.to_string())
+                .unwrap_or_default(),
+        );
+        b.set(
+            "organisation.iban",
+            &acc.iban.as_ref().map(|g| g.to_string()).unwrap_or_default(),
+        );
+        b.set(
+            "organisation.bic",
+            acc.bic.as_ref().map(|g| g.as_str()).unwrap_or_default(),
+        );
+        b.set("member.name", &buyer.name);
+        b.set(
+            "member.address",
+            &buyer
+                .address
+                .as_ref()
+                .map(address_lines)
+                .unwrap_or_default(),
+        );
+        b.set(
+            "member.org_number",
+            buyer.org_number.as_deref().unwrap_or(""),
+        );
+        if let Some(first) = s.signatories.first() {
+            b.set("signatory.name", &first.name);
+            b.set("signatory.title", &first.title);
+        }
+        b.set("document.date", &format::date(date, lang));
+        b
+    }
+
+    fn set(&mut self, key: &'static str, value: &str) {
+        self.values.insert(key, value.to_owned());
+    }
+
+    fn money(&mut self, key: &'static str, m: Money) {
+        let v = format::money(m, self.lang);
+        self.set(key, &v);
+    }
+
+    /// Like `money`, but empty when zero, so the template's row disappears.
+    fn money_unless_zero(&mut self, key: &'static str, m: Money) {
+        if m.is_zero() {
+            self.set(key, "");
+        } else {
+            self.money(key, m);
+        }
+    }
+
+    fn date(&mut self, key: &'static str, d: chrono::NaiveDate) {
+        let v = format::date(d, self.lang);
+        self.set(key, &v);
+    }
+}
+
+fn signatories(seller: &Seller) -> Vec<(String, String)> {
+    seller
+        .signatories
+        .iter()
+        .map(|s| (s.name.clone(), s.title.clone()))
+        .collect()
+}
+
+fn calculation(c: &Calculation, lang: Language) -> String {
+    match c {
+        Calculation::PerUnit {
+            quantity,
+            unit,
+            price,
+            discount_percent,
+        } => {
+            let mut text = format!(
+                "{}{}{} × {}",
+                format::number(*quantity, lang, 0),
+                format::NBSP,
+                unit,
+                format::money(*price, lang)
+            );
+            if let Some(d) = discount_percent.filter(|d| !d.is_zero()) {
+                text.push_str(&format!(" − {}", format::percent(d, lang)));
+            }
+            text
+        }
+        Calculation::Share { percent, of } => {
+            let of_word = match lang {
+                Language::Sv => "av",
+                Language::Nb => "av",
+                Language::En => "of",
+            };
+            format!(
+                "{} {of_word} {}",
+                format::percent(*percent, lang),
+                format::money(*of, lang)
+            )
+        }
+        Calculation::Flat => String::new(),
+    }
+}
+
+fn sum(amounts: impl Iterator<Item = Money>, currency: crate::domain::Currency) -> Money {
+    Money::from_minor(amounts.map(Money::to_minor).sum(), currency)
+}
+
+/// The values of an offer letter.
+pub fn offer(doc: &OfferLetter) -> Context {
+    let lang = doc.language;
+    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date);
+    b.set("fee_year", &doc.fee_year.to_string());
+    b.date("offer.date", doc.date);
+    b.set(
+        "offer.diarienummer",
+        doc.diarienummer.as_deref().unwrap_or(""),
+    );
+    b.date("offer.answer_by", doc.answer_by);
+    b.set(
+        "offer.period",
+        &format::period(doc.period_start, doc.period_end, lang),
+    );
+    let fixed = sum(doc.fixed.iter().map(|l| l.amount), doc.currency);
+    let ordered = sum(doc.ordered.iter().map(|l| l.amount), doc.currency);
+    b.money("offer.fixed_total", fixed);
+    b.money_unless_zero("offer.ordered_total", ordered);
+    b.money(
+        "offer.total",
+        sum([fixed, ordered].into_iter(), doc.currency),
+    );
+    b.set("offer.currency", doc.currency.as_str());
+    let lines = |lines: &[crate::domain::documents::OfferFixedLine]| {
+        lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.description.clone(),
+                    calculation(&l.calculation, lang),
+                    format::money(l.amount, lang),
+                ]
+            })
+            .collect::<Vec<_>>()
+    };
+    let menu = doc
+        .menu
+        .iter()
+        .map(|m| {
+            vec![
+                m.service.clone(),
+                m.unit.clone(),
+                format::money(m.price, lang),
+                format::vat(&m.vat, lang),
+            ]
+        })
+        .collect();
+    let title = match lang {
+        Language::Sv => format!("Erbjudande {} – {}", doc.fee_year, doc.buyer.name),
+        Language::Nb => format!("Tilbud {} – {}", doc.fee_year, doc.buyer.name),
+        Language::En => format!("Offer {} – {}", doc.fee_year, doc.buyer.name),
+    };
+    Context {
+        kind: DocumentKind::Offer,
+        language: lang,
+        date: doc.date,
+        title,
+        author: doc.seller.name.clone(),
+        values: b.values,
+        tables: HashMap::from([
+            ("fixed", lines(&doc.fixed)),
+            ("ordered", lines(&doc.ordered)),
+            ("menu", menu),
+        ]),
+        lists: HashMap::from([("attachments", doc.attachments.clone())]),
+        signatories: signatories(&doc.seller),
+        qr: None,
+    }
+}
+
+/// Why no VAT is charged, for the invoice to state (ML 17 kap. 24 §).
+fn vat_note(doc: &InvoiceDocument) -> String {
+    let lang = doc.language;
+    let mut notes: Vec<String> = Vec::new();
+    for line in &doc.lines {
+        let note = match &line.vat {
+            VatTreatment::Rate(_) => continue,
+            VatTreatment::Exempt { reason } => reason.clone(),
+            VatTreatment::OutsideScope => match lang {
+                Language::Sv => "Medlemsavgiften ligger utanför momsens tillämpningsområde.".into(),
+                Language::Nb => "Medlemskontingenten er utenfor merverdiavgiftsområdet.".into(),
+                Language::En => "The membership contribution is outside the scope of VAT.".into(),
+            },
+        };
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    notes.join(" ")
+}
+
+/// The UsingQR payload: the keys Swedish banking apps read to fill in a payment.
+fn using_qr(
+    seller: &Seller,
+    reference: &PaymentReference,
+    date: chrono::NaiveDate,
+    due: chrono::NaiveDate,
+    amount: Money,
+) -> Option<String> {
+    if amount.to_minor() <= 0 {
+        return None;
+    }
+    let acc = &seller.accounts;
+    let (pt, account) = if let Some(bg) = &acc.bankgiro {
+        ("BG", bg.to_string())
+    } else if let Some(pg) = &acc.plusgiro {
+        ("PG", pg.to_string())
+    } else if let Some(iban) = &acc.iban {
+        ("IBAN", iban.as_str().to_owned())
+    } else {
+        return None;
+    };
+    // Written by hand so that `due` is a JSON number with exactly two decimals, as the
+    // format wants, without passing through a float; the keys in the order of the spec.
+    let text = |s: &str| serde_json::Value::from(s).to_string();
+    Some(format!(
+        "{{\"uqr\":1,\"tp\":1,\"nme\":{},\"cid\":{},\"iref\":{},\"idt\":\"{}\",\"ddt\":\"{}\",\"due\":{},\"cur\":\"{}\",\"pt\":\"{}\",\"acc\":{}}}",
+        text(&seller.name),
+        text(&seller.org_number),
+        text(reference.as_str()),
+        date.format("%Y%m%d"),
+        due.format("%Y%m%d"),
+        amount.amount().round_dp(2),
+        amount.currency().as_str(),
+        pt,
+        text(&account),
+    ))
+}
+
+/// The values of an invoice or, when it credits another, a credit note.
+pub fn invoice(doc: &InvoiceDocument) -> Context {
+    let lang = doc.language;
+    let kind = if doc.credits.is_some() {
+        DocumentKind::CreditNote
+    } else {
+        DocumentKind::Invoice
+    };
+    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date);
+    b.set("invoice.number", &doc.number);
+    b.date("invoice.date", doc.date);
+    b.date("invoice.due_date", doc.due_date);
+    b.set(
+        "invoice.period",
+        &format::period(doc.period_start, Some(doc.period_end), lang),
+    );
+    b.set(
+        "invoice.buyer_reference",
+        doc.buyer_reference.as_deref().unwrap_or(""),
+    );
+    b.set(
+        "invoice.our_reference",
+        doc.our_reference.as_deref().unwrap_or(""),
+    );
+    let summary = doc.vat_summary();
+    let total = doc.total();
+    b.money("invoice.net", doc.net());
+    b.money("invoice.vat", doc.vat());
+    b.money_unless_zero("invoice.rounding", doc.rounding);
+    b.money("invoice.total", total);
+    b.set("invoice.currency", doc.currency.as_str());
+    b.set("invoice.reference", doc.reference.as_str());
+    b.set("invoice.vat_note", &vat_note(doc));
+    b.set(
+        "invoice.interest",
+        &format::percent(doc.late_interest_percent, lang),
+    );
+    match &doc.credits {
+        Some((number, date)) => {
+            b.set("credited.number", number);
+            b.date("credited.date", *date);
+        }
+        None => {
+            b.set("credited.number", "");
+            b.set("credited.date", "");
+        }
+    }
+    let lines = doc
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.description.clone(),
+                format::number(l.quantity, lang, 0),
+                l.unit.clone(),
+                format::amount(l.unit_price, lang),
+                format::vat(&l.vat, lang),
+                format::amount(l.amount, lang),
+            ]
+        })
+        .collect();
+    let vat_summary = summary
+        .iter()
+        .map(|s| {
+            let total =
+                Money::from_minor(s.base.to_minor() + s.vat_amount.to_minor(), doc.currency);
+            vec![
+                format::vat(&s.vat, lang),
+                format::amount(s.base, lang),
+                format::amount(s.vat_amount, lang),
+                format::amount(total, lang),
+            ]
+        })
+        .collect();
+    let word = match (kind, lang) {
+        (DocumentKind::CreditNote, Language::Sv) => "Kreditfaktura",
+        (DocumentKind::CreditNote, Language::Nb) => "Kreditnota",
+        (DocumentKind::CreditNote, Language::En) => "Credit note",
+        (_, Language::En) => "Invoice",
+        (_, _) => "Faktura",
+    };
+    let qr = match kind {
+        DocumentKind::Invoice => {
+            using_qr(&doc.seller, &doc.reference, doc.date, doc.due_date, total)
+        }
+        _ => None,
+    };
+    Context {
+        kind,
+        language: lang,
+        date: doc.date,
+        title: format!("{word} {}", doc.number),
+        author: doc.seller.name.clone(),
+        values: b.values,
+        tables: HashMap::from([("lines", lines), ("vat_summary", vat_summary)]),
+        lists: HashMap::new(),
+        signatories: signatories(&doc.seller),
+        qr,
+    }
+}
+
+/// The values of a reminder.
+pub fn reminder(doc: &ReminderDocument) -> Context {
+    let lang = doc.language;
+    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date);
+    b.date("reminder.date", doc.date);
+    b.date("reminder.due_date", doc.new_due_date);
+    b.money("reminder.outstanding", doc.outstanding());
+    b.money_unless_zero("reminder.interest", doc.interest());
+    b.set(
+        "reminder.interest_percent",
+        &format::percent(doc.interest_percent, lang),
+    );
+    b.money_unless_zero("reminder.fee", doc.fee);
+    b.money_unless_zero("reminder.compensation", doc.compensation);
+    let total = doc.total();
+    b.money("reminder.total", total);
+    b.set("reminder.reference", doc.reference.as_str());
+    let rows = doc
+        .overdue
+        .iter()
+        .map(|o| {
+            vec![
+                o.number.clone(),
+                format::date(o.date, lang),
+                format::date(o.due_date, lang),
+                format::number(Decimal::from(o.days_late), lang, 0),
+                format::amount(o.outstanding, lang),
+                format::amount(o.interest, lang),
+            ]
+        })
+        .collect();
+    let word = match lang {
+        Language::Sv => "Påminnelse",
+        Language::Nb => "Purring",
+        Language::En => "Reminder",
+    };
+    Context {
+        kind: DocumentKind::Reminder,
+        language: lang,
+        date: doc.date,
+        title: format!("{word} {}", doc.buyer.name),
+        author: doc.seller.name.clone(),
+        values: b.values,
+        tables: HashMap::from([("overdue", rows)]),
+        lists: HashMap::new(),
+        signatories: signatories(&doc.seller),
+        qr: using_qr(
+            &doc.seller,
+            &doc.reference,
+            doc.date,
+            doc.new_due_date,
+            total,
+        ),
+    }
+}
+
+/// The values of an account statement.
+pub fn statement(doc: &StatementDocument) -> Context {
+    let lang = doc.language;
+    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date);
+    b.date("statement.date", doc.date);
+    b.money("statement.balance", doc.balance());
+    b.money_unless_zero("statement.overdue", doc.overdue());
+    let rows = doc
+        .items
+        .iter()
+        .map(|i| {
+            let kind = match (i.kind, lang) {
+                (DocumentKind::CreditNote, Language::Sv) => "Kreditfaktura",
+                (DocumentKind::CreditNote, Language::Nb) => "Kreditnota",
+                (DocumentKind::CreditNote, Language::En) => "Credit note",
+                (DocumentKind::Reminder, Language::Sv) => "Påminnelse",
+                (DocumentKind::Reminder, Language::Nb) => "Purring",
+                (DocumentKind::Reminder, Language::En) => "Reminder",
+                (_, Language::En) => "Invoice",
+                (_, _) => "Faktura",
+            };
+            vec![
+                kind.to_owned(),
+                i.number.clone(),
+                format::date(i.date, lang),
+                i.due_date
+                    .map(|d| format::date(d, lang))
+                    .unwrap_or_default(),
+                format::amount(i.amount, lang),
+                format::amount(i.paid, lang),
+                format::amount(i.outstanding(), lang),
+            ]
+        })
+        .collect();
+    let word = match lang {
+        Language::Sv => "Kontoutdrag",
+        Language::Nb => "Kontoutskrift",
+        Language::En => "Statement of account",
+    };
+    Context {
+        kind: DocumentKind::Statement,
+        language: lang,
+        date: doc.date,
+        title: format!("{word} {}", doc.buyer.name),
+        author: doc.seller.name.clone(),
+        values: b.values,
+        tables: HashMap::from([("items", rows)]),
+        lists: HashMap::new(),
+        signatories: signatories(&doc.seller),
+        qr: None,
+    }
+}

@@ -1,0 +1,201 @@
+//! Numbers, amounts and dates as each language writes them. Swedish and Norwegian group
+//! thousands with a no-break space and use a decimal comma ("1 234,00 kr"), so that an
+//! amount never breaks across lines; English uses "SEK 1,234.00".
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::contribution::{Unit, VatTreatment};
+use crate::domain::money::Money;
+use crate::domain::{Currency, Language};
+
+/// U+00A0, the no-break space between groups of digits and before the currency.
+pub const NBSP: char = '\u{a0}';
+
+/// An amount with its currency: "278 844,00 kr", "1 803 424,00 EUR", "SEK 278,844.00".
+pub fn money(m: Money, lang: Language) -> String {
+    let number = amount(m, lang);
+    match (lang, m.currency()) {
+        (Language::Sv, Currency::Sek) | (Language::Nb, Currency::Nok) => {
+            format!("{number}{NBSP}kr")
+        }
+        (Language::En, c) => format!("{c}{NBSP}{number}"),
+        (_, c) => format!("{number}{NBSP}{c}"),
+    }
+}
+
+/// An amount without its currency, for table columns: "278 844,00".
+pub fn amount(m: Money, lang: Language) -> String {
+    number(m.amount(), lang, 2)
+}
+
+/// A decimal with at least `min_dp` decimals and no trailing zeros beyond them:
+/// `number(9784, Sv, 0)` = "9 784", `number(1.5, Sv, 0)` = "1,5".
+pub fn number(value: Decimal, lang: Language, min_dp: u32) -> String {
+    let (group, point) = match lang {
+        Language::En => (',', '.'),
+        Language::Sv | Language::Nb => (NBSP, ','),
+    };
+    let mut v = value.normalize();
+    if v.scale() < min_dp {
+        v.rescale(min_dp);
+    }
+    let text = v.abs().to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut out = String::with_capacity(text.len() + 4);
+    if v.is_sign_negative() && !v.is_zero() {
+        // U+2212, the minus sign, reads better than a hyphen in print.
+        out.push('−');
+    }
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(ch);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
+}
+
+/// A percentage: "25 %" in Swedish and Norwegian, "25%" in English.
+pub fn percent(value: Decimal, lang: Language) -> String {
+    let n = number(value, lang, 0);
+    match lang {
+        Language::En => format!("{n}%"),
+        Language::Sv | Language::Nb => format!("{n}{NBSP}%"),
+    }
+}
+
+/// A date: ISO 8601 in Swedish and English invoices, "22.11.2026" in Norwegian.
+pub fn date(d: NaiveDate, lang: Language) -> String {
+    match lang {
+        Language::Nb => d.format("%d.%m.%Y").to_string(),
+        Language::Sv | Language::En => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// A period "2027-01-01 – 2027-12-31", or "from 2027-01-01" when it has no end.
+pub fn period(start: NaiveDate, end: Option<NaiveDate>, lang: Language) -> String {
+    match end {
+        Some(end) => format!("{}{NBSP}–{NBSP}{}", date(start, lang), date(end, lang)),
+        None => {
+            let from = match lang {
+                Language::Sv => "från och med",
+                Language::Nb => "fra og med",
+                Language::En => "from",
+            };
+            format!("{from} {}", date(start, lang))
+        }
+    }
+}
+
+/// A price-list unit in the reader's language, in the plural when `plural`.
+pub fn unit(u: Unit, lang: Language, plural: bool) -> &'static str {
+    use Language::{En, Nb, Sv};
+    match (u, lang, plural) {
+        (Unit::Class, Sv, false) => "klass",
+        (Unit::Class, Sv, true) => "klasser",
+        (Unit::Class, Nb, false) => "klasse",
+        (Unit::Class, Nb, true) => "klasser",
+        (Unit::Class, En, false) => "class",
+        (Unit::Class, En, true) => "classes",
+        (Unit::Participant, Sv, _) => "deltagare",
+        (Unit::Participant, Nb, false) => "deltaker",
+        (Unit::Participant, Nb, true) => "deltakere",
+        (Unit::Participant, En, false) => "participant",
+        (Unit::Participant, En, true) => "participants",
+        (Unit::Day, Sv, false) => "dag",
+        (Unit::Day, Sv, true) => "dagar",
+        (Unit::Day, Nb, false) => "dag",
+        (Unit::Day, Nb, true) => "dager",
+        (Unit::Day, En, false) => "day",
+        (Unit::Day, En, true) => "days",
+        (Unit::Visit, Sv, _) => "besök",
+        (Unit::Visit, Nb, _) => "besøk",
+        (Unit::Visit, En, false) => "visit",
+        (Unit::Visit, En, true) => "visits",
+        (Unit::Hour, Sv, false) => "timme",
+        (Unit::Hour, Sv, true) => "timmar",
+        (Unit::Hour, Nb, false) => "time",
+        (Unit::Hour, Nb, true) => "timer",
+        (Unit::Hour, En, false) => "hour",
+        (Unit::Hour, En, true) => "hours",
+        (Unit::Piece, Sv | Nb, _) => "st",
+        (Unit::Piece, En, _) => "pcs",
+    }
+}
+
+/// "invånare": the unit of a per-inhabitant fee.
+pub fn inhabitants(lang: Language) -> &'static str {
+    match lang {
+        Language::Sv => "invånare",
+        Language::Nb => "innbyggere",
+        Language::En => "inhabitants",
+    }
+}
+
+/// The VAT column of a line: "25 %", or the word for no VAT.
+pub fn vat(v: &VatTreatment, lang: Language) -> String {
+    match v {
+        VatTreatment::Rate(rate) => percent(*rate, lang),
+        VatTreatment::Exempt { .. } | VatTreatment::OutsideScope => match lang {
+            Language::Sv | Language::Nb => "0\u{a0}%".to_owned(),
+            Language::En => "0%".to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::test_support::{d, date as ymd, sek};
+
+    #[test]
+    fn swedish_amounts_group_with_no_break_spaces() {
+        assert_eq!(
+            money(sek("278844"), Language::Sv),
+            "278\u{a0}844,00\u{a0}kr"
+        );
+        assert_eq!(money(sek("0.5"), Language::Sv), "0,50\u{a0}kr");
+        assert_eq!(
+            money(sek("-1234.5"), Language::Sv),
+            "−1\u{a0}234,50\u{a0}kr"
+        );
+        assert_eq!(
+            money(sek("1234567.89"), Language::En),
+            "SEK\u{a0}1,234,567.89"
+        );
+        let eur = Money::new(d("1803424"), Currency::Eur).unwrap();
+        assert_eq!(money(eur, Language::Sv), "1\u{a0}803\u{a0}424,00\u{a0}EUR");
+        let nok = Money::new(d("100"), Currency::Nok).unwrap();
+        assert_eq!(money(nok, Language::Nb), "100,00\u{a0}kr");
+    }
+
+    #[test]
+    fn numbers_keep_what_they_need() {
+        assert_eq!(number(d("9784"), Language::Sv, 0), "9\u{a0}784");
+        assert_eq!(number(d("1.50"), Language::Sv, 0), "1,5");
+        assert_eq!(number(d("28.5"), Language::Nb, 2), "28,50");
+        assert_eq!(number(d("999"), Language::En, 0), "999");
+        assert_eq!(number(d("1000"), Language::En, 0), "1,000");
+        assert_eq!(number(d("0"), Language::Sv, 2), "0,00");
+        assert_eq!(percent(d("25"), Language::Sv), "25\u{a0}%");
+        assert_eq!(percent(d("10.5"), Language::En), "10.5%");
+    }
+
+    #[test]
+    fn dates_and_periods() {
+        let a = ymd(2027, 1, 1);
+        let b = ymd(2027, 12, 31);
+        assert_eq!(date(a, Language::Sv), "2027-01-01");
+        assert_eq!(date(b, Language::Nb), "31.12.2027");
+        assert_eq!(
+            period(a, Some(b), Language::Sv),
+            "2027-01-01\u{a0}–\u{a0}2027-12-31"
+        );
+        assert_eq!(period(a, None, Language::Sv), "från och med 2027-01-01");
+    }
+}
