@@ -50,6 +50,8 @@ pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Resu
     let tokens = web::Data::new(crate::services::tokens::TokenCache::new(
         settings.token_cache,
     ));
+    // Fonts and templates are parsed once and shared by every worker.
+    let renderer = web::Data::new(crate::pdf::Renderer::new()?);
     let (_, api) = http::routes(App::new());
     let openapi = web::Data::new(system::OpenApiJson(api.to_json()?));
     let metrics = PrometheusMetricsBuilder::new("avtal")
@@ -61,6 +63,7 @@ pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Resu
         let (app, _) = http::routes(App::new());
         app.app_data(db.clone())
             .app_data(tokens.clone())
+            .app_data(renderer.clone())
             .app_data(openapi.clone())
             .app_data(http::query_config())
             .app_data(http::path_config())

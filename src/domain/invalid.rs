@@ -44,6 +44,13 @@ pub enum Invalid {
     },
     /// The period shares days with another agreement of the same member.
     OverlapsAgreement,
+    /// A document template that cannot be used; the message names the line and the
+    /// placeholder, block or key at fault, in each language.
+    Template {
+        sv: String,
+        nb: String,
+        en: String,
+    },
 }
 
 impl Invalid {
@@ -65,6 +72,7 @@ impl Invalid {
             Invalid::UnknownField => "unknown_field",
             Invalid::WrongType { .. } => "wrong_type",
             Invalid::OverlapsAgreement => "overlaps_agreement",
+            Invalid::Template { .. } => "template",
         }
     }
 
@@ -127,6 +135,9 @@ impl Invalid {
             (Invalid::OverlapsAgreement, En) => {
                 "overlaps another agreement with the same member".into()
             }
+            (Invalid::Template { sv, .. }, Sv) => sv.clone(),
+            (Invalid::Template { nb, .. }, Nb) => nb.clone(),
+            (Invalid::Template { en, .. }, En) => en.clone(),
         }
     }
 }

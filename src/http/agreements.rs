@@ -31,13 +31,13 @@ use crate::storage::agreements::{
     self as store, AgreementFilter, EventRecord, NewUsage, UsageRecord, VersionRecord,
 };
 
-fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
+pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Invalid::Format {
         expected: "ÅÅÅÅ-MM-DD",
     })
 }
 
-fn parse_year(raw: &str) -> Result<i32, Invalid> {
+pub(crate) fn parse_year(raw: &str) -> Result<i32, Invalid> {
     raw.trim()
         .parse::<i64>()
         .ok()

@@ -2,6 +2,7 @@
 //! answer with a view.
 
 pub mod agreements;
+pub mod documents;
 pub mod extract;
 pub mod imports;
 pub mod members;
@@ -214,7 +215,20 @@ where
                 .service(agreements::usage_list)
                 .service(agreements::usage_record)
                 .service(agreements::contribution)
-                .service(preview::preview),
+                .service(preview::preview)
+                .service(documents::offer_preview)
+                .service(documents::offer_issue)
+                .service(documents::list)
+                .service(documents::read)
+                .service(documents::read_pdf)
+                .service(documents::templates)
+                .service(documents::template)
+                .service(documents::put_template)
+                .service(documents::delete_template)
+                .service(documents::template_sample)
+                .service(documents::put_logo)
+                .service(documents::logo)
+                .service(documents::delete_logo),
         )
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();

@@ -2,6 +2,7 @@
 //! They run synchronously on a connection, so the HTTP layer and the command line share them.
 
 pub mod agreements;
+pub mod documents;
 pub mod fee_models;
 pub mod import;
 pub mod preview;

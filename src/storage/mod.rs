@@ -18,6 +18,7 @@ macro_rules! on_backend {
 }
 
 pub mod agreements;
+pub mod documents;
 pub mod members;
 pub mod organisations;
 pub mod pricing;

@@ -206,6 +206,43 @@ diesel::joinable!(agreement_versions -> agreements (agreement_id));
 diesel::joinable!(agreement_events -> agreements (agreement_id));
 diesel::joinable!(usage_records -> agreements (agreement_id));
 
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        language -> Text,
+        member_id -> Text,
+        agreement_id -> Nullable<Text>,
+        fee_year -> Nullable<Integer>,
+        title -> Text,
+        sha256 -> Text,
+        size_bytes -> Integer,
+        content -> Binary,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    document_templates (organisation_id, kind, language) {
+        organisation_id -> Text,
+        kind -> Text,
+        language -> Text,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisation_logos (organisation_id) {
+        organisation_id -> Text,
+        media_type -> Text,
+        content -> Binary,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     members,
@@ -219,4 +256,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreement_versions,
     agreement_events,
     usage_records,
+    documents,
+    document_templates,
+    organisation_logos,
 );

@@ -5,6 +5,7 @@ mod helpers;
 
 mod agreements;
 mod auth;
+mod documents;
 mod errors;
 mod imports;
 mod members;

@@ -95,6 +95,22 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("post", format!("{a}/usage")),
         ("get", format!("{a}/contribution")),
         ("post", format!("{o}/{{org}}/contributions/preview")),
+        ("get", format!("{a}/offer.pdf")),
+        ("post", format!("{a}/offers")),
+        ("get", format!("{o}/{{org}}/documents")),
+        ("get", format!("{o}/{{org}}/documents/{{id}}")),
+        ("get", format!("{o}/{{org}}/documents/{{id}}/pdf")),
+        ("get", format!("{o}/{{org}}/templates")),
+        ("get", format!("{o}/{{org}}/templates/{{kind}}/{{lang}}")),
+        ("put", format!("{o}/{{org}}/templates/{{kind}}/{{lang}}")),
+        ("delete", format!("{o}/{{org}}/templates/{{kind}}/{{lang}}")),
+        (
+            "get",
+            format!("{o}/{{org}}/templates/{{kind}}/{{lang}}/sample.pdf"),
+        ),
+        ("put", format!("{o}/{{org}}/logo")),
+        ("get", format!("{o}/{{org}}/logo")),
+        ("delete", format!("{o}/{{org}}/logo")),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p))
@@ -143,7 +159,10 @@ async fn openapi_lists_every_route(backend: Backend) {
             .replace("{model}", "m")
             .replace("{agreement}", "a")
             .replace("{version}", "1")
-            .replace("{date}", "2025-12-31");
+            .replace("{date}", "2025-12-31")
+            .replace("{id}", "d")
+            .replace("{kind}", "offer")
+            .replace("{lang}", "sv");
         let req = app
             .client
             .request(method.to_uppercase().parse().unwrap(), app.url(&concrete));

@@ -1,0 +1,3 @@
+DROP TABLE organisation_logos;
+DROP TABLE document_templates;
+DROP TABLE documents;

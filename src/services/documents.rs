@@ -1,0 +1,402 @@
+//! Documents from stored data: the offer letter of an agreement (previewed or issued), and
+//! the templates and logo an organisation prints its documents with.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::agreement::AgreementStatus;
+use crate::domain::agreement::TransitionDetails;
+use crate::domain::contribution::{InputName, LineKind, StatementLine, Step, Value};
+use crate::domain::documents::{
+    Buyer, Calculation, DocumentKind, MenuItem, OfferFixedLine, OfferLetter, Seller,
+};
+use crate::domain::money::Money;
+use crate::domain::organisation::Organisation;
+use crate::domain::{Country, Invalid, Language, VatStatus};
+use crate::error::Error;
+use crate::pdf::page::Raster;
+use crate::pdf::template::{Template, TemplateError};
+use crate::pdf::{Renderer, context, format, parse_template, writer};
+use crate::services::agreements::{self, stored_terms};
+use crate::storage::documents::{self as store, DocumentRecord, NewDocument};
+use crate::storage::{DbConnection, members, organisations, pricing};
+
+/// What an offer letter says beyond the agreement itself.
+#[derive(Debug, Clone)]
+pub struct OfferOptions {
+    pub fee_year: i32,
+    /// The member's language when not given.
+    pub language: Option<Language>,
+    pub date: NaiveDate,
+    /// 30 days after the letter's date when not given.
+    pub answer_by: Option<NaiveDate>,
+    pub diarienummer: Option<String>,
+    pub attachments: Vec<String>,
+}
+
+/// A document ready to render: its values, the organisation's own template if it has one,
+/// and its logo.
+pub struct Prepared {
+    pub context: context::Context,
+    pub template: Option<Template>,
+    pub logo: Option<Arc<Raster>>,
+    pub member_id: String,
+}
+
+/// The organisation as its documents present it.
+pub fn seller(org: &Organisation) -> Seller {
+    let d = &org.details;
+    Seller {
+        name: d.name.clone(),
+        legal_name: d.legal_name.clone(),
+        address: d.address.clone(),
+        org_number: d.org_number.to_string(),
+        vat_number: match d.vat_status {
+            VatStatus::Registered => d.vat_number.as_ref().map(|v| v.to_string()),
+            VatStatus::NotRegistered => None,
+        },
+        f_skatt: d.f_skatt,
+        // Norwegian bodies that invoice (companies, IKS) are in Foretaksregisteret.
+        in_business_register: d.country == Country::No,
+        seat: d.seat.clone(),
+        email: d.contact_email.as_str().to_owned(),
+        accounts: d.accounts.clone(),
+        signatories: d.signatories.clone(),
+    }
+}
+
+/// `9 784 invånare × 28,50 kr`: the population times the rate, when the line is a fee
+/// per inhabitant; the quantity times the price for a service.
+fn calculation(line: &StatementLine, lang: Language, unit_word: &str) -> Calculation {
+    let input = |name: InputName| {
+        line.inputs
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| &i.value)
+    };
+    let currency = line.amount.currency();
+    if let Some(Value::PopulationAt { count, .. }) = input(InputName::Population) {
+        let population = Decimal::from(*count);
+        let rate = line.steps.iter().find_map(|s| match s {
+            Step::Multiplied { left, right, .. } if *right == population => Some(*left),
+            Step::Multiplied { left, right, .. } if *left == population => Some(*right),
+            _ => None,
+        });
+        if let Some(rate) = rate.and_then(|r| Money::new(r, currency).ok()) {
+            return Calculation::PerUnit {
+                quantity: Decimal::from(*count),
+                unit: format::inhabitants(lang).to_owned(),
+                price: rate,
+                discount_percent: None,
+            };
+        }
+    }
+    if let Some(Value::Decimal(quantity)) = input(InputName::Quantity) {
+        let price = match (
+            input(InputName::UnitPriceOverride),
+            input(InputName::UnitPrice),
+        ) {
+            (Some(Value::Money(p)), _) | (None, Some(Value::Money(p))) => Some(*p),
+            _ => None,
+        };
+        let discount = match input(InputName::DiscountPercent) {
+            Some(Value::Percent(p) | Value::Decimal(p)) => Some(*p),
+            _ => None,
+        };
+        if let Some(price) = price {
+            return Calculation::PerUnit {
+                quantity: *quantity,
+                unit: unit_word.to_owned(),
+                price,
+                discount_percent: discount,
+            };
+        }
+    }
+    Calculation::Flat
+}
+
+/// The offer letter of an agreement for a fee year, from what is stored now.
+pub fn prepare_offer(
+    conn: &mut DbConnection,
+    org: &str,
+    agreement_id: &str,
+    opts: &OfferOptions,
+) -> Result<Prepared, Error> {
+    let organisation = organisations::get(conn, org)?.ok_or(Error::NotFound("organisation"))?;
+    let contribution = agreements::contribution(conn, org, agreement_id, opts.fee_year)?;
+    let header = &contribution.agreement.header;
+    let member = members::get(conn, org, &header.member_id)?;
+    let lang = opts.language.unwrap_or(member.details.language);
+    let terms = stored_terms(&contribution.version)?;
+    let prices = pricing::price_list(conn, org, opts.fee_year)?;
+    let name_of = |code: &str| {
+        prices
+            .iter()
+            .find(|p| p.item.code == code)
+            .map(|p| match lang {
+                Language::Sv => p.names.sv.clone(),
+                Language::Nb => p.names.nb.clone().unwrap_or_else(|| p.names.sv.clone()),
+                Language::En => p.names.en.clone().unwrap_or_else(|| p.names.sv.clone()),
+            })
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let mut fixed = Vec::new();
+    let mut ordered = Vec::new();
+    for line in &contribution.statement.lines {
+        match line.kind {
+            LineKind::Fixed => {
+                let spec = terms.fixed.iter().find(|f| f.id == line.component);
+                let description = match spec.and_then(|f| f.fee_model_id.as_deref()) {
+                    Some(model) => pricing::get_fee_model(conn, org, model)
+                        .map(|m| m.name)
+                        .unwrap_or_else(|_| line.component.clone()),
+                    None => line.component.clone(),
+                };
+                fixed.push(OfferFixedLine {
+                    calculation: calculation(line, lang, ""),
+                    description,
+                    amount: line.amount,
+                });
+            }
+            LineKind::Variable => {
+                let unit = prices
+                    .iter()
+                    .find(|p| p.item.code == line.component)
+                    .map_or("", |p| format::unit(p.item.unit, lang, true));
+                ordered.push(OfferFixedLine {
+                    description: name_of(&line.component),
+                    calculation: calculation(line, lang, unit),
+                    amount: line.amount,
+                });
+            }
+            LineKind::CapAdjustment => ordered.push(OfferFixedLine {
+                description: match lang {
+                    Language::Sv => "Tak för rörlig del".into(),
+                    Language::Nb => "Tak for variabel del".into(),
+                    Language::En => "Cap on the variable part".into(),
+                },
+                calculation: Calculation::Flat,
+                amount: line.amount,
+            }),
+        }
+    }
+    let menu = prices
+        .iter()
+        .map(|p| MenuItem {
+            service: name_of(&p.item.code),
+            unit: format::unit(p.item.unit, lang, false).to_owned(),
+            price: p.item.unit_price,
+            vat: p.item.vat.clone(),
+        })
+        .collect();
+    let year_start = NaiveDate::from_ymd_opt(opts.fee_year, 1, 1).unwrap_or(header.start_date);
+    let year_end = NaiveDate::from_ymd_opt(opts.fee_year, 12, 31).unwrap_or(header.start_date);
+    let letter = OfferLetter {
+        language: lang,
+        date: opts.date,
+        diarienummer: opts.diarienummer.clone(),
+        seller: seller(&organisation),
+        buyer: Buyer {
+            name: member.details.name.clone(),
+            address: member.details.billing_address.clone(),
+            org_number: member.details.org_number.as_ref().map(|o| o.to_string()),
+        },
+        fee_year: opts.fee_year,
+        period_start: header.start_date.max(year_start),
+        period_end: Some(header.end_date.map_or(year_end, |e| e.min(year_end))),
+        answer_by: opts
+            .answer_by
+            .unwrap_or_else(|| opts.date + chrono::Duration::days(30)),
+        currency: header.currency,
+        fixed,
+        menu,
+        ordered,
+        attachments: opts.attachments.clone(),
+    };
+    let (template, logo) = own_template_and_logo(conn, org, DocumentKind::Offer, lang)?;
+    Ok(Prepared {
+        context: context::offer(&letter),
+        template,
+        logo,
+        member_id: member.id,
+    })
+}
+
+/// The organisation's own template for a kind and language, and its logo.
+fn own_template_and_logo(
+    conn: &mut DbConnection,
+    org: &str,
+    kind: DocumentKind,
+    lang: Language,
+) -> Result<(Option<Template>, Option<Arc<Raster>>), Error> {
+    let template =
+        match store::template(conn, org, kind.as_str(), lang.as_str())? {
+            // Stored templates were checked when saved; one that no longer parses (after an
+            // upgrade renamed a placeholder) is an internal fault to fix, not the user's.
+            Some((source, _)) => Some(parse_template(&source, kind, lang).map_err(|e| {
+                Error::Internal(anyhow::anyhow!("stored template {kind}/{lang}: {e}"))
+            })?),
+            None => None,
+        };
+    let logo = match store::logo(conn, org)? {
+        Some((_, bytes)) => {
+            Some(Arc::new(writer::decode_logo(&bytes).map_err(|e| {
+                Error::Internal(anyhow::anyhow!("stored logo: {e}"))
+            })?))
+        }
+        None => None,
+    };
+    Ok((template, logo))
+}
+
+pub fn render(renderer: &Renderer, prepared: &Prepared) -> Result<Vec<u8>, Error> {
+    renderer
+        .render(
+            &prepared.context,
+            prepared.template.as_ref(),
+            prepared.logo.clone(),
+        )
+        .map_err(|e| Error::Internal(e.into()))
+}
+
+/// Issues the offer: renders it, stores the PDF with its SHA-256 and moves a draft
+/// agreement to offered, all in the caller's write transaction. Offering again (a new
+/// year's letter to an agreement already offered or in force) stores a new document and
+/// leaves the status alone.
+pub fn issue_offer(
+    conn: &mut DbConnection,
+    renderer: &Renderer,
+    org: &str,
+    agreement_id: &str,
+    opts: &OfferOptions,
+    issued_by: &str,
+) -> Result<DocumentRecord, Error> {
+    let prepared = prepare_offer(conn, org, agreement_id, opts)?;
+    let status = agreements::read(conn, org, agreement_id)?.agreement.status;
+    if status == AgreementStatus::Draft {
+        agreements::change_status(
+            conn,
+            org,
+            agreement_id,
+            AgreementStatus::Offered,
+            TransitionDetails::default(),
+            Some(format!("Erbjudande {} utfärdat", opts.fee_year)),
+        )?;
+    } else if matches!(
+        status,
+        AgreementStatus::Declined | AgreementStatus::Terminated | AgreementStatus::Expired
+    ) {
+        agreement_transition_error(status)?;
+    }
+    let bytes = render(renderer, &prepared)?;
+    store::insert(
+        conn,
+        &NewDocument {
+            organisation_id: org,
+            kind: DocumentKind::Offer.as_str(),
+            language: prepared.context.language.as_str(),
+            member_id: &prepared.member_id,
+            agreement_id: Some(agreement_id),
+            fee_year: Some(opts.fee_year),
+            title: &prepared.context.title,
+            content: &bytes,
+            created_by: issued_by,
+        },
+    )
+}
+
+/// A concluded agreement cannot be offered again: the same answer as moving it to offered.
+fn agreement_transition_error(status: AgreementStatus) -> Result<(), Error> {
+    crate::domain::agreement::transition(status, AgreementStatus::Offered)?;
+    Ok(())
+}
+
+/// A template error as the API reports it: on the `source` field, naming the line.
+pub fn template_invalid(e: &TemplateError) -> Error {
+    Error::field(
+        "source",
+        Invalid::Template {
+            sv: e.message(Language::Sv),
+            nb: e.message(Language::Nb),
+            en: e.message(Language::En),
+        },
+    )
+}
+
+/// Checks and stores an organisation's own template.
+pub fn put_template(
+    conn: &mut DbConnection,
+    org: &str,
+    kind: DocumentKind,
+    lang: Language,
+    source: &str,
+) -> Result<chrono::NaiveDateTime, Error> {
+    parse_template(source, kind, lang).map_err(|e| template_invalid(&e))?;
+    store::put_template(conn, org, kind.as_str(), lang.as_str(), source)
+}
+
+/// Checks an uploaded logo and stores it.
+pub fn put_logo(conn: &mut DbConnection, org: &str, bytes: &[u8]) -> Result<(), Error> {
+    let media_type = if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if bytes.starts_with(&[0xff, 0xd8]) {
+        "image/jpeg"
+    } else {
+        return Err(Error::UnsupportedMediaType);
+    };
+    writer::decode_logo(bytes).map_err(|_| {
+        Error::field(
+            "logo",
+            Invalid::Format {
+                expected: "PNG eller JPEG",
+            },
+        )
+    })?;
+    store::put_logo(conn, org, media_type, bytes)
+}
+
+/// The sample document of a kind, under the organisation's own name, address and
+/// accounts, with its own template and logo.
+pub fn prepare_sample(
+    conn: &mut DbConnection,
+    org: &str,
+    kind: DocumentKind,
+    lang: Language,
+) -> Result<Prepared, Error> {
+    use crate::pdf::sample;
+    let organisation = organisations::get(conn, org)?.ok_or(Error::NotFound("organisation"))?;
+    let me = seller(&organisation);
+    let context = match kind {
+        DocumentKind::Offer => context::offer(&OfferLetter {
+            seller: me,
+            ..sample::offer(lang)
+        }),
+        DocumentKind::Invoice => context::invoice(&crate::domain::documents::InvoiceDocument {
+            seller: me,
+            ..sample::invoice(lang)
+        }),
+        DocumentKind::CreditNote => context::invoice(&crate::domain::documents::InvoiceDocument {
+            seller: me,
+            ..sample::credit_note(lang)
+        }),
+        DocumentKind::Reminder => context::reminder(&crate::domain::documents::ReminderDocument {
+            seller: me,
+            ..sample::reminder(lang)
+        }),
+        DocumentKind::Statement => {
+            context::statement(&crate::domain::documents::StatementDocument {
+                seller: me,
+                ..sample::statement(lang)
+            })
+        }
+    };
+    let (template, logo) = own_template_and_logo(conn, org, kind, lang)?;
+    Ok(Prepared {
+        context,
+        template,
+        logo,
+        member_id: String::new(),
+    })
+}
