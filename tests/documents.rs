@@ -329,12 +329,18 @@ fn the_payment_qr_code_scans_to_using_qr_with_the_ocr_number_and_amount() {
 }
 
 #[test]
-fn rendering_twice_gives_the_same_bytes() {
+fn rendering_twice_gives_the_same_small_pdf_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let a = std::fs::read(render("invoice", "sv", dir.path(), &[])).unwrap();
     let b = std::fs::read(render("invoice", "sv", dir.path(), &[])).unwrap();
     assert_eq!(a, b);
     assert!(a.len() < 20_000, "{} bytes", a.len());
+    // Declared PDF/A-2b: XMP metadata with the conformance level, and an sRGB output intent.
+    let has = |needle: &[u8]| a.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"<pdfaid:part>2</pdfaid:part>"));
+    assert!(has(b"<pdfaid:conformance>B</pdfaid:conformance>"));
+    assert!(has(b"/S/GTS_PDFA1") || has(b"/S /GTS_PDFA1"));
+    assert!(has(b"/OutputIntents"));
 }
 
 #[test]
