@@ -196,8 +196,73 @@ fn text_box(item: &Item) -> Option<(f32, f32, f32, f32)> {
     }
 }
 
-/// Nothing leaves the page's margins and no two texts overlap, on every sample and on an
-/// invoice long enough to need a second page.
+/// Left, top, right and bottom of something drawn.
+type Box4 = (f32, f32, f32, f32);
+
+/// Where a page's layout breaks the rules, if it does: a text outside the margins, two
+/// texts on top of each other, a text over the QR code, a shape off the page.
+fn check_pages(name: &str, ctx: &context::Context, pages: &[Page]) -> Result<(), String> {
+    let template = renderer().template(ctx.kind, ctx.language).unwrap();
+    let [top, right, bottom, left] = template.margins_mm.map(layout::mm);
+    let apart = |b: &Box4, o: &Box4| {
+        b.2 <= o.0 + 0.01 || o.2 <= b.0 + 0.01 || b.3 <= o.1 + 0.01 || o.3 <= b.1 + 0.01
+    };
+    for (n, page) in pages.iter().enumerate() {
+        let n = n + 1;
+        let boxes: Vec<(&Item, Box4)> = page
+            .items
+            .iter()
+            .filter_map(|i| text_box(i).map(|b| (i, b)))
+            .collect();
+        let mut shapes = Vec::new();
+        for item in &page.items {
+            match item {
+                Item::Rect { x, y, w, h, .. } | Item::Image { x, y, w, h, .. }
+                    if !(*x >= 0.0 && *y >= 0.0 && x + w <= page.width && y + h <= page.height) =>
+                {
+                    return Err(format!("{name} page {n}: {item:?} off the page"));
+                }
+                Item::Qr {
+                    x,
+                    y,
+                    module,
+                    modules,
+                } => {
+                    let size = module * modules.len() as f32;
+                    if !(*x >= left
+                        && x + size <= page.width - right
+                        && y + size <= page.height - bottom)
+                    {
+                        return Err(format!("{name} page {n}: the QR code leaves the margins"));
+                    }
+                    shapes.push((*x, *y, x + size, y + size));
+                }
+                _ => {}
+            }
+        }
+        for (i, (item, b)) in boxes.iter().enumerate() {
+            let inside = b.0 >= left - 0.01
+                && b.2 <= page.width - right + 0.01
+                && b.1 >= top - 0.01
+                && b.3 <= page.height - bottom + 0.01;
+            if !inside {
+                return Err(format!("{name} page {n}: {item:?} outside the margins"));
+            }
+            if let Some((other, _)) = boxes[i + 1..].iter().find(|(_, o)| !apart(b, o)) {
+                return Err(format!("{name} page {n}: {item:?} overlaps {other:?}"));
+            }
+            if shapes.iter().any(|q| !apart(b, q)) {
+                return Err(format!(
+                    "{name} page {n}: {item:?} is drawn over the QR code"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Nothing leaves the page's margins and nothing is drawn over anything else, on every
+/// sample and on an invoice long enough to need more pages.
 #[test]
 fn nothing_overlaps_and_nothing_leaves_the_page() {
     let mut cases: Vec<(String, context::Context)> = every_document()
@@ -211,48 +276,59 @@ fn nothing_overlaps_and_nothing_leaves_the_page() {
         ));
     }
     for (name, ctx) in cases {
-        let template = renderer().template(ctx.kind, ctx.language).unwrap();
-        let [top, right, bottom, left] = template.margins_mm.map(layout::mm);
-        for (n, page) in pages(&ctx).iter().enumerate() {
-            let boxes: Vec<_> = page.items.iter().filter_map(text_box).collect();
-            for (i, b) in boxes.iter().enumerate() {
-                let inside = b.0 >= left - 0.01
-                    && b.2 <= page.width - right + 0.01
-                    && b.1 >= top - 0.01
-                    && b.3 <= page.height - bottom + 0.01;
-                assert!(
-                    inside,
-                    "{name} page {}: {:?} outside the margins",
-                    n + 1,
-                    page.items[i]
-                );
-                for o in &boxes[i + 1..] {
-                    let apart = b.2 <= o.0 + 0.01
-                        || o.2 <= b.0 + 0.01
-                        || b.3 <= o.1 + 0.01
-                        || o.3 <= b.1 + 0.01;
-                    assert!(apart, "{name} page {}: {b:?} overlaps {o:?}", n + 1);
-                }
-            }
-            for item in &page.items {
-                if let Item::Rect { x, y, w, h, .. } | Item::Image { x, y, w, h, .. } = item {
-                    assert!(*x >= 0.0 && *y >= 0.0 && x + w <= page.width && y + h <= page.height);
-                }
-                if let Item::Qr {
-                    x,
-                    y,
-                    module,
-                    modules,
-                } = item
-                {
-                    let size = module * modules.len() as f32;
-                    assert!(
-                        *x >= left
-                            && x + size <= page.width - right
-                            && y + size <= page.height - bottom
-                    );
-                }
-            }
+        check_pages(&name, &ctx, &pages(&ctx)).unwrap();
+    }
+}
+
+mod arbitrary_invoices {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::money::Money;
+
+    /// Words of Nordic text, now and then one far too long for any column.
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                8 => "[a-zåäöæøA-ZÅÄÖ]{1,12}",
+                1 => "[a-zåäö0-9]{30,90}",
+            ],
+            1..14,
+        )
+        .prop_map(|words| words.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Whatever the lines say and however many there are, the invoice stays on its
+        /// pages and nothing is drawn over anything else.
+        #[test]
+        fn any_invoice_lays_out_cleanly(
+            lines in prop::collection::vec((text(), 1i64..100_000, 1i64..100_000_000), 1..45),
+            buyer in text(),
+            reference in text(),
+            lang in prop::sample::select(Language::ALL),
+        ) {
+            let mut doc = sample::invoice(lang);
+            let currency = doc.currency;
+            let template = doc.lines[0].clone();
+            doc.lines = lines
+                .into_iter()
+                .map(|(description, quantity, price)| {
+                    let mut line = template.clone();
+                    line.description = description;
+                    line.quantity = quantity.into();
+                    line.unit_price = Money::from_minor(price, currency);
+                    line.amount = Money::from_minor(price.saturating_mul(quantity), currency);
+                    line
+                })
+                .collect();
+            doc.buyer.name = buyer;
+            doc.buyer_reference = Some(reference);
+            let ctx = context::invoice(&doc);
+            let laid_out = pages(&ctx);
+            prop_assert!(check_pages("arbitrary", &ctx, &laid_out).is_ok(), "{:?}", check_pages("arbitrary", &ctx, &laid_out));
         }
     }
 }
