@@ -713,6 +713,7 @@ mod tests {
             width: 2,
             height: 1,
             rgb: vec![0, 0, 0, 255, 255, 255],
+            jpeg: None,
         });
         let a = f.deflated_raster(&raster, 6);
         let b = f.deflated_raster(&raster, 6);

@@ -26,6 +26,9 @@ pub struct Raster {
     pub height: u32,
     /// 8-bit RGB, row by row, top row first.
     pub rgb: Vec<u8>,
+    /// The original file, when it is a JPEG a PDF can carry as it is: re-compressing its
+    /// decoded pixels would make the file several times larger.
+    pub jpeg: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -100,7 +100,10 @@ pub fn write_pdf(fonts: &Fonts, pages: &[Page], meta: &Metadata) -> Result<Vec<u
         {
             check_raster(raster)?;
             let id = image_id(images.len());
-            let data = fonts.deflated_raster(raster, RASTER_DEFLATE_LEVEL);
+            let data = match &raster.jpeg {
+                Some(jpeg) => Arc::new(jpeg.clone()),
+                None => fonts.deflated_raster(raster, RASTER_DEFLATE_LEVEL),
+            };
             doc.resources
                 .xobjects
                 .map
@@ -202,8 +205,8 @@ fn check_raster(raster: &Raster) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// An image XObject whose pixels are deflated already, so that nothing compresses them
-/// again per document.
+/// An image XObject whose pixels are deflated already, or a JPEG as it came, so that
+/// nothing compresses them again per document.
 fn image_xobject(raster: &Raster, deflated: &[u8]) -> XObject {
     let name = |n: &str| DictItem::Name(n.as_bytes().to_vec());
     let dict = BTreeMap::from([
@@ -213,7 +216,14 @@ fn image_xobject(raster: &Raster, deflated: &[u8]) -> XObject {
         ("Height".to_owned(), DictItem::Int(i64::from(raster.height))),
         ("ColorSpace".to_owned(), name("DeviceRGB")),
         ("BitsPerComponent".to_owned(), DictItem::Int(8)),
-        ("Filter".to_owned(), name("FlateDecode")),
+        (
+            "Filter".to_owned(),
+            name(if raster.jpeg.is_some() {
+                "DCTDecode"
+            } else {
+                "FlateDecode"
+            }),
+        ),
     ]);
     XObject::External(ExternalXObject {
         stream: ExternalStream {
@@ -839,7 +849,12 @@ fn decode_png(bytes: &[u8]) -> Result<Raster, WriteError> {
             _ => {}
         }
     }
-    Ok(Raster { width, height, rgb })
+    Ok(Raster {
+        width,
+        height,
+        rgb,
+        jpeg: None,
+    })
 }
 
 fn decode_jpeg(bytes: &[u8]) -> Result<Raster, WriteError> {
@@ -859,11 +874,22 @@ fn decode_jpeg(bytes: &[u8]) -> Result<Raster, WriteError> {
         .map(|(w, h)| (w as u32, h as u32))
         .ok_or_else(|| WriteError::ImageDecode("no image size".into()))?;
     check_logo_size(width, height)?;
+    // Colour JPEGs (YCbCr or RGB) go into the PDF as they are; CMYK and grey ones are
+    // embedded from their decoded RGB pixels, so that every image is DeviceRGB.
+    let passes = matches!(
+        decoder.input_colorspace(),
+        Some(ColorSpace::YCbCr | ColorSpace::RGB)
+    );
     let rgb = decoder.decode().map_err(err)?;
     if rgb.len() != (width as usize) * (height as usize) * 3 {
         return Err(WriteError::ImageDecode("unexpected pixel layout".into()));
     }
-    Ok(Raster { width, height, rgb })
+    Ok(Raster {
+        width,
+        height,
+        rgb,
+        jpeg: passes.then(|| bytes.to_vec()),
+    })
 }
 
 #[cfg(test)]
@@ -1403,6 +1429,7 @@ mod tests {
             width: 2,
             height: 2,
             rgb: vec![255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255],
+            jpeg: None,
         });
         let page = Page {
             width: 100.0,
@@ -1489,6 +1516,7 @@ mod tests {
                     width: 2,
                     height: 2,
                     rgb: vec![0; 5],
+                    jpeg: None,
                 }),
             }],
         };
@@ -1596,6 +1624,23 @@ mod tests {
         assert!(near(px(13, 4), (0, 0, 255)), "{:?}", px(13, 4));
         // Truncated data is an error, not a panic.
         assert!(decode_logo(&JPEG[..JPEG.len() / 2]).is_err());
+        // A colour JPEG is kept as it came and embedded with DCTDecode, not re-deflated.
+        assert_eq!(raster.jpeg.as_deref(), Some(JPEG));
+        let page = Page {
+            width: 100.0,
+            height: 100.0,
+            items: vec![Item::Image {
+                x: 10.0,
+                y: 10.0,
+                w: 32.0,
+                h: 16.0,
+                raster: Arc::new(raster),
+            }],
+        };
+        let pdf = write_pdf(fonts(), &[page], &meta()).unwrap();
+        let has = |needle: &[u8]| pdf.windows(needle.len()).any(|w| w == needle);
+        assert!(has(b"/DCTDecode"));
+        assert!(has(JPEG));
     }
 
     /// Median time and size of writing one invoice page, with the font subsets cold
