@@ -21,6 +21,8 @@ use super::page::{FontStyle, Measure, Raster};
 /// compiled in so that the binary needs no font files at run time.
 const SHIPPED_REGULAR: &[u8] = include_bytes!("../../pdf-templates/fonts/DejaVuSans.ttf");
 const SHIPPED_BOLD: &[u8] = include_bytes!("../../pdf-templates/fonts/DejaVuSans-Bold.ttf");
+const SHIPPED_SERIF: &[u8] = include_bytes!("../../pdf-templates/fonts/DejaVuSerif.ttf");
+const SHIPPED_SERIF_BOLD: &[u8] = include_bytes!("../../pdf-templates/fonts/DejaVuSerif-Bold.ttf");
 
 /// Code points below this are looked up in a flat table: Latin, punctuation and the
 /// common symbols, i.e. nearly every character an invoice shows.
@@ -137,6 +139,8 @@ impl FaceData {
             .unwrap_or_else(|| match style {
                 FontStyle::Regular => "Regular".to_owned(),
                 FontStyle::Bold => "Bold".to_owned(),
+                FontStyle::SerifRegular => "SerifRegular".to_owned(),
+                FontStyle::SerifBold => "SerifBold".to_owned(),
             });
 
         let mut data = FaceData {
@@ -401,8 +405,11 @@ type RasterCache = Mutex<Vec<(Weak<Raster>, Arc<Vec<u8>>)>>;
 pub struct Fonts {
     regular: FaceData,
     bold: FaceData,
+    /// The serif family, for templates that ask for it.
+    serif: FaceData,
+    serif_bold: FaceData,
     /// By style, then by the sorted characters a document shows in it.
-    subsets: [SubsetCache; 2],
+    subsets: [SubsetCache; 4],
     /// Deflated logo pixels. Kept here because `Fonts` is the one per-process object the
     /// PDF writer is handed; keyed by the `Arc` that layout shares between documents, so
     /// no pixels need hashing. A `Weak` keeps its allocation alive, so an address is
@@ -412,26 +419,41 @@ pub struct Fonts {
 }
 
 impl Fonts {
-    /// Parses the two faces. Call once per process and share the result.
-    pub fn load(regular: Vec<u8>, bold: Vec<u8>) -> Result<Fonts, FontError> {
+    /// Parses the faces, sans-serif regular and bold, then serif regular and bold. Call
+    /// once per process and share the result.
+    pub fn load(
+        regular: Vec<u8>,
+        bold: Vec<u8>,
+        serif: Vec<u8>,
+        serif_bold: Vec<u8>,
+    ) -> Result<Fonts, FontError> {
         Ok(Fonts {
             regular: FaceData::parse(FontStyle::Regular, regular)?,
             bold: FaceData::parse(FontStyle::Bold, bold)?,
+            serif: FaceData::parse(FontStyle::SerifRegular, serif)?,
+            serif_bold: FaceData::parse(FontStyle::SerifBold, serif_bold)?,
             subsets: Default::default(),
             rasters: Mutex::new(Vec::new()),
             deflater: Deflater::default(),
         })
     }
 
-    /// The DejaVu Sans regular and bold compiled into the binary.
+    /// DejaVu Sans and DejaVu Serif, regular and bold, compiled into the binary.
     pub fn shipped() -> Result<Fonts, FontError> {
-        Fonts::load(SHIPPED_REGULAR.to_vec(), SHIPPED_BOLD.to_vec())
+        Fonts::load(
+            SHIPPED_REGULAR.to_vec(),
+            SHIPPED_BOLD.to_vec(),
+            SHIPPED_SERIF.to_vec(),
+            SHIPPED_SERIF_BOLD.to_vec(),
+        )
     }
 
     fn face(&self, style: FontStyle) -> &FaceData {
         match style {
             FontStyle::Regular => &self.regular,
             FontStyle::Bold => &self.bold,
+            FontStyle::SerifRegular => &self.serif,
+            FontStyle::SerifBold => &self.serif_bold,
         }
     }
 
@@ -675,7 +697,15 @@ mod tests {
 
     #[test]
     fn bad_font_bytes_are_an_error() {
-        assert!(Fonts::load(vec![1, 2, 3], SHIPPED_BOLD.to_vec()).is_err());
+        assert!(
+            Fonts::load(
+                vec![1, 2, 3],
+                SHIPPED_BOLD.to_vec(),
+                SHIPPED_SERIF.to_vec(),
+                SHIPPED_SERIF_BOLD.to_vec()
+            )
+            .is_err()
+        );
     }
 
     fn inflate(data: &[u8]) -> Vec<u8> {

@@ -7,7 +7,7 @@ use qrcode::canvas::{Canvas, MaskPattern};
 use qrcode::{EcLevel, bits, ec};
 
 use crate::pdf::model::{Block, Column, Document, Pair};
-use crate::pdf::page::{FontStyle, Item, Measure, Page, Rgb};
+use crate::pdf::page::{FontFamily, FontStyle, Item, Measure, Page, Rgb};
 use crate::pdf::template::{Align, Piece, TextStyle};
 
 pub const A4_WIDTH: f32 = 595.28;
@@ -21,8 +21,45 @@ pub fn mm(v: f32) -> f32 {
     v * PT_PER_MM
 }
 
-/// Lays the document out on as many pages as it needs.
+/// Measures the faces of one family: layout thinks in regular and bold, and the template
+/// says which family those are.
+struct InFamily<'a> {
+    measure: &'a dyn Measure,
+    family: FontFamily,
+}
+
+impl Measure for InFamily<'_> {
+    fn width(&self, style: FontStyle, text: &str, size: f32) -> f32 {
+        self.measure.width(style.in_family(self.family), text, size)
+    }
+
+    fn ascent(&self) -> f32 {
+        self.measure.ascent()
+    }
+
+    fn descent(&self) -> f32 {
+        self.measure.descent()
+    }
+}
+
+/// Lays the document out on as many pages as it needs, in the template's font family.
 pub fn layout(doc: &Document, measure: &dyn Measure) -> Vec<Page> {
+    let family = InFamily {
+        measure,
+        family: doc.font,
+    };
+    let mut pages = layout_in(doc, &family);
+    if doc.font != FontFamily::Sans {
+        for item in pages.iter_mut().flat_map(|p| p.items.iter_mut()) {
+            if let Item::Text { style, .. } = item {
+                *style = style.in_family(doc.font);
+            }
+        }
+    }
+    pages
+}
+
+fn layout_in(doc: &Document, measure: &dyn Measure) -> Vec<Page> {
     let [top, right, bottom, left] = doc.margins_mm.map(mm);
     let footer_size = doc.font_size * 0.8;
     let footer_lines = doc.footer.iter().map(Vec::len).max().unwrap_or(0).max(1);

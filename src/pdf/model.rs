@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::pdf::context::Context;
-use crate::pdf::page::{Metadata, Raster};
+use crate::pdf::page::{FontFamily, Metadata, Raster};
 use crate::pdf::template::{
     self, Align, BlockSpec, Colours, Piece, Template, Text, TextStyle, Window,
 };
@@ -15,6 +15,7 @@ pub struct Document {
     pub meta: Metadata,
     pub margins_mm: [f32; 4],
     pub font_size: f32,
+    pub font: FontFamily,
     pub colours: Colours,
     pub window: Window,
     pub logo: Option<Logo>,
@@ -264,6 +265,7 @@ pub fn build(template: &Template, ctx: &Context, logo: Option<Arc<Raster>>) -> D
         },
         margins_mm: template.margins_mm,
         font_size: template.font_size,
+        font: template.font,
         colours: template.colours,
         window: template.window,
         logo: logo.map(|raster| Logo {

@@ -4,11 +4,44 @@
 
 use std::sync::Arc;
 
-/// The two faces every document uses.
+/// The faces documents are set in: a regular and a bold weight of a sans-serif and a
+/// serif family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FontStyle {
     Regular,
     Bold,
+    SerifRegular,
+    SerifBold,
+}
+
+impl FontStyle {
+    pub const ALL: [FontStyle; 4] = [
+        FontStyle::Regular,
+        FontStyle::Bold,
+        FontStyle::SerifRegular,
+        FontStyle::SerifBold,
+    ];
+
+    /// The same weight in `family`.
+    pub fn in_family(self, family: FontFamily) -> FontStyle {
+        let bold = matches!(self, FontStyle::Bold | FontStyle::SerifBold);
+        match (family, bold) {
+            (FontFamily::Sans, false) => FontStyle::Regular,
+            (FontFamily::Sans, true) => FontStyle::Bold,
+            (FontFamily::Serif, false) => FontStyle::SerifRegular,
+            (FontFamily::Serif, true) => FontStyle::SerifBold,
+        }
+    }
+}
+
+/// The family a template sets its document in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FontFamily {
+    /// DejaVu Sans.
+    #[default]
+    Sans,
+    /// DejaVu Serif.
+    Serif,
 }
 
 /// An sRGB colour, 0–255 per channel.

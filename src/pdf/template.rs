@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use crate::domain::Language;
 use crate::domain::documents::DocumentKind;
-use crate::pdf::page::Rgb;
+use crate::pdf::page::{FontFamily, Rgb};
 
 /// A template, checked and ready to fill.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +21,7 @@ pub struct Template {
     /// Top, right, bottom, left, in millimetres.
     pub margins_mm: [f32; 4],
     pub font_size: f32,
+    pub font: FontFamily,
     pub colours: Colours,
     pub window: Window,
     pub logo_width_mm: f32,
@@ -316,6 +317,7 @@ struct RawTemplate {
 struct RawPage {
     margins_mm: Option<Spanned<Vec<f32>>>,
     font_size: Option<Spanned<f32>>,
+    font: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -434,6 +436,24 @@ pub fn parse(
             ));
         }
     };
+    let font = match raw
+        .page
+        .font
+        .as_ref()
+        .map(|f| (f.get_ref().as_str(), f.span().start))
+    {
+        None | Some(("sans", _)) => FontFamily::Sans,
+        Some(("serif", _)) => FontFamily::Serif,
+        Some((_, at)) => {
+            return Err(ctx.error(
+                at,
+                Problem::BadValue {
+                    key: "font".into(),
+                    expected: "\"sans\" (DejaVu Sans) or \"serif\" (DejaVu Serif)".into(),
+                },
+            ));
+        }
+    };
     let colours = Colours {
         text: ctx.colour(&raw.colours.text, "text", Rgb(0x1b, 0x1b, 0x1b))?,
         accent: ctx.colour(&raw.colours.accent, "accent", Rgb(0x1f, 0x4e, 0x79))?,
@@ -470,6 +490,7 @@ pub fn parse(
         language,
         margins_mm,
         font_size,
+        font,
         colours,
         window,
         logo_width_mm,

@@ -463,3 +463,39 @@ fn the_vat_summary_groups_by_rate_and_rounds_per_rate() {
     assert_eq!(doc.net(), sek("300.06"));
     assert_eq!(doc.total(), sek("324.95"));
 }
+
+/// `font = "serif"` sets the whole document in DejaVu Serif, measured as such.
+#[test]
+fn a_template_can_set_the_document_in_serif() {
+    let source = crate::pdf::shipped_source(DocumentKind::Invoice, Language::Sv).replacen(
+        "font = \"sans\"",
+        "font = \"serif\"",
+        1,
+    );
+    let template = parse_template(&source, DocumentKind::Invoice, Language::Sv).unwrap();
+    assert_eq!(template.font, crate::pdf::page::FontFamily::Serif);
+    let ctx = sample_context(DocumentKind::Invoice, Language::Sv);
+    let doc = model::build(&template, &ctx, None);
+    let laid_out = layout::layout(&doc, renderer().fonts());
+    check_pages("serif", &ctx, &laid_out).unwrap();
+    let styles: std::collections::BTreeSet<FontStyle> = laid_out
+        .iter()
+        .flat_map(|p| &p.items)
+        .filter_map(|i| match i {
+            Item::Text { style, .. } => Some(*style),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        styles,
+        [FontStyle::SerifRegular, FontStyle::SerifBold].into()
+    );
+    let pdf = renderer().render(&ctx, Some(&template), None).unwrap();
+    let has = |needle: &[u8]| pdf.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"DejaVuSerif"));
+    assert!(!has(b"DejaVuSans"));
+
+    let bad = source.replace("font = \"serif\"", "font = \"comic\"");
+    let e = parse_template(&bad, DocumentKind::Invoice, Language::Sv).unwrap_err();
+    assert!(matches!(e.problem, Problem::BadValue { ref key, .. } if key == "font"));
+}

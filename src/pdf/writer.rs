@@ -67,14 +67,14 @@ pub fn write_pdf(fonts: &Fonts, pages: &[Page], meta: &Metadata) -> Result<Vec<u
     doc.metadata.info = document_info(meta);
 
     // The characters each face shows, for its subset.
-    let mut used: [Vec<char>; 2] = Default::default();
+    let mut used: [Vec<char>; 4] = Default::default();
     for item in pages.iter().flat_map(|p| &p.items) {
         if let Item::Text { text, style, .. } = item {
             used[*style as usize].extend(text.chars());
         }
     }
     let mut subsets: Vec<Arc<FontSubset>> = Vec::with_capacity(2);
-    for style in [FontStyle::Regular, FontStyle::Bold] {
+    for style in FontStyle::ALL {
         let chars = &mut used[style as usize];
         if chars.is_empty() {
             continue;
@@ -157,6 +157,8 @@ fn font_id(style: FontStyle) -> FontId {
         match style {
             FontStyle::Regular => "F1",
             FontStyle::Bold => "F2",
+            FontStyle::SerifRegular => "F3",
+            FontStyle::SerifBold => "F4",
         }
         .to_owned(),
     )
