@@ -69,6 +69,9 @@ pub struct OfferLetter {
     pub language: Language,
     pub date: NaiveDate,
     pub diarienummer: Option<String>,
+    /// Whom the letter is for within the member, e.g. "Till kommundirektör och
+    /// utbildningschef"; the template's default when `None`.
+    pub addressees: Option<String>,
     pub seller: Seller,
     pub buyer: Buyer,
     pub fee_year: i32,

@@ -51,6 +51,8 @@ pub struct OfferQuery {
     /// The date to answer by; 30 days after the letter's date when not given.
     pub answer_by: Option<String>,
     pub diarienummer: Option<String>,
+    /// Whom the letter is for, e.g. "Till kommundirektör och utbildningschef".
+    pub addressees: Option<String>,
 }
 
 /// Issuing an offer letter.
@@ -67,6 +69,8 @@ pub struct OfferBody {
     pub answer_by: Option<String>,
     #[schema(example = "BRS 2026/0412")]
     pub diarienummer: Option<String>,
+    #[schema(example = "Till kommundirektör och utbildningschef")]
+    pub addressees: Option<String>,
     /// The attachments the letter lists.
     #[serde(default)]
     pub attachments: Vec<String>,
@@ -78,6 +82,7 @@ struct OfferInput<'a> {
     date: Option<&'a str>,
     answer_by: Option<&'a str>,
     diarienummer: Option<&'a str>,
+    addressees: Option<&'a str>,
     attachments: Vec<String>,
 }
 
@@ -88,9 +93,9 @@ impl OfferInput<'_> {
         let language = e.check_opt(lang_field, self.lang, parse_language);
         let date = e.check_opt("date", self.date, parse_date);
         let answer_by = e.check_opt("answer_by", self.answer_by, parse_date);
-        let diarienummer = e.check_opt("diarienummer", self.diarienummer, |d| {
-            crate::domain::text(d, crate::domain::LINE_MAX)
-        });
+        let line = |d: &str| crate::domain::text(d, crate::domain::LINE_MAX);
+        let diarienummer = e.check_opt("diarienummer", self.diarienummer, line);
+        let addressees = e.check_opt("addressees", self.addressees, line);
         let attachments: Vec<Option<String>> = self
             .attachments
             .iter()
@@ -111,6 +116,7 @@ impl OfferInput<'_> {
                 date,
                 answer_by: answer_by?,
                 diarienummer: diarienummer?,
+                addressees: addressees?,
                 attachments: attachments.into_iter().collect::<Option<Vec<_>>>()?,
             })
         })
@@ -190,6 +196,7 @@ pub async fn offer_preview(
         date: q.date.as_deref(),
         answer_by: q.answer_by.as_deref(),
         diarienummer: q.diarienummer.as_deref(),
+        addressees: q.addressees.as_deref(),
         attachments: Vec::new(),
     }
     .parse("year", "lang")?;
@@ -234,6 +241,7 @@ pub async fn offer_issue(
         date: body.date.as_deref(),
         answer_by: body.answer_by.as_deref(),
         diarienummer: body.diarienummer.as_deref(),
+        addressees: body.addressees.as_deref(),
         attachments: body.attachments,
     }
     .parse("fee_year", "language")?;

@@ -88,6 +88,7 @@ static OFFER: Vocabulary = Vocabulary {
         "fee_year",
         "offer.date",
         "offer.diarienummer",
+        "offer.addressees",
         "offer.answer_by",
         "offer.period",
         "offer.fixed_total",
@@ -385,6 +386,12 @@ pub fn offer(doc: &OfferLetter) -> Context {
         "offer.diarienummer",
         doc.diarienummer.as_deref().unwrap_or(""),
     );
+    let addressees = doc.addressees.as_deref().unwrap_or(match lang {
+        Language::Sv => "Till kommundirektör och utbildningschef",
+        Language::Nb => "Til kommunedirektør og oppvekstsjef",
+        Language::En => "To the municipal director and the head of education",
+    });
+    b.set("offer.addressees", addressees);
     b.date("offer.answer_by", doc.answer_by);
     b.set(
         "offer.period",

@@ -203,6 +203,7 @@ pub fn offer(lang: Language) -> OfferLetter {
         language: lang,
         date: day(2026, 11, 2),
         diarienummer: Some("BRS 2026/0412".into()),
+        addressees: None,
         seller: seller(lang),
         buyer: Buyer {
             name: if norwegian(lang) {

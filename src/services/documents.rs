@@ -33,6 +33,8 @@ pub struct OfferOptions {
     /// 30 days after the letter's date when not given.
     pub answer_by: Option<NaiveDate>,
     pub diarienummer: Option<String>,
+    /// Whom the letter is for within the member; the template's default when not given.
+    pub addressees: Option<String>,
     pub attachments: Vec<String>,
 }
 
@@ -197,6 +199,7 @@ pub fn prepare_offer(
         language: lang,
         date: opts.date,
         diarienummer: opts.diarienummer.clone(),
+        addressees: opts.addressees.clone(),
         seller: seller(&organisation),
         buyer: Buyer {
             name: member.details.name.clone(),

@@ -159,6 +159,7 @@ async fn an_offer_is_previewed_then_issued_and_kept_unchanged(backend: Backend) 
             "Navet science center",
             "Bollebygds kommun",
             "Box 100",
+            "Till kommundirektör och utbildningschef",
             "Erbjudande att ingå avtal om samarbete med Navet science center 2027",
             "Diarienummer BRS 2026/0412",
             "Svar senast 2026-12-02",
@@ -193,6 +194,7 @@ async fn an_offer_is_previewed_then_issued_and_kept_unchanged(backend: Backend) 
             &format!("{}/offers", s.agreement),
             &json!({"fee_year": 2027, "date": "2026-11-02", "answer_by": "2026-12-15",
                     "diarienummer": "BRS 2026/0412",
+                    "addressees": "Till kommunstyrelsen och skolchefen",
                     "attachments": ["Affärsplan 2022–2025", "Rörlig del – ett smörgåsbord"]}),
         )
         .await;
@@ -209,6 +211,10 @@ async fn an_offer_is_previewed_then_issued_and_kept_unchanged(backend: Backend) 
     assert_eq!(doc["size_bytes"], stored.len());
     if let Some(text) = pdf_text(&stored) {
         assert!(text.contains("Svar senast 2026-12-15"), "{text}");
+        assert!(
+            text.contains("Till kommunstyrelsen och skolchefen"),
+            "{text}"
+        );
         assert!(
             text.contains("Bilagor – Affärsplan 2022–2025 – Rörlig del – ett smörgåsbord"),
             "{text}"
@@ -291,7 +297,7 @@ async fn templates_are_checked_before_they_are_stored_and_then_used(backend: Bac
 
     // A misspelt placeholder is refused with its line, and nothing is stored.
     let broken = shipped.replace(
-        "text = \"Till kommundirektör och utbildningschef\"",
+        "text = \"{{offer.addressees}}\"",
         "text = \"Till {{member.nme}}\"",
     );
     assert_ne!(broken, shipped);
@@ -327,9 +333,10 @@ async fn templates_are_checked_before_they_are_stored_and_then_used(backend: Bac
     // Only an admin changes templates.
     let finance = app.token(&s.org, "finance").await;
     let edited = shipped.replace(
-        "Till kommundirektör och utbildningschef",
-        "Till förskolechef och rektor i {{member.name}}",
+        "text = \"{{offer.addressees}}\"",
+        "text = \"Till förskolechef och rektor i {{member.name}}\"",
     );
+    assert_ne!(edited, shipped);
     let r = put_json(&app, &finance, &path, &json!({"source": edited})).await;
     assert_eq!(r.status, 403, "{}", r.body);
 
