@@ -127,6 +127,15 @@ pub fn prepare_offer(
     opts: &OfferOptions,
 ) -> Result<Prepared, Error> {
     let organisation = organisations::get(conn, org)?.ok_or(Error::NotFound("organisation"))?;
+    // A letter offering a year the agreement does not cover would offer nothing.
+    if !crate::storage::agreements::get(conn, org, agreement_id)?.reaches_into(opts.fee_year) {
+        return Err(Error::field(
+            "fee_year",
+            Invalid::Mismatch {
+                other: "start_date",
+            },
+        ));
+    }
     let contribution = agreements::contribution(conn, org, agreement_id, opts.fee_year)?;
     let header = &contribution.agreement.header;
     let member = members::get(conn, org, &header.member_id)?;

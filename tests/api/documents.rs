@@ -270,6 +270,16 @@ async fn an_offer_is_previewed_then_issued_and_kept_unchanged(backend: Backend) 
     );
     let (status, _, _) = bytes(&app, &s.admin, &format!("{}/offer.pdf", s.agreement)).await;
     assert_eq!(status, 422);
+    // The agreement runs through 2027: there is nothing to offer for 2028.
+    let r = app
+        .post(
+            &s.admin,
+            &format!("{}/offers", s.agreement),
+            &json!({"fee_year": 2028}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(crate::helpers::error_fields(&r.body), vec!["fee_year"]);
     let viewer = app.token(&s.org, "viewer").await;
     let r = app
         .post(
