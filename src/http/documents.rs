@@ -298,7 +298,7 @@ pub async fn read(
     Ok(web::Json(doc.into()))
 }
 
-/// The issued PDF, byte for byte as it was stored.
+/// The issued PDF, byte for byte as it was stored; its ETag is its SHA-256.
 #[utoipa::path(tag = "documents", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/documents/{id}/pdf")]
 pub async fn read_pdf(
@@ -310,7 +310,14 @@ pub async fn read_pdf(
     caller.read_members(&org)?;
     let filename = format!("{id}.pdf");
     let bytes = db.run(move |conn| store::content(conn, &org, &id)).await?;
-    Ok(pdf(bytes, &filename))
+    // The ETag is the SHA-256 the document was stored with, so that a client can check
+    // what it received against the record.
+    let etag = format!("\"{}\"", store::sha256_hex(&bytes));
+    let mut response = pdf(bytes, &filename);
+    if let Ok(value) = header::HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(response)
 }
 
 fn kind_and_language(kind: &str, lang: &str) -> Result<(DocumentKind, Language), Error> {

@@ -207,6 +207,17 @@ async fn an_offer_is_previewed_then_issued_and_kept_unchanged(backend: Backend) 
     assert_eq!(status_of(&app, &s.admin, &s.agreement).await, "offered");
     let (status, media, stored) = bytes(&app, &s.admin, doc["pdf"].as_str().unwrap()).await;
     assert_eq!((status, media.as_str()), (200, "application/pdf"));
+    let res = app
+        .client
+        .get(app.url(doc["pdf"].as_str().unwrap()))
+        .bearer_auth(&s.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["etag"].to_str().unwrap(),
+        format!("\"{}\"", doc["sha256"].as_str().unwrap())
+    );
     assert_eq!(doc["sha256"], sha256(&stored).as_str());
     assert_eq!(doc["size_bytes"], stored.len());
     if let Some(text) = pdf_text(&stored) {
