@@ -23,4 +23,4 @@ pub use identifiers::{
 };
 pub use invalid::{Errors, FieldError, Invalid};
 pub use kinds::{Country, Currency, Language, MemberKind, MemberStatus, Role, VatStatus};
-pub use text::{Address, LINE_MAX, NAME_MAX, code, phone, postal_code, search_key, text};
+pub use text::{Address, LINE_MAX, NAME_MAX, code, iso_date, phone, postal_code, search_key, text};

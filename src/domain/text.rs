@@ -3,6 +3,13 @@
 use crate::domain::{Country, Invalid};
 
 /// Trimmed, non-empty text of at most `max` characters.
+/// A date written YYYY-MM-DD.
+pub fn iso_date(raw: &str) -> Result<chrono::NaiveDate, Invalid> {
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Invalid::Format {
+        expected: "ÅÅÅÅ-MM-DD",
+    })
+}
+
 pub fn text(raw: &str, max: usize) -> Result<String, Invalid> {
     let t = raw.trim();
     if t.is_empty() {

@@ -31,12 +31,6 @@ use crate::storage::agreements::{
     self as store, AgreementFilter, EventRecord, NewUsage, UsageRecord, VersionRecord,
 };
 
-pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Invalid::Format {
-        expected: "ÅÅÅÅ-MM-DD",
-    })
-}
-
 pub(crate) fn parse_year(raw: &str) -> Result<i32, Invalid> {
     raw.trim()
         .parse::<i64>()
@@ -94,8 +88,16 @@ impl AgreementHeaderBody {
                 None
             }
         };
-        let start_date = e.require("start_date", self.start_date.as_deref(), parse_date);
-        let end_date = e.check_opt("end_date", self.end_date.as_deref(), parse_date);
+        let start_date = e.require(
+            "start_date",
+            self.start_date.as_deref(),
+            crate::domain::iso_date,
+        );
+        let end_date = e.check_opt(
+            "end_date",
+            self.end_date.as_deref(),
+            crate::domain::iso_date,
+        );
         if let (Some(start), Some(Some(end))) = (start_date, end_date)
             && end < start
         {
@@ -468,7 +470,7 @@ impl TransitionBody {
     fn parse(self) -> Result<(AgreementStatus, TransitionDetails, Option<String>), Error> {
         let mut e = Errors::new();
         let to = e.require("to", self.to.as_deref(), AgreementStatus::parse);
-        let date = e.check_opt("date", self.date.as_deref(), parse_date);
+        let date = e.check_opt("date", self.date.as_deref(), crate::domain::iso_date);
         let signed_by = e.check_opt("signed_by", self.signed_by.as_deref(), |s| {
             text(s, NAME_MAX)
         });
@@ -574,7 +576,11 @@ pub async fn create_version(
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
     let mut e = Errors::new();
-    let effective_from = e.require("effective_from", body.effective_from.as_deref(), parse_date);
+    let effective_from = e.require(
+        "effective_from",
+        body.effective_from.as_deref(),
+        crate::domain::iso_date,
+    );
     if body.terms.is_none() {
         e.add("terms", Invalid::Required);
     }
@@ -626,7 +632,7 @@ pub struct UsageBody {
 impl UsageBody {
     fn parse(self) -> Result<NewUsage, Error> {
         let mut e = Errors::new();
-        let used_on = e.require("used_on", self.used_on.as_deref(), parse_date);
+        let used_on = e.require("used_on", self.used_on.as_deref(), crate::domain::iso_date);
         let item_code = e.require("item_code", self.item_code.as_deref(), |c| {
             crate::domain::code(c, 30)
         });

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::documents::DocumentKind;
+use crate::domain::iso_date;
 use crate::domain::{Errors, Invalid, Language};
 use crate::error::Error;
 use crate::http::Items;
-use crate::http::agreements::{parse_date, parse_year};
+use crate::http::agreements::parse_year;
 use crate::http::extract::{Body, Caller, read_body};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
@@ -31,10 +32,6 @@ fn pdf(bytes: Vec<u8>, filename: &str) -> HttpResponse {
             format!("inline; filename=\"{filename}\""),
         ))
         .body(bytes)
-}
-
-fn parse_language(raw: &str) -> Result<Language, Invalid> {
-    Language::parse(raw)
 }
 
 /// What an offer letter says beyond the agreement: all optional.
@@ -90,9 +87,9 @@ impl OfferInput<'_> {
     fn parse(self, year_field: &str, lang_field: &str) -> Result<OfferOptions, Error> {
         let mut e = Errors::new();
         let year = e.require(year_field, self.year, parse_year);
-        let language = e.check_opt(lang_field, self.lang, parse_language);
-        let date = e.check_opt("date", self.date, parse_date);
-        let answer_by = e.check_opt("answer_by", self.answer_by, parse_date);
+        let language = e.check_opt(lang_field, self.lang, Language::parse);
+        let date = e.check_opt("date", self.date, iso_date);
+        let answer_by = e.check_opt("answer_by", self.answer_by, iso_date);
         let line = |d: &str| crate::domain::text(d, crate::domain::LINE_MAX);
         let diarienummer = e.check_opt("diarienummer", self.diarienummer, line);
         let addressees = e.check_opt("addressees", self.addressees, line);

@@ -109,11 +109,11 @@ fn from_csv(query: CsvImportQuery, csv: Vec<u8>) -> Result<ImportRequest, Error>
     let status = e
         .check_opt("status", query.status.as_deref(), MemberStatus::parse)
         .map(|s| s.unwrap_or(MemberStatus::Member));
-    let reference_date = e.require("reference_date", query.reference_date.as_deref(), |d| {
-        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| Invalid::Format {
-            expected: "ÅÅÅÅ-MM-DD",
-        })
-    });
+    let reference_date = e.require(
+        "reference_date",
+        query.reference_date.as_deref(),
+        crate::domain::iso_date,
+    );
     let selection = match query.codes {
         None => Selection::All,
         Some(codes) => Selection::Codes(parse_codes(codes.split(',').map(str::trim), &mut e)),

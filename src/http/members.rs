@@ -195,7 +195,7 @@ impl PopulationBody {
         let count = e.check(&format!("{prefix}count"), member::population(self.count));
         let reference_date = e.check(
             &format!("{prefix}reference_date"),
-            parse_date(&self.reference_date),
+            crate::domain::iso_date(&self.reference_date),
         );
         let source = e.check_opt(&format!("{prefix}source"), self.source.as_deref(), |s| {
             text(s, 100)
@@ -206,12 +206,6 @@ impl PopulationBody {
             source: source?,
         })
     }
-}
-
-fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Invalid::Format {
-        expected: "ÅÅÅÅ-MM-DD",
-    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -570,7 +564,7 @@ pub async fn population_delete(
 ) -> Result<HttpResponse, Error> {
     let (org, id, date) = path.into_inner();
     caller.write_members(&org)?;
-    let date = parse_date(&date).map_err(|e| Error::field("date", e))?;
+    let date = crate::domain::iso_date(&date).map_err(|e| Error::field("date", e))?;
     db.write(move |conn| store::delete_population(conn, &org, &id, date))
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -65,24 +65,6 @@ macro_rules! values {
 
 use Align::{Left as L, Right as R};
 
-const INVOICE_TABLES: &[(&str, &[(&str, Align)])] = &[
-    (
-        "lines",
-        &[
-            ("description", L),
-            ("quantity", R),
-            ("unit", L),
-            ("unit_price", R),
-            ("vat", R),
-            ("amount", R),
-        ],
-    ),
-    (
-        "vat_summary",
-        &[("vat", L), ("base", R), ("vat_amount", R), ("total", R)],
-    ),
-];
-
 static OFFER: Vocabulary = Vocabulary {
     values: values!(
         "fee_year",
@@ -113,34 +95,42 @@ static OFFER: Vocabulary = Vocabulary {
     lists: &["attachments"],
 };
 
-const INVOICE_VALUES: &[&str] = values!(
-    "invoice.number",
-    "invoice.date",
-    "invoice.due_date",
-    "invoice.period",
-    "invoice.buyer_reference",
-    "invoice.our_reference",
-    "invoice.net",
-    "invoice.vat",
-    "invoice.rounding",
-    "invoice.total",
-    "invoice.currency",
-    "invoice.reference",
-    "invoice.vat_note",
-    "invoice.interest",
-    "credited.number",
-    "credited.date",
-);
-
 static INVOICE: Vocabulary = Vocabulary {
-    values: INVOICE_VALUES,
-    tables: INVOICE_TABLES,
-    lists: &[],
-};
-
-static CREDIT_NOTE: Vocabulary = Vocabulary {
-    values: INVOICE_VALUES,
-    tables: INVOICE_TABLES,
+    values: values!(
+        "invoice.number",
+        "invoice.date",
+        "invoice.due_date",
+        "invoice.period",
+        "invoice.buyer_reference",
+        "invoice.our_reference",
+        "invoice.net",
+        "invoice.vat",
+        "invoice.rounding",
+        "invoice.total",
+        "invoice.currency",
+        "invoice.reference",
+        "invoice.vat_note",
+        "invoice.interest",
+        "credited.number",
+        "credited.date",
+    ),
+    tables: &[
+        (
+            "lines",
+            &[
+                ("description", L),
+                ("quantity", R),
+                ("unit", L),
+                ("unit_price", R),
+                ("vat", R),
+                ("amount", R),
+            ],
+        ),
+        (
+            "vat_summary",
+            &[("vat", L), ("base", R), ("vat_amount", R), ("total", R)],
+        ),
+    ],
     lists: &[],
 };
 
@@ -187,12 +177,33 @@ static STATEMENT: Vocabulary = Vocabulary {
     lists: &[],
 };
 
+/// What a kind of document is called, in titles and in the statement's item list.
+pub fn kind_name(kind: DocumentKind, lang: Language) -> &'static str {
+    use Language::{En, Nb, Sv};
+    match (kind, lang) {
+        (DocumentKind::Offer, Sv) => "Erbjudande",
+        (DocumentKind::Offer, Nb) => "Tilbud",
+        (DocumentKind::Offer, En) => "Offer",
+        (DocumentKind::Invoice, Sv | Nb) => "Faktura",
+        (DocumentKind::Invoice, En) => "Invoice",
+        (DocumentKind::CreditNote, Sv) => "Kreditfaktura",
+        (DocumentKind::CreditNote, Nb) => "Kreditnota",
+        (DocumentKind::CreditNote, En) => "Credit note",
+        (DocumentKind::Reminder, Sv) => "Påminnelse",
+        (DocumentKind::Reminder, Nb) => "Purring",
+        (DocumentKind::Reminder, En) => "Reminder",
+        (DocumentKind::Statement, Sv) => "Kontoutdrag",
+        (DocumentKind::Statement, Nb) => "Kontoutskrift",
+        (DocumentKind::Statement, En) => "Statement of account",
+    }
+}
+
 /// The placeholders, tables and lists a kind of document offers its template.
 pub fn vocabulary(kind: DocumentKind) -> &'static Vocabulary {
     match kind {
         DocumentKind::Offer => &OFFER,
-        DocumentKind::Invoice => &INVOICE,
-        DocumentKind::CreditNote => &CREDIT_NOTE,
+        // A credit note is an invoice with negative lines and a reference.
+        DocumentKind::Invoice | DocumentKind::CreditNote => &INVOICE,
         DocumentKind::Reminder => &REMINDER,
         DocumentKind::Statement => &STATEMENT,
     }
@@ -430,11 +441,12 @@ pub fn offer(doc: &OfferLetter) -> Context {
             ]
         })
         .collect();
-    let title = match lang {
-        Language::Sv => format!("Erbjudande {} – {}", doc.fee_year, doc.buyer.name),
-        Language::Nb => format!("Tilbud {} – {}", doc.fee_year, doc.buyer.name),
-        Language::En => format!("Offer {} – {}", doc.fee_year, doc.buyer.name),
-    };
+    let title = format!(
+        "{} {} – {}",
+        kind_name(DocumentKind::Offer, lang),
+        doc.fee_year,
+        doc.buyer.name
+    );
     Context {
         kind: DocumentKind::Offer,
         language: lang,
@@ -586,13 +598,6 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
             ]
         })
         .collect();
-    let word = match (kind, lang) {
-        (DocumentKind::CreditNote, Language::Sv) => "Kreditfaktura",
-        (DocumentKind::CreditNote, Language::Nb) => "Kreditnota",
-        (DocumentKind::CreditNote, Language::En) => "Credit note",
-        (_, Language::En) => "Invoice",
-        (_, _) => "Faktura",
-    };
     let qr = match kind {
         DocumentKind::Invoice => {
             using_qr(&doc.seller, &doc.reference, doc.date, doc.due_date, total)
@@ -603,7 +608,7 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
         kind,
         language: lang,
         date: doc.date,
-        title: format!("{word} {}", doc.number),
+        title: format!("{} {}", kind_name(kind, lang), doc.number),
         author: doc.seller.name.clone(),
         values: b.values,
         tables: HashMap::from([("lines", lines), ("vat_summary", vat_summary)]),
@@ -644,16 +649,15 @@ pub fn reminder(doc: &ReminderDocument) -> Context {
             ]
         })
         .collect();
-    let word = match lang {
-        Language::Sv => "Påminnelse",
-        Language::Nb => "Purring",
-        Language::En => "Reminder",
-    };
     Context {
         kind: DocumentKind::Reminder,
         language: lang,
         date: doc.date,
-        title: format!("{word} {}", doc.buyer.name),
+        title: format!(
+            "{} {}",
+            kind_name(DocumentKind::Reminder, lang),
+            doc.buyer.name
+        ),
         author: doc.seller.name.clone(),
         values: b.values,
         tables: HashMap::from([("overdue", rows)]),
@@ -680,18 +684,8 @@ pub fn statement(doc: &StatementDocument) -> Context {
         .items
         .iter()
         .map(|i| {
-            let kind = match (i.kind, lang) {
-                (DocumentKind::CreditNote, Language::Sv) => "Kreditfaktura",
-                (DocumentKind::CreditNote, Language::Nb) => "Kreditnota",
-                (DocumentKind::CreditNote, Language::En) => "Credit note",
-                (DocumentKind::Reminder, Language::Sv) => "Påminnelse",
-                (DocumentKind::Reminder, Language::Nb) => "Purring",
-                (DocumentKind::Reminder, Language::En) => "Reminder",
-                (_, Language::En) => "Invoice",
-                (_, _) => "Faktura",
-            };
             vec![
-                kind.to_owned(),
+                kind_name(i.kind, lang).to_owned(),
                 i.number.clone(),
                 format::date(i.date, lang),
                 i.due_date
@@ -703,16 +697,15 @@ pub fn statement(doc: &StatementDocument) -> Context {
             ]
         })
         .collect();
-    let word = match lang {
-        Language::Sv => "Kontoutdrag",
-        Language::Nb => "Kontoutskrift",
-        Language::En => "Statement of account",
-    };
     Context {
         kind: DocumentKind::Statement,
         language: lang,
         date: doc.date,
-        title: format!("{word} {}", doc.buyer.name),
+        title: format!(
+            "{} {}",
+            kind_name(DocumentKind::Statement, lang),
+            doc.buyer.name
+        ),
         author: doc.seller.name.clone(),
         values: b.values,
         tables: HashMap::from([("items", rows)]),

@@ -656,28 +656,13 @@ impl Layout<'_> {
             self.y += space;
             for (i, (name, title)) in cells.iter().enumerate() {
                 let x = self.left + i as f32 * (col_w + mm(10.0));
-                let mut y = self.y;
-                for l in name {
-                    self.text(
-                        x,
-                        y + size * self.measure.ascent(),
-                        l,
-                        FontStyle::Bold,
-                        size,
-                        c.text,
-                    );
-                    y += lh;
-                }
-                for l in title {
-                    self.text(
-                        x,
-                        y + size * self.measure.ascent(),
-                        l,
-                        FontStyle::Regular,
-                        size,
-                        c.text,
-                    );
-                    y += lh;
+                let lines = name
+                    .iter()
+                    .map(|l| (l, FontStyle::Bold))
+                    .chain(title.iter().map(|l| (l, FontStyle::Regular)));
+                for (row, (l, style)) in lines.enumerate() {
+                    let base = self.y + row as f32 * lh + size * self.measure.ascent();
+                    self.text(x, base, l, style, size, c.text);
                 }
             }
             self.y += rows as f32 * lh;

@@ -111,6 +111,11 @@ pub enum RenderError {
         language: Language,
         error: TemplateError,
     },
+    #[error("no template for {kind} ({language})")]
+    NoTemplate {
+        kind: DocumentKind,
+        language: Language,
+    },
     #[error(transparent)]
     Font(#[from] fonts::FontError),
     #[error(transparent)]
@@ -187,20 +192,10 @@ impl Renderer {
         own: Option<&Template>,
         logo: Option<Arc<Raster>>,
     ) -> Result<Vec<u8>, RenderError> {
-        let template = match own {
-            Some(t) => t,
-            None => self
-                .template(ctx.kind, ctx.language)
-                .ok_or(RenderError::ShippedTemplate {
-                    kind: ctx.kind,
-                    language: ctx.language,
-                    error: TemplateError {
-                        line: 1,
-                        problem: template::Problem::Syntax("missing".into()),
-                    },
-                })?,
-        };
-        let doc = model::build(template, ctx, logo);
+        let doc = self.model(ctx, own, logo).ok_or(RenderError::NoTemplate {
+            kind: ctx.kind,
+            language: ctx.language,
+        })?;
         let pages = layout::layout(&doc, &self.fonts);
         Ok(writer::write_pdf(&self.fonts, &pages, &doc.meta)?)
     }

@@ -4,8 +4,6 @@
 //! and tables its kind of document offers, so that a typo is refused with its line before
 //! any document is made from it.
 
-use std::collections::BTreeSet;
-
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -802,55 +800,4 @@ fn parse_colour(raw: &str) -> Option<Rgb> {
     }
     let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
     Some(Rgb(byte(0)?, byte(2)?, byte(4)?))
-}
-
-impl Text {
-    /// Every placeholder the text uses.
-    pub fn placeholders(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.0.iter().filter_map(|p| match p {
-            Piece::Placeholder(n) => Some(*n),
-            Piece::Literal(_) => None,
-        })
-    }
-}
-
-impl Template {
-    /// Every placeholder the template uses, for checks and for building only what is
-    /// needed.
-    pub fn placeholders(&self) -> BTreeSet<&'static str> {
-        let mut out = BTreeSet::new();
-        let mut add = |t: &Text| out.extend(t.placeholders());
-        for b in &self.blocks {
-            match &b.spec {
-                BlockSpec::Letterhead { text }
-                | BlockSpec::Title(text)
-                | BlockSpec::Heading(text)
-                | BlockSpec::Paragraph { text, .. }
-                | BlockSpec::List { title: text, .. } => add(text),
-                BlockSpec::Address { text, rows } => {
-                    add(text);
-                    rows.iter().for_each(|r| {
-                        add(&r.label);
-                        add(&r.value)
-                    });
-                }
-                BlockSpec::Facts(rows) | BlockSpec::Totals(rows) => rows.iter().for_each(|r| {
-                    add(&r.label);
-                    add(&r.value)
-                }),
-                BlockSpec::Payment { title, rows, .. } => {
-                    add(title);
-                    rows.iter().for_each(|r| {
-                        add(&r.label);
-                        add(&r.value)
-                    });
-                }
-                BlockSpec::Table { .. }
-                | BlockSpec::Signatures
-                | BlockSpec::Spacer { .. }
-                | BlockSpec::Rule => {}
-            }
-        }
-        out
-    }
 }

@@ -286,8 +286,13 @@ pub fn issue_offer(
     issued_by: &str,
 ) -> Result<DocumentRecord, Error> {
     let prepared = prepare_offer(conn, org, agreement_id, opts)?;
-    let status = agreements::read(conn, org, agreement_id)?.agreement.status;
-    if status == AgreementStatus::Draft {
+    let status = crate::storage::agreements::get(conn, org, agreement_id)?.status;
+    // An agreement offered or in force may get another year's letter as it is; any other
+    // moves to offered, and the lifecycle refuses that for a concluded one (409).
+    if !matches!(
+        status,
+        AgreementStatus::Offered | AgreementStatus::Accepted | AgreementStatus::Active
+    ) {
         agreements::change_status(
             conn,
             org,
@@ -296,11 +301,6 @@ pub fn issue_offer(
             TransitionDetails::default(),
             Some(format!("Erbjudande {} utfärdat", opts.fee_year)),
         )?;
-    } else if matches!(
-        status,
-        AgreementStatus::Declined | AgreementStatus::Terminated | AgreementStatus::Expired
-    ) {
-        agreement_transition_error(status)?;
     }
     let bytes = render(renderer, &prepared)?;
     store::insert(
@@ -317,12 +317,6 @@ pub fn issue_offer(
             created_by: issued_by,
         },
     )
-}
-
-/// A concluded agreement cannot be offered again: the same answer as moving it to offered.
-fn agreement_transition_error(status: AgreementStatus) -> Result<(), Error> {
-    crate::domain::agreement::transition(status, AgreementStatus::Offered)?;
-    Ok(())
 }
 
 /// A template error as the API reports it: on the `source` field, naming the line.

@@ -88,6 +88,17 @@ async fn bytes(app: &TestApp, token: &str, path: &str) -> (u16, String, Vec<u8>)
     (status, media, res.bytes().await.unwrap().to_vec())
 }
 
+async fn put_bytes(app: &TestApp, token: &str, path: &str, media: &str, body: Vec<u8>) -> Reply {
+    app.send(
+        app.client
+            .put(app.url(path))
+            .bearer_auth(token)
+            .header("content-type", media)
+            .body(body),
+    )
+    .await
+}
+
 async fn put_json(app: &TestApp, token: &str, path: &str, body: &Value) -> Reply {
     app.send(app.client.put(app.url(path)).bearer_auth(token).json(body))
         .await
@@ -431,15 +442,7 @@ async fn a_logo_is_printed_on_the_letterhead(backend: Backend) {
     let s = setup(&app).await;
     let path = format!("/api/v1/organisations/{}/logo", s.org);
     let logo = png(120, 40);
-    let r = app
-        .send(
-            app.client
-                .put(app.url(&path))
-                .bearer_auth(&s.admin)
-                .header("content-type", "image/png")
-                .body(logo.clone()),
-        )
-        .await;
+    let r = put_bytes(&app, &s.admin, &path, "image/png", logo.clone()).await;
     assert_eq!(r.status, 204, "{}", r.body);
     let (status, media, stored) = bytes(&app, &s.admin, &path).await;
     assert_eq!((status, media.as_str(), stored), (200, "image/png", logo));
@@ -458,26 +461,17 @@ async fn a_logo_is_printed_on_the_letterhead(backend: Backend) {
     );
 
     // Not a picture: refused, and the stored logo stays.
-    let r = app
-        .send(
-            app.client
-                .put(app.url(&path))
-                .bearer_auth(&s.admin)
-                .header("content-type", "image/png")
-                .body(b"\x89PNG but not really".to_vec()),
-        )
-        .await;
+    let r = put_bytes(
+        &app,
+        &s.admin,
+        &path,
+        "image/png",
+        b"\x89PNG but not really".to_vec(),
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(crate::helpers::error_fields(&r.body), vec!["logo"]);
-    let r = app
-        .send(
-            app.client
-                .put(app.url(&path))
-                .bearer_auth(&s.admin)
-                .header("content-type", "image/gif")
-                .body(b"GIF89a".to_vec()),
-        )
-        .await;
+    let r = put_bytes(&app, &s.admin, &path, "image/gif", b"GIF89a".to_vec()).await;
     assert_eq!(r.status, 415, "{}", r.body);
     assert_eq!(bytes(&app, &s.admin, &path).await.0, 200);
     assert_eq!(app.delete(&s.admin, &path).await.status, 204);
