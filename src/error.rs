@@ -63,6 +63,12 @@ pub enum StateConflict {
     AgreementNotInForce(AgreementStatus),
     /// Usage is recorded against an agreement that was concluded.
     AgreementNotConcluded(AgreementStatus),
+    /// An issued invoice never changes: corrections are credit notes.
+    InvoiceIssued,
+    /// Crediting, paying or sending needs an issued invoice, not a draft.
+    InvoiceNotIssued,
+    /// A payment already reversed cannot be reversed or allocated again.
+    PaymentReversed,
 }
 
 impl Error {
@@ -91,6 +97,9 @@ impl Error {
             Error::State(StateConflict::AgreementNotDraft(_)) => "agreement_not_draft",
             Error::State(StateConflict::AgreementNotInForce(_)) => "agreement_not_in_force",
             Error::State(StateConflict::AgreementNotConcluded(_)) => "agreement_not_concluded",
+            Error::State(StateConflict::InvoiceIssued) => "invoice_issued",
+            Error::State(StateConflict::InvoiceNotIssued) => "invoice_not_issued",
+            Error::State(StateConflict::PaymentReversed) => "payment_reversed",
             Error::Transition(_) => "transition_not_allowed",
             Error::Contribution(e) => e.code(),
             Error::Unavailable => "unavailable",
@@ -224,6 +233,21 @@ fn agreement_state_detail(conflict: StateConflict, lang: Language) -> String {
     use Language::{En, Nb, Sv};
     match (conflict, lang) {
         (StateConflict::MemberArchived, _) => Error::State(conflict).detail(lang),
+        (StateConflict::InvoiceIssued, Sv) => {
+            "Fakturan är utfärdad och kan inte ändras. Rätta den med en kreditfaktura.".into()
+        }
+        (StateConflict::InvoiceIssued, Nb) => {
+            "Fakturaen er utstedt og kan ikke endres. Rett den med en kreditnota.".into()
+        }
+        (StateConflict::InvoiceIssued, En) => {
+            "The invoice is issued and cannot change. Correct it with a credit note.".into()
+        }
+        (StateConflict::InvoiceNotIssued, Sv) => "Fakturan är ett utkast och inte utfärdad.".into(),
+        (StateConflict::InvoiceNotIssued, Nb) => "Fakturaen er et utkast og ikke utstedt.".into(),
+        (StateConflict::InvoiceNotIssued, En) => "The invoice is a draft, not issued.".into(),
+        (StateConflict::PaymentReversed, Sv) => "Betalningen är återförd.".into(),
+        (StateConflict::PaymentReversed, Nb) => "Betalingen er tilbakeført.".into(),
+        (StateConflict::PaymentReversed, En) => "The payment has been reversed.".into(),
         (StateConflict::AgreementNotDraft(s), Sv) => format!(
             "Avtalet har status {s}: bara ett utkast kan ändras eller tas bort. Ändrade villkor blir en ny version."
         ),

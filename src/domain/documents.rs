@@ -143,8 +143,10 @@ pub struct InvoiceDocument {
     pub reference: PaymentReference,
     /// For a credit note: the invoice it credits, number and date.
     pub credits: Option<(String, NaiveDate)>,
-    /// Dröjsmålsränta: the reference rate + 8 points, printed in the late-payment line.
-    pub late_interest_percent: Decimal,
+    /// Dröjsmålsränta: the reference rate + 8 points, printed in the late-payment line;
+    /// `None` when no reference rate is known for the invoice date, and the line names the
+    /// rule instead.
+    pub late_interest_percent: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,33 +168,34 @@ pub struct VatSummaryLine {
     pub vat_amount: Money,
 }
 
+/// The lines grouped by VAT treatment, VAT rounded per rate to the öre (half away from
+/// zero), in the order treatments first appear.
+pub fn vat_summary(lines: &[InvoiceLine], currency: Currency) -> Vec<VatSummaryLine> {
+    let mut out: Vec<VatSummaryLine> = Vec::new();
+    for line in lines {
+        let minor = line.amount.to_minor();
+        match out.iter_mut().find(|s| s.vat == line.vat) {
+            Some(s) => s.base = Money::from_minor(s.base.to_minor() + minor, currency),
+            None => out.push(VatSummaryLine {
+                vat: line.vat.clone(),
+                base: Money::from_minor(minor, currency),
+                vat_amount: Money::zero(currency),
+            }),
+        }
+    }
+    for s in &mut out {
+        if let VatTreatment::Rate(rate) = &s.vat {
+            let vat = (s.base.amount() * rate / Decimal::ONE_HUNDRED)
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            s.vat_amount = Money::new(vat, currency).unwrap_or_else(|_| Money::zero(currency));
+        }
+    }
+    out
+}
+
 impl InvoiceDocument {
-    /// The lines grouped by VAT treatment, VAT rounded per rate to the öre (half away from
-    /// zero), in the order treatments first appear.
     pub fn vat_summary(&self) -> Vec<VatSummaryLine> {
-        let mut out: Vec<VatSummaryLine> = Vec::new();
-        for line in &self.lines {
-            let minor = line.amount.to_minor();
-            match out.iter_mut().find(|s| s.vat == line.vat) {
-                Some(s) => s.base = Money::from_minor(s.base.to_minor() + minor, self.currency),
-                None => out.push(VatSummaryLine {
-                    vat: line.vat.clone(),
-                    base: Money::from_minor(minor, self.currency),
-                    vat_amount: Money::zero(self.currency),
-                }),
-            }
-        }
-        for s in &mut out {
-            if let VatTreatment::Rate(rate) = &s.vat {
-                let vat = (s.base.amount() * rate / Decimal::ONE_HUNDRED).round_dp_with_strategy(
-                    2,
-                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                );
-                s.vat_amount =
-                    Money::new(vat, self.currency).unwrap_or_else(|_| Money::zero(self.currency));
-            }
-        }
-        out
+        vat_summary(&self.lines, self.currency)
     }
 
     pub fn net(&self) -> Money {

@@ -44,6 +44,8 @@ pub enum Invalid {
     },
     /// The period shares days with another agreement of the same member.
     OverlapsAgreement,
+    /// The identifier names no record the request may refer to.
+    NoSuchRecord,
     /// A document template that cannot be used; the message names the line and the
     /// placeholder, block or key at fault, in each language.
     Template {
@@ -72,6 +74,7 @@ impl Invalid {
             Invalid::UnknownField => "unknown_field",
             Invalid::WrongType { .. } => "wrong_type",
             Invalid::OverlapsAgreement => "overlaps_agreement",
+            Invalid::NoSuchRecord => "no_such_record",
             Invalid::Template { .. } => "template",
         }
     }
@@ -126,6 +129,9 @@ impl Invalid {
             (Invalid::WrongType { detail }, Sv) => format!("har fel typ ({detail})"),
             (Invalid::WrongType { detail }, Nb) => format!("har feil type ({detail})"),
             (Invalid::WrongType { detail }, En) => format!("has the wrong type ({detail})"),
+            (Invalid::NoSuchRecord, Sv) => "finns inte".into(),
+            (Invalid::NoSuchRecord, Nb) => "finnes ikke".into(),
+            (Invalid::NoSuchRecord, En) => "does not exist".into(),
             (Invalid::OverlapsAgreement, Sv) => {
                 "överlappar ett annat avtal med samma medlem".into()
             }

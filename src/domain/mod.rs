@@ -9,6 +9,7 @@ pub mod contribution;
 pub mod documents;
 mod identifiers;
 mod invalid;
+pub mod invoicing;
 mod kinds;
 pub mod member;
 pub mod money;

@@ -5,8 +5,10 @@ pub mod agreements;
 pub mod documents;
 pub mod extract;
 pub mod imports;
+pub mod invoices;
 pub mod members;
 pub mod organisations;
+pub mod payments;
 pub mod preview;
 pub mod pricing;
 pub mod problem;
@@ -228,7 +230,28 @@ where
                 .service(documents::template_sample)
                 .service(documents::put_logo)
                 .service(documents::logo)
-                .service(documents::delete_logo),
+                .service(documents::delete_logo)
+                .service(invoices::read_settings)
+                .service(invoices::put_settings)
+                .service(invoices::reference_rates)
+                .service(invoices::put_reference_rate)
+                .service(invoices::create)
+                .service(invoices::list)
+                .service(invoices::read)
+                .service(invoices::replace)
+                .service(invoices::remove)
+                .service(invoices::issue)
+                .service(invoices::credit)
+                .service(invoices::event)
+                .service(invoices::run)
+                .service(invoices::resume)
+                .service(invoices::audit_trail)
+                .service(payments::register)
+                .service(payments::list)
+                .service(payments::read)
+                .service(payments::allocate)
+                .service(payments::refund)
+                .service(payments::reverse),
         )
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();

@@ -559,7 +559,17 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
     b.set("invoice.vat_note", &vat_note(doc));
     b.set(
         "invoice.interest",
-        &format::percent(doc.late_interest_percent, lang),
+        &doc.late_interest_percent.map_or_else(
+            || {
+                match lang {
+                    Language::Sv => "referensräntan + 8 procentenheter",
+                    Language::Nb => "styringsrenten + 8 prosentpoeng",
+                    Language::En => "the reference rate + 8 percentage points",
+                }
+                .to_owned()
+            },
+            |p| format::percent(p, lang),
+        ),
     );
     match &doc.credits {
         Some((number, date)) => {

@@ -350,7 +350,7 @@ pub fn invoice(lang: Language) -> InvoiceDocument {
         rounding: money(0, lang),
         reference: reference(lang),
         credits: None,
-        late_interest_percent: dec(10, 0),
+        late_interest_percent: Some(dec(10, 0)),
     }
 }
 

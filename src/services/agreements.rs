@@ -17,6 +17,7 @@ use crate::domain::contribution::{
     FeeModelVersion, FixedComponent, MemberFacts, PriceListItem, ProRata, VariableComponent,
     VatTreatment, calculate, share_pool,
 };
+use crate::domain::invoicing::{BillingPlan, Schedule, VariableBilling};
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Errors, FieldError, Invalid};
 use crate::error::{Error, StateConflict};
@@ -45,6 +46,32 @@ pub struct TermsSpec {
     /// in SEK or NOK): the rate used, its date and its source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversion: Option<ConversionSpec>,
+    /// How the agreement is invoiced; annually, the variable part in arrears, dated the
+    /// 15th, when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<BillingSpec>,
+}
+
+/// How an agreement is invoiced.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BillingSpec {
+    /// annual, half_yearly, quarterly or monthly instalments of the fixed part.
+    #[schema(example = "quarterly")]
+    pub schedule: String,
+    /// advance (ordered services with the instalment, usage before its period) or arrears
+    /// (what was used in a period, after it ends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "arrears")]
+    pub variable: Option<String>,
+    /// The day of the period's first month the invoice is dated, 1–28 (15 when not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 15)]
+    pub invoice_day: Option<i64>,
+    /// Påminnelseavgift agreed in advance; no fee is charged without it. At most 60 kr.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "60.00")]
+    pub reminder_fee: Option<String>,
 }
 
 /// A currency conversion as the terms state it.
@@ -122,6 +149,63 @@ pub struct Terms {
     pub variable: Vec<VariableTerm>,
     pub variable_cap: Option<Money>,
     pub conversion: Option<Conversion>,
+    pub billing: Billing,
+}
+
+/// How an agreement is invoiced, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Billing {
+    pub plan: BillingPlan,
+    pub reminder_fee: Option<Money>,
+}
+
+/// The most a påminnelseavgift may be (lag 1981:739 om ersättning för inkassokostnader).
+pub const REMINDER_FEE_MAX_SEK: i64 = 6_000;
+
+fn billing(
+    spec: Option<&BillingSpec>,
+    currency: Currency,
+    prefix: &str,
+    e: &mut Errors,
+) -> Option<Billing> {
+    let Some(spec) = spec else {
+        return Some(Billing {
+            plan: BillingPlan::default(),
+            reminder_fee: None,
+        });
+    };
+    let at = |name: &str| format!("{prefix}billing.{name}");
+    let schedule = e.check(&at("schedule"), Schedule::parse(&spec.schedule));
+    let variable = e.check_opt(
+        &at("variable"),
+        spec.variable.as_deref(),
+        VariableBilling::parse,
+    );
+    let day = match spec.invoice_day {
+        None => Some(BillingPlan::default().invoice_day),
+        Some(d) if (1..=28).contains(&d) => u32::try_from(d).ok(),
+        Some(_) => {
+            e.add(at("invoice_day"), Invalid::OutOfRange { min: 1, max: 28 });
+            None
+        }
+    };
+    let fee = e.check_opt(&at("reminder_fee"), spec.reminder_fee.as_deref(), |r| {
+        let fee = parse_amount(r, currency)?;
+        if fee.to_minor() < 0
+            || (currency == Currency::Sek && fee.to_minor() > REMINDER_FEE_MAX_SEK)
+        {
+            return Err(Invalid::OutOfRange { min: 0, max: 60 });
+        }
+        Ok(fee)
+    });
+    Some(Billing {
+        plan: BillingPlan {
+            schedule: schedule?,
+            variable: variable?.unwrap_or(BillingPlan::default().variable),
+            invoice_day: day?,
+        },
+        reminder_fee: fee?,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,8 +449,10 @@ pub fn resolve_terms(
         spec.variable_cap.as_deref(),
         |r| parse_amount(r, currency),
     );
+    let billing = billing(spec.billing.as_ref(), currency, prefix, &mut e);
     e.finish(|| {
         Some(Terms {
+            billing: billing?,
             fixed: fixed.into_iter().collect::<Option<_>>()?,
             variable: variable.into_iter().collect::<Option<_>>()?,
             variable_cap: cap?,
@@ -770,6 +856,8 @@ pub struct Contribution {
     pub sources: Vec<LineSource>,
     /// The members each pool component was shared among, by component id.
     pub pools: BTreeMap<String, Vec<String>>,
+    /// How the agreement is invoiced, from the same version of the terms.
+    pub billing: Billing,
 }
 
 fn member_facts(conn: &mut DbConnection, org: &str, id: &str) -> Result<MemberFacts, Error> {
@@ -937,6 +1025,18 @@ pub fn contribution(
     id: &str,
     fee_year: i32,
 ) -> Result<Contribution, Error> {
+    contribution_through(conn, org, id, fee_year, None)
+}
+
+/// The contribution counting only the usage recorded up to and including `usage_through`:
+/// what an invoice for a period can bill of the variable part.
+pub fn contribution_through(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    fee_year: i32,
+    usage_through: Option<NaiveDate>,
+) -> Result<Contribution, Error> {
     let agreement = store::get(conn, org, id)?;
     let year_end = NaiveDate::from_ymd_opt(fee_year, 12, 31).ok_or_else(|| {
         Error::field(
@@ -996,13 +1096,18 @@ pub fn contribution(
         .iter()
         .filter(|v| v.fee_year == fee_year)
         .collect();
-    let used = usage_components(&ordered, &store::usage(conn, org, id, Some(fee_year))?)?;
+    let mut usage = store::usage(conn, org, id, Some(fee_year))?;
+    if let Some(last) = usage_through {
+        usage.retain(|u| u.used_on <= last);
+    }
+    let used = usage_components(&ordered, &usage)?;
     let mut sources = vec![LineSource::Terms; terms.fixed.len() + ordered.len()];
     sources.extend(std::iter::repeat_n(LineSource::Usage, used.len()));
     let mut variable: Vec<VariableComponent> =
         ordered.iter().map(|v| v.component.clone()).collect();
     variable.extend(used);
 
+    let billing = terms.billing.clone();
     let input = CalculationInput {
         fee_year,
         member,
@@ -1024,6 +1129,7 @@ pub fn contribution(
         statement,
         sources,
         pools,
+        billing,
     })
 }
 

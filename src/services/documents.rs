@@ -71,7 +71,7 @@ pub fn seller(org: &Organisation) -> Seller {
 
 /// `9 784 invånare × 28,50 kr`: the population times the rate, when the line is a fee
 /// per inhabitant; the quantity times the price for a service.
-fn calculation(line: &StatementLine, lang: Language, unit_word: &str) -> Calculation {
+pub(crate) fn calculation(line: &StatementLine, lang: Language, unit_word: &str) -> Calculation {
     let input = |name: InputName| {
         line.inputs
             .iter()
@@ -119,6 +119,73 @@ fn calculation(line: &StatementLine, lang: Language, unit_word: &str) -> Calcula
     Calculation::Flat
 }
 
+/// What the lines of a contribution statement are called in each language: the fee
+/// model's name for a fixed component, the price list's name for a service.
+pub(crate) struct LineNames {
+    pub prices: Vec<pricing::PriceItem>,
+    models: Vec<(String, String)>,
+}
+
+impl LineNames {
+    pub fn load(
+        conn: &mut DbConnection,
+        org: &str,
+        terms: &agreements::TermsSpec,
+        prices: Vec<pricing::PriceItem>,
+    ) -> Result<Self, Error> {
+        let mut models = Vec::new();
+        for f in &terms.fixed {
+            if let Some(model) = f.fee_model_id.as_deref() {
+                // A model deleted since keeps its component's id as the name.
+                if let Ok(m) = pricing::get_fee_model(conn, org, model) {
+                    models.push((f.id.clone(), m.name));
+                }
+            }
+        }
+        Ok(Self { prices, models })
+    }
+
+    pub fn service(&self, code: &str, lang: Language) -> String {
+        self.prices
+            .iter()
+            .find(|p| p.item.code == code)
+            .map(|p| match lang {
+                Language::Sv => p.names.sv.clone(),
+                Language::Nb => p.names.nb.clone().unwrap_or_else(|| p.names.sv.clone()),
+                Language::En => p.names.en.clone().unwrap_or_else(|| p.names.sv.clone()),
+            })
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// The unit of a service line, plural, as printed.
+    pub fn unit(&self, line: &StatementLine, lang: Language) -> &'static str {
+        match line.kind {
+            LineKind::Variable => self
+                .prices
+                .iter()
+                .find(|p| p.item.code == line.component)
+                .map_or("", |p| format::unit(p.item.unit, lang, true)),
+            _ => "",
+        }
+    }
+
+    pub fn describe(&self, line: &StatementLine, lang: Language) -> String {
+        match line.kind {
+            LineKind::Fixed => self
+                .models
+                .iter()
+                .find(|(id, _)| *id == line.component)
+                .map_or_else(|| line.component.clone(), |(_, name)| name.clone()),
+            LineKind::Variable => self.service(&line.component, lang),
+            LineKind::CapAdjustment => match lang {
+                Language::Sv => "Tak för rörlig del".into(),
+                Language::Nb => "Tak for variabel del".into(),
+                Language::En => "Cap on the variable part".into(),
+            },
+        }
+    }
+}
+
 /// The offer letter of an agreement for a fee year, from what is stored now.
 pub fn prepare_offer(
     conn: &mut DbConnection,
@@ -142,57 +209,22 @@ pub fn prepare_offer(
     let lang = opts.language.unwrap_or(member.details.language);
     let terms = stored_terms(&contribution.version)?;
     let prices = pricing::price_list(conn, org, opts.fee_year)?;
-    let name_of = |code: &str| {
-        prices
-            .iter()
-            .find(|p| p.item.code == code)
-            .map(|p| match lang {
-                Language::Sv => p.names.sv.clone(),
-                Language::Nb => p.names.nb.clone().unwrap_or_else(|| p.names.sv.clone()),
-                Language::En => p.names.en.clone().unwrap_or_else(|| p.names.sv.clone()),
-            })
-            .unwrap_or_else(|| code.to_owned())
-    };
+    let names = LineNames::load(conn, org, &terms, prices)?;
     let mut fixed = Vec::new();
     let mut ordered = Vec::new();
     for line in &contribution.statement.lines {
+        let offered = OfferFixedLine {
+            description: names.describe(line, lang),
+            calculation: calculation(line, lang, names.unit(line, lang)),
+            amount: line.amount,
+        };
         match line.kind {
-            LineKind::Fixed => {
-                let spec = terms.fixed.iter().find(|f| f.id == line.component);
-                let description = match spec.and_then(|f| f.fee_model_id.as_deref()) {
-                    Some(model) => pricing::get_fee_model(conn, org, model)
-                        .map(|m| m.name)
-                        .unwrap_or_else(|_| line.component.clone()),
-                    None => line.component.clone(),
-                };
-                fixed.push(OfferFixedLine {
-                    calculation: calculation(line, lang, ""),
-                    description,
-                    amount: line.amount,
-                });
-            }
-            LineKind::Variable => {
-                let unit = prices
-                    .iter()
-                    .find(|p| p.item.code == line.component)
-                    .map_or("", |p| format::unit(p.item.unit, lang, true));
-                ordered.push(OfferFixedLine {
-                    description: name_of(&line.component),
-                    calculation: calculation(line, lang, unit),
-                    amount: line.amount,
-                });
-            }
-            LineKind::CapAdjustment => ordered.push(OfferFixedLine {
-                description: match lang {
-                    Language::Sv => "Tak för rörlig del".into(),
-                    Language::Nb => "Tak for variabel del".into(),
-                    Language::En => "Cap on the variable part".into(),
-                },
-                calculation: Calculation::Flat,
-                amount: line.amount,
-            }),
+            LineKind::Fixed => fixed.push(offered),
+            LineKind::Variable | LineKind::CapAdjustment => ordered.push(offered),
         }
     }
+    let prices = &names.prices;
+    let name_of = |code: &str| names.service(code, lang);
     let menu = prices
         .iter()
         .map(|p| MenuItem {
@@ -237,7 +269,7 @@ pub fn prepare_offer(
 }
 
 /// The organisation's own template for a kind and language, and its logo.
-fn own_template_and_logo(
+pub(crate) fn own_template_and_logo(
     conn: &mut DbConnection,
     org: &str,
     kind: DocumentKind,

@@ -2,9 +2,12 @@
 //! They run synchronously on a connection, so the HTTP layer and the command line share them.
 
 pub mod agreements;
+pub mod audit;
 pub mod documents;
 pub mod fee_models;
 pub mod import;
+pub mod invoicing;
+pub mod payments;
 pub mod preview;
 pub mod tokens;
 

@@ -19,6 +19,7 @@ macro_rules! on_backend {
 
 pub mod agreements;
 pub mod documents;
+pub mod invoicing;
 pub mod members;
 pub mod organisations;
 pub mod pricing;

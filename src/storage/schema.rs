@@ -243,6 +243,202 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invoicing_settings (organisation_id) {
+        organisation_id -> Text,
+        credit_note_prefix -> Text,
+        reference_scheme -> Text,
+        round_to_whole -> Bool,
+        reminder_after_days -> Integer,
+        reminder_pay_days -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reference_rates (country, valid_from) {
+        country -> Text,
+        valid_from -> Date,
+        percent -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    number_series (organisation_id, series, year) {
+        organisation_id -> Text,
+        series -> Text,
+        year -> Integer,
+        last -> BigInt,
+    }
+}
+
+diesel::table! {
+    invoice_runs (id) {
+        id -> Text,
+        organisation_id -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invoices (id) {
+        id -> Text,
+        organisation_id -> Text,
+        member_id -> Text,
+        agreement_id -> Nullable<Text>,
+        run_id -> Nullable<Text>,
+        kind -> Text,
+        credits_invoice_id -> Nullable<Text>,
+        language -> Text,
+        currency -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        buyer_reference -> Nullable<Text>,
+        our_reference -> Nullable<Text>,
+        series -> Nullable<Text>,
+        number -> Nullable<Text>,
+        invoice_date -> Nullable<Date>,
+        due_date -> Nullable<Date>,
+        payment_reference -> Nullable<Text>,
+        net_minor -> BigInt,
+        vat_minor -> BigInt,
+        rounding_minor -> BigInt,
+        total_minor -> BigInt,
+        document_id -> Nullable<Text>,
+        issued_by -> Nullable<Text>,
+        issued_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invoice_lines (invoice_id, position) {
+        invoice_id -> Text,
+        position -> Integer,
+        description -> Text,
+        quantity -> Text,
+        unit -> Text,
+        unit_price_minor -> BigInt,
+        vat -> Text,
+        vat_exempt_reason -> Nullable<Text>,
+        amount_minor -> BigInt,
+        component -> Nullable<Text>,
+        fee_year -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    billed_periods (agreement_id, part, period_start) {
+        agreement_id -> Text,
+        part -> Text,
+        period_start -> Date,
+        invoice_id -> Text,
+    }
+}
+
+diesel::table! {
+    invoice_events (id) {
+        id -> Text,
+        invoice_id -> Text,
+        kind -> Text,
+        note -> Nullable<Text>,
+        occurred_on -> Date,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        organisation_id -> Text,
+        member_id -> Nullable<Text>,
+        amount_minor -> BigInt,
+        currency -> Text,
+        paid_on -> Date,
+        payer -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        source -> Text,
+        reverses_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    allocations (id) {
+        id -> Text,
+        organisation_id -> Text,
+        payment_id -> Text,
+        invoice_id -> Nullable<Text>,
+        amount_minor -> BigInt,
+        allocated_on -> Date,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (organisation_id, key) {
+        organisation_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reminders (id) {
+        id -> Text,
+        organisation_id -> Text,
+        member_id -> Text,
+        reminder_date -> Date,
+        new_due_date -> Date,
+        charge_invoice_id -> Nullable<Text>,
+        document_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reminder_items (reminder_id, invoice_id) {
+        reminder_id -> Text,
+        invoice_id -> Text,
+        outstanding_minor -> BigInt,
+        interest_minor -> BigInt,
+        compensation_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        organisation_id -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        action -> Text,
+        actor -> Text,
+        occurred_at -> Timestamp,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(invoice_lines -> invoices (invoice_id));
+diesel::joinable!(billed_periods -> invoices (invoice_id));
+diesel::joinable!(invoice_events -> invoices (invoice_id));
+diesel::joinable!(allocations -> payments (payment_id));
+diesel::joinable!(reminder_items -> reminders (reminder_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     members,
@@ -259,4 +455,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     document_templates,
     organisation_logos,
+    invoicing_settings,
+    reference_rates,
+    number_series,
+    invoice_runs,
+    invoices,
+    invoice_lines,
+    billed_periods,
+    invoice_events,
+    payments,
+    allocations,
+    idempotency_keys,
+    reminders,
+    reminder_items,
+    audit_log,
 );

@@ -106,7 +106,7 @@ async fn put_json(app: &TestApp, token: &str, path: &str, body: &Value) -> Reply
 
 /// The text of a PDF by `pdftotext`, no-break spaces read as spaces, on one line. `None`
 /// on a developer's machine without poppler-utils; in CI its absence fails the test.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
+pub(crate) fn pdf_text(pdf: &[u8]) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("doc.pdf");
     std::fs::write(&path, pdf).unwrap();

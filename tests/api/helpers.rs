@@ -122,6 +122,14 @@ fn database_for(
     }
 }
 
+impl TestApp {
+    /// The test's own pool on the server's database, for what the API cannot do (a
+    /// transaction that fails on purpose).
+    pub fn pool(&self) -> &Pool {
+        &self._pool
+    }
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {

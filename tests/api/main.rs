@@ -8,6 +8,7 @@ mod auth;
 mod documents;
 mod errors;
 mod imports;
+mod invoicing;
 mod members;
 mod organisations;
 mod preview;

@@ -1,0 +1,14 @@
+DROP TABLE audit_log;
+DROP TABLE reminder_items;
+DROP TABLE reminders;
+DROP TABLE idempotency_keys;
+DROP TABLE allocations;
+DROP TABLE payments;
+DROP TABLE invoice_events;
+DROP TABLE billed_periods;
+DROP TABLE invoice_lines;
+DROP TABLE invoices;
+DROP TABLE invoice_runs;
+DROP TABLE number_series;
+DROP TABLE reference_rates;
+DROP TABLE invoicing_settings;

@@ -1,0 +1,980 @@
+//! Invoicing: settings and reference rates, draft and issued invoices, credit notes, the
+//! events an invoice's status follows, invoice runs, and the audit trail.
+
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::contribution::VatTreatment;
+use crate::domain::invoicing::ReferenceScheme;
+use crate::domain::money::{Money, parse_amount, parse_decimal};
+use crate::domain::{Country, Currency, Errors, Invalid, LINE_MAX, Language, iso_date, text};
+use crate::error::Error;
+use crate::http::Items;
+use crate::http::extract::{Body, Caller};
+use crate::http::problem::Problem;
+use crate::pdf::Renderer;
+use crate::services::Db;
+use crate::services::audit::{self, Change, Entity};
+use crate::services::invoicing::{
+    self as service, Book, DraftInput, Issuer, LineInput, Proposal, RunRequest, Settings,
+};
+use crate::storage::invoicing::{self as store, InvoiceFilter, InvoiceRow, LineRow};
+
+pub(crate) fn money(minor: i64, currency: &str) -> String {
+    Money::from_minor(minor, Currency::parse(currency).unwrap_or(Currency::Sek))
+        .amount()
+        .to_string()
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// How an organisation invoices.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsBody {
+    /// The credit-note series, e.g. NAV-K.
+    #[schema(example = "NAV-K")]
+    pub credit_note_prefix: String,
+    /// ocr (Sweden), kid_mod10 or kid_mod11 (Norway).
+    #[schema(example = "ocr")]
+    pub reference_scheme: String,
+    /// Öresavrundning: round totals to whole kronor.
+    pub round_to_whole: bool,
+    /// Days past the due date before a reminder.
+    #[schema(example = 10)]
+    pub reminder_after_days: i64,
+    /// Days a reminder gives to pay (Norway: at least 14).
+    #[schema(example = 10)]
+    pub reminder_pay_days: i64,
+}
+
+impl From<Settings> for SettingsBody {
+    fn from(s: Settings) -> Self {
+        SettingsBody {
+            credit_note_prefix: s.credit_note_prefix,
+            reference_scheme: s.reference_scheme.as_str().to_owned(),
+            round_to_whole: s.round_to_whole,
+            reminder_after_days: i64::from(s.reminder_after_days),
+            reminder_pay_days: i64::from(s.reminder_pay_days),
+        }
+    }
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path)), responses((status = 200, body = SettingsBody), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/invoicing-settings")]
+pub async fn read_settings(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<SettingsBody>, Error> {
+    let org = path.into_inner();
+    caller.read_members(&org)?;
+    let s = db
+        .run(move |conn| {
+            let o = service::organisation(conn, &org)?;
+            service::settings(conn, &o)
+        })
+        .await?;
+    Ok(web::Json(s.into()))
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path)), request_body = SettingsBody, responses((status = 200, body = SettingsBody), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/organisations/{org}/invoicing-settings")]
+pub async fn put_settings(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(body): Body<SettingsBody>,
+) -> Result<web::Json<SettingsBody>, Error> {
+    let org = path.into_inner();
+    caller.administer(&org)?;
+    let mut e = Errors::new();
+    let prefix = e.check(
+        "credit_note_prefix",
+        crate::domain::organisation::invoice_prefix(&body.credit_note_prefix),
+    );
+    let scheme = e.check(
+        "reference_scheme",
+        ReferenceScheme::parse(&body.reference_scheme),
+    );
+    let days = |v: i64| {
+        i32::try_from(v)
+            .ok()
+            .filter(|d| (0..=365).contains(d))
+            .ok_or(Invalid::OutOfRange { min: 0, max: 365 })
+    };
+    let after = e.check("reminder_after_days", days(body.reminder_after_days));
+    let pay = e.check("reminder_pay_days", days(body.reminder_pay_days));
+    let settings = e
+        .finish(|| {
+            Some(Settings {
+                credit_note_prefix: prefix?,
+                reference_scheme: scheme?,
+                round_to_whole: body.round_to_whole,
+                reminder_after_days: after?,
+                reminder_pay_days: pay?,
+            })
+        })
+        .map_err(Error::Validation)?;
+    let actor = caller.0.name.clone();
+    let s = db
+        .write(move |conn| service::put_settings(conn, &org, &settings, &actor))
+        .await?;
+    Ok(web::Json(s.into()))
+}
+
+/// A central bank reference rate from a date (1 January, 1 July).
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceRateBody {
+    #[schema(example = "2026-07-01")]
+    pub valid_from: Option<String>,
+    /// Percent, e.g. "1.75".
+    #[schema(example = "1.75")]
+    pub percent: String,
+}
+
+fn parse_country(raw: &str) -> Result<Country, Error> {
+    Country::parse(raw).map_err(|i| Error::field("country", i))
+}
+
+/// The reference rates dröjsmålsränta is computed from.
+#[utoipa::path(tag = "invoicing", params(("country" = String, Path)), responses((status = 200, body = Items<ReferenceRateBody>)), security(("bearer" = [])))]
+#[get("/reference-rates/{country}")]
+pub async fn reference_rates(
+    db: web::Data<Db>,
+    _caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<Items<ReferenceRateBody>>, Error> {
+    let country = parse_country(&path.into_inner())?;
+    let rates = db
+        .run(move |conn| service::reference_rates(conn, country))
+        .await?;
+    Ok(web::Json(Items {
+        items: rates
+            .into_iter()
+            .map(|r| ReferenceRateBody {
+                valid_from: Some(r.from.to_string()),
+                percent: r.percent.normalize().to_string(),
+            })
+            .collect(),
+    }))
+}
+
+/// Sets a reference rate; the deployment's operator enters them for every organisation.
+#[utoipa::path(tag = "invoicing", params(("country" = String, Path), ("from" = String, Path)), request_body = ReferenceRateBody, responses((status = 200, body = ReferenceRateBody), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/reference-rates/{country}/{from}")]
+pub async fn put_reference_rate(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<ReferenceRateBody>,
+) -> Result<web::Json<ReferenceRateBody>, Error> {
+    caller.operator()?;
+    let (country, from) = path.into_inner();
+    let mut e = Errors::new();
+    let country = e.check("country", Country::parse(&country));
+    let from = e.check("valid_from", iso_date(&from));
+    let percent = e.check(
+        "percent",
+        parse_decimal(&body.percent).and_then(|p| {
+            if p.abs() <= Decimal::from(50) {
+                Ok(p)
+            } else {
+                Err(Invalid::OutOfRange { min: -50, max: 50 })
+            }
+        }),
+    );
+    let (country, from, percent) = e
+        .finish(|| Some((country?, from?, percent?)))
+        .map_err(Error::Validation)?;
+    let actor = caller.0.name.clone();
+    let text = percent.normalize().to_string();
+    let stored = text.clone();
+    db.write(move |conn| {
+        let before = store::put_reference_rate(conn, country.as_str(), from, &stored)?;
+        let id = format!("{}/{from}", country.as_str());
+        let c = Change {
+            org: "",
+            entity: Entity::ReferenceRate,
+            entity_id: &id,
+            action: "set",
+            actor: &actor,
+        };
+        match before {
+            Some(b) => audit::changed(conn, &c, &b, &stored),
+            None => audit::created(conn, &c, &stored),
+        }
+    })
+    .await?;
+    Ok(web::Json(ReferenceRateBody {
+        valid_from: Some(from.to_string()),
+        percent: text,
+    }))
+}
+
+/// An invoice line as a request gives it.
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct LineBody {
+    #[schema(example = "Fortbildningsdag")]
+    pub description: String,
+    #[schema(example = "2")]
+    pub quantity: String,
+    #[serde(default)]
+    #[schema(example = "dag")]
+    pub unit: Option<String>,
+    #[schema(example = "12000.00")]
+    pub unit_price: String,
+    /// outside_scope (default), exempt (with vat_exempt_reason) or 25, 12, 6 (15 in Norway).
+    #[serde(default)]
+    pub vat: Option<String>,
+    #[serde(default)]
+    pub vat_exempt_reason: Option<String>,
+}
+
+fn parse_lines(
+    lines: &[LineBody],
+    currency: Currency,
+    field: &str,
+    e: &mut Errors,
+) -> Option<Vec<LineInput>> {
+    if lines.is_empty() {
+        e.add(field, Invalid::Required);
+        return None;
+    }
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let at = |f: &str| format!("{field}[{i}].{f}");
+            let description = e.check(&at("description"), text(&l.description, LINE_MAX));
+            let quantity = e.check(&at("quantity"), parse_decimal(&l.quantity));
+            let unit = match l.unit.as_deref() {
+                Some(u) if !u.trim().is_empty() => e.check(&at("unit"), text(u, 30)),
+                _ => Some(String::new()),
+            };
+            let price = e.check(&at("unit_price"), parse_amount(&l.unit_price, currency));
+            let vat = e.check(
+                &at("vat"),
+                VatTreatment::parse(
+                    l.vat.as_deref().unwrap_or("outside_scope"),
+                    l.vat_exempt_reason.as_deref(),
+                ),
+            );
+            Some(LineInput {
+                description: description?,
+                quantity: quantity?,
+                unit: unit?,
+                unit_price: price?,
+                vat: vat?,
+                component: None,
+                fee_year: None,
+                amount: None,
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// A draft invoice with free lines.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftBody {
+    pub member_id: String,
+    #[serde(default)]
+    pub agreement_id: Option<String>,
+    /// sv, nb or en; the member's language when not given.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// The currency of the prices; the member's when not given.
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[schema(example = "2026-11-01")]
+    pub period_start: String,
+    #[schema(example = "2026-11-30")]
+    pub period_end: String,
+    #[serde(default)]
+    pub buyer_reference: Option<String>,
+    #[serde(default)]
+    pub our_reference: Option<String>,
+    pub lines: Vec<LineBody>,
+}
+
+/// Parses a draft once its currency is known: the request's, else the member's.
+fn parse_draft(
+    conn: &mut crate::storage::DbConnection,
+    org: &str,
+    body: &DraftBody,
+) -> Result<DraftInput, Error> {
+    let mut e = Errors::new();
+    let language = e.check_opt("language", body.language.as_deref(), Language::parse);
+    let currency = match e
+        .check_opt("currency", body.currency.as_deref(), Currency::parse)
+        .flatten()
+    {
+        Some(c) => c,
+        None => {
+            crate::storage::members::get(conn, org, &body.member_id)?
+                .details
+                .currency
+        }
+    };
+    let start = e.check("period_start", iso_date(&body.period_start));
+    let end = e.check("period_end", iso_date(&body.period_end));
+    let line = |v: &Option<String>, f: &str, e: &mut Errors| {
+        e.check_opt(f, v.as_deref(), |r| text(r, LINE_MAX))
+    };
+    let buyer_reference = line(&body.buyer_reference, "buyer_reference", &mut e);
+    let our_reference = line(&body.our_reference, "our_reference", &mut e);
+    let lines = parse_lines(&body.lines, currency, "lines", &mut e);
+    e.finish(|| {
+        Some(DraftInput {
+            member_id: body.member_id.clone(),
+            agreement_id: body.agreement_id.clone(),
+            language: language?,
+            period_start: start?,
+            period_end: end?,
+            buyer_reference: buyer_reference?,
+            our_reference: our_reference?,
+            lines: lines?,
+        })
+    })
+    .map_err(Error::Validation)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LineView {
+    pub description: String,
+    pub quantity: String,
+    pub unit: String,
+    pub unit_price: String,
+    pub vat: String,
+    pub vat_exempt_reason: Option<String>,
+    pub amount: String,
+}
+
+impl LineView {
+    fn of(l: &LineRow, currency: &str) -> Self {
+        LineView {
+            description: l.description.clone(),
+            quantity: l.quantity.clone(),
+            unit: l.unit.clone(),
+            unit_price: money(l.unit_price_minor, currency),
+            vat: l.vat.clone(),
+            vat_exempt_reason: l.vat_exempt_reason.clone(),
+            amount: money(l.amount_minor, currency),
+        }
+    }
+}
+
+/// An invoice or credit note with its derived status and balance.
+#[derive(Serialize, ToSchema)]
+pub struct InvoiceView {
+    pub id: String,
+    /// invoice or credit-note.
+    pub kind: String,
+    /// draft, issued, sent, partially_paid, paid, overdue, credited, written_off: derived
+    /// from what happened to the invoice, never set by hand.
+    pub status: String,
+    pub member_id: String,
+    pub agreement_id: Option<String>,
+    pub run_id: Option<String>,
+    pub credits_invoice_id: Option<String>,
+    pub number: Option<String>,
+    pub invoice_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// The OCR number or KID to pay with.
+    pub payment_reference: Option<String>,
+    pub buyer_reference: Option<String>,
+    pub our_reference: Option<String>,
+    pub language: String,
+    pub currency: String,
+    pub net: String,
+    pub vat: String,
+    pub rounding: String,
+    pub total: String,
+    pub credited: String,
+    pub paid: String,
+    pub outstanding: String,
+    /// The issued PDF, at /documents/{document_id}/pdf.
+    pub document_id: Option<String>,
+    pub issued_by: Option<String>,
+    pub lines: Vec<LineView>,
+}
+
+fn view(row: InvoiceRow, lines: &[LineRow], book: &Book, on: NaiveDate) -> InvoiceView {
+    let c = row.currency.clone();
+    let (status, credited, paid, outstanding) = if row.issued_at.is_some() {
+        (
+            book.status(&row, on).as_str().to_owned(),
+            book.credited(&row.id),
+            book.paid(&row.id),
+            book.outstanding(&row),
+        )
+    } else {
+        ("draft".to_owned(), 0, 0, 0)
+    };
+    InvoiceView {
+        lines: lines.iter().map(|l| LineView::of(l, &c)).collect(),
+        status,
+        credited: money(credited, &c),
+        paid: money(paid, &c),
+        outstanding: money(outstanding, &c),
+        net: money(row.net_minor, &c),
+        vat: money(row.vat_minor, &c),
+        rounding: money(row.rounding_minor, &c),
+        total: money(row.total_minor, &c),
+        id: row.id,
+        kind: row.kind,
+        member_id: row.member_id,
+        agreement_id: row.agreement_id,
+        run_id: row.run_id,
+        credits_invoice_id: row.credits_invoice_id,
+        number: row.number,
+        invoice_date: row.invoice_date,
+        due_date: row.due_date,
+        period_start: row.period_start,
+        period_end: row.period_end,
+        payment_reference: row.payment_reference,
+        buyer_reference: row.buyer_reference,
+        our_reference: row.our_reference,
+        language: row.language,
+        currency: row.currency,
+        document_id: row.document_id,
+        issued_by: row.issued_by,
+    }
+}
+
+/// Loads an invoice with its lines and the book it is judged by.
+fn load_view(
+    conn: &mut crate::storage::DbConnection,
+    org: &str,
+    id: &str,
+) -> Result<InvoiceView, Error> {
+    let row = store::invoice(conn, org, id)?;
+    let lines = store::lines(conn, id)?;
+    let book = Book::load(conn, org)?;
+    Ok(view(row, &lines, &book, today()))
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path)), request_body = DraftBody, responses((status = 201, body = InvoiceView), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/invoices")]
+pub async fn create(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(body): Body<DraftBody>,
+) -> Result<HttpResponse, Error> {
+    let org = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    let v = db
+        .write(move |conn| {
+            let input = parse_draft(conn, &org, &body)?;
+            let row = service::create_draft(conn, &org, &input, &actor)?;
+            load_view(conn, &org, &row.id)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), request_body = DraftBody, responses((status = 200, body = InvoiceView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/organisations/{org}/invoices/{id}")]
+pub async fn replace(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<DraftBody>,
+) -> Result<web::Json<InvoiceView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    let v = db
+        .write(move |conn| {
+            let input = parse_draft(conn, &org, &body)?;
+            service::replace_draft(conn, &org, &id, &input, &actor)?;
+            load_view(conn, &org, &id)
+        })
+        .await?;
+    Ok(web::Json(v))
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), responses((status = 204), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[delete("/organisations/{org}/invoices/{id}")]
+pub async fn remove(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    db.write(move |conn| service::delete_draft(conn, &org, &id, &actor))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InvoiceQuery {
+    pub member_id: Option<String>,
+    pub run_id: Option<String>,
+    /// Only invoices with this derived status.
+    pub status: Option<String>,
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), InvoiceQuery), responses((status = 200, body = Items<InvoiceView>)), security(("bearer" = [])))]
+#[get("/organisations/{org}/invoices")]
+pub async fn list(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<InvoiceQuery>,
+) -> Result<web::Json<Items<InvoiceView>>, Error> {
+    let org = path.into_inner();
+    caller.read_members(&org)?;
+    let q = query.into_inner();
+    let status = q
+        .status
+        .as_deref()
+        .map(crate::domain::invoicing::InvoiceStatus::parse)
+        .transpose()
+        .map_err(|i| Error::field("status", i))?;
+    let items = db
+        .run(move |conn| {
+            let rows = store::invoices(
+                conn,
+                &org,
+                &InvoiceFilter {
+                    member_id: q.member_id,
+                    run_id: q.run_id,
+                    ..InvoiceFilter::default()
+                },
+            )?;
+            let book = Book::load(conn, &org)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let lines = store::lines(conn, &row.id)?;
+                let v = view(row, &lines, &book, today());
+                if status.is_none_or(|s| s.as_str() == v.status) {
+                    out.push(v);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(web::Json(Items { items }))
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, body = InvoiceView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/invoices/{id}")]
+pub async fn read(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<InvoiceView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.read_members(&org)?;
+    Ok(web::Json(
+        db.run(move |conn| load_view(conn, &org, &id)).await?,
+    ))
+}
+
+/// The date an action takes effect; today when not given.
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DateBody {
+    #[schema(example = "2027-01-15")]
+    pub date: Option<String>,
+}
+
+fn date_or_today(raw: Option<&str>, field: &str) -> Result<NaiveDate, Error> {
+    raw.map_or(Ok(today()), |d| {
+        iso_date(d).map_err(|i| Error::field(field, i))
+    })
+}
+
+/// Issues a draft: its number, payment reference, dates and PDF, once and for all.
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), request_body = DateBody, responses((status = 200, body = InvoiceView), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/invoices/{id}/issue")]
+pub async fn issue(
+    db: web::Data<Db>,
+    renderer: web::Data<Renderer>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<DateBody>,
+) -> Result<web::Json<InvoiceView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let date = date_or_today(body.date.as_deref(), "date")?;
+    let actor = caller.0.name.clone();
+    let v = db
+        .write(move |conn| {
+            let mut issuer = Issuer::new(conn, &renderer, &org)?;
+            service::issue(conn, &mut issuer, &id, date, &actor)?;
+            load_view(conn, &org, &id)
+        })
+        .await?;
+    Ok(web::Json(v))
+}
+
+/// A credit note: all of the invoice when no lines are given, else the lines (positive
+/// amounts, credited).
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreditBody {
+    #[schema(example = "2027-02-01")]
+    pub date: Option<String>,
+    pub lines: Option<Vec<LineBody>>,
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), request_body = CreditBody, responses((status = 201, body = InvoiceView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/invoices/{id}/credit-notes")]
+pub async fn credit(
+    db: web::Data<Db>,
+    renderer: web::Data<Renderer>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<CreditBody>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let date = date_or_today(body.date.as_deref(), "date")?;
+    let actor = caller.0.name.clone();
+    let v = db
+        .write(move |conn| {
+            let original = store::invoice(conn, &org, &id)?;
+            let currency = Currency::parse(&original.currency)
+                .map_err(|_| Error::Internal(anyhow::anyhow!("stored currency")))?;
+            let lines = match &body.lines {
+                None => None,
+                Some(lines) => {
+                    let mut e = Errors::new();
+                    let parsed = parse_lines(lines, currency, "lines", &mut e);
+                    Some(e.finish(|| parsed).map_err(Error::Validation)?)
+                }
+            };
+            let mut issuer = Issuer::new(conn, &renderer, &org)?;
+            let note = service::credit(conn, &mut issuer, &id, lines, date, &actor)?;
+            load_view(conn, &org, &note.id)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+/// Something that happened to an issued invoice: sent (by post or mail), written off.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    /// sent or written_off.
+    #[schema(example = "sent")]
+    pub kind: String,
+    pub date: Option<String>,
+    pub note: Option<String>,
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), request_body = EventBody, responses((status = 200, body = InvoiceView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/invoices/{id}/events")]
+pub async fn event(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<EventBody>,
+) -> Result<web::Json<InvoiceView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let kind = match body.kind.trim() {
+        k @ ("sent" | "written_off") => k.to_owned(),
+        _ => {
+            return Err(Error::field(
+                "kind",
+                Invalid::OneOf {
+                    allowed: &["sent", "written_off"],
+                },
+            ));
+        }
+    };
+    let date = date_or_today(body.date.as_deref(), "date")?;
+    let note = body
+        .note
+        .as_deref()
+        .map(|n| text(n, LINE_MAX))
+        .transpose()
+        .map_err(|i| Error::field("note", i))?;
+    let actor = caller.0.name.clone();
+    let v = db
+        .write(move |conn| {
+            service::record_event(conn, &org, &id, &kind, date, note, &actor)?;
+            load_view(conn, &org, &id)
+        })
+        .await?;
+    Ok(web::Json(v))
+}
+
+/// An invoice run: every agreement period starting between `from` and `to` is billed.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunBody {
+    #[schema(example = "2027-01-01")]
+    pub from: String,
+    #[schema(example = "2027-03-31")]
+    pub to: String,
+    /// Dates every invoice; each agreement's own rule (e.g. the 15th) when not given.
+    pub invoice_date: Option<String>,
+    /// Shows what would be invoiced without changing anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProposalView {
+    pub agreement_id: String,
+    pub member_id: String,
+    pub member_name: String,
+    pub invoice_date: NaiveDate,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub currency: String,
+    pub net: String,
+    pub vat: String,
+    pub total: String,
+    pub lines: Vec<LineView>,
+}
+
+impl From<Proposal> for ProposalView {
+    fn from(p: Proposal) -> Self {
+        let c = p.currency.as_str();
+        ProposalView {
+            lines: p
+                .lines
+                .iter()
+                .map(|l| LineView {
+                    description: l.description.clone(),
+                    quantity: l.quantity.normalize().to_string(),
+                    unit: l.unit.clone(),
+                    unit_price: l.unit_price.amount().to_string(),
+                    vat: l.vat.code(),
+                    vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
+                    amount: l
+                        .amount()
+                        .map(|a| a.amount().to_string())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            agreement_id: p.agreement_id,
+            member_id: p.member_id,
+            member_name: p.member_name,
+            invoice_date: p.invoice_date,
+            period_start: p.period_start,
+            period_end: p.period_end,
+            currency: c.to_owned(),
+            net: p.net.amount().to_string(),
+            vat: p.vat.amount().to_string(),
+            total: p.total.amount().to_string(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RunView {
+    /// None for a dry run.
+    pub id: Option<String>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub dry_run: bool,
+    /// What a dry run would invoice.
+    pub proposals: Vec<ProposalView>,
+    /// What the run issued.
+    pub invoices: Vec<InvoiceView>,
+    /// Agreements whose periods another run billed first.
+    pub already_billed: Vec<String>,
+    /// Agreements whose contribution could not be calculated, with the reason.
+    pub skipped: Vec<SkippedView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SkippedView {
+    pub agreement_id: String,
+    pub member_id: String,
+    pub reason: String,
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path)), request_body = RunBody, responses((status = 200, body = RunView), (status = 201, body = RunView), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/invoice-runs")]
+pub async fn run(
+    db: web::Data<Db>,
+    renderer: web::Data<Renderer>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(body): Body<RunBody>,
+) -> Result<HttpResponse, Error> {
+    let org = path.into_inner();
+    caller.write_members(&org)?;
+    let mut e = Errors::new();
+    let from = e.check("from", iso_date(&body.from));
+    let to = e.check("to", iso_date(&body.to));
+    let invoice_date = e.check_opt("invoice_date", body.invoice_date.as_deref(), iso_date);
+    let req = e
+        .finish(|| {
+            Some(RunRequest {
+                from: from?,
+                to: to?,
+                invoice_date: invoice_date?,
+            })
+        })
+        .map_err(Error::Validation)?;
+    run_view(db, renderer, caller, org, req, body.dry_run, None).await
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), responses((status = 201, body = RunView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/invoice-runs/{id}/resume")]
+pub async fn resume(
+    db: web::Data<Db>,
+    renderer: web::Data<Renderer>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let placeholder = RunRequest {
+        from: today(),
+        to: today(),
+        invoice_date: None,
+    };
+    run_view(db, renderer, caller, org, placeholder, false, Some(id)).await
+}
+
+async fn run_view(
+    db: web::Data<Db>,
+    renderer: web::Data<Renderer>,
+    caller: Caller,
+    org: String,
+    req: RunRequest,
+    dry_run: bool,
+    resume_id: Option<String>,
+) -> Result<HttpResponse, Error> {
+    let actor = caller.0.name.clone();
+    let v = db
+        .run(move |conn| {
+            if dry_run {
+                let (proposals, skipped) = service::propose(conn, &org, &req)?;
+                return Ok(RunView {
+                    id: None,
+                    from: req.from,
+                    to: req.to,
+                    dry_run,
+                    proposals: proposals.into_iter().map(Into::into).collect(),
+                    invoices: Vec::new(),
+                    already_billed: Vec::new(),
+                    skipped: skipped.into_iter().map(skipped_view).collect(),
+                });
+            }
+            let out =
+                service::issue_run(conn, &renderer, &org, &req, resume_id.as_deref(), &actor)?;
+            let book = Book::load(conn, &org)?;
+            let mut invoices = Vec::with_capacity(out.issued.len());
+            for row in out.issued {
+                let lines = store::lines(conn, &row.id)?;
+                invoices.push(view(row, &lines, &book, today()));
+            }
+            Ok(RunView {
+                id: Some(out.run.id),
+                from: out.run.period_start,
+                to: out.run.period_end,
+                dry_run,
+                proposals: Vec::new(),
+                invoices,
+                already_billed: out.already_billed,
+                skipped: out.skipped.into_iter().map(skipped_view).collect(),
+            })
+        })
+        .await?;
+    Ok(if v.dry_run {
+        HttpResponse::Ok().json(v)
+    } else {
+        HttpResponse::Created().json(v)
+    })
+}
+
+fn skipped_view(s: service::Skipped) -> SkippedView {
+    SkippedView {
+        agreement_id: s.agreement_id,
+        member_id: s.member_id,
+        reason: s.reason,
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// agreement, invoice, payment, settings.
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditView {
+    pub entity: String,
+    pub entity_id: String,
+    pub action: String,
+    /// The name of the token that made the change.
+    pub actor: String,
+    pub occurred_at: chrono::NaiveDateTime,
+    #[schema(value_type = Object)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub after: Option<serde_json::Value>,
+}
+
+/// Who changed what and when, oldest first. The trail cannot be changed through the API.
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), AuditQuery), responses((status = 200, body = Items<AuditView>)), security(("bearer" = [])))]
+#[get("/organisations/{org}/audit")]
+pub async fn audit_trail(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<AuditQuery>,
+) -> Result<web::Json<Items<AuditView>>, Error> {
+    let org = path.into_inner();
+    caller.read_members(&org)?;
+    let q = query.into_inner();
+    if let Some(e) = q.entity.as_deref()
+        && !Entity::NAMES.contains(&e)
+    {
+        return Err(Error::field(
+            "entity",
+            Invalid::OneOf {
+                allowed: Entity::NAMES,
+            },
+        ));
+    }
+    let rows = db
+        .run(move |conn| store::audit(conn, &org, q.entity.as_deref(), q.entity_id.as_deref()))
+        .await?;
+    let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
+    Ok(web::Json(Items {
+        items: rows
+            .into_iter()
+            .map(|r| AuditView {
+                entity: r.entity,
+                entity_id: r.entity_id,
+                action: r.action,
+                actor: r.actor,
+                occurred_at: r.occurred_at,
+                before: parse(r.old_value),
+                after: parse(r.new_value),
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,383 @@
+//! Payments: registered once per `Idempotency-Key`, matched by OCR number or KID,
+//! allocated by hand, paid back or reversed.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::money::{Money, parse_amount};
+use crate::domain::{Currency, Errors, Invalid, LINE_MAX, iso_date, text};
+use crate::error::Error;
+use crate::http::Items;
+use crate::http::extract::{Body, Caller};
+use crate::http::invoices::money;
+use crate::http::problem::Problem;
+use crate::services::Db;
+use crate::services::payments::{self as service, PaymentInput, PaymentState, Source};
+use crate::storage::documents::sha256_hex;
+use crate::storage::invoicing as store;
+
+/// Money to an invoice.
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationBody {
+    pub invoice_id: String,
+    #[schema(example = "12500.00")]
+    pub amount: String,
+}
+
+/// An incoming payment.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentBody {
+    #[schema(example = "278844.00")]
+    pub amount: String,
+    /// SEK, NOK or EUR; SEK when not given.
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[schema(example = "2027-02-14")]
+    pub paid_on: String,
+    #[serde(default)]
+    #[schema(example = "Borås stad")]
+    pub payer: Option<String>,
+    /// The OCR number or KID the payer gave; it matches the payment to its invoice.
+    #[serde(default)]
+    #[schema(example = "202700000124")]
+    pub reference: Option<String>,
+    /// manual (default) or bank_file.
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub member_id: Option<String>,
+    /// Explicit allocations; the reference decides when none are given.
+    #[serde(default)]
+    pub allocations: Vec<AllocationBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AllocationView {
+    pub id: String,
+    /// None: paid back to the payer.
+    pub invoice_id: Option<String>,
+    pub amount: String,
+    pub allocated_on: chrono::NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentView {
+    pub id: String,
+    /// unmatched, on_account (a credit balance of the member), allocated, reversed,
+    /// reversal.
+    pub status: String,
+    pub member_id: Option<String>,
+    pub amount: String,
+    pub currency: String,
+    pub paid_on: chrono::NaiveDate,
+    pub payer: Option<String>,
+    pub reference: Option<String>,
+    pub source: String,
+    pub reverses_id: Option<String>,
+    pub reversed_by: Option<String>,
+    pub allocated: String,
+    pub unallocated: String,
+    pub allocations: Vec<AllocationView>,
+    pub created_by: String,
+}
+
+impl From<PaymentState> for PaymentView {
+    fn from(s: PaymentState) -> Self {
+        let c = s.payment.currency.clone();
+        PaymentView {
+            status: s.status().to_owned(),
+            allocated: money(s.allocated(), &c),
+            unallocated: money(s.unallocated(), &c),
+            allocations: s
+                .allocations
+                .iter()
+                .map(|a| AllocationView {
+                    id: a.id.clone(),
+                    invoice_id: a.invoice_id.clone(),
+                    amount: money(a.amount_minor, &c),
+                    allocated_on: a.allocated_on,
+                })
+                .collect(),
+            reversed_by: s.reversed_by,
+            id: s.payment.id,
+            member_id: s.payment.member_id,
+            amount: money(s.payment.amount_minor, &c),
+            currency: c,
+            paid_on: s.payment.paid_on,
+            payer: s.payment.payer,
+            reference: s.payment.reference,
+            source: s.payment.source,
+            reverses_id: s.payment.reverses_id,
+            created_by: s.payment.created_by,
+        }
+    }
+}
+
+fn allocations(
+    wanted: &[AllocationBody],
+    currency: Currency,
+    e: &mut Errors,
+) -> Option<Vec<(String, Money)>> {
+    wanted
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let amount = e.check(
+                &format!("allocations[{i}].amount"),
+                parse_amount(&a.amount, currency),
+            );
+            Some((a.invoice_id.clone(), amount?))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
+fn parse_payment(body: &PaymentBody) -> Result<PaymentInput, Error> {
+    let mut e = Errors::new();
+    let currency = e
+        .check_opt("currency", body.currency.as_deref(), Currency::parse)
+        .flatten()
+        .unwrap_or(Currency::Sek);
+    let amount = e.check("amount", parse_amount(&body.amount, currency));
+    let paid_on = e.check("paid_on", iso_date(&body.paid_on));
+    let payer = e.check_opt("payer", body.payer.as_deref(), |p| text(p, LINE_MAX));
+    // Payers and banks print references with spaces; the digits are the reference.
+    let reference = e.check_opt("reference", body.reference.as_deref(), |r| {
+        let digits: String = r
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        if !digits.is_empty() && digits.len() <= 25 && digits.chars().all(|c| c.is_ascii_digit()) {
+            Ok(digits)
+        } else {
+            Err(Invalid::DigitsOnly)
+        }
+    });
+    let source = e.check_opt("source", body.source.as_deref(), Source::parse);
+    let allocations = allocations(&body.allocations, currency, &mut e);
+    e.finish(|| {
+        Some(PaymentInput {
+            amount: amount?,
+            paid_on: paid_on?,
+            payer: payer?,
+            reference: reference?,
+            source: source?.unwrap_or(Source::Manual),
+            member_id: body.member_id.clone(),
+            allocations: allocations?,
+        })
+    })
+    .map_err(Error::Validation)
+}
+
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// Registers a payment. The `Idempotency-Key` header is required: a repeated request with
+/// the same key and body gets the first response again, and no second payment; the same
+/// key with another body is refused.
+#[utoipa::path(tag = "payments", params(("org" = String, Path), ("Idempotency-Key" = String, Header)), request_body = PaymentBody, responses((status = 201, body = PaymentView), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/payments")]
+pub async fn register(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(body): Body<PaymentBody>,
+) -> Result<HttpResponse, Error> {
+    let org = path.into_inner();
+    caller.write_members(&org)?;
+    let key = req
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .map(str::to_owned)
+        .ok_or(Error::field(IDEMPOTENCY_KEY, Invalid::Required))?;
+    let input = parse_payment(&body)?;
+    // The body as parsed, serialised again: the same payment written with other spacing or
+    // key order is the same request.
+    let hash = sha256_hex(
+        serde_json::to_string(&body)
+            .map_err(|e| Error::Internal(e.into()))?
+            .as_bytes(),
+    );
+    let actor = caller.0.name.clone();
+    let (status, json) = db
+        .write(move |conn| {
+            if let Some(first) = store::claim_key(conn, &org, &key, &hash)? {
+                if first.request_hash != hash {
+                    return Err(Error::field(
+                        IDEMPOTENCY_KEY,
+                        Invalid::Mismatch { other: "body" },
+                    ));
+                }
+                return first.response.ok_or(Error::Conflict {
+                    field: Some(IDEMPOTENCY_KEY.to_owned()),
+                });
+            }
+            let state = service::register(conn, &org, &input, &actor)?;
+            let json = serde_json::to_string(&PaymentView::from(state))
+                .map_err(|e| Error::Internal(e.into()))?;
+            store::save_response(conn, &org, &key, 201, &json)?;
+            Ok((201, json))
+        })
+        .await?;
+    Ok(
+        HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED))
+            .content_type("application/json")
+            .body(json),
+    )
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PaymentQuery {
+    pub member_id: Option<String>,
+    /// unmatched (the queue waiting for someone to allocate), on_account, allocated,
+    /// reversed, reversal.
+    pub status: Option<String>,
+}
+
+#[utoipa::path(tag = "payments", params(("org" = String, Path), PaymentQuery), responses((status = 200, body = Items<PaymentView>)), security(("bearer" = [])))]
+#[get("/organisations/{org}/payments")]
+pub async fn list(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<PaymentQuery>,
+) -> Result<web::Json<Items<PaymentView>>, Error> {
+    let org = path.into_inner();
+    caller.read_members(&org)?;
+    let q = query.into_inner();
+    const STATUSES: &[&str] = &[
+        "unmatched",
+        "on_account",
+        "allocated",
+        "reversed",
+        "reversal",
+    ];
+    if let Some(s) = q.status.as_deref()
+        && !STATUSES.contains(&s)
+    {
+        return Err(Error::field("status", Invalid::OneOf { allowed: STATUSES }));
+    }
+    let states = db
+        .run(move |conn| service::states(conn, &org, q.member_id.as_deref()))
+        .await?;
+    Ok(web::Json(Items {
+        items: states
+            .into_iter()
+            .filter(|s| q.status.as_deref().is_none_or(|want| s.status() == want))
+            .map(Into::into)
+            .collect(),
+    }))
+}
+
+#[utoipa::path(tag = "payments", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, body = PaymentView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/payments/{id}")]
+pub async fn read(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<PaymentView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.read_members(&org)?;
+    let s = db.run(move |conn| service::state(conn, &org, &id)).await?;
+    Ok(web::Json(s.into()))
+}
+
+/// Allocations of what is left of a payment.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllocateBody {
+    pub allocations: Vec<AllocationBody>,
+}
+
+#[utoipa::path(tag = "payments", params(("org" = String, Path), ("id" = String, Path)), request_body = AllocateBody, responses((status = 200, body = PaymentView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/payments/{id}/allocations")]
+pub async fn allocate(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<AllocateBody>,
+) -> Result<web::Json<PaymentView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    let s = db
+        .write(move |conn| {
+            let currency = Currency::parse(&store::payment(conn, &org, &id)?.currency)
+                .map_err(|_| Error::Internal(anyhow::anyhow!("stored currency")))?;
+            let mut e = Errors::new();
+            let wanted = allocations(&body.allocations, currency, &mut e);
+            let wanted = e.finish(|| wanted).map_err(Error::Validation)?;
+            service::allocate(conn, &org, &id, &wanted, &actor)
+        })
+        .await?;
+    Ok(web::Json(s.into()))
+}
+
+/// Money paid back, or the date of a reversal.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundBody {
+    #[schema(example = "1200.00")]
+    pub amount: String,
+    pub date: Option<String>,
+}
+
+#[utoipa::path(tag = "payments", params(("org" = String, Path), ("id" = String, Path)), request_body = RefundBody, responses((status = 200, body = PaymentView), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/payments/{id}/refund")]
+pub async fn refund(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<RefundBody>,
+) -> Result<web::Json<PaymentView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    let on = body
+        .date
+        .as_deref()
+        .map_or(Ok(chrono::Utc::now().date_naive()), iso_date)
+        .map_err(|i| Error::field("date", i))?;
+    let s = db
+        .write(move |conn| {
+            let currency = Currency::parse(&store::payment(conn, &org, &id)?.currency)
+                .map_err(|_| Error::Internal(anyhow::anyhow!("stored currency")))?;
+            let amount =
+                parse_amount(&body.amount, currency).map_err(|i| Error::field("amount", i))?;
+            service::refund(conn, &org, &id, amount, on, &actor)
+        })
+        .await?;
+    Ok(web::Json(s.into()))
+}
+
+#[utoipa::path(tag = "payments", params(("org" = String, Path), ("id" = String, Path)), request_body = crate::http::invoices::DateBody, responses((status = 201, body = PaymentView), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/payments/{id}/reverse")]
+pub async fn reverse(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    Body(body): Body<crate::http::invoices::DateBody>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    let on = body
+        .date
+        .as_deref()
+        .map_or(Ok(chrono::Utc::now().date_naive()), iso_date)
+        .map_err(|i| Error::field("date", i))?;
+    let s = db
+        .write(move |conn| service::reverse(conn, &org, &id, on, &actor))
+        .await?;
+    Ok(HttpResponse::Created().json(PaymentView::from(s)))
+}

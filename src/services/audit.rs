@@ -1,0 +1,99 @@
+//! The audit trail: who changed what, when, and the values before and after. Entries are
+//! written in the same transaction as the change they describe, and nothing changes or
+//! removes them.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::storage::invoicing::{self as store, AuditRow};
+use crate::storage::{DbConnection, new_id, now};
+
+/// What kind of record an entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Agreement,
+    Invoice,
+    Payment,
+    Settings,
+    ReferenceRate,
+}
+
+impl Entity {
+    pub const NAMES: &'static [&'static str] = &[
+        "agreement",
+        "invoice",
+        "payment",
+        "settings",
+        "reference_rate",
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Agreement => "agreement",
+            Entity::Invoice => "invoice",
+            Entity::Payment => "payment",
+            Entity::Settings => "settings",
+            Entity::ReferenceRate => "reference_rate",
+        }
+    }
+}
+
+/// One change: to what, what was done, and by whom (the token's name).
+pub struct Change<'a> {
+    pub org: &'a str,
+    pub entity: Entity,
+    pub entity_id: &'a str,
+    pub action: &'a str,
+    pub actor: &'a str,
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(e.into()))
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    c: &Change<'_>,
+    old_value: Option<String>,
+    new_value: Option<String>,
+) -> Result<(), Error> {
+    store::insert_audit(
+        conn,
+        &AuditRow {
+            id: new_id(),
+            organisation_id: c.org.to_owned(),
+            entity: c.entity.as_str().to_owned(),
+            entity_id: c.entity_id.to_owned(),
+            action: c.action.to_owned(),
+            actor: c.actor.to_owned(),
+            occurred_at: now(),
+            old_value,
+            new_value,
+        },
+    )
+}
+
+pub fn created<A: Serialize>(
+    conn: &mut DbConnection,
+    c: &Change<'_>,
+    after: &A,
+) -> Result<(), Error> {
+    insert(conn, c, None, Some(json(after)?))
+}
+
+pub fn changed<B: Serialize, A: Serialize>(
+    conn: &mut DbConnection,
+    c: &Change<'_>,
+    before: &B,
+    after: &A,
+) -> Result<(), Error> {
+    insert(conn, c, Some(json(before)?), Some(json(after)?))
+}
+
+pub fn removed<B: Serialize>(
+    conn: &mut DbConnection,
+    c: &Change<'_>,
+    before: &B,
+) -> Result<(), Error> {
+    insert(conn, c, Some(json(before)?), None)
+}

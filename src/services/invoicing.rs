@@ -1,0 +1,1232 @@
+//! Invoices and credit notes: drafts, issuing with gapless numbers and payment references,
+//! credit notes, invoice runs over the organisation's agreements, and the book every
+//! balance and status is derived from.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::domain::agreement::AgreementStatus;
+use crate::domain::contribution::{LineKind, StatementLine, VatTreatment};
+use crate::domain::documents::{
+    Buyer, Calculation, DocumentKind, InvoiceDocument, InvoiceLine, PaymentReference, vat_summary,
+};
+use crate::domain::invoicing::{
+    InvoiceFacts, InvoiceNumber, InvoiceStatus, ReferenceRate, ReferenceScheme, STATUTORY_MARGIN,
+    Schedule, VariableBilling, instalments, payment_reference, reference_base, reference_rate_on,
+    rounding_to_whole, split_evenly,
+};
+use crate::domain::money::Money;
+use crate::domain::organisation::Organisation;
+use crate::domain::{Country, Currency, Invalid, Language};
+use crate::error::{Error, StateConflict};
+use crate::pdf::page::Raster;
+use crate::pdf::template::Template;
+use crate::pdf::{Renderer, context, format};
+use crate::services::agreements::{self, LineSource, stored_terms};
+use crate::services::audit::{self, Change, Entity};
+use crate::services::documents::{LineNames, calculation, own_template_and_logo, seller};
+use crate::storage::documents::{self as documents_store, NewDocument};
+use crate::storage::invoicing::{
+    self as store, EventRow, InvoiceFilter, InvoiceRow, LineRow, RunRow, SettingsRow,
+};
+use crate::storage::{DbConnection, members, new_id, now, organisations, pricing};
+
+/// How an organisation invoices; defaults follow its country until it saves its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub credit_note_prefix: String,
+    pub reference_scheme: ReferenceScheme,
+    /// Öresavrundning: totals rounded to whole kronor, the difference shown as a line.
+    pub round_to_whole: bool,
+    /// Days past the due date before an invoice gets a reminder.
+    pub reminder_after_days: i32,
+    /// Days a reminder gives to pay (at least 14 in Norway).
+    pub reminder_pay_days: i32,
+}
+
+impl Settings {
+    pub fn defaults(org: &Organisation) -> Self {
+        let norway = org.details.country == Country::No;
+        Settings {
+            credit_note_prefix: format!("{}-K", org.details.invoice_prefix),
+            reference_scheme: if norway {
+                ReferenceScheme::KidMod10
+            } else {
+                ReferenceScheme::Ocr
+            },
+            round_to_whole: false,
+            reminder_after_days: 10,
+            reminder_pay_days: if norway { 14 } else { 10 },
+        }
+    }
+}
+
+pub fn organisation(conn: &mut DbConnection, org: &str) -> Result<Organisation, Error> {
+    organisations::get(conn, org)?.ok_or(Error::NotFound("organisation"))
+}
+
+pub fn settings(conn: &mut DbConnection, org: &Organisation) -> Result<Settings, Error> {
+    let Some(row) = store::settings(conn, &org.id)? else {
+        return Ok(Settings::defaults(org));
+    };
+    let bad = |what: &str| Error::Internal(anyhow::anyhow!("stored invoicing setting {what}"));
+    Ok(Settings {
+        credit_note_prefix: row.credit_note_prefix,
+        reference_scheme: ReferenceScheme::parse(&row.reference_scheme)
+            .map_err(|_| bad("reference_scheme"))?,
+        round_to_whole: row.round_to_whole,
+        reminder_after_days: row.reminder_after_days,
+        reminder_pay_days: row.reminder_pay_days,
+    })
+}
+
+pub fn put_settings(
+    conn: &mut DbConnection,
+    org: &str,
+    new: &Settings,
+    actor: &str,
+) -> Result<Settings, Error> {
+    let organisation = organisation(conn, org)?;
+    let before = store::settings(conn, org)?;
+    if organisation.details.country == Country::No && new.reminder_pay_days < 14 {
+        // Inkassoloven § 9: a reminder gives at least 14 days.
+        return Err(Error::field(
+            "reminder_pay_days",
+            Invalid::OutOfRange { min: 14, max: 90 },
+        ));
+    }
+    let row = SettingsRow {
+        organisation_id: org.to_owned(),
+        credit_note_prefix: new.credit_note_prefix.clone(),
+        reference_scheme: new.reference_scheme.as_str().to_owned(),
+        round_to_whole: new.round_to_whole,
+        reminder_after_days: new.reminder_after_days,
+        reminder_pay_days: new.reminder_pay_days,
+        updated_at: now(),
+    };
+    store::put_settings(conn, &row)?;
+    audit::changed(
+        conn,
+        &change(org, Entity::Settings, org, "update", actor),
+        &before,
+        &row,
+    )?;
+    Ok(new.clone())
+}
+
+fn change<'a>(
+    org: &'a str,
+    entity: Entity,
+    id: &'a str,
+    action: &'a str,
+    actor: &'a str,
+) -> Change<'a> {
+    Change {
+        org,
+        entity,
+        entity_id: id,
+        action,
+        actor,
+    }
+}
+
+/// The reference rates of the country an organisation invoices in.
+pub fn reference_rates(
+    conn: &mut DbConnection,
+    country: Country,
+) -> Result<Vec<ReferenceRate>, Error> {
+    store::reference_rates(conn, country.as_str())?
+        .into_iter()
+        .map(|(from, percent)| {
+            let percent = percent.parse::<Decimal>().map_err(|e| {
+                Error::Internal(anyhow::anyhow!("stored reference rate {from}: {e}"))
+            })?;
+            Ok(ReferenceRate { from, percent })
+        })
+        .collect()
+}
+
+/// A line as a draft or a run proposes it; the amount is the quantity times the unit price,
+/// rounded to the öre.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineInput {
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit: String,
+    pub unit_price: Money,
+    pub vat: VatTreatment,
+    /// What the line bills (a statement component), so later runs bill only the rest.
+    pub component: Option<String>,
+    pub fee_year: Option<i32>,
+    /// Set when the line is a whole amount whose quantity × price would not give it exactly
+    /// (a share of an instalment, a difference of usage); otherwise computed.
+    pub amount: Option<Money>,
+}
+
+impl LineInput {
+    pub fn amount(&self) -> Result<Money, Error> {
+        if let Some(a) = self.amount {
+            return Ok(a);
+        }
+        let exact = self
+            .quantity
+            .checked_mul(self.unit_price.amount())
+            .ok_or(Error::field(
+                "lines",
+                Invalid::OutOfRange { min: 0, max: 0 },
+            ))?;
+        let rounded = exact.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        Money::new(rounded, self.unit_price.currency())
+            .map_err(|_| Error::field("lines", Invalid::OutOfRange { min: 0, max: 0 }))
+    }
+}
+
+/// What a draft invoice says before it is issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftInput {
+    pub member_id: String,
+    pub agreement_id: Option<String>,
+    pub language: Option<Language>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub buyer_reference: Option<String>,
+    pub our_reference: Option<String>,
+    pub lines: Vec<LineInput>,
+}
+
+fn line_rows(invoice_id: &str, lines: &[LineInput], sign: i64) -> Result<Vec<LineRow>, Error> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(LineRow {
+                invoice_id: invoice_id.to_owned(),
+                position: i32::try_from(i + 1).unwrap_or(i32::MAX),
+                description: l.description.clone(),
+                quantity: (l.quantity * Decimal::from(sign)).normalize().to_string(),
+                unit: l.unit.clone(),
+                unit_price_minor: l.unit_price.to_minor(),
+                vat: l.vat.code(),
+                vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
+                amount_minor: l.amount()?.to_minor() * sign,
+                component: l.component.clone(),
+                fee_year: l.fee_year,
+            })
+        })
+        .collect()
+}
+
+fn document_lines(rows: &[LineRow], currency: Currency) -> Result<Vec<InvoiceLine>, Error> {
+    let bad = |what: &str| Error::Internal(anyhow::anyhow!("stored invoice line {what}"));
+    rows.iter()
+        .map(|r| {
+            Ok(InvoiceLine {
+                description: r.description.clone(),
+                quantity: r.quantity.parse().map_err(|_| bad("quantity"))?,
+                unit: r.unit.clone(),
+                unit_price: Money::from_minor(r.unit_price_minor, currency),
+                vat: VatTreatment::parse(&r.vat, r.vat_exempt_reason.as_deref())
+                    .map_err(|_| bad("vat"))?,
+                amount: Money::from_minor(r.amount_minor, currency),
+            })
+        })
+        .collect()
+}
+
+/// Net, VAT, öresavrundning and total of lines as an invoice sums them (VAT per rate).
+fn totals(lines: &[InvoiceLine], currency: Currency, round: bool) -> (i64, i64, i64, i64) {
+    let summary = vat_summary(lines, currency);
+    let net: i64 = summary.iter().map(|s| s.base.to_minor()).sum();
+    let vat: i64 = summary.iter().map(|s| s.vat_amount.to_minor()).sum();
+    let rounding = if round {
+        rounding_to_whole(Money::from_minor(net + vat, currency)).to_minor()
+    } else {
+        0
+    };
+    (net, vat, rounding, net + vat + rounding)
+}
+
+/// Creates a draft: free lines to a member, editable until issued.
+pub fn create_draft(
+    conn: &mut DbConnection,
+    org: &str,
+    input: &DraftInput,
+    actor: &str,
+) -> Result<InvoiceRow, Error> {
+    let row = draft_row(conn, org, &new_id(), input, actor, None)?;
+    let lines = line_rows(&row.id, &input.lines, 1)?;
+    store::insert_invoice(conn, &row, &lines)?;
+    audit::created(
+        conn,
+        &change(org, Entity::Invoice, &row.id, "create", actor),
+        &(&row, &lines),
+    )?;
+    Ok(row)
+}
+
+fn draft_row(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    input: &DraftInput,
+    actor: &str,
+    run_id: Option<&str>,
+) -> Result<InvoiceRow, Error> {
+    let member = members::get(conn, org, &input.member_id)?;
+    let currency = match &input.agreement_id {
+        Some(a) => {
+            crate::storage::agreements::get(conn, org, a)?
+                .header
+                .currency
+        }
+        None => member.details.currency,
+    };
+    for (i, l) in input.lines.iter().enumerate() {
+        if l.unit_price.currency() != currency {
+            return Err(Error::field(
+                &format!("lines[{i}].unit_price"),
+                Invalid::Mismatch { other: "currency" },
+            ));
+        }
+    }
+    if input.period_end < input.period_start {
+        return Err(Error::field(
+            "period_end",
+            Invalid::Mismatch {
+                other: "period_start",
+            },
+        ));
+    }
+    let doc_lines = document_lines(&line_rows(id, &input.lines, 1)?, currency)?;
+    let (net, vat, _, total) = totals(&doc_lines, currency, false);
+    let at = now();
+    Ok(InvoiceRow {
+        id: id.to_owned(),
+        organisation_id: org.to_owned(),
+        member_id: member.id.clone(),
+        agreement_id: input.agreement_id.clone(),
+        run_id: run_id.map(str::to_owned),
+        kind: DocumentKind::Invoice.as_str().to_owned(),
+        credits_invoice_id: None,
+        language: input
+            .language
+            .unwrap_or(member.details.language)
+            .as_str()
+            .to_owned(),
+        currency: currency.as_str().to_owned(),
+        period_start: input.period_start,
+        period_end: input.period_end,
+        buyer_reference: input
+            .buyer_reference
+            .clone()
+            .or(member.details.buyer_reference.clone()),
+        our_reference: input.our_reference.clone(),
+        series: None,
+        number: None,
+        invoice_date: None,
+        due_date: None,
+        payment_reference: None,
+        net_minor: net,
+        vat_minor: vat,
+        rounding_minor: 0,
+        total_minor: total,
+        document_id: None,
+        issued_by: None,
+        issued_at: None,
+        created_by: actor.to_owned(),
+        created_at: at,
+        updated_at: at,
+    })
+}
+
+pub fn replace_draft(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    input: &DraftInput,
+    actor: &str,
+) -> Result<InvoiceRow, Error> {
+    let before = store::invoice(conn, org, id)?;
+    if before.issued_at.is_some() {
+        return Err(Error::State(StateConflict::InvoiceIssued));
+    }
+    let before_lines = store::lines(conn, id)?;
+    let mut row = draft_row(conn, org, id, input, actor, before.run_id.as_deref())?;
+    row.created_by = before.created_by.clone();
+    row.created_at = before.created_at;
+    let lines = line_rows(id, &input.lines, 1)?;
+    store::replace_draft(conn, &row, &lines)?;
+    audit::changed(
+        conn,
+        &change(org, Entity::Invoice, id, "update", actor),
+        &(&before, &before_lines),
+        &(&row, &lines),
+    )?;
+    Ok(row)
+}
+
+pub fn delete_draft(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    actor: &str,
+) -> Result<(), Error> {
+    let before = store::invoice(conn, org, id)?;
+    if before.issued_at.is_some() {
+        return Err(Error::State(StateConflict::InvoiceIssued));
+    }
+    let lines = store::lines(conn, id)?;
+    store::delete_draft(conn, org, id)?;
+    audit::removed(
+        conn,
+        &change(org, Entity::Invoice, id, "delete", actor),
+        &(&before, &lines),
+    )
+}
+
+/// What every document of one issuing pass shares: the organisation, its settings, its
+/// reference rates, its templates and its logo (decoded once).
+pub struct Issuer<'r> {
+    pub renderer: &'r Renderer,
+    pub organisation: Organisation,
+    pub settings: Settings,
+    rates: Vec<ReferenceRate>,
+    templates: HashMap<(DocumentKind, Language), Option<Template>>,
+    logo: Option<Option<Arc<Raster>>>,
+}
+
+impl<'r> Issuer<'r> {
+    pub fn new(conn: &mut DbConnection, renderer: &'r Renderer, org: &str) -> Result<Self, Error> {
+        let organisation = organisation(conn, org)?;
+        let settings = settings(conn, &organisation)?;
+        let rates = reference_rates(conn, organisation.details.country)?;
+        Ok(Issuer {
+            renderer,
+            organisation,
+            settings,
+            rates,
+            templates: HashMap::new(),
+            logo: None,
+        })
+    }
+
+    pub fn org(&self) -> &str {
+        &self.organisation.id
+    }
+
+    /// The statutory late-payment rate on a day, when its reference rate is known.
+    pub fn late_interest_percent(&self, on: NaiveDate) -> Option<Decimal> {
+        reference_rate_on(&self.rates, on).map(|r| r + STATUTORY_MARGIN)
+    }
+
+    pub fn rates(&self) -> &[ReferenceRate] {
+        &self.rates
+    }
+
+    /// Renders a document context with the organisation's template and logo, and stores
+    /// the PDF with its SHA-256.
+    pub fn store_pdf(
+        &mut self,
+        conn: &mut DbConnection,
+        context: &context::Context,
+        kind: DocumentKind,
+        member_id: &str,
+        agreement_id: Option<&str>,
+        actor: &str,
+    ) -> Result<String, Error> {
+        let key = (kind, context.language);
+        if !self.templates.contains_key(&key) || self.logo.is_none() {
+            let (template, logo) = own_template_and_logo(conn, self.org(), kind, context.language)?;
+            self.templates.insert(key, template);
+            self.logo.get_or_insert(logo);
+        }
+        let template = self.templates.get(&key).and_then(Option::as_ref);
+        let logo = self.logo.clone().flatten();
+        let bytes = self
+            .renderer
+            .render(context, template, logo)
+            .map_err(|e| Error::Internal(e.into()))?;
+        let doc = documents_store::insert(
+            conn,
+            &NewDocument {
+                organisation_id: &self.organisation.id,
+                kind: kind.as_str(),
+                language: context.language.as_str(),
+                member_id,
+                agreement_id,
+                fee_year: None,
+                title: &context.title,
+                content: &bytes,
+                created_by: actor,
+            },
+        )?;
+        Ok(doc.id)
+    }
+}
+
+fn stored_language(raw: &str) -> Result<Language, Error> {
+    Language::parse(raw).map_err(|_| Error::Internal(anyhow::anyhow!("stored language {raw}")))
+}
+
+fn stored_currency(raw: &str) -> Result<Currency, Error> {
+    Currency::parse(raw).map_err(|_| Error::Internal(anyhow::anyhow!("stored currency {raw}")))
+}
+
+/// Issues a draft in the caller's transaction: the next number of its series, the payment
+/// reference derived from it, the dates, the frozen totals and the stored PDF. The draft
+/// row is updated once; after that nothing changes it.
+pub fn issue(
+    conn: &mut DbConnection,
+    issuer: &mut Issuer<'_>,
+    id: &str,
+    date: NaiveDate,
+    actor: &str,
+) -> Result<InvoiceRow, Error> {
+    let org = issuer.organisation.id.clone();
+    let mut row = store::invoice(conn, &org, id)?;
+    if row.issued_at.is_some() {
+        return Err(Error::State(StateConflict::InvoiceIssued));
+    }
+    let kind = DocumentKind::parse(&row.kind)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("stored invoice kind {}", row.kind)))?;
+    let credited = match &row.credits_invoice_id {
+        Some(c) => Some(store::invoice(conn, &org, c)?),
+        None => None,
+    };
+    let details = &issuer.organisation.details;
+    let series = match kind {
+        DocumentKind::CreditNote => issuer.settings.credit_note_prefix.clone(),
+        _ => details.invoice_prefix.clone(),
+    };
+    let sequence = store::next_number(conn, &org, &series, date.year())?;
+    let number = InvoiceNumber {
+        prefix: series.clone(),
+        year: date.year(),
+        sequence,
+    }
+    .to_string();
+    // A credit note quotes the reference of the invoice it credits; an invoice gets its own.
+    let reference = match &credited {
+        Some(c) => c.payment_reference.clone().unwrap_or_default(),
+        None => reference_for(issuer.settings.reference_scheme, date.year(), sequence)?,
+    };
+    let currency = stored_currency(&row.currency)?;
+    let language = stored_language(&row.language)?;
+    let lines = document_lines(&store::lines(conn, id)?, currency)?;
+    let (net, vat, rounding, total) = totals(&lines, currency, issuer.settings.round_to_whole);
+    let due_date = match kind {
+        DocumentKind::CreditNote => date,
+        _ => date + chrono::Duration::days(i64::from(details.payment_terms_days)),
+    };
+    let member = members::get(conn, &org, &row.member_id)?;
+    let document = InvoiceDocument {
+        language,
+        number: number.clone(),
+        date,
+        due_date,
+        period_start: row.period_start,
+        period_end: row.period_end,
+        seller: seller(&issuer.organisation),
+        buyer: Buyer {
+            name: member.details.name.clone(),
+            address: member.details.billing_address.clone(),
+            org_number: member.details.org_number.as_ref().map(ToString::to_string),
+        },
+        buyer_reference: row.buyer_reference.clone(),
+        our_reference: row.our_reference.clone(),
+        currency,
+        lines,
+        rounding: Money::from_minor(rounding, currency),
+        reference: match issuer.settings.reference_scheme {
+            ReferenceScheme::Ocr => PaymentReference::Ocr(reference.clone()),
+            _ => PaymentReference::Kid(reference.clone()),
+        },
+        credits: credited.as_ref().map(|c| {
+            (
+                c.number.clone().unwrap_or_default(),
+                c.invoice_date.unwrap_or(date),
+            )
+        }),
+        late_interest_percent: issuer.late_interest_percent(date),
+    };
+    let document_id = issuer.store_pdf(
+        conn,
+        &context::invoice(&document),
+        kind,
+        &row.member_id,
+        row.agreement_id.as_deref(),
+        actor,
+    )?;
+    let before = row.clone();
+    row.series = Some(series);
+    row.number = Some(number);
+    row.invoice_date = Some(date);
+    row.due_date = Some(due_date);
+    row.payment_reference = Some(reference).filter(|r| !r.is_empty() && credited.is_none());
+    row.net_minor = net;
+    row.vat_minor = vat;
+    row.rounding_minor = rounding;
+    row.total_minor = total;
+    row.document_id = Some(document_id);
+    row.issued_by = Some(actor.to_owned());
+    row.issued_at = Some(now());
+    row.updated_at = now();
+    store::issue(conn, &row)?;
+    store::insert_event(
+        conn,
+        &EventRow {
+            id: new_id(),
+            invoice_id: row.id.clone(),
+            kind: "issued".into(),
+            note: None,
+            occurred_on: date,
+            created_by: actor.to_owned(),
+            created_at: now(),
+        },
+    )?;
+    audit::changed(
+        conn,
+        &change(&org, Entity::Invoice, id, "issue", actor),
+        &before,
+        &row,
+    )?;
+    Ok(row)
+}
+
+/// The payment reference of an invoice number. A KID mod 11 has no check digit for about
+/// one base in eleven; since numbers may not be skipped, such a base gets one more digit
+/// (the longer reference cannot equal another invoice's).
+fn reference_for(scheme: ReferenceScheme, year: i32, sequence: i64) -> Result<String, Error> {
+    let base = reference_base(year, sequence);
+    let candidates = std::iter::once(base.clone()).chain((0..10).map(|d| format!("{base}{d}")));
+    for candidate in candidates {
+        if let Ok(r) = payment_reference(scheme, &candidate) {
+            return Ok(r.as_str().to_owned());
+        }
+    }
+    Err(Error::Internal(anyhow::anyhow!(
+        "no payment reference for {year}/{sequence}"
+    )))
+}
+
+/// Records that an invoice was sent (by post or mail) or written off: events its status is
+/// derived from.
+pub fn record_event(
+    conn: &mut DbConnection,
+    org: &str,
+    id: &str,
+    kind: &str,
+    on: NaiveDate,
+    note: Option<String>,
+    actor: &str,
+) -> Result<(), Error> {
+    let row = store::invoice(conn, org, id)?;
+    if row.issued_at.is_none() {
+        return Err(Error::State(StateConflict::InvoiceNotIssued));
+    }
+    let event = EventRow {
+        id: new_id(),
+        invoice_id: id.to_owned(),
+        kind: kind.to_owned(),
+        note,
+        occurred_on: on,
+        created_by: actor.to_owned(),
+        created_at: now(),
+    };
+    store::insert_event(conn, &event)?;
+    audit::created(conn, &change(org, Entity::Invoice, id, kind, actor), &event)
+}
+
+/// A credit note for all of an invoice, or for the given lines (positive amounts that are
+/// credited). Issued at once in the credit-note series; the original's balance falls by it.
+pub fn credit(
+    conn: &mut DbConnection,
+    issuer: &mut Issuer<'_>,
+    invoice_id: &str,
+    lines: Option<Vec<LineInput>>,
+    date: NaiveDate,
+    actor: &str,
+) -> Result<InvoiceRow, Error> {
+    let org = issuer.organisation.id.clone();
+    let original = store::invoice(conn, &org, invoice_id)?;
+    if original.issued_at.is_none() {
+        return Err(Error::State(StateConflict::InvoiceNotIssued));
+    }
+    if original.kind != DocumentKind::Invoice.as_str() {
+        return Err(Error::field("invoice", Invalid::Mismatch { other: "kind" }));
+    }
+    let currency = stored_currency(&original.currency)?;
+    let book = Book::load(conn, &org)?;
+    let creditable = original.total_minor - book.credited(&original.id);
+    let lines = match lines {
+        Some(lines) => lines,
+        None => {
+            // A full credit: the original's lines as they were, less what is already credited.
+            if book.credited(&original.id) > 0 {
+                return Err(Error::field(
+                    "lines",
+                    Invalid::Mismatch { other: "credited" },
+                ));
+            }
+            store::lines(conn, invoice_id)?
+                .into_iter()
+                .map(|r| {
+                    let line = document_lines(std::slice::from_ref(&r), currency)?
+                        .pop()
+                        .ok_or_else(|| Error::Internal(anyhow::anyhow!("empty line")))?;
+                    Ok(LineInput {
+                        description: line.description,
+                        quantity: line.quantity,
+                        unit: line.unit,
+                        unit_price: line.unit_price,
+                        vat: line.vat,
+                        component: r.component,
+                        fee_year: r.fee_year,
+                        amount: Some(line.amount),
+                    })
+                })
+                .collect::<Result<Vec<_>, Error>>()?
+        }
+    };
+    if lines.is_empty() {
+        return Err(Error::field("lines", Invalid::Required));
+    }
+    let id = new_id();
+    let rows = line_rows(&id, &lines, -1)?;
+    let doc_lines = document_lines(&rows, currency)?;
+    let (_, _, _, total) = totals(&doc_lines, currency, false);
+    if -total > creditable || total >= 0 {
+        return Err(Error::field(
+            "lines",
+            Invalid::OutOfRange {
+                min: 0,
+                max: creditable / 100,
+            },
+        ));
+    }
+    let at = now();
+    let row = InvoiceRow {
+        id: id.clone(),
+        kind: DocumentKind::CreditNote.as_str().to_owned(),
+        credits_invoice_id: Some(original.id.clone()),
+        run_id: None,
+        series: None,
+        number: None,
+        invoice_date: None,
+        due_date: None,
+        payment_reference: None,
+        document_id: None,
+        issued_by: None,
+        issued_at: None,
+        created_by: actor.to_owned(),
+        created_at: at,
+        updated_at: at,
+        ..original.clone()
+    };
+    store::insert_invoice(conn, &row, &rows)?;
+    issue(conn, issuer, &id, date, actor)
+}
+
+/// Everything issued and paid in an organisation, from which each invoice's balance and
+/// status are derived: nothing of it is ever typed in.
+pub struct Book {
+    pub invoices: Vec<InvoiceRow>,
+    credited: HashMap<String, i64>,
+    paid: HashMap<String, i64>,
+    /// Allocation dates and amounts per invoice, for interest on what stayed unpaid.
+    pub payments_of: HashMap<String, Vec<(NaiveDate, i64)>>,
+    sent: HashSet<String>,
+    written_off: HashSet<String>,
+}
+
+impl Book {
+    pub fn load(conn: &mut DbConnection, org: &str) -> Result<Self, Error> {
+        let invoices = store::invoices(
+            conn,
+            org,
+            &InvoiceFilter {
+                issued_only: true,
+                ..InvoiceFilter::default()
+            },
+        )?;
+        let mut credited: HashMap<String, i64> = HashMap::new();
+        for i in &invoices {
+            if let Some(c) = &i.credits_invoice_id {
+                *credited.entry(c.clone()).or_default() -= i.total_minor;
+            }
+        }
+        let mut paid: HashMap<String, i64> = HashMap::new();
+        let mut payments_of: HashMap<String, Vec<(NaiveDate, i64)>> = HashMap::new();
+        for a in store::allocations(conn, org)? {
+            if let Some(invoice) = a.invoice_id {
+                *paid.entry(invoice.clone()).or_default() += a.amount_minor;
+                payments_of
+                    .entry(invoice)
+                    .or_default()
+                    .push((a.allocated_on, a.amount_minor));
+            }
+        }
+        let mut sent = HashSet::new();
+        let mut written_off = HashSet::new();
+        for e in store::events(conn, org)? {
+            match e.kind.as_str() {
+                "sent" => {
+                    sent.insert(e.invoice_id);
+                }
+                "written_off" => {
+                    written_off.insert(e.invoice_id);
+                }
+                _ => {}
+            }
+        }
+        Ok(Book {
+            invoices,
+            credited,
+            paid,
+            payments_of,
+            sent,
+            written_off,
+        })
+    }
+
+    pub fn credited(&self, id: &str) -> i64 {
+        self.credited.get(id).copied().unwrap_or(0)
+    }
+
+    pub fn paid(&self, id: &str) -> i64 {
+        self.paid.get(id).copied().unwrap_or(0)
+    }
+
+    pub fn facts(&self, row: &InvoiceRow) -> InvoiceFacts {
+        let currency = Currency::parse(&row.currency).unwrap_or(Currency::Sek);
+        let money = |m| Money::from_minor(m, currency);
+        InvoiceFacts {
+            issued: row.issued_at.is_some(),
+            sent: self.sent.contains(&row.id),
+            total: money(row.total_minor),
+            credited: money(self.credited(&row.id)),
+            paid: money(self.paid(&row.id)),
+            written_off: self.written_off.contains(&row.id),
+            due_date: row.due_date.unwrap_or(NaiveDate::MAX),
+        }
+    }
+
+    /// An issued invoice's status on a day; credit notes are `issued` (they are settled by
+    /// the invoice they credit).
+    pub fn status(&self, row: &InvoiceRow, today: NaiveDate) -> InvoiceStatus {
+        if row.kind == DocumentKind::CreditNote.as_str() {
+            return InvoiceStatus::Issued;
+        }
+        self.facts(row).status(today)
+    }
+
+    pub fn outstanding(&self, row: &InvoiceRow) -> i64 {
+        if row.kind == DocumentKind::CreditNote.as_str() {
+            return 0;
+        }
+        row.total_minor - self.credited(&row.id) - self.paid(&row.id)
+    }
+}
+
+/// An invoice run's period: every agreement period that starts in it is billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunRequest {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Dates every invoice of the run; each agreement's invoice date rule when not given.
+    pub invoice_date: Option<NaiveDate>,
+}
+
+/// One invoice a run would create (dry run) or created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub agreement_id: String,
+    pub member_id: String,
+    pub member_name: String,
+    pub currency: Currency,
+    pub invoice_date: NaiveDate,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub lines: Vec<LineInput>,
+    /// The agreement periods it bills: (part, first day).
+    pub claims: Vec<(String, NaiveDate)>,
+    pub net: Money,
+    pub vat: Money,
+    pub total: Money,
+    pub language: Language,
+}
+
+/// An agreement the run could not bill, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub agreement_id: String,
+    pub member_id: String,
+    pub reason: String,
+}
+
+const FIXED: &str = "fixed";
+const VARIABLE: &str = "variable";
+
+/// The statement component a line bills, by source, so that the ordered and the used
+/// quantity of one service are billed apart.
+fn component_key(line: &StatementLine, source: LineSource) -> String {
+    match line.kind {
+        LineKind::Fixed => format!("fixed:{}", line.component),
+        _ => format!("{}:{}", source.as_str(), line.component),
+    }
+}
+
+fn period_name(schedule: Schedule, start: NaiveDate, end: NaiveDate, lang: Language) -> String {
+    match schedule {
+        Schedule::Annual if start.month() == 1 && start.day() == 1 && end.month() == 12 => {
+            start.year().to_string()
+        }
+        _ => format::period(start, Some(end), lang),
+    }
+}
+
+/// What the run bills of one agreement: the fixed instalments whose period starts in the
+/// run, and the variable part due by then — advance: ordered services and usage before the
+/// period, with each instalment; arrears: what was used in a period, billed by the run
+/// holding the day after it ends. The variable part is billed as the difference between
+/// the year's statement up to then and what earlier invoices and credit notes billed, so
+/// that caps, quotas and late usage come out right and nothing is billed twice.
+fn propose_agreement(
+    conn: &mut DbConnection,
+    org: &str,
+    agreement: &crate::domain::agreement::Agreement,
+    req: &RunRequest,
+    billed: &HashSet<(String, String, NaiveDate)>,
+) -> Result<Option<Proposal>, Error> {
+    let member = members::get(conn, org, &agreement.header.member_id)?;
+    let lang = member.details.language;
+    let mut lines: Vec<LineInput> = Vec::new();
+    let mut claims: Vec<(String, NaiveDate)> = Vec::new();
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    let mut span: Option<(NaiveDate, NaiveDate)> = None;
+    let mut widen = |s: NaiveDate, e: NaiveDate| {
+        span = Some(span.map_or((s, e), |(a, b)| (a.min(s), b.max(e))));
+    };
+    // Arrears of a year's last period are billed in the next year's first run.
+    for year in (req.from.year() - 1)..=req.to.year() {
+        if !agreement.reaches_into(year) {
+            continue;
+        }
+        let plan = agreements::contribution(conn, org, &agreement.id, year)?
+            .billing
+            .plan;
+        let periods = instalments(
+            &plan,
+            year,
+            agreement.header.start_date,
+            agreement.header.end_date,
+        );
+        let is_billed = |part: &str, start: NaiveDate| {
+            billed.contains(&(agreement.id.clone(), part.to_owned(), start))
+        };
+        // Fixed instalments starting in the run.
+        let fixed_due: Vec<_> = periods
+            .iter()
+            .filter(|p| p.start >= req.from && p.start <= req.to && !is_billed(FIXED, p.start))
+            .collect();
+        // Variable part: which cut-off this run bills up to, and which period it claims.
+        let variable_due: Option<(NaiveDate, NaiveDate, NaiveDate, NaiveDate)> = match plan.variable
+        {
+            VariableBilling::Advance => fixed_due.first().and_then(|p| {
+                (!is_billed(VARIABLE, p.start)).then(|| {
+                    (
+                        p.start,
+                        p.start.pred_opt().unwrap_or(p.start),
+                        p.start,
+                        p.end,
+                    )
+                })
+            }),
+            VariableBilling::Arrears => periods
+                .iter()
+                .rev()
+                .find(|p| {
+                    let next = p.end.succ_opt().unwrap_or(p.end);
+                    next >= req.from && next <= req.to && !is_billed(VARIABLE, p.start)
+                })
+                .map(|p| (p.start, p.end, p.start, p.end)),
+        };
+        if fixed_due.is_empty() && variable_due.is_none() {
+            continue;
+        }
+        let contribution = agreements::contribution_through(
+            conn,
+            org,
+            &agreement.id,
+            year,
+            variable_due.map(|(_, through, _, _)| through),
+        )?;
+        let terms = stored_terms(&contribution.version)?;
+        let prices = pricing::price_list(conn, org, year)?;
+        let names = LineNames::load(conn, org, &terms, prices)?;
+        for p in &fixed_due {
+            for line in contribution
+                .statement
+                .lines
+                .iter()
+                .filter(|l| l.kind == LineKind::Fixed)
+            {
+                let parts = split_evenly(line.amount, p.count);
+                let Some(part) = parts.get((p.index as usize).saturating_sub(1)).copied() else {
+                    continue;
+                };
+                if part.is_zero() {
+                    continue;
+                }
+                let description = if p.count > 1 {
+                    format!(
+                        "{}, {}",
+                        names.describe(line, lang),
+                        period_name(plan.schedule, p.start, p.end, lang)
+                    )
+                } else {
+                    format!("{} {}", names.describe(line, lang), year)
+                };
+                lines.push(LineInput {
+                    description,
+                    quantity: Decimal::ONE,
+                    unit: String::new(),
+                    unit_price: part,
+                    vat: line.vat.clone(),
+                    component: Some(component_key(line, LineSource::Terms)),
+                    fee_year: Some(year),
+                    amount: Some(part),
+                });
+            }
+            claims.push((FIXED.to_owned(), p.start));
+            dates.push(p.invoice_date);
+            widen(p.start, p.end);
+        }
+        if let Some((claim, through, start, end)) = variable_due {
+            let billed_lines = store::billed_lines(conn, &agreement.id, year)?;
+            let mut variable_lines = 0;
+            for (line, source) in contribution
+                .statement
+                .lines
+                .iter()
+                .zip(contribution.sources.iter())
+                .filter(|(l, _)| l.kind != LineKind::Fixed)
+            {
+                let key = component_key(line, *source);
+                let before: i64 = billed_lines
+                    .iter()
+                    .filter(|b| b.component.as_deref() == Some(key.as_str()))
+                    .map(|b| b.amount_minor)
+                    .sum();
+                let delta = line.amount.to_minor() - before;
+                if delta == 0 {
+                    continue;
+                }
+                let amount = Money::from_minor(delta, line.amount.currency());
+                let (quantity, unit, price) = match calculation(line, lang, names.unit(line, lang))
+                {
+                    Calculation::PerUnit {
+                        quantity,
+                        unit,
+                        price,
+                        discount_percent: None,
+                    } if before == 0 && quantity * price.amount() == amount.amount() => {
+                        (quantity, unit, price)
+                    }
+                    _ => (Decimal::ONE, String::new(), amount),
+                };
+                let suffix = match source {
+                    LineSource::Usage => format!(
+                        ", {}",
+                        format::period(
+                            NaiveDate::from_ymd_opt(year, 1, 1)
+                                .unwrap_or(start)
+                                .max(start.min(through)),
+                            Some(through),
+                            lang
+                        )
+                    ),
+                    _ => format!(" {year}"),
+                };
+                lines.push(LineInput {
+                    description: format!("{}{suffix}", names.describe(line, lang)),
+                    quantity,
+                    unit,
+                    unit_price: price,
+                    vat: line.vat.clone(),
+                    component: Some(key),
+                    fee_year: Some(year),
+                    amount: Some(amount),
+                });
+                variable_lines += 1;
+            }
+            // A period with nothing to bill is still claimed only when something was billed,
+            // so that usage recorded late is billed by the next run.
+            if variable_lines > 0 {
+                claims.push((VARIABLE.to_owned(), claim));
+                dates.push(
+                    NaiveDate::from_ymd_opt(end.year(), end.month(), plan.invoice_day)
+                        .unwrap_or(end)
+                        .max(through.succ_opt().unwrap_or(through)),
+                );
+                widen(start, end);
+            }
+        }
+    }
+    let (Some((period_start, period_end)), false) = (span, lines.is_empty()) else {
+        return Ok(None);
+    };
+    let currency = agreement.header.currency;
+    let doc_lines: Vec<InvoiceLine> = document_lines(&line_rows("", &lines, 1)?, currency)?;
+    let (net, vat, _, total) = totals(&doc_lines, currency, false);
+    let invoice_date = req
+        .invoice_date
+        .or_else(|| dates.iter().min().copied())
+        .unwrap_or(req.from);
+    Ok(Some(Proposal {
+        agreement_id: agreement.id.clone(),
+        member_id: member.id.clone(),
+        member_name: member.details.name.clone(),
+        currency,
+        invoice_date,
+        period_start,
+        period_end,
+        lines,
+        claims,
+        net: Money::from_minor(net, currency),
+        vat: Money::from_minor(vat, currency),
+        total: Money::from_minor(total, currency),
+        language: lang,
+    }))
+}
+
+/// What a run would invoice, changing nothing: one proposal per agreement with something
+/// due, and the agreements that could not be calculated.
+pub fn propose(
+    conn: &mut DbConnection,
+    org: &str,
+    req: &RunRequest,
+) -> Result<(Vec<Proposal>, Vec<Skipped>), Error> {
+    if req.to < req.from {
+        return Err(Error::field("to", Invalid::Mismatch { other: "from" }));
+    }
+    let billed: HashSet<(String, String, NaiveDate)> =
+        store::billed_periods(conn, org)?.into_iter().collect();
+    let billable = [
+        AgreementStatus::Accepted,
+        AgreementStatus::Active,
+        AgreementStatus::Terminated,
+        AgreementStatus::Expired,
+    ];
+    let mut proposals = Vec::new();
+    let mut skipped = Vec::new();
+    for (agreement, _) in crate::storage::agreements::with_versions(conn, org, &billable)? {
+        match propose_agreement(conn, org, &agreement, req, &billed) {
+            Ok(Some(p)) => proposals.push(p),
+            Ok(None) => {}
+            Err(e @ (Error::Contribution(_) | Error::Validation(_))) => skipped.push(Skipped {
+                agreement_id: agreement.id.clone(),
+                member_id: agreement.header.member_id.clone(),
+                reason: e.detail(Language::Sv),
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    proposals
+        .sort_by(|a, b| (&a.member_name, &a.agreement_id).cmp(&(&b.member_name, &b.agreement_id)));
+    Ok((proposals, skipped))
+}
+
+/// The outcome of issuing a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutcome {
+    pub run: RunRow,
+    pub issued: Vec<InvoiceRow>,
+    /// Proposals another run issued first (their periods were claimed meanwhile).
+    pub already_billed: Vec<String>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Issues a run: each agreement's invoice in its own transaction, which claims the
+/// periods it bills. An interrupted run has issued whole invoices only; running it again
+/// (or the same period in a new run) issues the rest and never bills a period twice.
+pub fn issue_run(
+    conn: &mut DbConnection,
+    renderer: &Renderer,
+    org: &str,
+    req: &RunRequest,
+    resume: Option<&str>,
+    actor: &str,
+) -> Result<RunOutcome, Error> {
+    let run = match resume {
+        Some(id) => store::run(conn, org, id)?,
+        None => {
+            let run = RunRow {
+                id: new_id(),
+                organisation_id: org.to_owned(),
+                period_start: req.from,
+                period_end: req.to,
+                created_by: actor.to_owned(),
+                created_at: now(),
+            };
+            crate::storage::write(conn, |c| store::insert_run(c, &run))?;
+            run
+        }
+    };
+    let req = RunRequest {
+        from: run.period_start,
+        to: run.period_end,
+        invoice_date: req.invoice_date,
+    };
+    let (proposals, skipped) = propose(conn, org, &req)?;
+    let mut issuer = Issuer::new(conn, renderer, org)?;
+    let mut issued = Vec::new();
+    let mut already_billed = Vec::new();
+    for p in proposals {
+        let outcome = crate::storage::write(conn, |c| {
+            let id = new_id();
+            let input = DraftInput {
+                member_id: p.member_id.clone(),
+                agreement_id: Some(p.agreement_id.clone()),
+                language: Some(p.language),
+                period_start: p.period_start,
+                period_end: p.period_end,
+                buyer_reference: None,
+                our_reference: None,
+                lines: p.lines.clone(),
+            };
+            let row = draft_row(c, org, &id, &input, actor, Some(&run.id))?;
+            store::insert_invoice(c, &row, &line_rows(&id, &p.lines, 1)?)?;
+            for (part, start) in &p.claims {
+                if !store::claim_period(c, &p.agreement_id, part, *start, &id)? {
+                    return Err(Error::Conflict { field: None });
+                }
+            }
+            issue(c, &mut issuer, &id, p.invoice_date, actor)
+        });
+        match outcome {
+            Ok(row) => issued.push(row),
+            Err(Error::Conflict { .. }) => already_billed.push(p.agreement_id.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(RunOutcome {
+        run,
+        issued,
+        already_billed,
+        skipped,
+    })
+}
+
+/// The invoices of a member and their lines, keyed by id, for views.
+pub fn lines_of(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<BTreeMap<String, Vec<LineRow>>, Error> {
+    ids.iter()
+        .map(|id| Ok((id.clone(), store::lines(conn, id)?)))
+        .collect()
+}

@@ -1,0 +1,569 @@
+use std::collections::BTreeSet;
+
+use avtal::domain::OcrReference;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, bollebygd, spawn_app};
+
+fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
+}
+
+async fn member(
+    app: &TestApp,
+    admin: &str,
+    org: &str,
+    name: &str,
+    code: &str,
+    people: i64,
+) -> String {
+    let mut body = bollebygd();
+    body["name"] = json!(name);
+    body["municipality_code"] = json!(code);
+    body["population"]["count"] = json!(people);
+    let r = app
+        .post(
+            admin,
+            &format!("/api/v1/organisations/{org}/members"),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    str_of(&r.body, "id").to_owned()
+}
+
+async fn draft(app: &TestApp, admin: &str, org: &str, member: &str, price: &str) -> String {
+    let r = app
+        .post(
+            admin,
+            &format!("/api/v1/organisations/{org}/invoices"),
+            &json!({
+                "member_id": member,
+                "period_start": "2027-03-01",
+                "period_end": "2027-03-31",
+                "our_reference": "Lisa Belfrage",
+                "lines": [
+                    {"description": "Fortbildningsdag NO-lärare", "quantity": "2", "unit": "dag",
+                     "unit_price": price, "vat": "25"},
+                    {"description": "Medlemsavgift tillägg", "quantity": "1", "unit_price": "1000.00"}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["status"], "draft");
+    str_of(&r.body, "id").to_owned()
+}
+
+fn sequence(number: &str) -> i64 {
+    number.rsplit('-').next().unwrap().parse().unwrap()
+}
+
+/// 50 issue requests at once over two series (invoices and credit notes): each series
+/// numbered 1, 2, 3 … with no gap and no duplicate, also after a transaction that took a
+/// number and rolled back.
+async fn numbers_have_no_gaps_under_concurrent_issuing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let m = member(&app, &admin, &org, "Bollebygds kommun", "1443", 9784).await;
+
+    // 25 invoices issued one after another, to be credited below.
+    let mut issued = Vec::new();
+    for _ in 0..25 {
+        let id = draft(&app, &admin, &org, &m, "12000.00").await;
+        let r = app
+            .post(
+                &admin,
+                &format!("{base}/invoices/{id}/issue"),
+                &json!({"date": "2027-03-05"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        issued.push(id);
+    }
+    // A transaction that takes the next number and then fails gives it back.
+    {
+        let mut conn = app.pool().get().unwrap();
+        let failed: Result<(), avtal::error::Error> = avtal::storage::write(&mut conn, |c| {
+            let n = avtal::storage::invoicing::next_number(c, &org, "NAV", 2027)?;
+            assert_eq!(n, 26);
+            Err(avtal::error::Error::Conflict { field: None })
+        });
+        assert!(failed.is_err());
+    }
+    let mut drafts = Vec::new();
+    for _ in 0..25 {
+        drafts.push(draft(&app, &admin, &org, &m, "8000.00").await);
+    }
+    let (app, admin, base) = (&app, &admin, &base);
+    let issue = drafts.iter().map(|id| async move {
+        let body = json!({"date": "2027-03-06"});
+        app.post(admin, &format!("{base}/invoices/{id}/issue"), &body)
+            .await
+    });
+    let credit = issued.iter().map(|id| async move {
+        let body = json!({"date": "2027-03-06", "lines": [
+            {"description": "Fortbildningsdag inställd", "quantity": "1", "unit": "dag",
+             "unit_price": "12000.00", "vat": "25"}
+        ]});
+        app.post(admin, &format!("{base}/invoices/{id}/credit-notes"), &body)
+            .await
+    });
+    let (issued_now, credited) = tokio::join!(join_all(issue), join_all(credit));
+    let mut invoice_numbers = BTreeSet::new();
+    for r in &issued_now {
+        assert_eq!(r.status, 200, "{}", r.body);
+        invoice_numbers.insert(sequence(str_of(&r.body, "number")));
+        assert!(str_of(&r.body, "number").starts_with("NAV-2027-"));
+    }
+    let mut credit_numbers = BTreeSet::new();
+    for r in &credited {
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert!(
+            str_of(&r.body, "number").starts_with("NAV-K-2027-"),
+            "{}",
+            r.body
+        );
+        credit_numbers.insert(sequence(str_of(&r.body, "number")));
+        assert_eq!(r.body["total"], "-15000.00");
+    }
+    assert_eq!(invoice_numbers, (26..=50).collect::<BTreeSet<_>>());
+    assert_eq!(credit_numbers, (1..=25).collect::<BTreeSet<_>>());
+
+    // Every number once over the whole series, and every OCR number passes its check.
+    let r = app.get(admin, &format!("{base}/invoices")).await;
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 75);
+    let numbers: BTreeSet<&str> = items.iter().map(|i| str_of(i, "number")).collect();
+    assert_eq!(numbers.len(), 75);
+    for i in items.iter().filter(|i| i["kind"] == "invoice") {
+        let ocr = str_of(i, "payment_reference");
+        assert!(OcrReference::parse(ocr).is_ok(), "{ocr}");
+        assert_eq!(
+            ocr.len(),
+            12,
+            "year, sequence, length digit and check digit"
+        );
+    }
+    // A credited invoice shows the credit in its balance: 2 × 12 000 + 25 % VAT + 1 000
+    // = 31 000, less 15 000.
+    let r = app
+        .get(admin, &format!("{base}/invoices/{}", issued[0]))
+        .await;
+    assert_eq!(
+        (r.body["credited"].as_str(), r.body["outstanding"].as_str()),
+        (Some("15000.00"), Some("16000.00"))
+    );
+    // Issued invoices never change.
+    let r = app
+        .post(
+            admin,
+            &format!("{base}/invoices/{}/issue", issued[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("invoice_issued"))
+    );
+    let r = app
+        .delete(admin, &format!("{base}/invoices/{}", issued[0]))
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+}
+
+/// 20 requests with the same Idempotency-Key at once make one payment, and every one of
+/// them gets its response; the key with another body is refused.
+async fn one_payment_per_idempotency_key(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let m = member(&app, &admin, &org, "Bollebygds kommun", "1443", 9784).await;
+    let id = draft(&app, &admin, &org, &m, "12000.00").await;
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoices/{id}/issue"),
+            &json!({"date": "2027-03-05"}),
+        )
+        .await;
+    let ocr = str_of(&r.body, "payment_reference").to_owned();
+    let body = json!({"amount": "31000.00", "paid_on": "2027-04-01", "reference": ocr, "payer": "Bollebygds kommun"});
+    let send = |key: &'static str, body: Value| {
+        app.send(
+            app.client
+                .post(app.url(&format!("{base}/payments")))
+                .bearer_auth(&admin)
+                .header("Idempotency-Key", key)
+                .json(&body),
+        )
+    };
+    let replies = join_all((0..20).map(|_| send("pay-2027-04-01-1", body.clone()))).await;
+    let ids: BTreeSet<&str> = replies
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, 201, "{}", r.body);
+            str_of(&r.body, "id")
+        })
+        .collect();
+    assert_eq!(ids.len(), 1);
+    let r = app.get(&admin, &format!("{base}/payments")).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+    // Matched by OCR to the invoice, which is now paid.
+    assert_eq!(replies[0].body["status"], "allocated");
+    let r = app.get(&admin, &format!("{base}/invoices/{id}")).await;
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["outstanding"].as_str()),
+        (Some("paid"), Some("0.00"))
+    );
+
+    let mut other = body.clone();
+    other["amount"] = json!("1.00");
+    let r = send("pay-2027-04-01-1", other).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(crate::helpers::error_fields(&r.body), ["Idempotency-Key"]);
+    let r = app.post(&admin, &format!("{base}/payments"), &body).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(crate::helpers::error_fields(&r.body), ["Idempotency-Key"]);
+}
+
+async fn status(app: &TestApp, admin: &str, base: &str, invoice: &Value) -> (String, String) {
+    let r = app
+        .get(admin, &format!("{base}/invoices/{}", str_of(invoice, "id")))
+        .await;
+    (
+        str_of(&r.body, "status").to_owned(),
+        str_of(&r.body, "outstanding").to_owned(),
+    )
+}
+
+async fn pay(app: &TestApp, admin: &str, base: &str, key: &str, body: Value) -> Value {
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("{base}/payments")))
+                .bearer_auth(admin)
+                .header("Idempotency-Key", key)
+                .json(&body),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body
+}
+
+/// Navet's year: four member municipalities, a fee per inhabitant billed quarterly, a
+/// school programme billed in arrears. A dry run, the first quarter issued, a second run
+/// that bills nothing twice, usage billed after its quarter, a credit note, payments
+/// (exact, partial, overpaid, unmatched then allocated), with every balance and status.
+async fn navet_invoices_a_year_and_follows_the_payments(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/fee-models"),
+            &json!({"fee_year": 2027, "name": "Medlemsavgift per invånare",
+                    "model": {"type": "per_inhabitant", "currency": "SEK", "rate": "28.50"},
+                    "indexation": null}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let model = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/price-lists/2027/items"),
+            &json!({"code": "SKOLPROG", "name_sv": "Skolprogram Kemi åk 4–6", "unit": "class",
+                    "unit_price": "3500.00", "currency": "SEK", "vat": "25"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let towns = [
+        ("Bollebygds kommun", "1443", 9784),
+        ("Borås stad", "1490", 115_238),
+        ("Marks kommun", "1463", 35_000),
+        ("Ulricehamns kommun", "1491", 25_000),
+    ];
+    let mut agreements = Vec::new();
+    for (name, code, people) in towns {
+        let m = member(&app, &admin, &org, name, code, people).await;
+        let r = app
+            .post(
+                &admin,
+                &format!("{base}/agreements"),
+                &json!({
+                    "member_id": m, "pro_rata": "whole_months", "notice_months": 6,
+                    "start_date": "2027-01-01", "end_date": "2027-12-31",
+                    "terms": {
+                        "fixed": [{"id": "avgift", "fee_model_id": model}],
+                        "billing": {"schedule": "quarterly", "variable": "arrears", "invoice_day": 15}
+                    }
+                }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let a = format!("{base}/agreements/{}", str_of(&r.body, "id"));
+        for to in [
+            json!({"to": "offered"}),
+            json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören", "decision_reference": "KS 2026/1"}),
+            json!({"to": "active"}),
+        ] {
+            let r = app.post(&admin, &format!("{a}/transitions"), &to).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        agreements.push((name, m, a));
+    }
+
+    // Dry run of the first quarter: four invoices, a quarter of 28.50 kr per inhabitant
+    // each, and nothing stored.
+    let q1 = json!({"from": "2027-01-01", "to": "2027-03-31", "dry_run": true});
+    let r = app.post(&admin, &format!("{base}/invoice-runs"), &q1).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let proposals = r.body["proposals"].as_array().unwrap();
+    let totals: Vec<(&str, &str)> = proposals
+        .iter()
+        .map(|p| (str_of(p, "member_name"), str_of(p, "total")))
+        .collect();
+    // 9 784 × 28.50 = 278 844.00 / 4; 115 238 × 28.50 = 3 284 283.00 / 4 = 821 070.75.
+    assert_eq!(
+        totals,
+        [
+            ("Bollebygds kommun", "69711.00"),
+            ("Borås stad", "821070.75"),
+            ("Marks kommun", "249375.00"),
+            ("Ulricehamns kommun", "178125.00"),
+        ]
+    );
+    assert_eq!(proposals[0]["invoice_date"], "2027-01-15");
+    assert_eq!(
+        app.get(&admin, &format!("{base}/invoices")).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // Issued; running the quarter again bills nothing twice.
+    let mut issue = q1.clone();
+    issue["dry_run"] = json!(false);
+    let r = app
+        .post(&admin, &format!("{base}/invoice-runs"), &issue)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let invoices = r.body["invoices"].as_array().unwrap().clone();
+    assert_eq!(invoices.len(), 4);
+    let numbers: Vec<&str> = invoices.iter().map(|i| str_of(i, "number")).collect();
+    assert_eq!(
+        numbers,
+        [
+            "NAV-2027-0001",
+            "NAV-2027-0002",
+            "NAV-2027-0003",
+            "NAV-2027-0004"
+        ]
+    );
+    let r = app
+        .post(&admin, &format!("{base}/invoice-runs"), &issue)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["invoices"].as_array().unwrap().len(),
+        0,
+        "{}",
+        r.body
+    );
+
+    // The PDF carries what the law asks for, and the OCR number passes its check.
+    let boras = &invoices[1];
+    let ocr = str_of(boras, "payment_reference");
+    assert!(OcrReference::parse(ocr).is_ok());
+    let pdf = app
+        .client
+        .get(app.url(&format!(
+            "{base}/documents/{}/pdf",
+            str_of(boras, "document_id")
+        )))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    if let Some(text) = crate::documents::pdf_text(&pdf) {
+        for needle in [
+            "Faktura",
+            "NAV-2027-0002",
+            "2027-01-15",
+            "2027-02-14",
+            "SE222000132101",
+            "Godkänd för F-skatt",
+            "Borås stad",
+            "821 070,75",
+            ocr,
+            "5050-1055",
+        ] {
+            assert!(text.contains(needle), "{needle} missing in {text}");
+        }
+    }
+
+    // Usage in the first quarter is billed in arrears with the second quarter.
+    let (_, _, bollebygd) = &agreements[0];
+    let r = app
+        .post(
+            &admin,
+            &format!("{bollebygd}/usage"),
+            &json!({"used_on": "2027-02-10", "item_code": "SKOLPROG", "quantity": "2"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let q2 = json!({"from": "2027-04-01", "to": "2027-06-30"});
+    let r = app.post(&admin, &format!("{base}/invoice-runs"), &q2).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let q2_invoices = r.body["invoices"].as_array().unwrap();
+    assert_eq!(q2_invoices.len(), 4);
+    // 69 711.00 + 2 × 3 500.00 + 25 % VAT on 7 000.00 = 78 461.00.
+    assert_eq!(q2_invoices[0]["total"], "78461.00", "{}", q2_invoices[0]);
+    assert_eq!(q2_invoices[0]["vat"], "1750.00");
+
+    // A credit note of part of Ulricehamn's first invoice lowers its balance.
+    let ulricehamn = &invoices[3];
+    let r = app
+        .post(&admin, &format!("{base}/invoices/{}/credit-notes", str_of(ulricehamn, "id")),
+              &json!({"date": "2027-01-20", "lines": [
+                  {"description": "Rättelse invånarantal", "quantity": "1", "unit_price": "28500.00"}]}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        (r.body["number"].as_str(), r.body["total"].as_str()),
+        (Some("NAV-K-2027-0001"), Some("-28500.00"))
+    );
+
+    // Payments: Bollebygd exactly, Borås in part, Marks too much, Ulricehamn without a
+    // reference (unmatched, then allocated by hand).
+    let reference = |i: &Value| str_of(i, "payment_reference").to_owned();
+    let p = pay(&app, &admin, &base, "k1", json!({"amount": "69711.00", "paid_on": "2027-02-10", "reference": reference(&invoices[0])})).await;
+    assert_eq!(p["status"], "allocated");
+    let p = pay(&app, &admin, &base, "k2", json!({"amount": "500000.00", "paid_on": "2027-02-12", "reference": reference(&invoices[1])})).await;
+    assert_eq!(p["status"], "allocated");
+    let p = pay(&app, &admin, &base, "k3", json!({"amount": "250000.00", "paid_on": "2027-02-13", "reference": reference(&invoices[2])})).await;
+    assert_eq!(
+        (p["status"].as_str(), p["unallocated"].as_str()),
+        (Some("on_account"), Some("625.00"))
+    );
+    let unmatched = pay(
+        &app,
+        &admin,
+        &base,
+        "k4",
+        json!({"amount": "149625.00", "paid_on": "2027-02-14", "payer": "Ulricehamns kommun"}),
+    )
+    .await;
+    assert_eq!(unmatched["status"], "unmatched");
+    let r = app
+        .get(&admin, &format!("{base}/payments?status=unmatched"))
+        .await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+    let r = app
+        .post(&admin, &format!("{base}/payments/{}/allocations", str_of(&unmatched, "id")),
+              &json!({"allocations": [{"invoice_id": str_of(ulricehamn, "id"), "amount": "149625.00"}]}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "allocated");
+    // Too much for an invoice is refused, naming the field.
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/payments/{}/allocations", str_of(&unmatched, "id")),
+            &json!({"allocations": [{"invoice_id": str_of(ulricehamn, "id"), "amount": "1.00"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+
+    // Every status and balance (the due dates lie ahead, so nothing is overdue yet).
+    assert_eq!(
+        status(&app, &admin, &base, &invoices[0]).await,
+        ("paid".to_owned(), "0.00".to_owned())
+    );
+    assert_eq!(
+        status(&app, &admin, &base, &invoices[1]).await,
+        ("partially_paid".to_owned(), "321070.75".to_owned())
+    );
+    assert_eq!(
+        status(&app, &admin, &base, &invoices[2]).await,
+        ("paid".to_owned(), "0.00".to_owned())
+    );
+    assert_eq!(
+        status(&app, &admin, &base, &invoices[3]).await,
+        ("paid".to_owned(), "0.00".to_owned())
+    );
+
+    // Marks' credit balance goes to its next invoice.
+    let marks_q2 = &q2_invoices[2];
+    let marks_payment = app
+        .get(&admin, &format!("{base}/payments?status=on_account"))
+        .await;
+    let marks_payment = str_of(&marks_payment.body["items"][0], "id").to_owned();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/payments/{marks_payment}/allocations"),
+            &json!({"allocations": [{"invoice_id": str_of(marks_q2, "id"), "amount": "625.00"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .get(
+            &admin,
+            &format!("{base}/invoices/{}", str_of(marks_q2, "id")),
+        )
+        .await;
+    assert_eq!(
+        (r.body["paid"].as_str(), r.body["outstanding"].as_str()),
+        (Some("625.00"), Some("248750.00"))
+    );
+
+    // A reversal undoes a payment without deleting it.
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/payments/{marks_payment}/reverse"),
+            &json!({"date": "2027-03-01"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["amount"].as_str()),
+        (Some("reversal"), Some("-250000.00"))
+    );
+    assert_eq!(
+        status(&app, &admin, &base, &invoices[2]).await.1,
+        "249375.00"
+    );
+
+    // The trail names who did what.
+    let r = app
+        .get(&admin, &format!("{base}/audit?entity=payment"))
+        .await;
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| str_of(e, "action"))
+        .collect();
+    assert!(
+        actions.contains(&"register")
+            && actions.contains(&"allocate")
+            && actions.contains(&"reverse"),
+        "{actions:?}"
+    );
+}
+
+crate::on_both_backends!(
+    numbers_have_no_gaps_under_concurrent_issuing,
+    one_payment_per_idempotency_key,
+    navet_invoices_a_year_and_follows_the_payments,
+);
