@@ -2,7 +2,9 @@
 //! variable part, their total and its share of the whole, with a totals row.
 //!
 //! The numbers are computed elsewhere; this module only checks that they agree with each
-//! other and lays them out as CSV ([`to_csv`]) or XLSX ([`to_xlsx`]).
+//! other and lays them out as CSV ([`to_csv`]) or XLSX ([`to_xlsx`]), with the pieces of
+//! [`crate::export::table`]. It is not a [`Table`](crate::export::Table) itself: its share
+//! column is a percentage, which has its own format, and its amount columns share one width.
 
 mod csv;
 mod xlsx;
@@ -15,7 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::money::{MINOR_DECIMALS, Money, allocate};
 use crate::domain::{Currency, Language};
-use crate::export::ExportError;
+use crate::export::{Cell, ExportError};
 
 /// One year's fees of all members of a body, in one currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +96,22 @@ pub fn totals(
 }
 
 impl FeeTableRow {
+    /// Every column but the share, as the cells of a table.
+    fn cells(&self) -> [Cell; COLUMNS - 1] {
+        [
+            Cell::Text(self.member.clone()),
+            // Text, so that Norwegian and Swedish codes keep their leading zero (0301, 0180).
+            self.municipality_code
+                .clone()
+                .map_or(Cell::Empty, Cell::Text),
+            self.population.map_or(Cell::Empty, Cell::Integer),
+            self.population_date.map_or(Cell::Empty, Cell::Date),
+            Cell::Money(self.fixed),
+            Cell::Money(self.variable),
+            Cell::Money(self.total),
+        ]
+    }
+
     fn check(&self, expected: Currency) -> Result<(), ExportError> {
         for amount in [self.fixed, self.variable, self.total] {
             if amount.currency() != expected {
@@ -193,11 +211,6 @@ impl Labels {
 
 /// Member, code, population, date, fixed, variable, total, share.
 const COLUMNS: usize = 8;
-
-/// A date as the ISO text both exports use (`2024-12-31`), unambiguous in every language.
-fn iso_date(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
 
 #[cfg(test)]
 pub(super) mod test_support {

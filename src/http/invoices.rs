@@ -531,6 +531,9 @@ pub struct InvoiceQuery {
     pub run_id: Option<String>,
     /// Only invoices with this derived status.
     pub status: Option<String>,
+    /// The day statuses are seen on (an invoice is overdue after its due date); today
+    /// when not given.
+    pub on: Option<String>,
 }
 
 #[utoipa::path(tag = "invoicing", params(("org" = String, Path), InvoiceQuery), responses((status = 200, body = Items<InvoiceView>)), security(("bearer" = [])))]
@@ -550,6 +553,7 @@ pub async fn list(
         .map(crate::domain::invoicing::InvoiceStatus::parse)
         .transpose()
         .map_err(|i| Error::field("status", i))?;
+    let on = date_or_today(q.on.as_deref(), "on")?;
     let items = db
         .run(move |conn| {
             let rows = store::invoices(
@@ -565,7 +569,7 @@ pub async fn list(
             let mut out = Vec::with_capacity(rows.len());
             for row in rows {
                 let lines = store::lines(conn, &row.id)?;
-                let v = view(row, &lines, &book, today());
+                let v = view(row, &lines, &book, on);
                 if status.is_none_or(|s| s.as_str() == v.status) {
                     out.push(v);
                 }

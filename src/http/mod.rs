@@ -6,12 +6,14 @@ pub mod documents;
 pub mod extract;
 pub mod imports;
 pub mod invoices;
+pub mod ledger;
 pub mod members;
 pub mod organisations;
 pub mod payments;
 pub mod preview;
 pub mod pricing;
 pub mod problem;
+pub mod reminders;
 pub mod system;
 pub mod tokens;
 
@@ -251,7 +253,14 @@ where
                 .service(payments::read)
                 .service(payments::allocate)
                 .service(payments::refund)
-                .service(payments::reverse),
+                .service(payments::reverse)
+                .service(reminders::run)
+                .service(reminders::list)
+                .service(reminders::read)
+                .service(ledger::member_ledger)
+                .service(ledger::open_items)
+                .service(ledger::aging)
+                .service(ledger::years),
         )
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();

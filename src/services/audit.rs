@@ -14,6 +14,7 @@ pub enum Entity {
     Agreement,
     Invoice,
     Payment,
+    Reminder,
     Settings,
     ReferenceRate,
 }
@@ -23,6 +24,7 @@ impl Entity {
         "agreement",
         "invoice",
         "payment",
+        "reminder",
         "settings",
         "reference_rate",
     ];
@@ -32,6 +34,7 @@ impl Entity {
             Entity::Agreement => "agreement",
             Entity::Invoice => "invoice",
             Entity::Payment => "payment",
+            Entity::Reminder => "reminder",
             Entity::Settings => "settings",
             Entity::ReferenceRate => "reference_rate",
         }

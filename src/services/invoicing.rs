@@ -485,6 +485,19 @@ pub fn issue(
     date: NaiveDate,
     actor: &str,
 ) -> Result<InvoiceRow, Error> {
+    issue_due(conn, issuer, id, date, None, actor)
+}
+
+/// [`issue`] with a due date of the caller's instead of the payment terms': a reminder's
+/// charges fall due with the reminder.
+pub fn issue_due(
+    conn: &mut DbConnection,
+    issuer: &mut Issuer<'_>,
+    id: &str,
+    date: NaiveDate,
+    due: Option<NaiveDate>,
+    actor: &str,
+) -> Result<InvoiceRow, Error> {
     let org = issuer.organisation.id.clone();
     let mut row = store::invoice(conn, &org, id)?;
     if row.issued_at.is_some() {
@@ -517,8 +530,9 @@ pub fn issue(
     let language = stored_language(&row.language)?;
     let lines = document_lines(&store::lines(conn, id)?, currency)?;
     let (net, vat, rounding, total) = totals(&lines, currency, issuer.settings.round_to_whole);
-    let due_date = match kind {
-        DocumentKind::CreditNote => date,
+    let due_date = match (kind, due) {
+        (DocumentKind::CreditNote, _) => date,
+        (_, Some(due)) => due,
         _ => date + chrono::Duration::days(i64::from(details.payment_terms_days)),
     };
     let member = members::get(conn, &org, &row.member_id)?;

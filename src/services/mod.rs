@@ -7,8 +7,10 @@ pub mod documents;
 pub mod fee_models;
 pub mod import;
 pub mod invoicing;
+pub mod ledger;
 pub mod payments;
 pub mod preview;
+pub mod reminders;
 pub mod tokens;
 
 use crate::error::Error;

@@ -221,8 +221,36 @@ fn allocation_rows(
         .collect()
 }
 
+/// The invoices a reminder listed, oldest first, when `charge_invoice` carries its charges.
+fn reminded_with(
+    conn: &mut DbConnection,
+    org: &str,
+    charge_invoice: &str,
+    book: &Book,
+) -> Result<Vec<InvoiceRow>, Error> {
+    let Some(reminder) = store::reminders(conn, org)?
+        .into_iter()
+        .find(|r| r.charge_invoice_id.as_deref() == Some(charge_invoice))
+    else {
+        return Ok(Vec::new());
+    };
+    let mut listed: Vec<InvoiceRow> = store::reminder_items(conn, org)?
+        .into_iter()
+        .filter(|(r, _)| r.id == reminder.id)
+        .filter_map(|(_, item)| {
+            book.invoices
+                .iter()
+                .find(|i| i.id == item.invoice_id)
+                .cloned()
+        })
+        .collect();
+    listed.sort_by(|a, b| (a.due_date, &a.number).cmp(&(b.due_date, &b.number)));
+    Ok(listed)
+}
+
 /// Registers a payment and allocates it: as asked, or else to the invoice whose payment
-/// reference it quotes, for at most what that invoice owes. What is left stays on the
+/// reference it quotes, for at most what that invoice owes (a reminder's reference: its
+/// charges, then the invoices it listed). What is left stays on the
 /// member's account (an overpayment) or, when nobody is known, in the unmatched queue.
 pub fn register(
     conn: &mut DbConnection,
@@ -256,13 +284,19 @@ pub fn register(
         match matched {
             Some(invoice) if member.as_ref().is_none_or(|m| *m == invoice.member_id) => {
                 member = Some(invoice.member_id.clone());
-                let owed = book.outstanding(invoice).max(0);
-                let take = owed.min(input.amount.to_minor());
-                if take > 0 {
-                    vec![(invoice.clone(), take)]
-                } else {
-                    Vec::new()
+                // A reminder's reference settles its charges, then the invoices it listed.
+                let mut queue = vec![invoice.clone()];
+                queue.extend(reminded_with(conn, org, &invoice.id, &book)?);
+                let mut left = input.amount.to_minor();
+                let mut targets = Vec::new();
+                for target in queue {
+                    let take = book.outstanding(&target).max(0).min(left);
+                    if take > 0 {
+                        left -= take;
+                        targets.push((target, take));
+                    }
                 }
+                targets
             }
             // A reference of another member's invoice: left for someone to look at.
             _ => Vec::new(),

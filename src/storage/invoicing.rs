@@ -682,3 +682,25 @@ pub fn audit(
     }
     Ok(q.load(conn)?)
 }
+
+pub fn reminder(conn: &mut DbConnection, org: &str, id: &str) -> Result<ReminderRow, Error> {
+    rm::reminders
+        .filter(rm::organisation_id.eq(org))
+        .filter(rm::id.eq(id))
+        .select(ReminderRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound("reminder"))
+}
+
+/// Holds one organisation's runs of one kind apart until the transaction ends, so that
+/// two reminder runs never remind the same invoice twice. SQLite needs nothing: its write
+/// transactions (`BEGIN IMMEDIATE`) already run one at a time.
+pub fn lock_runs(conn: &mut DbConnection, org: &str, kind: &str) -> Result<(), Error> {
+    if let DbConnection::Postgresql(c) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<Text, _>(format!("{kind}:{org}"))
+            .execute(c)?;
+    }
+    Ok(())
+}

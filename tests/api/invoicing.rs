@@ -299,7 +299,8 @@ async fn navet_invoices_a_year_and_follows_the_payments(backend: Backend) {
                     "start_date": "2027-01-01", "end_date": "2027-12-31",
                     "terms": {
                         "fixed": [{"id": "avgift", "fee_model_id": model}],
-                        "billing": {"schedule": "quarterly", "variable": "arrears", "invoice_day": 15}
+                        "billing": {"schedule": "quarterly", "variable": "arrears", "invoice_day": 15,
+                                    "reminder_fee": "60.00"}
                     }
                 }),
             )
@@ -559,6 +560,406 @@ async fn navet_invoices_a_year_and_follows_the_payments(backend: Backend) {
             && actions.contains(&"allocate")
             && actions.contains(&"reverse"),
         "{actions:?}"
+    );
+
+    reminders_with_interest_then_the_ledger(&app, &admin, &base, &invoices, q2_invoices).await;
+}
+
+/// (number, outstanding, interest, compensation) of an invoice a reminder lists.
+type Item = (String, String, String, String);
+
+/// The amounts of a reminder as the API shows them: (member, items, fee, total).
+fn reminder_summary(r: &Value) -> (String, Vec<Item>, String, String) {
+    (
+        str_of(r, "member_name").to_owned(),
+        r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    str_of(i, "number").to_owned(),
+                    str_of(i, "outstanding").to_owned(),
+                    str_of(i, "interest").to_owned(),
+                    str_of(i, "compensation").to_owned(),
+                )
+            })
+            .collect(),
+        str_of(r, "fee").to_owned(),
+        str_of(r, "total").to_owned(),
+    )
+}
+
+fn item(number: &str, outstanding: &str, interest: &str, compensation: &str) -> Item {
+    (
+        number.into(),
+        outstanding.into(),
+        interest.into(),
+        compensation.into(),
+    )
+}
+
+/// Navet's year goes on: nobody paid the second quarter and two first-quarter invoices are
+/// open, so a reminder run at the end of May charges dröjsmålsränta (reference rate 2 %
+/// plus 8 points, per day on what stayed unpaid), förseningsersättning once per invoice and
+/// the agreed påminnelseavgift on an invoice of their own. Borås pays its reminder with
+/// the reminder's OCR; a second run after the rate changed on 1 July charges only the
+/// interest accrued since, and no second compensation. The ledger and the reports agree.
+async fn reminders_with_interest_then_the_ledger(
+    app: &TestApp,
+    admin: &str,
+    base: &str,
+    q1: &[Value],
+    q2: &[Value],
+) {
+    for (from, percent) in [("2027-01-01", "2.00"), ("2027-07-01", "1.50")] {
+        let r = app
+            .send(
+                app.client
+                    .put(app.url(&format!("/api/v1/reference-rates/SE/{from}")))
+                    .bearer_auth(&app.operator)
+                    .json(&json!({"percent": percent})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let run = |date: &str, dry_run: bool| json!({"date": date, "dry_run": dry_run, "charge_compensation": true});
+    let r = app
+        .post(
+            admin,
+            &format!("{base}/reminder-runs"),
+            &run("2027-05-31", true),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["reminders"].as_array().unwrap().len(),
+        4,
+        "{}",
+        r.body
+    );
+    let r = app.get(admin, &format!("{base}/reminders")).await;
+    assert_eq!(
+        r.body["items"].as_array().unwrap().len(),
+        0,
+        "a dry run stores nothing"
+    );
+
+    // Three runs at once remind each member once: one run sends the reminders, the
+    // others find every invoice already reminded.
+    let path = format!("{base}/reminder-runs");
+    let body = run("2027-05-31", false);
+    let runs = join_all((0..3).map(|_| app.post(admin, &path, &body))).await;
+    let mut sent: Vec<usize> = runs
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, 201, "{}", r.body);
+            r.body["reminders"].as_array().unwrap().len()
+        })
+        .collect();
+    sent.sort_unstable();
+    assert_eq!(sent, [0, 0, 4]);
+    let first = runs
+        .into_iter()
+        .find(|r| !r.body["reminders"].as_array().unwrap().is_empty())
+        .unwrap()
+        .body["reminders"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let summaries: Vec<_> = first.iter().map(reminder_summary).collect();
+    // Bollebygd's second invoice is dated 1 April (its first-quarter usage is billed the
+    // day after the quarter), 30 days late. Borås: 321 070.75 left of the first quarter
+    // for 106 days and the second quarter for 16 days at 10 %; Marks: its first quarter is charged only from 1 March, when the
+    // payment that had settled it was reversed (92 days).
+    assert_eq!(
+        summaries,
+        [
+            (
+                "Bollebygds kommun".to_owned(),
+                vec![item("NAV-2027-0005", "78461.00", "644.88", "450.00")],
+                "60.00".to_owned(),
+                "79615.88".to_owned()
+            ),
+            (
+                "Borås stad".to_owned(),
+                vec![
+                    item("NAV-2027-0002", "321070.75", "9324.25", "450.00"),
+                    item("NAV-2027-0006", "821070.75", "3599.21", "450.00")
+                ],
+                "60.00".to_owned(),
+                "1156024.96".to_owned()
+            ),
+            (
+                "Marks kommun".to_owned(),
+                vec![
+                    item("NAV-2027-0003", "249375.00", "6285.62", "450.00"),
+                    item("NAV-2027-0007", "249375.00", "1093.15", "450.00")
+                ],
+                "60.00".to_owned(),
+                "507088.77".to_owned()
+            ),
+            (
+                "Ulricehamns kommun".to_owned(),
+                vec![item("NAV-2027-0008", "178125.00", "780.82", "450.00")],
+                "60.00".to_owned(),
+                "179415.82".to_owned()
+            ),
+        ]
+    );
+    for r in &first {
+        assert_eq!(r["new_due_date"], "2027-06-10");
+        assert_eq!(r["interest_percent"], "10");
+    }
+    // The charges are an issued invoice of their own, due with the reminder; the
+    // originals are unchanged.
+    let boras = &first[1];
+    let charges = app
+        .get(
+            admin,
+            &format!("{base}/invoices/{}", str_of(boras, "charge_invoice_id")),
+        )
+        .await
+        .body;
+    assert_eq!(
+        (
+            str_of(&charges, "number"),
+            str_of(&charges, "total"),
+            str_of(&charges, "due_date")
+        ),
+        ("NAV-2027-0010", "13883.46", "2027-06-10")
+    );
+    assert_eq!(status(app, admin, base, &q1[1]).await.1, "321070.75");
+    let pdf = app
+        .client
+        .get(app.url(&format!(
+            "{base}/documents/{}/pdf",
+            str_of(boras, "document_id")
+        )))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let ocr = str_of(&charges, "payment_reference").to_owned();
+    if let Some(text) = crate::documents::pdf_text(&pdf) {
+        for needle in [
+            "Påminnelse",
+            "Borås stad",
+            "NAV-2027-0002",
+            "NAV-2027-0006",
+            "2027-06-10",
+            "9 324,25",
+            "1 156 024,96",
+            ocr.as_str(),
+        ] {
+            assert!(text.contains(needle), "{needle} missing in {text}");
+        }
+    }
+    // Overdue as of the reminder's date.
+    let r = app
+        .get(
+            admin,
+            &format!("{base}/invoices?status=overdue&on=2027-05-31"),
+        )
+        .await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 6, "{}", r.body);
+
+    // Nothing is reminded twice before the new date to pay by has passed.
+    let r = app
+        .post(
+            admin,
+            &format!("{base}/reminder-runs"),
+            &run("2027-06-05", false),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["reminders"].as_array().unwrap().len(),
+        0,
+        "{}",
+        r.body
+    );
+
+    // Borås pays the reminder's total with its OCR: the charges first, then the invoices.
+    let p = pay(
+        app,
+        admin,
+        base,
+        "k5",
+        json!({"amount": "1156024.96", "paid_on": "2027-06-05", "reference": ocr}),
+    )
+    .await;
+    assert_eq!(p["status"], "allocated", "{p}");
+    assert_eq!(p["allocations"].as_array().unwrap().len(), 3, "{p}");
+    for invoice in [&charges, &q1[1], &q2[1]] {
+        assert_eq!(
+            status(app, admin, base, invoice).await,
+            ("paid".to_owned(), "0.00".to_owned())
+        );
+    }
+
+    // After 1 July the reference rate is 1.50 %: 9.5 %. Marks is reminded again for 61
+    // more days, net of the interest already charged, without a second compensation;
+    // its first reminder's charges are listed but bear no interest.
+    let r = app
+        .post(
+            admin,
+            &format!("{base}/reminder-runs"),
+            &run("2027-07-31", false),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let second = r.body["reminders"].as_array().unwrap().clone();
+    let members: Vec<&str> = second.iter().map(|r| str_of(r, "member_name")).collect();
+    assert_eq!(
+        members,
+        ["Bollebygds kommun", "Marks kommun", "Ulricehamns kommun"]
+    );
+    assert_eq!(
+        reminder_summary(&second[1]),
+        (
+            "Marks kommun".to_owned(),
+            vec![
+                item("NAV-2027-0003", "249375.00", "4061.73", "0.00"),
+                item("NAV-2027-0007", "249375.00", "4061.74", "0.00"),
+                item("NAV-2027-0011", "8338.77", "0.00", "0.00"),
+            ],
+            "60.00".to_owned(),
+            "515272.24".to_owned()
+        )
+    );
+    assert_eq!(second[1]["interest_percent"], "9.5");
+    let r = app
+        .get(
+            admin,
+            &format!("{base}/reminders?member_id={}", str_of(&q1[2], "member_id")),
+        )
+        .await;
+    let stored: Vec<(&str, &str)> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (str_of(r, "date"), str_of(r, "total")))
+        .collect();
+    assert_eq!(
+        stored,
+        [("2027-05-31", "507088.77"), ("2027-07-31", "515272.24")]
+    );
+
+    // Borås' ledger: every document and payment in date order, settled to zero.
+    let boras_id = str_of(&q1[1], "member_id");
+    let r = app
+        .get(admin, &format!("{base}/members/{boras_id}/ledger"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let account = &r.body["items"][0];
+    let entries: Vec<(&str, &str, &str, &str)> = account["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                str_of(e, "date"),
+                str_of(e, "kind"),
+                str_of(e, "amount"),
+                str_of(e, "balance"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("2027-01-15", "invoice", "821070.75", "821070.75"),
+            ("2027-02-12", "payment", "-500000.00", "321070.75"),
+            ("2027-02-12", "allocation", "0.00", "321070.75"),
+            ("2027-04-15", "invoice", "821070.75", "1142141.50"),
+            ("2027-05-31", "invoice", "13883.46", "1156024.96"),
+            ("2027-06-05", "payment", "-1156024.96", "0.00"),
+            ("2027-06-05", "allocation", "0.00", "0.00"),
+            ("2027-06-05", "allocation", "0.00", "0.00"),
+            ("2027-06-05", "allocation", "0.00", "0.00"),
+        ]
+    );
+    assert_eq!(
+        (
+            str_of(account, "balance"),
+            str_of(account, "outstanding"),
+            str_of(account, "on_account")
+        ),
+        ("0.00", "0.00", "0.00")
+    );
+
+    // Aging on 31 July: Marks' first quarter is 167 days late, its second 77, its first
+    // reminder's charges 51, its second's not yet due.
+    let r = app
+        .get(admin, &format!("{base}/reports/aging?on=2027-07-31"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let marks = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["member_name"] == "Marks kommun")
+        .unwrap()
+        .clone();
+    let marks_charges2 = second[1]["total"].as_str().unwrap();
+    assert_eq!(marks_charges2, "515272.24");
+    assert_eq!(
+        (
+            str_of(&marks, "not_due"),
+            str_of(&marks, "1-30"),
+            str_of(&marks, "31-60"),
+            str_of(&marks, "61-90"),
+            str_of(&marks, "over_90"),
+        ),
+        ("8183.47", "0.00", "8338.77", "249375.00", "249375.00")
+    );
+    assert_eq!(str_of(&marks, "total"), "515272.24");
+
+    // The same report as a spreadsheet file and as CSV for Excel.
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "{base}/reports/open-items?on=2027-07-31&format=csv"
+        )))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with('\u{FEFF}'), "{csv}");
+    assert!(
+        csv.contains(
+            "Marks kommun;invoice;NAV-2027-0003;2027-01-15;2027-02-14;167;SEK;249375,00;249375,00"
+        ),
+        "{csv}"
+    );
+    let r = app
+        .client
+        .get(app.url(&format!("{base}/reports/aging?on=2027-07-31&format=xlsx")))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    let r = app
+        .get(admin, &format!("{base}/reports/aging?format=pdf"))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+
+    // Per year: what was invoiced in 2027 is credited, paid or still owed.
+    let r = app.get(admin, &format!("{base}/reports/years")).await;
+    let year = &r.body["items"][0];
+    assert_eq!(year["year"], 2027);
+    let figure = |k: &str| str_of(year, k).parse::<rust_decimal::Decimal>().unwrap();
+    assert_eq!(
+        figure("invoiced") - figure("credited") - figure("paid"),
+        figure("outstanding") + figure("written_off")
     );
 }
 

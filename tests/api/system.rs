@@ -132,6 +132,13 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("post", format!("{o}/{{org}}/payments/{{id}}/allocations")),
         ("post", format!("{o}/{{org}}/payments/{{id}}/refund")),
         ("post", format!("{o}/{{org}}/payments/{{id}}/reverse")),
+        ("post", format!("{o}/{{org}}/reminder-runs")),
+        ("get", format!("{o}/{{org}}/reminders")),
+        ("get", format!("{o}/{{org}}/reminders/{{id}}")),
+        ("get", format!("{o}/{{org}}/members/{{id}}/ledger")),
+        ("get", format!("{o}/{{org}}/reports/open-items")),
+        ("get", format!("{o}/{{org}}/reports/aging")),
+        ("get", format!("{o}/{{org}}/reports/years")),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p))

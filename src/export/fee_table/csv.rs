@@ -1,20 +1,18 @@
-//! The fee table as CSV for spreadsheet users in Sweden and Norway.
-//!
-//! Excel in a Swedish or Norwegian locale opens a file directly when it is UTF-8 with a byte
-//! order mark (without it, å/ä/ö/ø come out garbled), separated by `;` (the comma is the
-//! decimal sign there) and with a decimal comma in numbers. No thousands separator: a space
-//! or a dot in an amount would make it text, not a number.
+//! The fee table as CSV for spreadsheet users in Sweden and Norway, in the dialect of
+//! [`crate::export::table::to_csv`]: UTF-8 with a byte order mark, `;`, CRLF and a decimal
+//! comma.
 
-use ::csv::{Terminator, WriterBuilder};
 use rust_decimal::Decimal;
 
-use super::{FeeTable, Labels, iso_date, shares, totals};
+use super::{FeeTable, Labels, shares, totals};
 use crate::domain::Language;
-use crate::domain::money::{MINOR_DECIMALS, Money};
-use crate::export::ExportError;
+use crate::domain::money::MINOR_DECIMALS;
+use crate::export::table::csv::{decimal_comma, field, finish, writer};
+use crate::export::{Cell, ExportError};
 
-/// The UTF-8 byte order mark, which tells Excel the encoding.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+// The tests check that the file starts with it.
+#[cfg(test)]
+use crate::export::table::csv::BOM;
 
 /// The table as CSV bytes: a header row in `lang`, one row per member, and a totals row.
 pub fn to_csv(table: &FeeTable, lang: Language) -> Result<Vec<u8>, ExportError> {
@@ -22,23 +20,12 @@ pub fn to_csv(table: &FeeTable, lang: Language) -> Result<Vec<u8>, ExportError> 
     let shares = shares(&table.rows);
     let labels = Labels::of(lang);
 
-    let mut writer = WriterBuilder::new()
-        .delimiter(b';')
-        // RFC 4180 line ends, what Excel on Windows writes itself.
-        .terminator(Terminator::CRLF)
-        .from_writer(BOM.to_vec());
+    let mut writer = writer();
     writer.write_record(labels.headings(table.currency))?;
     for (row, share) in table.rows.iter().zip(&shares) {
-        writer.write_record([
-            row.member.clone(),
-            row.municipality_code.clone().unwrap_or_default(),
-            row.population.map(|p| p.to_string()).unwrap_or_default(),
-            row.population_date.map(iso_date).unwrap_or_default(),
-            money(row.fixed),
-            money(row.variable),
-            money(row.total),
-            decimal_comma(*share),
-        ])?;
+        let mut record: Vec<String> = row.cells().iter().map(field).collect();
+        record.push(decimal_comma(*share));
+        writer.write_record(record)?;
     }
     // The sum of the shares, not a literal 100,00: with no total to share they are all zero.
     let share_sum = shares
@@ -49,23 +36,12 @@ pub fn to_csv(table: &FeeTable, lang: Language) -> Result<Vec<u8>, ExportError> 
         String::new(),
         String::new(),
         String::new(),
-        money(fixed),
-        money(variable),
-        money(total),
+        field(&Cell::Money(fixed)),
+        field(&Cell::Money(variable)),
+        field(&Cell::Money(total)),
         decimal_comma(share_sum),
     ])?;
-    writer
-        .into_inner()
-        .map_err(|e| ExportError::Csv(e.into_error().into()))
-}
-
-fn money(amount: Money) -> String {
-    decimal_comma(amount.amount())
-}
-
-/// The exact decimal text with a comma as the decimal sign: `278844.00` → `278844,00`.
-fn decimal_comma(value: Decimal) -> String {
-    value.to_string().replace('.', ",")
+    finish(writer)
 }
 
 #[cfg(test)]

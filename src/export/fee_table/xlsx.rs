@@ -1,79 +1,60 @@
-//! The fee table as an Excel workbook: a title, a bold header row, the members and a bold
-//! totals row whose sums are formulas, so a board member who edits an amount sees the totals
-//! follow.
+//! The fee table as an Excel workbook, laid out as [`crate::export::table::to_xlsx`] lays out
+//! any table: a title, a bold header row, the members and a bold totals row whose sums are
+//! formulas, so a board member who edits an amount sees the totals follow.
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{
-    ColNum, ExcelDateTime, Format, Formula, RowNum, Workbook, Worksheet, cell_range,
-};
+use rust_xlsxwriter::{ColNum, Format, Workbook};
 
-use super::{COLUMNS, FeeTable, Labels, iso_date, shares, totals};
+use super::{COLUMNS, FeeTable, Labels, shares, totals};
 use crate::domain::Language;
 use crate::domain::money::{MINOR_DECIMALS, Money};
 use crate::export::ExportError;
+use crate::export::table::xlsx::{
+    DATE_WIDTH, FIRST_ROW, Formats, add_sheet, cell_width, column_width, money_width,
+    spreadsheet_number, totals_row, write_cell, write_sum,
+};
 
-const TITLE_ROW: RowNum = 0;
-const HEADER_ROW: RowNum = 1;
-const FIRST_MEMBER_ROW: RowNum = 2;
+// The tests check the widths of grouped numbers.
+#[cfg(test)]
+use crate::export::table::xlsx::grouped_width;
 
 const MEMBER: ColNum = 0;
-const CODE: ColNum = 1;
-const POPULATION: ColNum = 2;
 const AS_OF: ColNum = 3;
 const FIXED: ColNum = 4;
 const VARIABLE: ColNum = 5;
 const TOTAL: ColNum = 6;
 const SHARE: ColNum = 7;
 
-/// Below this an amount with two decimals has at most 15 significant digits, which an `f64`
-/// holds exactly enough to show the same decimal again (and Excel shows at most 15 digits).
-const SPREADSHEET_LIMIT: i64 = 10_000_000_000_000;
-
 /// The table as XLSX bytes, in `lang`.
 pub fn to_xlsx(table: &FeeTable, lang: Language) -> Result<Vec<u8>, ExportError> {
     let (fixed, variable, total) = totals(&table.rows, table.currency)?;
     let shares = shares(&table.rows);
     let labels = Labels::of(lang);
-    let member_count = RowNum::try_from(table.rows.len()).map_err(|_| ExportError::TooManyRows)?;
-    let totals_row = FIRST_MEMBER_ROW
-        .checked_add(member_count)
-        .ok_or(ExportError::TooManyRows)?;
+    let totals_row = totals_row(table.rows.len())?;
 
     let formats = Formats::new();
+    // A percentage, without the thousands separator of the amounts beside it.
+    let share_format = Format::new().set_num_format("0.00");
+    let bold_share = share_format.clone().set_bold();
     let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(format!("{} {}", labels.sheet, table.fee_year))?;
-
     let title = format!(
         "{} – {} {}",
         table.organisation, labels.fees, table.fee_year
     );
-    sheet.write_string_with_format(TITLE_ROW, MEMBER, title, &formats.title)?;
-
     let headings = labels.headings(table.currency);
-    for (col, heading) in (0..).zip(&headings) {
-        sheet.write_string_with_format(HEADER_ROW, col, heading, &formats.bold)?;
-    }
-    // Title and headings stay in view while scrolling through many members.
-    sheet.set_freeze_panes(FIRST_MEMBER_ROW, 0)?;
+    let sheet = add_sheet(
+        &mut workbook,
+        &format!("{} {}", labels.sheet, table.fee_year),
+        &title,
+        &headings,
+        &formats,
+    )?;
 
-    for (r, (row, share)) in (FIRST_MEMBER_ROW..).zip(table.rows.iter().zip(&shares)) {
-        sheet.write_string(r, MEMBER, &row.member)?;
-        if let Some(code) = &row.municipality_code {
-            // Text, so that Norwegian and Swedish codes keep their leading zero (0301, 0180).
-            sheet.write_string(r, CODE, code)?;
+    for (r, (row, share)) in (FIRST_ROW..).zip(table.rows.iter().zip(&shares)) {
+        for (col, cell) in (0..).zip(&row.cells()) {
+            write_cell(sheet, r, col, cell, &formats)?;
         }
-        if let Some(population) = row.population {
-            let number = i32::try_from(population).map_err(|_| too_large(population))?;
-            sheet.write_number_with_format(r, POPULATION, number, &formats.people)?;
-        }
-        if let Some(date) = row.population_date {
-            write_date(sheet, r, date, &formats.date)?;
-        }
-        write_money(sheet, r, FIXED, row.fixed, &formats.money)?;
-        write_money(sheet, r, VARIABLE, row.variable, &formats.money)?;
-        write_money(sheet, r, TOTAL, row.total, &formats.money)?;
-        sheet.write_number_with_format(r, SHARE, spreadsheet_number(*share)?, &formats.share)?;
+        sheet.write_number_with_format(r, SHARE, spreadsheet_number(*share)?, &share_format)?;
     }
 
     let share_sum = shares
@@ -84,19 +65,10 @@ pub fn to_xlsx(table: &FeeTable, lang: Language) -> Result<Vec<u8>, ExportError>
         (FIXED, fixed.amount(), &formats.bold_money),
         (VARIABLE, variable.amount(), &formats.bold_money),
         (TOTAL, total.amount(), &formats.bold_money),
-        (SHARE, share_sum, &formats.bold_share),
+        (SHARE, share_sum, &bold_share),
     ];
     for (col, value, format) in sums {
-        if member_count == 0 {
-            // A SUM over no rows would have to name an upside-down range; zero says it plainly.
-            sheet.write_number_with_format(totals_row, col, spreadsheet_number(value)?, format)?;
-        } else {
-            let range = cell_range(FIRST_MEMBER_ROW, col, totals_row - 1, col);
-            // The cached result is the exact decimal text, shown by readers that do not
-            // recalculate (previews, some mobile apps) until the file is opened in Excel.
-            let formula = Formula::new(format!("SUM({range})")).set_result(value.to_string());
-            sheet.write_formula_with_format(totals_row, col, formula, format)?;
-        }
+        write_sum(sheet, totals_row, col, value, format)?;
     }
 
     for (col, width) in (0..).zip(column_widths(table, &headings, total)) {
@@ -106,138 +78,33 @@ pub fn to_xlsx(table: &FeeTable, lang: Language) -> Result<Vec<u8>, ExportError>
     Ok(workbook.save_to_buffer()?)
 }
 
-struct Formats {
-    title: Format,
-    bold: Format,
-    money: Format,
-    bold_money: Format,
-    share: Format,
-    bold_share: Format,
-    people: Format,
-    date: Format,
-}
-
-impl Formats {
-    fn new() -> Self {
-        let money = Format::new().set_num_format("#,##0.00");
-        let share = Format::new().set_num_format("0.00");
-        Self {
-            title: Format::new().set_bold().set_font_size(14),
-            bold: Format::new().set_bold(),
-            bold_money: money.clone().set_bold(),
-            money,
-            bold_share: share.clone().set_bold(),
-            share,
-            people: Format::new().set_num_format("#,##0"),
-            date: Format::new().set_num_format("yyyy-mm-dd"),
+/// Widths in characters as for any table, except that the three amount columns share the
+/// width of the widest amount, so that they line up, and the date and share columns have
+/// the width of their format whether or not a value is there.
+fn column_widths(table: &FeeTable, headings: &[String; COLUMNS], total: Money) -> [f64; COLUMNS] {
+    let mut content = [0_usize; COLUMNS];
+    for row in &table.rows {
+        for (width, cell) in content.iter_mut().zip(&row.cells()) {
+            *width = (*width).max(cell_width(cell));
         }
     }
-}
-
-fn write_money(
-    sheet: &mut Worksheet,
-    row: RowNum,
-    col: ColNum,
-    amount: Money,
-    format: &Format,
-) -> Result<(), ExportError> {
-    sheet.write_number_with_format(row, col, spreadsheet_number(amount.amount())?, format)?;
-    Ok(())
-}
-
-/// A date cell, so that it sorts and filters as a date; as ISO text where Excel has no
-/// serial number for it (before 1900 or after 9999).
-fn write_date(
-    sheet: &mut Worksheet,
-    row: RowNum,
-    date: chrono::NaiveDate,
-    format: &Format,
-) -> Result<(), ExportError> {
-    use chrono::Datelike;
-
-    let excel = u16::try_from(date.year()).ok().and_then(|year| {
-        let month = u8::try_from(date.month()).ok()?;
-        let day = u8::try_from(date.day()).ok()?;
-        ExcelDateTime::from_ymd(year, month, day).ok()
-    });
-    match excel {
-        Some(excel) => sheet.write_datetime_with_format(row, AS_OF, excel, format)?,
-        None => sheet.write_string(row, AS_OF, iso_date(date))?,
-    };
-    Ok(())
-}
-
-/// An exact two-decimal value as the `f64` a spreadsheet cell stores.
-///
-/// Money is never computed in floating point; this is only the last step, for display.
-/// Parsing the exact decimal text gives the nearest `f64`, and below 10^13 (15 significant
-/// digits) that nearest `f64` reads back as the same two-decimal number, so Excel shows the
-/// exact amount. Larger values are refused rather than shown wrong.
-fn spreadsheet_number(value: Decimal) -> Result<f64, ExportError> {
-    let text = value.to_string();
-    if value.abs() >= Decimal::from(SPREADSHEET_LIMIT) || value.scale() > MINOR_DECIMALS {
-        return Err(ExportError::TooLargeForSpreadsheet { value: text });
-    }
-    text.parse::<f64>()
-        .map_err(|_| ExportError::TooLargeForSpreadsheet { value: text })
-}
-
-fn too_large(value: impl ToString) -> ExportError {
-    ExportError::TooLargeForSpreadsheet {
-        value: value.to_string(),
-    }
-}
-
-/// Widths in characters: the longest heading or value of each column plus a margin. The
-/// title is left out; it may run across the empty cells to its right.
-fn column_widths(table: &FeeTable, headings: &[String; COLUMNS], total: Money) -> [f64; COLUMNS] {
-    let longest = |values: &mut dyn Iterator<Item = usize>| values.max().unwrap_or(0);
-    let chars = |text: &str| text.chars().count();
-
-    let mut content = [0_usize; COLUMNS];
-    content[usize::from(MEMBER)] = longest(&mut table.rows.iter().map(|r| chars(&r.member)));
-    content[usize::from(CODE)] = longest(
-        &mut table
-            .rows
-            .iter()
-            .filter_map(|r| r.municipality_code.as_deref().map(chars)),
-    );
-    content[usize::from(POPULATION)] = longest(
-        &mut table
-            .rows
-            .iter()
-            .filter_map(|r| r.population.map(|p| grouped_width(p.unsigned_abs(), 0))),
-    );
-    content[usize::from(AS_OF)] = "yyyy-mm-dd".len();
+    content[usize::from(AS_OF)] = DATE_WIDTH;
     // The grand total is the widest amount unless credits make a row wider than it.
-    let widest_amount = table
-        .rows
+    let amounts = [FIXED, VARIABLE, TOTAL].map(usize::from);
+    let widest_amount = amounts
         .iter()
-        .flat_map(|r| [r.fixed, r.variable, r.total])
-        .chain([total])
-        .map(|m| {
-            grouped_width(m.to_minor().unsigned_abs() / 100, 3) + usize::from(m.to_minor() < 0)
-        })
-        .max()
-        .unwrap_or(0);
-    for col in [FIXED, VARIABLE, TOTAL] {
-        content[usize::from(col)] = widest_amount;
+        .map(|&col| content[col])
+        .fold(money_width(total), usize::max);
+    for col in amounts {
+        content[col] = widest_amount;
     }
     content[usize::from(SHARE)] = "100.00".len();
 
     let mut widths = [0.0; COLUMNS];
     for ((width, heading), content) in widths.iter_mut().zip(headings).zip(content) {
-        let chars = chars(heading).max(content).min(60) + 2;
-        // At most 62, so the conversion is exact.
-        *width = f64::from(u32::try_from(chars).unwrap_or(62));
+        *width = column_width(heading, content);
     }
     widths
-}
-
-/// The characters `#,##0` takes for a whole number, plus `decimals` (with the decimal sign).
-fn grouped_width(whole: u64, decimals: usize) -> usize {
-    let digits = whole.checked_ilog10().map_or(1, |log| log as usize + 1);
-    digits + (digits - 1) / 3 + decimals
 }
 
 #[cfg(test)]

@@ -1,0 +1,514 @@
+//! Reminder runs: for each member with invoices overdue by the organisation's number of
+//! days, a påminnelse (purring) listing them with a new date to pay by, and the interest,
+//! fee and compensation it charges on an invoice of their own. The original invoices never
+//! change.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::agreement::version_on;
+use crate::domain::contribution::VatTreatment;
+use crate::domain::documents::{
+    Buyer, DocumentKind, OverdueItem, PaymentReference, ReminderDocument,
+};
+use crate::domain::invoicing::{
+    InterestError, InvoiceStatus, LATE_COMPENSATION_SEK, OverdueInvoice, ReferenceScheme,
+    ReminderRules, STATUTORY_MARGIN, reference_rate_on, reminder_charge,
+};
+use crate::domain::money::{Money, parse_amount};
+use crate::domain::{Currency, Invalid, Language, MemberKind};
+use crate::error::Error;
+use crate::pdf::{context, format};
+use crate::services::agreements::stored_terms;
+use crate::services::audit::{self, Change, Entity};
+use crate::services::documents::seller;
+use crate::services::invoicing::{self, Book, DraftInput, Issuer, LineInput};
+use crate::storage::invoicing::{self as store, InvoiceRow, ReminderItemRow, ReminderRow};
+use crate::storage::{DbConnection, members, new_id, now};
+
+/// How a reminder run charges; the organisation's settings say which invoices it reminds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunRequest {
+    pub date: NaiveDate,
+    /// Dröjsmålsränta on what is overdue (räntelagen 6 §).
+    pub charge_interest: bool,
+    /// Förseningsersättning, 450 kr once per invoice, for debtors that are businesses or
+    /// public authorities (Swedish kronor only).
+    pub charge_compensation: bool,
+}
+
+/// One invoice a reminder lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub invoice: InvoiceRow,
+    pub outstanding: Money,
+    pub days_late: i64,
+    /// The interest this reminder charges on it (what accrued since earlier reminders).
+    pub interest: Money,
+    pub compensation: Money,
+}
+
+/// A reminder a run would send (dry run) or sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub member_id: String,
+    pub member_name: String,
+    pub language: Language,
+    pub currency: Currency,
+    pub date: NaiveDate,
+    pub new_due_date: NaiveDate,
+    pub items: Vec<Item>,
+    /// Påminnelseavgift (purregebyr), when an agreement of the listed invoices allows one.
+    pub fee: Money,
+    /// Reference rate + 8 points on the reminder's date, when the rate is known.
+    pub interest_percent: Option<Decimal>,
+}
+
+impl Proposal {
+    fn sum(&self, f: impl Fn(&Item) -> Money) -> Money {
+        let minor = self.items.iter().map(|i| f(i).to_minor()).sum();
+        Money::from_minor(minor, self.currency)
+    }
+
+    pub fn outstanding(&self) -> Money {
+        self.sum(|i| i.outstanding)
+    }
+
+    pub fn interest(&self) -> Money {
+        self.sum(|i| i.interest)
+    }
+
+    pub fn compensation(&self) -> Money {
+        self.sum(|i| i.compensation)
+    }
+
+    /// What the reminder charges on top of what was overdue.
+    pub fn charges(&self) -> Money {
+        Money::from_minor(
+            self.interest().to_minor() + self.fee.to_minor() + self.compensation().to_minor(),
+            self.currency,
+        )
+    }
+
+    pub fn total(&self) -> Money {
+        Money::from_minor(
+            self.outstanding().to_minor() + self.charges().to_minor(),
+            self.currency,
+        )
+    }
+}
+
+/// A reminder as stored, with what it listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub row: ReminderRow,
+    pub items: Vec<ReminderItemRow>,
+}
+
+/// The reminders of an organisation, oldest first, optionally of one member.
+pub fn list(
+    conn: &mut DbConnection,
+    org: &str,
+    member: Option<&str>,
+) -> Result<Vec<Reminder>, Error> {
+    let mut items: HashMap<String, Vec<ReminderItemRow>> = HashMap::new();
+    for (_, item) in store::reminder_items(conn, org)? {
+        items
+            .entry(item.reminder_id.clone())
+            .or_default()
+            .push(item);
+    }
+    Ok(store::reminders(conn, org)?
+        .into_iter()
+        .filter(|r| member.is_none_or(|m| r.member_id == m))
+        .map(|row| Reminder {
+            items: items.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+pub fn read(conn: &mut DbConnection, org: &str, id: &str) -> Result<Reminder, Error> {
+    let row = store::reminder(conn, org, id)?;
+    let items = store::reminder_items(conn, org)?
+        .into_iter()
+        .filter(|(r, _)| r.id == row.id)
+        .map(|(_, item)| item)
+        .collect();
+    Ok(Reminder { row, items })
+}
+
+/// What earlier reminders did to each invoice.
+#[derive(Default)]
+struct Earlier {
+    interest: HashMap<String, i64>,
+    compensated: HashSet<String>,
+    /// The latest new due date each invoice was given.
+    due_again: HashMap<String, NaiveDate>,
+    /// Invoices that carry a reminder's charges: they bear no interest themselves.
+    charges: HashSet<String>,
+}
+
+impl Earlier {
+    fn load(conn: &mut DbConnection, org: &str) -> Result<Self, Error> {
+        let mut earlier = Earlier::default();
+        for (reminder, item) in store::reminder_items(conn, org)? {
+            *earlier.interest.entry(item.invoice_id.clone()).or_default() += item.interest_minor;
+            if item.compensation_minor > 0 {
+                earlier.compensated.insert(item.invoice_id.clone());
+            }
+            let due = earlier
+                .due_again
+                .entry(item.invoice_id)
+                .or_insert(reminder.new_due_date);
+            *due = (*due).max(reminder.new_due_date);
+        }
+        earlier.charges = store::reminders(conn, org)?
+            .into_iter()
+            .filter_map(|r| r.charge_invoice_id)
+            .collect();
+        Ok(earlier)
+    }
+}
+
+/// The påminnelseavgift an agreement's terms allow on `on`, if any.
+fn agreed_fee(
+    conn: &mut DbConnection,
+    org: &str,
+    agreement_id: &str,
+    on: NaiveDate,
+    currency: Currency,
+) -> Result<Option<Money>, Error> {
+    let versions = crate::storage::agreements::versions(conn, org, agreement_id)?;
+    let Some(version) = version_on(&versions, on).or(versions.first()) else {
+        return Ok(None);
+    };
+    let terms = stored_terms(version)?;
+    let Some(raw) = terms.billing.and_then(|b| b.reminder_fee) else {
+        return Ok(None);
+    };
+    parse_amount(&raw, currency)
+        .map(Some)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("stored reminder fee {raw}")))
+}
+
+fn interest_error(e: InterestError) -> Error {
+    match e {
+        // The rate table lacks a half-year the interest runs over: an administrator must
+        // enter it (PUT /reference-rates/{country}/{from}) before interest can be charged.
+        InterestError::NoReferenceRate { .. } => Error::field(
+            "charge_interest",
+            Invalid::Mismatch {
+                other: "reference_rates",
+            },
+        ),
+        other => Error::Internal(anyhow::anyhow!("interest: {other}")),
+    }
+}
+
+/// Which reminders a run on `req.date` would send, changing nothing. An invoice is
+/// reminded when it is overdue by at least the organisation's number of days and any new
+/// date an earlier reminder gave has passed.
+pub fn propose(
+    conn: &mut DbConnection,
+    issuer: &Issuer<'_>,
+    req: &RunRequest,
+) -> Result<Vec<Proposal>, Error> {
+    let org = issuer.org().to_owned();
+    let settings = &issuer.settings;
+    let book = Book::load(conn, &org)?;
+    let earlier = Earlier::load(conn, &org)?;
+    let mut by_member: BTreeMap<(String, String), Vec<&InvoiceRow>> = BTreeMap::new();
+    for row in &book.invoices {
+        let Some(due) = row.due_date else { continue };
+        let days_late = (req.date - due).num_days();
+        let waiting = earlier
+            .due_again
+            .get(&row.id)
+            .is_some_and(|again| *again >= req.date);
+        if row.kind == DocumentKind::Invoice.as_str()
+            && book.status(row, req.date) == InvoiceStatus::Overdue
+            && days_late >= i64::from(settings.reminder_after_days)
+            && !waiting
+        {
+            by_member
+                .entry((row.member_id.clone(), row.currency.clone()))
+                .or_default()
+                .push(row);
+        }
+    }
+    let interest_percent =
+        reference_rate_on(issuer.rates(), req.date).map(|r| r + STATUTORY_MARGIN);
+    let mut proposals = Vec::with_capacity(by_member.len());
+    for ((member_id, currency), rows) in by_member {
+        let member = members::get(conn, &org, &member_id)?;
+        let currency = Currency::parse(&currency)
+            .map_err(|_| Error::Internal(anyhow::anyhow!("stored currency {currency}")))?;
+        let business_or_authority = member.details.kind != MemberKind::Other;
+        let compensation =
+            (req.charge_compensation && business_or_authority && currency == Currency::Sek)
+                .then(|| Money::from_minor(LATE_COMPENSATION_SEK, currency));
+        let rules = ReminderRules {
+            date: req.date,
+            rates: issuer.rates(),
+            charge_interest: req.charge_interest,
+            compensation,
+        };
+        let mut items = Vec::with_capacity(rows.len());
+        let mut fee = Money::zero(currency);
+        for row in rows {
+            let money = |minor| Money::from_minor(minor, currency);
+            let due = row.due_date.unwrap_or(req.date);
+            let overdue = OverdueInvoice {
+                principal: money(row.total_minor - book.credited(&row.id)),
+                due_date: due,
+                payments: book
+                    .payments_of
+                    .get(&row.id)
+                    .map(|p| p.iter().map(|(d, m)| (*d, money(*m))).collect())
+                    .unwrap_or_default(),
+                interest_charged: money(earlier.interest.get(&row.id).copied().unwrap_or(0)),
+                compensation_charged: earlier.compensated.contains(&row.id),
+                // Without interest or compensation to charge, no rate is needed.
+                bears_interest: !earlier.charges.contains(&row.id)
+                    && (req.charge_interest || compensation.is_some()),
+            };
+            let charge = reminder_charge(&overdue, &rules).map_err(interest_error)?;
+            if let Some(agreement) = &row.agreement_id
+                && let Some(agreed) = agreed_fee(conn, &org, agreement, due, currency)?
+                && agreed.to_minor() > fee.to_minor()
+            {
+                // One fee per reminder, however many invoices it lists.
+                fee = agreed;
+            }
+            items.push(Item {
+                outstanding: money(book.outstanding(row)),
+                days_late: (req.date - due).num_days(),
+                interest: charge.interest,
+                compensation: charge.compensation,
+                invoice: row.clone(),
+            });
+        }
+        items.sort_by(|a, b| {
+            (a.invoice.due_date, &a.invoice.number).cmp(&(b.invoice.due_date, &b.invoice.number))
+        });
+        proposals.push(Proposal {
+            member_name: member.details.name.clone(),
+            language: member.details.language,
+            member_id,
+            currency,
+            date: req.date,
+            new_due_date: req.date + chrono::Duration::days(i64::from(settings.reminder_pay_days)),
+            items,
+            fee,
+            interest_percent,
+        });
+    }
+    proposals.sort_by(|a, b| (&a.member_name, &a.member_id).cmp(&(&b.member_name, &b.member_id)));
+    Ok(proposals)
+}
+
+/// The component of a charge invoice's line that carries the påminnelseavgift.
+pub const FEE_COMPONENT: &str = "reminder_fee";
+
+/// The words of a reminder's charge lines.
+fn charge_words(lang: Language) -> (&'static str, &'static str, &'static str, &'static str) {
+    match lang {
+        Language::Sv => (
+            "Dröjsmålsränta, faktura",
+            "t.o.m.",
+            "Påminnelseavgift",
+            "Förseningsersättning, faktura",
+        ),
+        Language::Nb => (
+            "Forsinkelsesrente, faktura",
+            "t.o.m.",
+            "Purregebyr",
+            "Forsinkelseserstatning, faktura",
+        ),
+        Language::En => (
+            "Late-payment interest, invoice",
+            "until",
+            "Reminder fee",
+            "Late-payment compensation, invoice",
+        ),
+    }
+}
+
+fn charge_line(description: String, amount: Money, component: String) -> LineInput {
+    LineInput {
+        description,
+        quantity: Decimal::ONE,
+        unit: String::new(),
+        unit_price: amount,
+        // Interest, reminder fees and compensation are damages, not supplies: no VAT.
+        vat: VatTreatment::OutsideScope,
+        component: Some(component),
+        fee_year: None,
+        amount: Some(amount),
+    }
+}
+
+/// Sends a run's reminders in the caller's transaction: for each proposal, its charges as
+/// an issued invoice falling due with the reminder, the reminder's PDF, and the reminder
+/// with its items. On PostgreSQL the organisation's reminder runs are held apart, so two
+/// at once never remind an invoice twice.
+pub fn issue_run(
+    conn: &mut DbConnection,
+    issuer: &mut Issuer<'_>,
+    req: &RunRequest,
+    actor: &str,
+) -> Result<Vec<(Reminder, Proposal)>, Error> {
+    let org = issuer.org().to_owned();
+    store::lock_runs(conn, &org, "reminders")?;
+    let proposals = propose(conn, issuer, req)?;
+    let mut out = Vec::with_capacity(proposals.len());
+    for p in proposals {
+        let (interest, when, fee_word, compensation) = charge_words(p.language);
+        let mut lines = Vec::new();
+        for item in &p.items {
+            let number = item.invoice.number.clone().unwrap_or_default();
+            if !item.interest.is_zero() {
+                lines.push(charge_line(
+                    format!(
+                        "{interest} {number} {when} {}",
+                        format::date(req.date, p.language)
+                    ),
+                    item.interest,
+                    format!("interest:{}", item.invoice.id),
+                ));
+            }
+            if !item.compensation.is_zero() {
+                lines.push(charge_line(
+                    format!("{compensation} {number}"),
+                    item.compensation,
+                    format!("compensation:{}", item.invoice.id),
+                ));
+            }
+        }
+        if !p.fee.is_zero() {
+            lines.push(charge_line(
+                fee_word.to_owned(),
+                p.fee,
+                FEE_COMPONENT.into(),
+            ));
+        }
+        let charge_invoice = if lines.is_empty() {
+            None
+        } else {
+            let draft = invoicing::create_draft(
+                conn,
+                &org,
+                &DraftInput {
+                    member_id: p.member_id.clone(),
+                    agreement_id: None,
+                    language: Some(p.language),
+                    period_start: req.date,
+                    period_end: req.date,
+                    buyer_reference: None,
+                    our_reference: None,
+                    lines,
+                },
+                actor,
+            )?;
+            Some(invoicing::issue_due(
+                conn,
+                issuer,
+                &draft.id,
+                req.date,
+                Some(p.new_due_date),
+                actor,
+            )?)
+        };
+        // Paid with the charges' reference, a payment settles the charges and then the
+        // listed invoices (see `payments::register`); without charges, with the reference
+        // of the oldest invoice.
+        let reference = charge_invoice
+            .as_ref()
+            .and_then(|c| c.payment_reference.clone())
+            .or_else(|| {
+                p.items
+                    .first()
+                    .and_then(|i| i.invoice.payment_reference.clone())
+            })
+            .unwrap_or_default();
+        let member = members::get(conn, &org, &p.member_id)?;
+        let document = ReminderDocument {
+            language: p.language,
+            date: req.date,
+            new_due_date: p.new_due_date,
+            seller: seller(&issuer.organisation),
+            buyer: Buyer {
+                name: member.details.name.clone(),
+                address: member.details.billing_address.clone(),
+                org_number: member.details.org_number.as_ref().map(ToString::to_string),
+            },
+            currency: p.currency,
+            overdue: p
+                .items
+                .iter()
+                .map(|i| OverdueItem {
+                    number: i.invoice.number.clone().unwrap_or_default(),
+                    date: i.invoice.invoice_date.unwrap_or(req.date),
+                    due_date: i.invoice.due_date.unwrap_or(req.date),
+                    outstanding: i.outstanding,
+                    days_late: i.days_late,
+                    interest: i.interest,
+                })
+                .collect(),
+            fee: p.fee,
+            compensation: p.compensation(),
+            interest_percent: p.interest_percent.unwrap_or(STATUTORY_MARGIN),
+            reference: match issuer.settings.reference_scheme {
+                ReferenceScheme::Ocr => PaymentReference::Ocr(reference),
+                _ => PaymentReference::Kid(reference),
+            },
+        };
+        let document_id = issuer.store_pdf(
+            conn,
+            &context::reminder(&document),
+            DocumentKind::Reminder,
+            &p.member_id,
+            None,
+            actor,
+        )?;
+        let row = ReminderRow {
+            id: new_id(),
+            organisation_id: org.clone(),
+            member_id: p.member_id.clone(),
+            reminder_date: req.date,
+            new_due_date: p.new_due_date,
+            charge_invoice_id: charge_invoice.map(|c| c.id),
+            document_id,
+            created_by: actor.to_owned(),
+            created_at: now(),
+        };
+        let items: Vec<ReminderItemRow> = p
+            .items
+            .iter()
+            .map(|i| ReminderItemRow {
+                reminder_id: row.id.clone(),
+                invoice_id: i.invoice.id.clone(),
+                outstanding_minor: i.outstanding.to_minor(),
+                interest_minor: i.interest.to_minor(),
+                compensation_minor: i.compensation.to_minor(),
+            })
+            .collect();
+        store::insert_reminder(conn, &row, &items)?;
+        audit::created(
+            conn,
+            &Change {
+                org: &org,
+                entity: Entity::Reminder,
+                entity_id: &row.id,
+                action: "create",
+                actor,
+            },
+            &(&row, &items),
+        )?;
+        out.push((Reminder { row, items }, p));
+    }
+    Ok(out)
+}
