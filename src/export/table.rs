@@ -42,7 +42,8 @@ pub struct Table {
     pub headings: Vec<String>,
     /// Each row as long as `headings` (else [`ExportError::RowLength`]).
     pub rows: Vec<Vec<Cell>>,
-    /// Columns whose sum is written in a bold totals row (formula SUM in XLSX with the exact cached result; the exact sum in CSV); None = no totals row.
+    /// Columns whose sum is written in a bold totals row: a SUM formula in XLSX with the
+    /// exact sum as its cached result, the exact sum in CSV. `None`: no totals row.
     pub totals: Option<Totals>,
 }
 
@@ -149,7 +150,7 @@ fn column_sum(table: &Table, column: usize) -> Result<Sum, ExportError> {
 
 /// A date as the ISO text both files use where they write a date as text (`2024-12-31`),
 /// unambiguous in every language.
-pub(super) fn iso_date(date: NaiveDate) -> String {
+fn iso_date(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
@@ -160,7 +161,7 @@ const SHEET_NAME_MAX: usize = 31;
 /// with an apostrophe, at most 31 UTF-16 units, not empty and not "History" (reserved by
 /// Excel). Report names come from labels and years ("Reskontra 2027/28"), so the name is
 /// cleaned rather than refused.
-pub(super) fn sheet_name(name: &str) -> String {
+fn sheet_name(name: &str) -> String {
     let mut units = 0;
     let cleaned: String = name
         .chars()
@@ -187,7 +188,7 @@ pub(super) fn sheet_name(name: &str) -> String {
 }
 
 #[cfg(test)]
-pub(super) mod test_support {
+mod test_support {
     use std::str::FromStr;
 
     use super::*;

@@ -335,9 +335,10 @@ pub async fn create(
         from_value_at::<TermsSpec>,
     )?;
     let terms = terms.ok_or_else(|| Error::field("terms", Invalid::Required))?;
+    let actor = caller.0.name.clone();
     let record = db
         .write(move |conn| {
-            let created = service::create(conn, &org, &header, &terms)?;
+            let created = service::create(conn, &org, &header, &terms, &actor)?;
             service::read(conn, &org, &created.id)
         })
         .await?;
@@ -387,13 +388,14 @@ pub async fn update(
 ) -> Result<web::Json<AgreementDetail>, Error> {
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
     let record = db
         .write(move |conn| {
             let current = store::get(conn, &org, &id)?;
             let mut doc = to_value(&AgreementHeaderBody::from_domain(&current.header))?;
             merge_patch(&mut doc, &patch);
             let input = from_value::<AgreementHeaderBody>(doc)?.parse()?;
-            service::update(conn, &org, &id, &input)?;
+            service::update(conn, &org, &id, &input, &actor)?;
             service::read(conn, &org, &id)
         })
         .await?;
@@ -415,7 +417,8 @@ pub async fn remove(
 ) -> Result<HttpResponse, Error> {
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
-    db.write(move |conn| service::delete(conn, &org, &id))
+    let actor = caller.0.name.clone();
+    db.write(move |conn| service::delete(conn, &org, &id, &actor))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -438,8 +441,9 @@ pub async fn replace_terms(
 ) -> Result<web::Json<VersionView>, Error> {
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
     let version = db
-        .write(move |conn| service::replace_terms(conn, &org, &id, &terms))
+        .write(move |conn| service::replace_terms(conn, &org, &id, &terms, &actor))
         .await?;
     Ok(web::Json(version.try_into()?))
 }
@@ -518,8 +522,9 @@ pub async fn transition(
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
     let (to, details, note) = body.parse()?;
+    let actor = caller.0.name.clone();
     let record = db
-        .write(move |conn| service::change_status(conn, &org, &id, to, details, note))
+        .write(move |conn| service::change_status(conn, &org, &id, to, details, note, &actor))
         .await?;
     Ok(web::Json(detail(record)?))
 }
@@ -587,8 +592,9 @@ pub async fn create_version(
     let (effective_from, terms) = e
         .finish(|| Some((effective_from?, body.terms?)))
         .map_err(Error::Validation)?;
+    let actor = caller.0.name.clone();
     let version = db
-        .write(move |conn| service::add_version(conn, &org, &id, effective_from, &terms))
+        .write(move |conn| service::add_version(conn, &org, &id, effective_from, &terms, &actor))
         .await?;
     Ok(HttpResponse::Created().json(VersionView::try_from(version)?))
 }
@@ -734,8 +740,9 @@ pub async fn usage_record(
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
     let usage = body.parse()?;
+    let actor = caller.0.name.clone();
     let recorded = db
-        .write(move |conn| service::record_usage(conn, &org, &id, &usage))
+        .write(move |conn| service::record_usage(conn, &org, &id, &usage, &actor))
         .await?;
     Ok(HttpResponse::Created().json(UsageView::from(recorded)))
 }

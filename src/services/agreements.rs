@@ -21,10 +21,11 @@ use crate::domain::invoicing::{BillingPlan, Schedule, VariableBilling};
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Errors, FieldError, Invalid};
 use crate::error::{Error, StateConflict};
+use crate::services::audit::{self, Change, Entity};
 use crate::services::fee_models::{FeeModelSpec, ModelSpec};
 use crate::storage::DbConnection;
 use crate::storage::agreements::{
-    self as store, EventRecord, NewUsage, StatusChange, UsageRecord, VersionRecord,
+    self as store, AgreementRow, EventRecord, NewUsage, StatusChange, UsageRecord, VersionRecord,
 };
 use crate::storage::{members, pricing};
 
@@ -599,12 +600,43 @@ fn header_for(
     }))
 }
 
+/// A change to an agreement in the audit trail, by `actor` (the token's name). Every entry
+/// of an agreement, its versions and usage included, is under the agreement's id, so that
+/// one filter shows its whole story.
+fn change<'a>(org: &'a str, id: &'a str, action: &'a str, actor: &'a str) -> Change<'a> {
+    Change {
+        org,
+        entity: Entity::Agreement,
+        entity_id: id,
+        action,
+        actor,
+    }
+}
+
+/// An agreement as the audit trail records it where its versions change with it (created,
+/// its details changed — version 1 follows the start date — or deleted): the stored fields
+/// and every version of the terms.
+#[derive(Serialize)]
+struct Recorded {
+    #[serde(flatten)]
+    agreement: AgreementRow,
+    versions: Vec<VersionRecord>,
+}
+
+fn recorded(conn: &mut DbConnection, org: &str, agreement: &Agreement) -> Result<Recorded, Error> {
+    Ok(Recorded {
+        agreement: agreement.into(),
+        versions: store::versions(conn, org, &agreement.id)?,
+    })
+}
+
 /// Creates a draft whose terms become version 1, effective from the start date.
 pub fn create(
     conn: &mut DbConnection,
     org: &str,
     input: &HeaderInput,
     terms: &TermsSpec,
+    actor: &str,
 ) -> Result<Agreement, Error> {
     let mut fields = Vec::new();
     let header = header_for(conn, org, input, None, &mut fields)?;
@@ -614,10 +646,13 @@ pub fn create(
             &mut fields,
         )?;
     }
-    match header {
-        Some(h) if fields.is_empty() => store::insert(conn, org, &h, &terms_json(terms)?),
-        _ => Err(Error::Validation(fields)),
-    }
+    let created = match header {
+        Some(h) if fields.is_empty() => store::insert(conn, org, &h, &terms_json(terms)?)?,
+        _ => return Err(Error::Validation(fields)),
+    };
+    let after = recorded(conn, org, &created)?;
+    audit::created(conn, &change(org, &created.id, "create", actor), &after)?;
+    Ok(created)
 }
 
 fn ensure_draft(agreement: &Agreement) -> Result<(), Error> {
@@ -636,8 +671,10 @@ pub fn update(
     org: &str,
     id: &str,
     input: &HeaderInput,
+    actor: &str,
 ) -> Result<Agreement, Error> {
-    ensure_draft(&store::get(conn, org, id)?)?;
+    let current = store::get(conn, org, id)?;
+    ensure_draft(&current)?;
     let mut fields = Vec::new();
     let header = header_for(conn, org, input, Some(id), &mut fields)?;
     if let Some(h) = &header {
@@ -647,15 +684,22 @@ pub fn update(
             &mut fields,
         )?;
     }
-    match header {
-        Some(h) if fields.is_empty() => store::update_header(conn, org, id, &h),
-        _ => Err(Error::Validation(fields)),
-    }
+    let before = recorded(conn, org, &current)?;
+    let updated = match header {
+        Some(h) if fields.is_empty() => store::update_header(conn, org, id, &h)?,
+        _ => return Err(Error::Validation(fields)),
+    };
+    let after = recorded(conn, org, &updated)?;
+    audit::changed(conn, &change(org, id, "update", actor), &before, &after)?;
+    Ok(updated)
 }
 
-pub fn delete(conn: &mut DbConnection, org: &str, id: &str) -> Result<(), Error> {
-    ensure_draft(&store::get(conn, org, id)?)?;
-    store::delete_draft(conn, org, id)
+pub fn delete(conn: &mut DbConnection, org: &str, id: &str, actor: &str) -> Result<(), Error> {
+    let current = store::get(conn, org, id)?;
+    ensure_draft(&current)?;
+    let before = recorded(conn, org, &current)?;
+    store::delete_draft(conn, org, id)?;
+    audit::removed(conn, &change(org, id, "delete", actor), &before)
 }
 
 /// Replaces a draft's terms in place; after the offer, changed terms are a new version.
@@ -664,11 +708,20 @@ pub fn replace_terms(
     org: &str,
     id: &str,
     terms: &TermsSpec,
+    actor: &str,
 ) -> Result<VersionRecord, Error> {
     let agreement = store::get(conn, org, id)?;
     ensure_draft(&agreement)?;
     resolve_terms(conn, org, terms, agreement.header.currency, "")?;
-    store::replace_draft_terms(conn, org, id, &terms_json(terms)?)
+    let before = store::get_version(conn, org, id, 1)?;
+    let after = store::replace_draft_terms(conn, org, id, &terms_json(terms)?)?;
+    audit::changed(
+        conn,
+        &change(org, id, "replace_terms", actor),
+        &before,
+        &after,
+    )?;
+    Ok(after)
 }
 
 /// An agreement with every version of its terms and its lifecycle history.
@@ -696,6 +749,7 @@ pub fn change_status(
     to: AgreementStatus,
     details: TransitionDetails,
     note: Option<String>,
+    actor: &str,
 ) -> Result<AgreementRecord, Error> {
     let current = store::get(conn, org, id)?;
     agreement::transition(current.status, to)?;
@@ -714,7 +768,7 @@ pub fn change_status(
     if to == AgreementStatus::Offered {
         members::ensure_active(&members::get(conn, org, &current.header.member_id)?)?;
     }
-    store::change_status(
+    let changed = store::change_status(
         conn,
         org,
         id,
@@ -725,6 +779,13 @@ pub fn change_status(
             termination,
             note,
         },
+    )?;
+    // The note is kept with the event in the agreement's history.
+    audit::changed(
+        conn,
+        &change(org, id, "transition", actor),
+        &AgreementRow::from(&current),
+        &AgreementRow::from(&changed),
     )?;
     read(conn, org, id)
 }
@@ -737,6 +798,7 @@ pub fn add_version(
     id: &str,
     effective_from: NaiveDate,
     terms: &TermsSpec,
+    actor: &str,
 ) -> Result<VersionRecord, Error> {
     let agreement = store::get(conn, org, id)?;
     if !agreement.status.accepts_new_versions() {
@@ -774,7 +836,9 @@ pub fn add_version(
     if !fields.is_empty() {
         return Err(Error::Validation(fields));
     }
-    store::insert_version(conn, org, id, effective_from, &terms_json(terms)?)
+    let version = store::insert_version(conn, org, id, effective_from, &terms_json(terms)?)?;
+    audit::created(conn, &change(org, id, "add_version", actor), &version)?;
+    Ok(version)
 }
 
 /// Records usage of a service under a concluded agreement, within its period. The service
@@ -785,6 +849,7 @@ pub fn record_usage(
     org: &str,
     id: &str,
     usage: &NewUsage,
+    actor: &str,
 ) -> Result<UsageRecord, Error> {
     let agreement = store::get(conn, org, id)?;
     if !agreement.status.accepts_usage() {
@@ -821,7 +886,9 @@ pub fn record_usage(
         );
     }
     e.finish(|| Some(())).map_err(Error::Validation)?;
-    store::insert_usage(conn, org, id, usage)
+    let recorded = store::insert_usage(conn, org, id, usage)?;
+    audit::created(conn, &change(org, id, "record_usage", actor), &recorded)?;
+    Ok(recorded)
 }
 
 /// Where a statement line comes from.

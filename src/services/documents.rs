@@ -332,6 +332,7 @@ pub fn issue_offer(
             AgreementStatus::Offered,
             TransitionDetails::default(),
             Some(format!("Erbjudande {} utfärdat", opts.fee_year)),
+            issued_by,
         )?;
     }
     let bytes = render(renderer, &prepared)?;

@@ -18,9 +18,10 @@ use crate::storage::schema::agreements::dsl as ag;
 use crate::storage::schema::usage_records::dsl as us;
 use crate::storage::{DbConnection, new_id, now};
 
-#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+/// An agreement as stored; also what the audit trail records of it.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, serde::Serialize)]
 #[diesel(table_name = crate::storage::schema::agreements)]
-struct AgreementRow {
+pub struct AgreementRow {
     id: String,
     organisation_id: String,
     member_id: String,
@@ -77,15 +78,49 @@ impl AgreementRow {
     }
 }
 
+impl From<&Agreement> for AgreementRow {
+    fn from(a: &Agreement) -> Self {
+        Self {
+            id: a.id.clone(),
+            organisation_id: a.organisation_id.clone(),
+            member_id: a.header.member_id.clone(),
+            status: a.status.as_str().to_owned(),
+            currency: a.header.currency.as_str().to_owned(),
+            pro_rata: a.header.pro_rata.as_str().to_owned(),
+            notice_months: a.header.notice_months,
+            start_date: a.header.start_date,
+            end_date: a.header.end_date,
+            accepted_on: a.acceptance.as_ref().map(|x| x.on),
+            signed_by: a.acceptance.as_ref().map(|x| x.signed_by.clone()),
+            decision_reference: a.acceptance.as_ref().map(|x| x.decision_reference.clone()),
+            terminated_on: a.termination.as_ref().map(|t| t.on),
+            termination_reason: a.termination.as_ref().map(|t| t.reason.clone()),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
 /// A version of an agreement's terms; the terms are the API's JSON, parsed by the services.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = crate::storage::schema::agreement_versions)]
 pub struct VersionRecord {
     pub agreement_id: String,
     pub version: i32,
     pub effective_from: NaiveDate,
+    #[serde(serialize_with = "stored_json")]
     pub terms: String,
     pub created_at: NaiveDateTime,
+}
+
+/// Stored JSON text as the JSON it holds, so that the audit trail shows the terms as an
+/// object rather than as an escaped string.
+fn stored_json<S: serde::Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(<S::Error as serde::ser::Error>::custom)?;
+    value.serialize(serializer)
 }
 
 impl Effective for VersionRecord {
@@ -119,7 +154,7 @@ struct EventRow {
 }
 
 /// Services used under an agreement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct UsageRecord {
     pub id: String,
     pub agreement_id: String,

@@ -4,14 +4,14 @@ use crate::helpers::{Backend, Reply, TestApp, bollebygd, error_fields, input, sp
 
 /// An organisation with an admin token, Bollebygd as a member (9 784 inhabitants at
 /// 2025-12-31), and a fee model of 28.50 SEK per inhabitant for 2027.
-struct Setup {
-    org: String,
-    admin: String,
-    member: String,
-    model: String,
+pub(crate) struct Setup {
+    pub(crate) org: String,
+    pub(crate) admin: String,
+    pub(crate) member: String,
+    pub(crate) model: String,
 }
 
-async fn setup(app: &TestApp) -> Setup {
+pub(crate) async fn setup(app: &TestApp) -> Setup {
     let (org, admin) = app.organisation_with_admin("Navet").await;
     let r = app
         .post(
@@ -45,11 +45,11 @@ async fn setup(app: &TestApp) -> Setup {
 }
 
 impl Setup {
-    fn agreements(&self) -> String {
+    pub(crate) fn agreements(&self) -> String {
         format!("/api/v1/organisations/{}/agreements", self.org)
     }
 
-    fn new_agreement(&self, start: &str) -> Value {
+    pub(crate) fn new_agreement(&self, start: &str) -> Value {
         json!({
             "member_id": self.member,
             "pro_rata": "whole_months",
@@ -60,19 +60,19 @@ impl Setup {
     }
 
     /// Creates an agreement and returns its path.
-    async fn create(&self, app: &TestApp, token: &str, body: &Value) -> String {
+    pub(crate) async fn create(&self, app: &TestApp, token: &str, body: &Value) -> String {
         let r = app.post(token, &self.agreements(), body).await;
         assert_eq!(r.status, 201, "{}", r.body);
         format!("{}/{}", self.agreements(), r.body["id"].as_str().unwrap())
     }
 }
 
-async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> Reply {
+pub(crate) async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> Reply {
     app.send(app.client.put(app.url(path)).bearer_auth(token).json(body))
         .await
 }
 
-async fn move_to(app: &TestApp, token: &str, agreement: &str, body: Value) -> Reply {
+pub(crate) async fn move_to(app: &TestApp, token: &str, agreement: &str, body: Value) -> Reply {
     app.post(token, &format!("{agreement}/transitions"), &body)
         .await
 }

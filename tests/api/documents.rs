@@ -216,6 +216,26 @@ async fn an_offer_is_previewed_then_issued_and_kept_unchanged(backend: Backend) 
     assert_eq!(doc["fee_year"], 2027);
     assert_eq!(doc["title"], "Erbjudande 2027 – Bollebygds kommun");
     assert_eq!(status_of(&app, &s.admin, &s.agreement).await, "offered");
+    // The move is in the audit trail, by the token that issued the offer.
+    let id = s.agreement.rsplit('/').next().unwrap();
+    let r = app
+        .get(
+            &s.admin,
+            &format!(
+                "/api/v1/organisations/{}/audit?entity=agreement&entity_id={id}",
+                s.org
+            ),
+        )
+        .await;
+    let moved = r.body["items"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (&moved["action"], &moved["actor"], &moved["after"]["status"]),
+        (
+            &json!("transition"),
+            &json!("admin i test"),
+            &json!("offered")
+        )
+    );
     let (status, media, stored) = bytes(&app, &s.admin, doc["pdf"].as_str().unwrap()).await;
     assert_eq!((status, media.as_str()), (200, "application/pdf"));
     let res = app

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod agreements;
+mod audit;
 mod auth;
 mod documents;
 mod errors;

@@ -1,0 +1,272 @@
+use serde_json::{Value, json};
+
+use crate::agreements::{move_to, put, setup};
+use crate::helpers::{Backend, TestApp, bollebygd, spawn_app};
+
+/// The trail of one agreement as (action, actor, before, after), oldest first.
+async fn trail(
+    app: &TestApp,
+    token: &str,
+    org: &str,
+    id: &str,
+) -> Vec<(String, String, Value, Value)> {
+    let r = app
+        .get(
+            token,
+            &format!("/api/v1/organisations/{org}/audit?entity=agreement&entity_id={id}"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(
+                (&e["entity"], &e["entity_id"]),
+                (&json!("agreement"), &json!(id))
+            );
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["actor"].as_str().unwrap().to_owned(),
+                e["before"].clone(),
+                e["after"].clone(),
+            )
+        })
+        .collect()
+}
+
+async fn agreement_changes_are_in_the_audit_trail(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = setup(&app).await;
+    // Tokens are named "<role> i test"; the trail names the token of each change.
+    let finance = app.token(&s.org, "finance").await;
+    let r = app
+        .post(
+            &s.admin,
+            &format!("/api/v1/organisations/{}/price-lists/2027/items", s.org),
+            &json!({"code": "SKOLPROG", "name_sv": "Skolprogram", "unit": "class", "unit_price": "1450.00", "currency": "SEK", "vat": "25"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let agreement = s
+        .create(&app, &s.admin, &s.new_agreement("2027-01-01"))
+        .await;
+    let id = agreement.rsplit('/').next().unwrap().to_owned();
+    let r = app
+        .patch(&finance, &agreement, &json!({"notice_months": 12}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let terms = json!({
+        "fixed": [{"id": "fast-del", "fee_model_id": s.model}],
+        "variable": [{"fee_year": 2027, "item_code": "SKOLPROG", "quantity": "12"}]
+    });
+    let r = put(&app, &s.admin, &format!("{agreement}/terms"), &terms).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let moves = [
+        (
+            &s.admin,
+            json!({"to": "offered", "note": "Skickat till kommundirektören"}),
+        ),
+        (
+            &finance,
+            json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Anna Andersson, kommundirektör", "decision_reference": "KS 2026/123"}),
+        ),
+        (&s.admin, json!({"to": "active"})),
+    ];
+    for (token, body) in moves {
+        let r = move_to(&app, token, &agreement, body).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    // A refused change leaves no entry.
+    let r = app
+        .patch(&s.admin, &agreement, &json!({"notice_months": 3}))
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let r = app
+        .post(
+            &s.admin,
+            &format!("{agreement}/versions"),
+            &json!({"effective_from": "2028-01-01", "terms": {"fixed": [{"id": "fast-del", "fee_model_id": s.model, "amount_override": "300000.00"}]}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app
+        .post(
+            &finance,
+            &format!("{agreement}/usage"),
+            &json!({"used_on": "2027-05-12", "item_code": "SKOLPROG", "quantity": "3", "note": "Klass 5B"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let entries = trail(&app, &s.admin, &s.org, &id).await;
+    let done: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|(action, actor, _, _)| (action.as_str(), actor.as_str()))
+        .collect();
+    assert_eq!(
+        done,
+        [
+            ("create", "admin i test"),
+            ("update", "finance i test"),
+            ("replace_terms", "admin i test"),
+            ("transition", "admin i test"),
+            ("transition", "finance i test"),
+            ("transition", "admin i test"),
+            ("add_version", "admin i test"),
+            ("record_usage", "finance i test"),
+        ]
+    );
+
+    // Created: nothing before; the draft with its first version of the terms after.
+    let (_, _, before, after) = &entries[0];
+    assert_eq!(before, &Value::Null);
+    assert_eq!(
+        (&after["id"], &after["status"], &after["notice_months"]),
+        (&json!(id), &json!("draft"), &json!(6))
+    );
+    assert_eq!(after["versions"][0]["version"], 1);
+    assert_eq!(
+        after["versions"][0]["terms"],
+        json!({"fixed": [{"id": "fast-del", "fee_model_id": s.model}], "variable": []}),
+        "the terms as JSON, not as text"
+    );
+
+    // Changed details: the values before and after.
+    let (_, _, before, after) = &entries[1];
+    assert_eq!(
+        (&before["notice_months"], &after["notice_months"]),
+        (&json!(6), &json!(12))
+    );
+    assert_eq!(before["start_date"], after["start_date"]);
+
+    // Replaced terms: version 1 before and after.
+    let (_, _, before, after) = &entries[2];
+    assert_eq!(before["version"], 1);
+    assert_eq!(before["terms"]["variable"], json!([]));
+    assert_eq!(after["terms"], terms);
+
+    // Each move: the status before and after, and what the move recorded.
+    let statuses: Vec<(&Value, &Value)> = entries[3..6]
+        .iter()
+        .map(|(_, _, before, after)| (&before["status"], &after["status"]))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (&json!("draft"), &json!("offered")),
+            (&json!("offered"), &json!("accepted")),
+            (&json!("accepted"), &json!("active")),
+        ]
+    );
+    let (_, _, before, after) = &entries[4];
+    assert_eq!(before["signed_by"], Value::Null);
+    assert_eq!(
+        (
+            &after["accepted_on"],
+            &after["signed_by"],
+            &after["decision_reference"]
+        ),
+        (
+            &json!("2026-12-01"),
+            &json!("Anna Andersson, kommundirektör"),
+            &json!("KS 2026/123")
+        )
+    );
+
+    // A new version and usage are created under the agreement.
+    let (_, _, before, after) = &entries[6];
+    assert_eq!(before, &Value::Null);
+    assert_eq!(
+        (&after["version"], &after["effective_from"]),
+        (&json!(2), &json!("2028-01-01"))
+    );
+    assert_eq!(after["terms"]["fixed"][0]["amount_override"], "300000.00");
+    let (_, _, before, after) = &entries[7];
+    assert_eq!(before, &Value::Null);
+    assert_eq!(
+        (
+            &after["item_code"],
+            &after["quantity"],
+            &after["agreement_id"]
+        ),
+        (&json!("SKOLPROG"), &json!("3"), &json!(id))
+    );
+
+    // A deleted draft keeps what it was in the trail.
+    let mut other = bollebygd();
+    other["name"] = json!("Marks kommun");
+    other["municipality_code"] = json!("1463");
+    let r = app
+        .post(
+            &s.admin,
+            &format!("/api/v1/organisations/{}/members", s.org),
+            &other,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut body = s.new_agreement("2027-03-15");
+    body["member_id"] = r.body["id"].clone();
+    let draft = s.create(&app, &s.admin, &body).await;
+    let draft_id = draft.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(app.delete(&finance, &draft).await.status, 204);
+    let entries = trail(&app, &s.admin, &s.org, &draft_id).await;
+    let done: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|(action, actor, _, _)| (action.as_str(), actor.as_str()))
+        .collect();
+    assert_eq!(
+        done,
+        [("create", "admin i test"), ("delete", "finance i test")]
+    );
+    let (_, _, before, after) = &entries[1];
+    assert_eq!(after, &Value::Null);
+    assert_eq!(
+        (
+            &before["id"],
+            &before["start_date"],
+            &before["versions"][0]["version"]
+        ),
+        (&json!(draft_id), &json!("2027-03-15"), &json!(1))
+    );
+
+    // Filtered by entity: both agreements, and nothing else.
+    let audit = format!("/api/v1/organisations/{}/audit", s.org);
+    let r = app
+        .get(&s.admin, &format!("{audit}?entity=agreement"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10);
+    assert!(items.iter().all(|e| e["entity"] == "agreement"));
+    let r = app.get(&s.admin, &format!("{audit}?entity=invoice")).await;
+    assert_eq!(r.body["items"], json!([]));
+
+    // Nothing changes or removes the trail.
+    for method in ["DELETE", "PUT", "PATCH", "POST"] {
+        for path in [
+            audit.clone(),
+            format!("{audit}?entity=agreement&entity_id={id}"),
+            format!("{audit}/{id}"),
+        ] {
+            let r = app
+                .send(
+                    app.client
+                        .request(method.parse().unwrap(), app.url(&path))
+                        .bearer_auth(&s.admin)
+                        .json(&json!([])),
+                )
+                .await;
+            assert!(
+                r.status == 404 || r.status == 405,
+                "{method} {path}: {}",
+                r.status
+            );
+        }
+    }
+    assert_eq!(trail(&app, &s.admin, &s.org, &id).await.len(), 8);
+}
+
+crate::on_both_backends!(agreement_changes_are_in_the_audit_trail);
