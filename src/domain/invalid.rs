@@ -46,6 +46,12 @@ pub enum Invalid {
     OverlapsAgreement,
     /// The identifier names no record the request may refer to.
     NoSuchRecord,
+    /// A file that cannot be read: the line at fault (from 1; 0 for the whole file) and
+    /// what is wrong there.
+    Unreadable {
+        line: usize,
+        detail: String,
+    },
     /// A document template that cannot be used; the message names the line and the
     /// placeholder, block or key at fault, in each language.
     Template {
@@ -75,6 +81,7 @@ impl Invalid {
             Invalid::WrongType { .. } => "wrong_type",
             Invalid::OverlapsAgreement => "overlaps_agreement",
             Invalid::NoSuchRecord => "no_such_record",
+            Invalid::Unreadable { .. } => "unreadable",
             Invalid::Template { .. } => "template",
         }
     }
@@ -132,6 +139,15 @@ impl Invalid {
             (Invalid::NoSuchRecord, Sv) => "finns inte".into(),
             (Invalid::NoSuchRecord, Nb) => "finnes ikke".into(),
             (Invalid::NoSuchRecord, En) => "does not exist".into(),
+            (Invalid::Unreadable { line, detail }, Sv) => {
+                format!("kan inte läsas, rad {line}: {detail}")
+            }
+            (Invalid::Unreadable { line, detail }, Nb) => {
+                format!("kan ikke leses, linje {line}: {detail}")
+            }
+            (Invalid::Unreadable { line, detail }, En) => {
+                format!("cannot be read, line {line}: {detail}")
+            }
             (Invalid::OverlapsAgreement, Sv) => {
                 "överlappar ett annat avtal med samma medlem".into()
             }

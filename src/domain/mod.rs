@@ -5,6 +5,7 @@
 mod vocabulary;
 
 pub mod agreement;
+pub mod bank_files;
 pub mod contribution;
 pub mod documents;
 mod identifiers;

@@ -254,6 +254,7 @@ where
                 .service(payments::allocate)
                 .service(payments::refund)
                 .service(payments::reverse)
+                .service(payments::import_file)
                 .service(reminders::run)
                 .service(reminders::list)
                 .service(reminders::read)

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::bank_files::{decode, parse_bgmax};
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Errors, Invalid, LINE_MAX, iso_date, text};
 use crate::error::Error;
@@ -380,4 +381,99 @@ pub async fn reverse(
         .write(move |conn| service::reverse(conn, &org, &id, on, &actor))
         .await?;
     Ok(HttpResponse::Created().json(PaymentView::from(s)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PaymentFileQuery {
+    /// bgmax (Bankgirot's BgMax file, the default).
+    pub format: Option<String>,
+}
+
+/// A record of a bank file left for a person.
+#[derive(Serialize, ToSchema)]
+pub struct UnreadView {
+    pub line: usize,
+    /// deduction or extra reference.
+    pub reason: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentFileView {
+    /// The payments registered, matched by their OCR numbers where they quote one.
+    pub registered: Vec<PaymentView>,
+    /// Bankgirot serial numbers of payments an earlier import already registered.
+    pub already_imported: Vec<String>,
+    pub unread: Vec<UnreadView>,
+    /// Bankgirot's test files carry no real payments; nothing is registered from them.
+    pub test_file: bool,
+}
+
+/// Imports a bank file of incoming payments (the request body, as the bank delivered it).
+/// Importing a file twice registers nothing twice.
+#[utoipa::path(tag = "payments", params(("org" = String, Path), PaymentFileQuery), request_body(content = String, content_type = "text/plain"), responses((status = 201, body = PaymentFileView), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/payment-files")]
+pub async fn import_file(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<PaymentFileQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Error> {
+    let org = path.into_inner();
+    caller.write_members(&org)?;
+    match query.into_inner().format.as_deref().map(str::trim) {
+        None | Some("bgmax") => {}
+        Some(_) => {
+            return Err(Error::field(
+                "format",
+                Invalid::OneOf {
+                    allowed: &["bgmax"],
+                },
+            ));
+        }
+    }
+    let file = parse_bgmax(&decode(&body)).map_err(|e| {
+        Error::field(
+            "file",
+            Invalid::Unreadable {
+                line: e.line,
+                detail: e.reason,
+            },
+        )
+    })?;
+    let actor = caller.0.name.clone();
+    let view = db
+        .write(move |conn| {
+            let organisation = crate::services::invoicing::organisation(conn, &org)?;
+            if file.test {
+                return Ok(PaymentFileView {
+                    registered: Vec::new(),
+                    already_imported: Vec::new(),
+                    unread: Vec::new(),
+                    test_file: true,
+                });
+            }
+            let import = service::import_bgmax(conn, &organisation, &file, &actor)?;
+            Ok(PaymentFileView {
+                registered: import
+                    .registered
+                    .into_iter()
+                    .map(PaymentView::from)
+                    .collect(),
+                already_imported: import.already_imported,
+                unread: import
+                    .unread
+                    .into_iter()
+                    .map(|u| UnreadView {
+                        line: u.line,
+                        reason: u.reason,
+                    })
+                    .collect(),
+                test_file: false,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
 }

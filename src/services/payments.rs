@@ -7,12 +7,15 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use crate::domain::bank_files::{BgMaxFile, Unread};
 use crate::domain::documents::DocumentKind;
 use crate::domain::money::Money;
+use crate::domain::organisation::Organisation;
 use crate::domain::{Currency, Invalid};
 use crate::error::{Error, StateConflict};
 use crate::services::audit::{self, Change, Entity};
 use crate::services::invoicing::Book;
+use crate::storage::documents::sha256_hex;
 use crate::storage::invoicing::{self as store, AllocationRow, InvoiceRow, PaymentRow};
 use crate::storage::{DbConnection, members, new_id, now};
 
@@ -456,4 +459,82 @@ pub fn reverse(
         &(&reversal, &rows),
     )?;
     state(conn, org, &reversal.id)
+}
+
+/// What importing a bank file did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub registered: Vec<PaymentState>,
+    /// Bankgirot serial numbers of payments an earlier import registered.
+    pub already_imported: Vec<String>,
+    pub unread: Vec<Unread>,
+}
+
+/// Registers the payments of a BgMax file to the organisation's bankgiro, each matched
+/// like a manual payment. A payment is claimed by its Bankgirot serial number (as an
+/// idempotency key), so importing the same file again, or overlapping files, registers
+/// nothing twice.
+pub fn import_bgmax(
+    conn: &mut DbConnection,
+    org: &Organisation,
+    file: &BgMaxFile,
+    actor: &str,
+) -> Result<Import, Error> {
+    let ours = org
+        .details
+        .accounts
+        .bankgiro
+        .as_ref()
+        .map(|b| b.digits().to_owned());
+    if ours.as_deref() != Some(file.bankgiro.as_str()) {
+        return Err(Error::field(
+            "file",
+            Invalid::Mismatch { other: "bankgiro" },
+        ));
+    }
+    let mut import = Import {
+        registered: Vec::new(),
+        already_imported: Vec::new(),
+        unread: file.unread.clone(),
+    };
+    for p in &file.payments {
+        let key = format!("bgmax:{}:{}", file.bankgiro, p.serial);
+        let hash = sha256_hex(
+            format!(
+                "{}|{}|{}",
+                p.amount.to_minor(),
+                p.paid_on,
+                p.reference.as_deref().unwrap_or("")
+            )
+            .as_bytes(),
+        );
+        if let Some(first) = store::claim_key(conn, &org.id, &key, &hash)? {
+            if first.request_hash != hash {
+                // The same serial number with another payment: not Bankgirot's file.
+                return Err(Error::field(
+                    &format!("file.lines[{}]", p.line),
+                    Invalid::Mismatch { other: "serial" },
+                ));
+            }
+            import.already_imported.push(p.serial.clone());
+            continue;
+        }
+        let state = register(
+            conn,
+            &org.id,
+            &PaymentInput {
+                amount: p.amount,
+                paid_on: p.paid_on,
+                payer: p.payer.clone(),
+                reference: p.reference.clone(),
+                source: Source::BankFile,
+                member_id: None,
+                allocations: Vec::new(),
+            },
+            actor,
+        )?;
+        store::save_response(conn, &org.id, &key, 201, &state.payment.id)?;
+        import.registered.push(state);
+    }
+    Ok(import)
 }

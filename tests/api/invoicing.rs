@@ -963,8 +963,140 @@ async fn reminders_with_interest_then_the_ledger(
     );
 }
 
+/// A BgMax record: `code` then fields at their 1-based positions, padded to 80 characters.
+fn bgmax_record(pieces: &[(usize, &str)]) -> String {
+    let mut chars = vec![' '; 80];
+    for (from, text) in pieces {
+        for (i, c) in text.chars().enumerate() {
+            chars[from - 1 + i] = c;
+        }
+    }
+    chars.into_iter().collect()
+}
+
+/// Bankgirot's file of two payments to Navet's bankgiro on 2027-03-20: one quoting an
+/// invoice's OCR number, one quoting nothing anyone issued.
+fn bgmax_file(ocr: &str) -> String {
+    let payment = |reference: &str, ore: i64, serial: &str| {
+        bgmax_record(&[
+            (1, "20"),
+            (3, "0009912346"),
+            (13, reference),
+            (38, &format!("{ore:018}")),
+            (56, "2"),
+            (57, "1"),
+            (58, serial),
+        ])
+    };
+    [
+        bgmax_record(&[(1, "01BGMAX"), (23, "0120270321040000123456P")]),
+        bgmax_record(&[(1, "05"), (3, "0050501055"), (23, "SEK")]),
+        payment(ocr, 2_100_000, "000000000101"),
+        bgmax_record(&[(1, "26"), (3, "Bollebygds kommun")]),
+        payment("99999", 50_000, "000000000102"),
+        bgmax_record(&[
+            (1, "15"),
+            (3, "00000000000000000000000000000000099"),
+            (38, "20270320"),
+            (46, "00001"),
+            (51, &format!("{:018}", 2_150_000)),
+            (69, "SEK"),
+            (72, "00000002"),
+        ]),
+        bgmax_record(&[
+            (1, "70"),
+            (3, "00000002"),
+            (11, "00000000"),
+            (19, "00000000"),
+            (27, "00000001"),
+        ]),
+    ]
+    .join("\r\n")
+}
+
+/// A BgMax file from the bank: the payment quoting an OCR number pays its invoice, the
+/// other waits unmatched, and importing the same file again registers nothing twice.
+async fn a_bank_file_pays_invoices_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let m = member(&app, &admin, &org, "Bollebygds kommun", "1443", 9784).await;
+    let id = draft(&app, &admin, &org, &m, "8000.00").await;
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoices/{id}/issue"),
+            &json!({"date": "2027-03-05"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["total"], "21000.00");
+    let ocr = str_of(&r.body, "payment_reference").to_owned();
+
+    let upload = |text: String| {
+        app.send(
+            app.client
+                .post(app.url(&format!("{base}/payment-files")))
+                .bearer_auth(&admin)
+                .header("Content-Type", "text/plain")
+                .body(text),
+        )
+    };
+    let r = upload(bgmax_file(&ocr)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let registered: Vec<(&str, &str, &str)> = r.body["registered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                str_of(p, "amount"),
+                str_of(p, "paid_on"),
+                str_of(p, "status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        registered,
+        [
+            ("21000.00", "2027-03-20", "allocated"),
+            ("500.00", "2027-03-20", "unmatched")
+        ]
+    );
+    assert_eq!(r.body["registered"][0]["source"], "bank_file");
+    let r = app.get(&admin, &format!("{base}/invoices/{id}")).await;
+    assert_eq!(
+        (str_of(&r.body, "status"), str_of(&r.body, "outstanding")),
+        ("paid", "0.00")
+    );
+
+    let r = upload(bgmax_file(&ocr)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["registered"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        r.body["already_imported"],
+        json!(["000000000101", "000000000102"])
+    );
+    let r = app.get(&admin, &format!("{base}/payments")).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
+
+    // A cut-off file is refused whole, naming the file and the line.
+    let cut: String = bgmax_file(&ocr)
+        .split("\r\n")
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let r = upload(cut).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.to_string().contains("\"file\""), "{}", r.body);
+    // A file to another bankgiro is not this organisation's.
+    let r = upload(bgmax_file(&ocr).replace("0050501055", "0009912346")).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+}
+
 crate::on_both_backends!(
     numbers_have_no_gaps_under_concurrent_issuing,
+    a_bank_file_pays_invoices_once,
     one_payment_per_idempotency_key,
     navet_invoices_a_year_and_follows_the_payments,
 );

@@ -132,6 +132,7 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("post", format!("{o}/{{org}}/payments/{{id}}/allocations")),
         ("post", format!("{o}/{{org}}/payments/{{id}}/refund")),
         ("post", format!("{o}/{{org}}/payments/{{id}}/reverse")),
+        ("post", format!("{o}/{{org}}/payment-files")),
         ("post", format!("{o}/{{org}}/reminder-runs")),
         ("get", format!("{o}/{{org}}/reminders")),
         ("get", format!("{o}/{{org}}/reminders/{{id}}")),
