@@ -1341,7 +1341,11 @@ impl From<Contribution> for ContributionView {
                 .map(|(line, source)| line_view(line, source))
                 .collect(),
             totals: c.statement.totals.iter().map(total_view).collect(),
-            pools: c.pools,
+            pools: c
+                .pools
+                .into_iter()
+                .map(|(id, members)| (id, members.to_vec()))
+                .collect(),
         }
     }
 }

@@ -2,7 +2,9 @@
 //! those terms against the organisation's data, the lifecycle use cases, and the
 //! contribution an agreement owes for a fee year.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -14,10 +16,11 @@ use crate::domain::agreement::{
 };
 use crate::domain::contribution::{
     CalculationInput, ContributionError, ContributionStatement, Conversion, FeeModel,
-    FeeModelVersion, FixedComponent, MemberFacts, PriceListItem, ProRata, VariableComponent,
-    VatTreatment, calculate, share_pool,
+    FeeModelVersion, FixedComponent, Indexation, MemberFacts, Pool, PoolShare, PriceListItem,
+    ProRata, VariableComponent, VatTreatment, calculate, share_pool,
 };
 use crate::domain::invoicing::{BillingPlan, Schedule, VariableBilling};
+use crate::domain::member::Member;
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Errors, FieldError, Invalid};
 use crate::error::{Error, StateConflict};
@@ -27,6 +30,7 @@ use crate::storage::DbConnection;
 use crate::storage::agreements::{
     self as store, AgreementRow, EventRecord, NewUsage, StatusChange, UsageRecord, VersionRecord,
 };
+use crate::storage::pricing::PriceItem;
 use crate::storage::{members, pricing};
 
 /// An agreement's terms: the components of the fixed part, the services ordered per fee year
@@ -922,64 +926,9 @@ pub struct Contribution {
     /// One per statement line.
     pub sources: Vec<LineSource>,
     /// The members each pool component was shared among, by component id.
-    pub pools: BTreeMap<String, Vec<String>>,
+    pub pools: BTreeMap<String, Arc<[String]>>,
     /// How the agreement is invoiced, from the same version of the terms.
     pub billing: Billing,
-}
-
-fn member_facts(conn: &mut DbConnection, org: &str, id: &str) -> Result<MemberFacts, Error> {
-    let member = members::get(conn, org, id)?;
-    Ok(MemberFacts {
-        population: members::populations(conn, org, id)?,
-        kind: member.details.kind,
-        id: member.id,
-    })
-}
-
-/// The members sharing a pool model in `fee_year`: the members of every agreement that
-/// counts in pools (not a draft, not declined), reaches into the year, and whose terms in
-/// force at the end of the year use the same saved fee model — plus the member being
-/// calculated, so that a draft can be previewed. Ordered by member id, which keeps the
-/// largest-remainder tie-breaks the same in every member's calculation.
-fn pool_members(
-    conn: &mut DbConnection,
-    org: &str,
-    model_id: &str,
-    fee_year: i32,
-    year_end: NaiveDate,
-    own: &MemberFacts,
-) -> Result<Vec<MemberFacts>, Error> {
-    let statuses: Vec<AgreementStatus> = AgreementStatus::ALL
-        .iter()
-        .copied()
-        .filter(|s| s.counts_in_pools())
-        .collect();
-    let mut ids = BTreeSet::new();
-    for (a, versions) in store::with_versions(conn, org, &statuses)? {
-        if !a.reaches_into(fee_year) {
-            continue;
-        }
-        let Some(version) = version_on(&versions, year_end) else {
-            continue;
-        };
-        let uses_model = stored_terms(version)?
-            .fixed
-            .iter()
-            .any(|f| f.fee_model_id.as_deref() == Some(model_id));
-        if uses_model {
-            ids.insert(a.header.member_id);
-        }
-    }
-    ids.insert(own.id.clone());
-    ids.into_iter()
-        .map(|id| {
-            if id == own.id {
-                Ok(own.clone())
-            } else {
-                member_facts(conn, org, &id)
-            }
-        })
-        .collect()
 }
 
 /// What a member ordered for a fee year: the services and the cap on their total.
@@ -1092,112 +1041,361 @@ pub fn contribution(
     id: &str,
     fee_year: i32,
 ) -> Result<Contribution, Error> {
-    contribution_through(conn, org, id, fee_year, None)
+    Contributions::default().through(conn, org, id, fee_year, None)
 }
 
-/// The contribution counting only the usage recorded up to and including `usage_through`:
-/// what an invoice for a period can bill of the variable part.
-pub fn contribution_through(
-    conn: &mut DbConnection,
-    org: &str,
-    id: &str,
-    fee_year: i32,
-    usage_through: Option<NaiveDate>,
-) -> Result<Contribution, Error> {
-    let agreement = store::get(conn, org, id)?;
-    let year_end = NaiveDate::from_ymd_opt(fee_year, 12, 31).ok_or_else(|| {
-        Error::field(
-            "year",
-            Invalid::OutOfRange {
-                min: 2000,
-                max: 2100,
-            },
-        )
-    })?;
-    let versions = store::versions(conn, org, id)?;
-    let version = version_on(&versions, year_end)
-        .cloned()
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("agreement {id} has no terms")))?;
-    let terms = resolve_terms(
-        conn,
-        org,
-        &stored_terms(&version)?,
-        agreement.header.currency,
-        "terms.",
-    )?;
-    let member = member_facts(conn, org, &agreement.header.member_id)?;
+/// An agreement's inputs to its statement for one fee year, with all the usage of the year:
+/// a usage cut-off applies afterwards, so that the whole year's statement and a period's
+/// share one load.
+#[derive(Debug, Clone)]
+struct YearInputs {
+    agreement: Agreement,
+    version: VersionRecord,
+    terms: Terms,
+    member: MemberFacts,
+    usage: Vec<UsageRecord>,
+}
 
-    let mut pool_shares = BTreeMap::new();
-    let mut pools = BTreeMap::new();
-    for term in &terms.fixed {
-        let FeeModel::Pool(pool) = &term.component.model.model else {
-            continue;
-        };
-        // An agreed amount replaces the share; inline pools are refused when saved.
-        let (None, Some(model_id)) = (term.component.amount_override, &term.fee_model_id) else {
-            continue;
-        };
-        let sharing = pool_members(conn, org, model_id, fee_year, year_end, &member)?;
-        let shares = share_pool(
-            pool,
-            term.component.model.indexation.as_ref(),
-            &sharing,
-            fee_year,
-        )
-        .map_err(Error::Contribution)?;
-        if let Some(share) = shares.into_iter().find(|s| s.member_id == member.id) {
-            pool_shares.insert(term.component.id.clone(), share);
+/// A saved pool model shared in a fee year: the model it was shared by, the members sharing
+/// it in id order, and their shares in the same order.
+#[derive(Debug)]
+struct SharedPool {
+    pool: Pool,
+    indexation: Option<Indexation>,
+    members: Arc<[String]>,
+    shares: Vec<PoolShare>,
+}
+
+/// What the contributions of many agreements have in common, loaded once: the agreements
+/// that count in pools, the members' facts, each pool's sharing, the price lists, the fee
+/// models' names and each agreement's inputs per year. Calculated one by one, the
+/// statements of n members sharing a pool load and share that pool n times; an invoice run
+/// calculates them all through one `Contributions`. It lives for one pass over data that
+/// does not change meanwhile, and is never kept between requests.
+#[derive(Debug, Default)]
+pub struct Contributions {
+    pooling: Option<Vec<(Agreement, Vec<VersionRecord>)>>,
+    members: HashMap<String, (Member, MemberFacts)>,
+    pools: HashMap<(String, i32), SharedPool>,
+    price_lists: HashMap<i32, Vec<PriceItem>>,
+    model_names: HashMap<String, Option<String>>,
+    inputs: HashMap<(String, i32), YearInputs>,
+}
+
+impl Contributions {
+    fn loaded(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        id: &str,
+    ) -> Result<&(Member, MemberFacts), Error> {
+        if !self.members.contains_key(id) {
+            let member = members::get(conn, org, id)?;
+            let facts = MemberFacts {
+                population: members::populations(conn, org, id)?,
+                kind: member.details.kind,
+                id: member.id.clone(),
+            };
+            self.members.insert(id.to_owned(), (member, facts));
         }
-        pools.insert(
-            term.component.id.clone(),
-            sharing.into_iter().map(|m| m.id).collect(),
-        );
+        self.members.get(id).ok_or(Error::NotFound("member"))
     }
 
-    let price_list: Vec<PriceListItem> = pricing::price_list(conn, org, fee_year)?
-        .into_iter()
-        .map(|p| p.item)
-        .collect();
-    let ordered: Vec<&VariableTerm> = terms
-        .variable
-        .iter()
-        .filter(|v| v.fee_year == fee_year)
-        .collect();
-    let mut usage = store::usage(conn, org, id, Some(fee_year))?;
-    if let Some(last) = usage_through {
-        usage.retain(|u| u.used_on <= last);
+    /// A member of the organisation.
+    pub fn member(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        id: &str,
+    ) -> Result<&Member, Error> {
+        Ok(&self.loaded(conn, org, id)?.0)
     }
-    let used = usage_components(&ordered, &usage)?;
-    let mut sources = vec![LineSource::Terms; terms.fixed.len() + ordered.len()];
-    sources.extend(std::iter::repeat_n(LineSource::Usage, used.len()));
-    let mut variable: Vec<VariableComponent> =
-        ordered.iter().map(|v| v.component.clone()).collect();
-    variable.extend(used);
 
-    let billing = terms.billing.clone();
-    let input = CalculationInput {
-        fee_year,
-        member,
-        start: agreement.header.start_date,
-        end: agreement.header.end_date,
-        pro_rata: agreement.header.pro_rata,
-        fixed: terms.fixed.into_iter().map(|t| t.component).collect(),
-        pool_shares,
-        price_list,
-        variable,
-        variable_cap: terms.variable_cap,
-        conversion: terms.conversion,
-    };
-    let statement = calculate(&input).map_err(Error::Contribution)?;
-    sources.resize(statement.lines.len(), LineSource::Cap);
-    Ok(Contribution {
-        agreement,
-        version,
-        statement,
-        sources,
-        pools,
-        billing,
-    })
+    /// The price list of a fee year, ordered by code.
+    pub fn price_list(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        fee_year: i32,
+    ) -> Result<&[PriceItem], Error> {
+        let list = match self.price_lists.entry(fee_year) {
+            Entry::Occupied(kept) => kept.into_mut(),
+            Entry::Vacant(slot) => slot.insert(pricing::price_list(conn, org, fee_year)?),
+        };
+        Ok(list)
+    }
+
+    /// The name of a saved fee model; `None` once the model has been deleted.
+    pub fn model_name(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        id: &str,
+    ) -> Result<Option<String>, Error> {
+        if let Some(name) = self.model_names.get(id) {
+            return Ok(name.clone());
+        }
+        let name = match pricing::get_fee_model(conn, org, id) {
+            Ok(model) => Some(model.name),
+            Err(Error::NotFound(_)) => None,
+            Err(other) => return Err(other),
+        };
+        self.model_names.insert(id.to_owned(), name.clone());
+        Ok(name)
+    }
+
+    fn pooling(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+    ) -> Result<&[(Agreement, Vec<VersionRecord>)], Error> {
+        if self.pooling.is_none() {
+            let statuses: Vec<AgreementStatus> = AgreementStatus::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.counts_in_pools())
+                .collect();
+            self.pooling = Some(store::with_versions(conn, org, &statuses)?);
+        }
+        Ok(self.pooling.as_deref().unwrap_or_default())
+    }
+
+    /// The members sharing saved model `model_id` in `fee_year`: the members of every
+    /// agreement that counts in pools (not a draft, not declined), reaches into the year,
+    /// and whose terms in force at the end of the year use the model.
+    fn pool_member_ids(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        model_id: &str,
+        fee_year: i32,
+        year_end: NaiveDate,
+    ) -> Result<BTreeSet<String>, Error> {
+        let mut ids = BTreeSet::new();
+        for (agreement, versions) in self.pooling(conn, org)? {
+            if !agreement.reaches_into(fee_year) {
+                continue;
+            }
+            let Some(version) = version_on(versions, year_end) else {
+                continue;
+            };
+            let uses_model = stored_terms(version)?
+                .fixed
+                .iter()
+                .any(|f| f.fee_model_id.as_deref() == Some(model_id));
+            if uses_model {
+                ids.insert(agreement.header.member_id.clone());
+            }
+        }
+        Ok(ids)
+    }
+
+    /// `own`'s share of the pool of saved model `model_id` in `fee_year`, and the members
+    /// sharing it. The members are those of `pool_member_ids` plus `own`, so that a draft
+    /// can be previewed; ordered by member id, which keeps the largest-remainder tie-breaks
+    /// the same in every member's calculation. A sharing is kept for the next member only
+    /// when `own` was one of the pool's members, so that a preview's extra member never
+    /// changes another member's share.
+    #[allow(clippy::too_many_arguments)]
+    fn share(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        model_id: &str,
+        pool: &Pool,
+        indexation: Option<&Indexation>,
+        fee_year: i32,
+        year_end: NaiveDate,
+        own: &MemberFacts,
+    ) -> Result<(Arc<[String]>, Option<PoolShare>), Error> {
+        let key = (model_id.to_owned(), fee_year);
+        let kept = self.pools.get(&key).filter(|s| {
+            s.pool == *pool
+                && s.indexation.as_ref() == indexation
+                && s.members.binary_search(&own.id).is_ok()
+        });
+        let shared = match kept {
+            Some(shared) => shared,
+            None => {
+                let mut ids = self.pool_member_ids(conn, org, model_id, fee_year, year_end)?;
+                let counted = ids.contains(&own.id);
+                ids.insert(own.id.clone());
+                let mut sharing = Vec::with_capacity(ids.len());
+                for id in &ids {
+                    sharing.push(if *id == own.id {
+                        own.clone()
+                    } else {
+                        self.loaded(conn, org, id)?.1.clone()
+                    });
+                }
+                let shared = SharedPool {
+                    shares: share_pool(pool, indexation, &sharing, fee_year)
+                        .map_err(Error::Contribution)?,
+                    pool: pool.clone(),
+                    indexation: indexation.cloned(),
+                    members: ids.into_iter().collect(),
+                };
+                if !counted {
+                    return Ok((shared.members.clone(), own_share(&shared, &own.id)));
+                }
+                self.pools.insert(key.clone(), shared);
+                self.pools
+                    .get(&key)
+                    .ok_or_else(|| Error::Internal(anyhow::anyhow!("pool not kept")))?
+            }
+        };
+        Ok((shared.members.clone(), own_share(shared, &own.id)))
+    }
+
+    fn inputs(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        id: &str,
+        fee_year: i32,
+        year_end: NaiveDate,
+    ) -> Result<YearInputs, Error> {
+        let key = (id.to_owned(), fee_year);
+        if let Some(inputs) = self.inputs.get(&key) {
+            return Ok(inputs.clone());
+        }
+        let agreement = store::get(conn, org, id)?;
+        let versions = store::versions(conn, org, id)?;
+        let version = version_on(&versions, year_end)
+            .cloned()
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("agreement {id} has no terms")))?;
+        let terms = resolve_terms(
+            conn,
+            org,
+            &stored_terms(&version)?,
+            agreement.header.currency,
+            "terms.",
+        )?;
+        let member = self
+            .loaded(conn, org, &agreement.header.member_id)?
+            .1
+            .clone();
+        let usage = store::usage(conn, org, id, Some(fee_year))?;
+        let inputs = YearInputs {
+            agreement,
+            version,
+            terms,
+            member,
+            usage,
+        };
+        self.inputs.insert(key, inputs.clone());
+        Ok(inputs)
+    }
+
+    /// The contribution of agreement `id` for `fee_year`, counting only the usage recorded
+    /// up to and including `usage_through` when given: what an invoice for a period can
+    /// bill of the variable part.
+    pub fn through(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        id: &str,
+        fee_year: i32,
+        usage_through: Option<NaiveDate>,
+    ) -> Result<Contribution, Error> {
+        let year_end = NaiveDate::from_ymd_opt(fee_year, 12, 31).ok_or_else(|| {
+            Error::field(
+                "year",
+                Invalid::OutOfRange {
+                    min: 2000,
+                    max: 2100,
+                },
+            )
+        })?;
+        let YearInputs {
+            agreement,
+            version,
+            terms,
+            member,
+            mut usage,
+        } = self.inputs(conn, org, id, fee_year, year_end)?;
+
+        let mut pool_shares = BTreeMap::new();
+        let mut pools = BTreeMap::new();
+        for term in &terms.fixed {
+            let FeeModel::Pool(pool) = &term.component.model.model else {
+                continue;
+            };
+            // An agreed amount replaces the share; inline pools are refused when saved.
+            let (None, Some(model_id)) = (term.component.amount_override, &term.fee_model_id)
+            else {
+                continue;
+            };
+            let (sharing, share) = self.share(
+                conn,
+                org,
+                model_id,
+                pool,
+                term.component.model.indexation.as_ref(),
+                fee_year,
+                year_end,
+                &member,
+            )?;
+            if let Some(share) = share {
+                pool_shares.insert(term.component.id.clone(), share);
+            }
+            pools.insert(term.component.id.clone(), sharing);
+        }
+
+        let price_list: Vec<PriceListItem> = self
+            .price_list(conn, org, fee_year)?
+            .iter()
+            .map(|p| p.item.clone())
+            .collect();
+        let ordered: Vec<&VariableTerm> = terms
+            .variable
+            .iter()
+            .filter(|v| v.fee_year == fee_year)
+            .collect();
+        if let Some(last) = usage_through {
+            usage.retain(|u| u.used_on <= last);
+        }
+        let used = usage_components(&ordered, &usage)?;
+        let mut sources = vec![LineSource::Terms; terms.fixed.len() + ordered.len()];
+        sources.extend(std::iter::repeat_n(LineSource::Usage, used.len()));
+        let mut variable: Vec<VariableComponent> =
+            ordered.iter().map(|v| v.component.clone()).collect();
+        variable.extend(used);
+
+        let input = CalculationInput {
+            fee_year,
+            member,
+            start: agreement.header.start_date,
+            end: agreement.header.end_date,
+            pro_rata: agreement.header.pro_rata,
+            fixed: terms.fixed.into_iter().map(|t| t.component).collect(),
+            pool_shares,
+            price_list,
+            variable,
+            variable_cap: terms.variable_cap,
+            conversion: terms.conversion,
+        };
+        let statement = calculate(&input).map_err(Error::Contribution)?;
+        sources.resize(statement.lines.len(), LineSource::Cap);
+        Ok(Contribution {
+            agreement,
+            version,
+            statement,
+            sources,
+            pools,
+            billing: terms.billing,
+        })
+    }
+}
+
+/// `member`'s share of a pool: shares come in the order of the pool's members.
+fn own_share(shared: &SharedPool, member: &String) -> Option<PoolShare> {
+    let at = shared.members.binary_search(member).ok()?;
+    shared
+        .shares
+        .get(at)
+        .filter(|s| s.member_id == *member)
+        .cloned()
 }
 
 #[cfg(test)]

@@ -133,12 +133,27 @@ impl LineNames {
         terms: &agreements::TermsSpec,
         prices: Vec<pricing::PriceItem>,
     ) -> Result<Self, Error> {
+        Self::new(terms, prices, |model| {
+            match pricing::get_fee_model(conn, org, model) {
+                Ok(m) => Ok(Some(m.name)),
+                Err(Error::NotFound(_)) => Ok(None),
+                Err(other) => Err(other),
+            }
+        })
+    }
+
+    /// Names from `prices` and from the fee models `model_name` names.
+    pub fn new(
+        terms: &agreements::TermsSpec,
+        prices: Vec<pricing::PriceItem>,
+        mut model_name: impl FnMut(&str) -> Result<Option<String>, Error>,
+    ) -> Result<Self, Error> {
         let mut models = Vec::new();
         for f in &terms.fixed {
             if let Some(model) = f.fee_model_id.as_deref() {
                 // A model deleted since keeps its component's id as the name.
-                if let Ok(m) = pricing::get_fee_model(conn, org, model) {
-                    models.push((f.id.clone(), m.name));
+                if let Some(name) = model_name(model)? {
+                    models.push((f.id.clone(), name));
                 }
             }
         }

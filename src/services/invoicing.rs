@@ -25,14 +25,14 @@ use crate::error::{Error, StateConflict};
 use crate::pdf::page::Raster;
 use crate::pdf::template::Template;
 use crate::pdf::{Renderer, context, format};
-use crate::services::agreements::{self, LineSource, stored_terms};
+use crate::services::agreements::{Contributions, LineSource, stored_terms};
 use crate::services::audit::{self, Change, Entity};
 use crate::services::documents::{LineNames, calculation, own_template_and_logo, seller};
 use crate::storage::documents::{self as documents_store, NewDocument};
 use crate::storage::invoicing::{
     self as store, EventRow, InvoiceFilter, InvoiceRow, LineRow, RunRow, SettingsRow,
 };
-use crate::storage::{DbConnection, members, new_id, now, organisations, pricing};
+use crate::storage::{DbConnection, members, new_id, now, organisations};
 
 /// How an organisation invoices; defaults follow its country until it saves its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -911,11 +911,14 @@ fn period_name(schedule: Schedule, start: NaiveDate, end: NaiveDate, lang: Langu
 fn propose_agreement(
     conn: &mut DbConnection,
     org: &str,
+    contributions: &mut Contributions,
     agreement: &crate::domain::agreement::Agreement,
     req: &RunRequest,
     billed: &HashSet<(String, String, NaiveDate)>,
 ) -> Result<Option<Proposal>, Error> {
-    let member = members::get(conn, org, &agreement.header.member_id)?;
+    let member = contributions
+        .member(conn, org, &agreement.header.member_id)?
+        .clone();
     let lang = member.details.language;
     let mut lines: Vec<LineInput> = Vec::new();
     let mut claims: Vec<(String, NaiveDate)> = Vec::new();
@@ -929,9 +932,8 @@ fn propose_agreement(
         if !agreement.reaches_into(year) {
             continue;
         }
-        let plan = agreements::contribution(conn, org, &agreement.id, year)?
-            .billing
-            .plan;
+        let whole_year = contributions.through(conn, org, &agreement.id, year, None)?;
+        let plan = whole_year.billing.plan;
         let periods = instalments(
             &plan,
             year,
@@ -971,16 +973,18 @@ fn propose_agreement(
         if fixed_due.is_empty() && variable_due.is_none() {
             continue;
         }
-        let contribution = agreements::contribution_through(
-            conn,
-            org,
-            &agreement.id,
-            year,
-            variable_due.map(|(_, through, _, _)| through),
-        )?;
+        // Without a variable part due, the whole year's statement bills the fixed part.
+        let contribution = match variable_due {
+            None => whole_year,
+            Some((_, through, _, _)) => {
+                contributions.through(conn, org, &agreement.id, year, Some(through))?
+            }
+        };
         let terms = stored_terms(&contribution.version)?;
-        let prices = pricing::price_list(conn, org, year)?;
-        let names = LineNames::load(conn, org, &terms, prices)?;
+        let prices = contributions.price_list(conn, org, year)?.to_vec();
+        let names = LineNames::new(&terms, prices, |model| {
+            contributions.model_name(conn, org, model)
+        })?;
         for p in &fixed_due {
             for line in contribution
                 .statement
@@ -1137,8 +1141,9 @@ pub fn propose(
     ];
     let mut proposals = Vec::new();
     let mut skipped = Vec::new();
+    let mut contributions = Contributions::default();
     for (agreement, _) in crate::storage::agreements::with_versions(conn, org, &billable)? {
-        match propose_agreement(conn, org, &agreement, req, &billed) {
+        match propose_agreement(conn, org, &mut contributions, &agreement, req, &billed) {
             Ok(Some(p)) => proposals.push(p),
             Ok(None) => {}
             Err(e @ (Error::Contribution(_) | Error::Validation(_))) => skipped.push(Skipped {

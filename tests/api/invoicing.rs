@@ -1094,7 +1094,101 @@ async fn a_bank_file_pays_invoices_once(backend: Backend) {
     assert_eq!(r.status, 422, "{}", r.body);
 }
 
+/// Four towns share a saved pool, 50 000 kr by half in equal parts and half by population.
+/// A run calculates every member through one cache of pools: each proposal must bill its
+/// own member's share, the same as that agreement's own statement, and the shares must add
+/// up to the pool.
+async fn a_run_bills_each_member_its_share_of_a_pool(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Sjuhärads samverkan").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/fee-models"),
+            &json!({"fee_year": 2027, "name": "Gemensamma kostnader",
+                    "model": {"type": "pool", "currency": "SEK", "total": "50000.00",
+                              "key": {"type": "weighted", "equal_percent": "50", "population_percent": "50"}},
+                    "indexation": null}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let model = str_of(&r.body, "id").to_owned();
+    let towns = [
+        ("Bollebygds kommun", "1443", 9784),
+        ("Borås stad", "1490", 115_238),
+        ("Marks kommun", "1463", 35_000),
+        ("Ulricehamns kommun", "1491", 25_000),
+    ];
+    let mut own = Vec::new();
+    for (name, code, people) in towns {
+        let m = member(&app, &admin, &org, name, code, people).await;
+        let r = app
+            .post(
+                &admin,
+                &format!("{base}/agreements"),
+                &json!({
+                    "member_id": m, "pro_rata": "whole_months", "notice_months": 6,
+                    "start_date": "2027-01-01", "end_date": "2027-12-31",
+                    "terms": {
+                        "fixed": [{"id": "kostnader", "fee_model_id": model}],
+                        "billing": {"schedule": "annual", "variable": "arrears", "invoice_day": 15}
+                    }
+                }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let a = format!("{base}/agreements/{}", str_of(&r.body, "id"));
+        for to in [
+            json!({"to": "offered"}),
+            json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören", "decision_reference": "KS 2026/1"}),
+            json!({"to": "active"}),
+        ] {
+            let r = app.post(&admin, &format!("{a}/transitions"), &to).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        own.push((name, a));
+    }
+    let mut statements = Vec::new();
+    for (name, a) in &own {
+        let r = app
+            .get(&admin, &format!("{a}/contribution?year=2027"))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["pools"]["kostnader"].as_array().unwrap().len(), 4);
+        statements.push((*name, str_of(&r.body["lines"][0], "amount").to_owned()));
+    }
+
+    let run = json!({"from": "2027-01-01", "to": "2027-12-31", "dry_run": true});
+    let r = app
+        .post(&admin, &format!("{base}/invoice-runs"), &run)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let billed: Vec<(&str, String)> = r.body["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(p["lines"].as_array().unwrap().len(), 1, "{p}");
+            (
+                str_of(p, "member_name"),
+                str_of(&p["lines"][0], "amount").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(billed, statements);
+    // Shares differ by population, and add up to the pool to the öre.
+    let amounts: BTreeSet<&str> = billed.iter().map(|(_, a)| a.as_str()).collect();
+    assert_eq!(amounts.len(), 4, "{billed:?}");
+    let ore: i64 = billed
+        .iter()
+        .map(|(_, a)| a.replace('.', "").parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(ore, 5_000_000);
+}
+
 crate::on_both_backends!(
+    a_run_bills_each_member_its_share_of_a_pool,
     numbers_have_no_gaps_under_concurrent_issuing,
     a_bank_file_pays_invoices_once,
     one_payment_per_idempotency_key,
