@@ -40,10 +40,23 @@ pub(in crate::export) fn decimal_comma(value: Decimal) -> String {
 pub(in crate::export) fn field(cell: &Cell) -> String {
     match cell {
         Cell::Empty => String::new(),
-        Cell::Text(text) => text.clone(),
+        Cell::Text(text) => inert(text),
         Cell::Money(amount) => decimal_comma(amount.amount()),
         Cell::Date(date) => iso_date(*date),
         Cell::Integer(n) => n.to_string(),
+    }
+}
+
+/// Text a spreadsheet will not run: Excel and LibreOffice take a field starting with `=`,
+/// `+`, `-` or `@` (or a tab or carriage return before one) as a formula, so a member named
+/// `=HYPERLINK(…)` would run in the treasurer's spreadsheet. Such text gets a leading
+/// apostrophe, as OWASP advises against CSV injection; numbers and dates are never text
+/// here, so a negative amount is untouched.
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
 
@@ -112,6 +125,29 @@ mod tests {
                 ""
             ]
         );
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_made_inert() {
+        let mut table = open_items();
+        table.rows.truncate(1);
+        table.rows[0][0] = text("=HYPERLINK(\"http://x\";\"Mark\")");
+        table.rows[0][1] = text("@SUM(A1)");
+        table.totals = None;
+        let text = csv(&table);
+        let row = text.split("\r\n").nth(1).unwrap();
+        assert_eq!(
+            row,
+            "\"'=HYPERLINK(\"\"http://x\"\";\"\"Mark\"\")\";'@SUM(A1);2027-03-31;91;278844,00"
+        );
+        for (raw, written) in [
+            ("+46", "'+46"),
+            ("-1", "'-1"),
+            ("\t=1", "'\t=1"),
+            ("Kinna", "Kinna"),
+        ] {
+            assert_eq!(inert(raw), written);
+        }
     }
 
     #[test]
