@@ -1079,6 +1079,17 @@ async fn a_bank_file_pays_invoices_once(backend: Backend) {
     );
     let r = app.get(&admin, &format!("{base}/payments")).await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
+    // A file larger than other request bodies (here padded with 4 000 information
+    // records, 328 kB) is read whole.
+    let info = format!(
+        "\r\n{}",
+        bgmax_record(&[(1, "25"), (3, "Avgift enligt avtal")])
+    );
+    let large = bgmax_file(&ocr).replacen("\r\n26", &format!("{}\r\n26", info.repeat(4000)), 1);
+    assert!(large.len() > 300_000);
+    let r = upload(large).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["already_imported"].as_array().unwrap().len(), 2);
 
     // A cut-off file is refused whole, naming the file and the line.
     let cut: String = bgmax_file(&ocr)
