@@ -1,7 +1,12 @@
 //! Bank files of incoming payments. BgMax is Bankgirot's file of the payments to a
 //! bankgiro number: fixed-width records of 80 characters, each starting with its
 //! transaction code (TK). A file holds one or more deposits (TK05 … TK15); each payment
-//! (TK20) may be followed by records about the payer (TK25–TK29).
+//! (TK20) may be followed by records about the payer (TK25–TK29). The banks' ISO 20022
+//! notification, camt.054, is read by [`camt`] into the same [`BankFile`].
+
+mod camt;
+
+pub use camt::parse_camt054;
 
 use chrono::NaiveDate;
 
@@ -33,17 +38,67 @@ pub struct Unread {
     pub reason: &'static str,
 }
 
-/// A BgMax file, checked against its own totals.
+/// The kind of a bank file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BankFormat {
+    BgMax,
+    Camt054,
+}
+
+impl BankFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BankFormat::BgMax => "bgmax",
+            BankFormat::Camt054 => "camt054",
+        }
+    }
+}
+
+/// The account a file's payments were made to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BgMaxFile {
-    /// The bankgiro number the payments were made to, digits only.
-    pub bankgiro: String,
+pub enum PaidTo {
+    /// A bankgiro number, digits only (BgMax).
+    Bankgiro(String),
+    /// An IBAN, compact and upper-case.
+    Iban(String),
+    /// Another account identifier, digits only: a bankgiro, plusgiro or account number.
+    Account(String),
+}
+
+impl PaidTo {
+    /// The identifier as written in keys.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PaidTo::Bankgiro(id) | PaidTo::Iban(id) | PaidTo::Account(id) => id,
+        }
+    }
+}
+
+/// A bank file of incoming payments, checked against its own totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankFile {
+    pub format: BankFormat,
+    pub paid_to: PaidTo,
     /// Bankgirot's test files carry test data only.
     pub test: bool,
     pub payments: Vec<BankPayment>,
-    /// Deductions (TK21) and extra references (TK22, TK23): never registered on their
-    /// own, since their meaning needs a person.
+    /// What is never registered on its own, since its meaning needs a person: deductions
+    /// (TK21) and extra references (TK22, TK23); debits, reversals and entries not booked.
     pub unread: Vec<Unread>,
+}
+
+/// Reads a bank file of either format, told apart by its first character: camt.054 is
+/// XML, BgMax starts with its TK01 record.
+pub fn parse(text: &str) -> Result<BankFile, BankFileError> {
+    if text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
+    {
+        parse_camt054(text)
+    } else {
+        parse_bgmax(text)
+    }
 }
 
 /// Why a file cannot be read, with the line at fault (from 1; 0 for the whole file).
@@ -118,7 +173,7 @@ struct Pending {
 
 /// Reads a BgMax file (layout version 01 and later): the payments of every deposit, each
 /// dated by its deposit, and checks the counts and amounts the file states about itself.
-pub fn parse_bgmax(text: &str) -> Result<BgMaxFile, BankFileError> {
+pub fn parse_bgmax(text: &str) -> Result<BankFile, BankFileError> {
     let mut bankgiro: Option<String> = None;
     let mut test = false;
     let mut started = false;
@@ -252,8 +307,9 @@ pub fn parse_bgmax(text: &str) -> Result<BgMaxFile, BankFileError> {
     if !section.is_empty() {
         return Err(fail(0, "payments after the last deposit record (TK15)"));
     }
-    Ok(BgMaxFile {
-        bankgiro: bankgiro.ok_or_else(|| fail(0, "no opening record (TK05)"))?,
+    Ok(BankFile {
+        format: BankFormat::BgMax,
+        paid_to: PaidTo::Bankgiro(bankgiro.ok_or_else(|| fail(0, "no opening record (TK05)"))?),
         test,
         payments,
         unread,
@@ -330,7 +386,7 @@ pub(crate) mod tests {
             ("", 12_345, "000000000002", ""),
         ]);
         let file = parse_bgmax(&text).unwrap();
-        assert_eq!(file.bankgiro, "50501055");
+        assert_eq!(file.paid_to, PaidTo::Bankgiro("50501055".into()));
         assert!(!file.test);
         assert_eq!(file.payments.len(), 2);
         let first = &file.payments[0];

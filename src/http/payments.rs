@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::bank_files::{decode, parse_bgmax};
+use crate::domain::bank_files::{self, decode, parse_bgmax, parse_camt054};
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Errors, Invalid, LINE_MAX, iso_date, text};
 use crate::error::Error;
@@ -387,7 +387,8 @@ pub async fn reverse(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PaymentFileQuery {
-    /// bgmax (Bankgirot's BgMax file, the default).
+    /// bgmax (Bankgirot's BgMax file) or camt054 (the banks' ISO 20022 notification);
+    /// told apart by the file's first character when not given.
     pub format: Option<String>,
 }
 
@@ -428,18 +429,21 @@ pub async fn import_file(
     let org = path.into_inner();
     caller.write_members(&org)?;
     let body = read_body(&mut payload.into_inner(), BANK_FILE_LIMIT).await?;
-    match query.into_inner().format.as_deref().map(str::trim) {
-        None | Some("bgmax") => {}
+    let text = decode(&body);
+    let file = match query.into_inner().format.as_deref().map(str::trim) {
+        None => bank_files::parse(&text),
+        Some("bgmax") => parse_bgmax(&text),
+        Some("camt054") => parse_camt054(&text),
         Some(_) => {
             return Err(Error::field(
                 "format",
                 Invalid::OneOf {
-                    allowed: &["bgmax"],
+                    allowed: &["bgmax", "camt054"],
                 },
             ));
         }
     }
-    let file = parse_bgmax(&decode(&body)).map_err(|e| {
+    .map_err(|e| {
         Error::field(
             "file",
             Invalid::Unreadable {
@@ -460,7 +464,7 @@ pub async fn import_file(
                     test_file: true,
                 });
             }
-            let import = service::import_bgmax(conn, &organisation, &file, &actor)?;
+            let import = service::import_file(conn, &organisation, &file, &actor)?;
             Ok(PaymentFileView {
                 registered: import
                     .registered

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::bank_files::{BgMaxFile, Unread};
+use crate::domain::bank_files::{BankFile, PaidTo, Unread};
 use crate::domain::documents::DocumentKind;
 use crate::domain::money::Money;
-use crate::domain::organisation::Organisation;
+use crate::domain::organisation::{Organisation, PaymentAccounts};
 use crate::domain::{Currency, Invalid};
 use crate::error::{Error, StateConflict};
 use crate::services::audit::{self, Change, Entity};
@@ -470,27 +470,36 @@ pub struct Import {
     pub unread: Vec<Unread>,
 }
 
-/// Registers the payments of a BgMax file to the organisation's bankgiro, each matched
-/// like a manual payment. A payment is claimed by its Bankgirot serial number (as an
-/// idempotency key), so importing the same file again, or overlapping files, registers
-/// nothing twice.
-pub fn import_bgmax(
+/// Whether `paid_to` is one of the organisation's accounts.
+fn is_ours(accounts: &PaymentAccounts, paid_to: &PaidTo) -> bool {
+    let bankgiro = accounts.bankgiro.as_ref().map(|b| b.digits());
+    let plusgiro = accounts.plusgiro.as_ref().map(|p| p.digits());
+    match paid_to {
+        PaidTo::Bankgiro(digits) => bankgiro == Some(digits.as_str()),
+        PaidTo::Iban(iban) => accounts.iban.as_ref().map(|i| i.as_str()) == Some(iban.as_str()),
+        PaidTo::Account(digits) => {
+            bankgiro == Some(digits.as_str()) || plusgiro == Some(digits.as_str())
+        }
+    }
+}
+
+/// Registers the payments of a bank file to one of the organisation's accounts, each
+/// matched like a manual payment. A payment is claimed by the bank's own reference (the
+/// Bankgirot serial number, the camt.054 account servicer's reference) as an idempotency
+/// key, so importing the same file again, or overlapping files, registers nothing twice.
+pub fn import_file(
     conn: &mut DbConnection,
     org: &Organisation,
-    file: &BgMaxFile,
+    file: &BankFile,
     actor: &str,
 ) -> Result<Import, Error> {
-    let ours = org
-        .details
-        .accounts
-        .bankgiro
-        .as_ref()
-        .map(|b| b.digits().to_owned());
-    if ours.as_deref() != Some(file.bankgiro.as_str()) {
-        return Err(Error::field(
-            "file",
-            Invalid::Mismatch { other: "bankgiro" },
-        ));
+    if !is_ours(&org.details.accounts, &file.paid_to) {
+        let other = match file.paid_to {
+            PaidTo::Bankgiro(_) => "bankgiro",
+            PaidTo::Iban(_) => "iban",
+            PaidTo::Account(_) => "account",
+        };
+        return Err(Error::field("file", Invalid::Mismatch { other }));
     }
     let mut import = Import {
         registered: Vec::new(),
@@ -498,7 +507,12 @@ pub fn import_bgmax(
         unread: file.unread.clone(),
     };
     for p in &file.payments {
-        let key = format!("bgmax:{}:{}", file.bankgiro, p.serial);
+        let key = format!(
+            "{}:{}:{}",
+            file.format.as_str(),
+            file.paid_to.as_str(),
+            p.serial
+        );
         let hash = sha256_hex(
             format!(
                 "{}|{}|{}",

@@ -1103,6 +1103,85 @@ async fn a_bank_file_pays_invoices_once(backend: Backend) {
     // A file to another bankgiro is not this organisation's.
     let r = upload(bgmax_file(&ocr).replace("0050501055", "0009912346")).await;
     assert_eq!(r.status, 422, "{}", r.body);
+
+    // The bank's camt.054 notification to the same bankgiro pays the next invoice by its
+    // OCR number; imported again, it registers nothing twice.
+    let next = draft(&app, &admin, &org, &m, "2000.00").await;
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoices/{next}/issue"),
+            &json!({"date": "2027-04-05"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["total"], "6000.00");
+    let next_ocr = str_of(&r.body, "payment_reference").to_owned();
+    let camt = camt054_file("5050-1055", &next_ocr, "6000.00");
+    let r = upload(camt.clone()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let p = &r.body["registered"][0];
+    assert_eq!(
+        (
+            str_of(p, "amount"),
+            str_of(p, "paid_on"),
+            str_of(p, "status"),
+            str_of(p, "source")
+        ),
+        ("6000.00", "2027-04-20", "allocated", "bank_file")
+    );
+    let r = app.get(&admin, &format!("{base}/invoices/{next}")).await;
+    assert_eq!(str_of(&r.body, "status"), "paid");
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("{base}/payment-files?format=camt054")))
+                .bearer_auth(&admin)
+                .header("Content-Type", "application/xml")
+                .body(camt),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["already_imported"], json!(["CAMT-4711"]));
+    let r = upload(camt054_file("9912-346", &next_ocr, "6000.00")).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r =
+        upload(camt054_file("5050-1055", &next_ocr, "6000.00").replace("</Document>", "")).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.to_string().contains("\"file\""), "{}", r.body);
+}
+
+/// A camt.054.001.08 notification of one booked credit to bankgiro `account`, on
+/// 2027-04-20, quoting `ocr`.
+fn camt054_file(account: &str, ocr: &str, amount: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
+  <BkToCstmrDbtCdtNtfctn>
+    <GrpHdr><MsgId>BG-20270420-1</MsgId><CreDtTm>2027-04-20T07:00:00</CreDtTm></GrpHdr>
+    <Ntfctn>
+      <Id>BG-20270420-1-1</Id>
+      <Acct><Id><Othr><Id>{account}</Id><SchmeNm><Prtry>BGNR</Prtry></SchmeNm></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="SEK">{amount}</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts><Cd>BOOK</Cd></Sts>
+        <BookgDt><Dt>2027-04-20</Dt></BookgDt>
+        <NtryDtls>
+          <TxDtls>
+            <Refs><AcctSvcrRef>CAMT-4711</AcctSvcrRef></Refs>
+            <Amt Ccy="SEK">{amount}</Amt>
+            <CdtDbtInd>CRDT</CdtDbtInd>
+            <RltdPties><Dbtr><Pty><Nm>Bollebygds kommun</Nm></Pty></Dbtr></RltdPties>
+            <RmtInf><Strd><CdtrRefInf><Ref>{ocr}</Ref></CdtrRefInf></Strd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+    </Ntfctn>
+  </BkToCstmrDbtCdtNtfctn>
+</Document>
+"#
+    )
 }
 
 /// Four towns share a saved pool, 50 000 kr by half in equal parts and half by population.
