@@ -19,7 +19,7 @@ use avtal::http::organisations::OrganisationBody;
 use avtal::http::pricing::{FeeModelBody, validate_fee_model};
 use avtal::pdf::Renderer;
 use avtal::services::agreements::{self, HeaderInput, TermsSpec};
-use avtal::services::invoicing::{RunRequest, issue_run};
+use avtal::services::invoicing::{RunRequest, issue_run, propose};
 use avtal::storage::{self, DatabaseUrl, DbConnection, Pool};
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -252,25 +252,6 @@ fn bench(c: &mut Criterion) {
         first.as_secs_f64() * 1000.0 / MEMBERS as f64
     );
 
-    // TEMP
-    {
-        std::fs::copy(&prepared, &copy).unwrap();
-        let pool = open(&copy);
-        let mut conn = pool.get().unwrap();
-        let req = RunRequest {
-            from: date(2027, 1, 1),
-            to: date(2027, 3, 31),
-            invoice_date: None,
-        };
-        for _ in 0..3 {
-            let t = Instant::now();
-            let (p, _) = avtal::services::invoicing::propose(&mut conn, &org, &req).unwrap();
-            println!("TEMP propose {} in {:?}", p.len(), t.elapsed());
-        }
-    }
-    if std::env::var_os("TEMP_ONLY").is_some() {
-        return;
-    }
     let mut group = c.benchmark_group("invoice_run");
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(1));
@@ -280,6 +261,22 @@ fn bench(c: &mut Criterion) {
             (0..iters)
                 .map(|_| run_once(&renderer, &prepared, &copy, &org))
                 .sum()
+        })
+    });
+    // The dry run alone: what the run spends calculating, before numbering, rendering and
+    // storing.
+    std::fs::copy(&prepared, &copy).unwrap();
+    let pool = open(&copy);
+    let mut conn = pool.get().unwrap();
+    let q1 = RunRequest {
+        from: date(2027, 1, 1),
+        to: date(2027, 3, 31),
+        invoice_date: None,
+    };
+    group.bench_function("290_proposals_sqlite", |b| {
+        b.iter(|| {
+            let (proposals, skipped) = propose(&mut conn, &org, &q1).unwrap();
+            assert_eq!((proposals.len(), skipped.len()), (MEMBERS, 0));
         })
     });
     group.finish();
