@@ -19,6 +19,7 @@ use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
 use crate::http::problem::Problem;
 use crate::http::{AddressBody, merge_patch, to_value};
 use crate::services::Db;
+use crate::services::audit::{self, Change, Entity};
 use crate::storage::members::{self as store, MemberFilter, MemberSort};
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
@@ -255,6 +256,57 @@ impl From<Member> for MemberView {
     }
 }
 
+/// A member's details as the audit trail keeps them.
+#[derive(Serialize)]
+struct Trace {
+    #[serde(flatten)]
+    body: MemberBody,
+    archived: bool,
+}
+
+impl Trace {
+    fn of(member: &Member) -> Self {
+        Self {
+            body: MemberBody::from_details(&member.details),
+            archived: member.archived_at.is_some(),
+        }
+    }
+}
+
+/// A contact person as the audit trail keeps it: which contact, its role and what it
+/// receives, but no name, address or phone, since a deleted contact's personal data must
+/// go while the trail stays.
+#[derive(Serialize)]
+struct ContactTrace {
+    contact_id: String,
+    title: Option<String>,
+    receives_offers: bool,
+    receives_invoices: bool,
+    receives_newsletters: bool,
+}
+
+impl ContactTrace {
+    fn of(contact: &member::Contact) -> Self {
+        let d = &contact.details;
+        Self {
+            contact_id: contact.id.clone(),
+            title: d.title.clone(),
+            receives_offers: d.mailings.offers,
+            receives_invoices: d.mailings.invoices,
+            receives_newsletters: d.mailings.newsletters,
+        }
+    }
+}
+
+fn populations(counts: &[PopulationCount]) -> Vec<PopulationView> {
+    counts.iter().cloned().map(PopulationView::from).collect()
+}
+
+/// A change to member `id`, for the audit trail.
+fn changed<'a>(org: &'a str, id: &'a str, action: &'a str, actor: &'a str) -> Change<'a> {
+    Change::new(org, Entity::Member, id, action, actor)
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct MemberList {
     pub items: Vec<MemberView>,
@@ -414,8 +466,17 @@ pub async fn create(
             e.finish(|| parsed).map_err(Error::Validation)
         },
     )?;
+    let actor = caller.0.name.clone();
     let member = db
-        .write(move |conn| store::insert(conn, &org, &details, population.as_ref()))
+        .write(move |conn| {
+            let member = store::insert(conn, &org, &details, population.as_ref())?;
+            audit::created(
+                conn,
+                &changed(&org, &member.id, "create", &actor),
+                &Trace::of(&member),
+            )?;
+            Ok(member)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -463,6 +524,7 @@ pub async fn update(
 ) -> Result<web::Json<MemberView>, Error> {
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
     let member = db
         .write(move |conn| {
             let current = store::get(conn, &org, &id)?;
@@ -470,7 +532,14 @@ pub async fn update(
             let mut doc = to_value(&MemberBody::from_details(&current.details))?;
             merge_patch(&mut doc, &patch);
             let details = from_value::<MemberBody>(doc)?.parse()?;
-            store::update(conn, &org, &id, &details)
+            let updated = store::update(conn, &org, &id, &details)?;
+            audit::changed(
+                conn,
+                &changed(&org, &id, "update", &actor),
+                &Trace::of(&current),
+                &Trace::of(&updated),
+            )?;
+            Ok(updated)
         })
         .await?;
     Ok(web::Json(member.into()))
@@ -492,8 +561,21 @@ pub async fn archive(
 ) -> Result<web::Json<MemberView>, Error> {
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
     let member = db
-        .write(move |conn| store::archive(conn, &org, &id))
+        .write(move |conn| {
+            let current = store::get(conn, &org, &id)?;
+            let archived = store::archive(conn, &org, &id)?;
+            if current.archived_at.is_none() {
+                audit::changed(
+                    conn,
+                    &changed(&org, &id, "archive", &actor),
+                    &Trace::of(&current),
+                    &Trace::of(&archived),
+                )?;
+            }
+            Ok(archived)
+        })
         .await?;
     Ok(web::Json(member.into()))
 }
@@ -539,12 +621,21 @@ pub async fn population_record(
     let mut e = Errors::new();
     let pop = body.parse("", &mut e);
     let pop = e.finish(|| pop).map_err(Error::Validation)?;
+    let actor = caller.0.name.clone();
     let items = db
         .write(move |conn| {
             let member = store::get(conn, &org, &id)?;
             store::ensure_active(&member)?;
+            let before = store::populations(conn, &org, &id)?;
             store::record_population(conn, &id, &pop)?;
-            store::populations(conn, &org, &id)
+            let after = store::populations(conn, &org, &id)?;
+            audit::changed(
+                conn,
+                &changed(&org, &id, "record_population", &actor),
+                &populations(&before),
+                &populations(&after),
+            )?;
+            Ok(after)
         })
         .await?;
     Ok(web::Json(Items::of(items)))
@@ -565,8 +656,19 @@ pub async fn population_delete(
     let (org, id, date) = path.into_inner();
     caller.write_members(&org)?;
     let date = crate::domain::iso_date(&date).map_err(|e| Error::field("date", e))?;
-    db.write(move |conn| store::delete_population(conn, &org, &id, date))
-        .await?;
+    let actor = caller.0.name.clone();
+    db.write(move |conn| {
+        let before = store::populations(conn, &org, &id)?;
+        store::delete_population(conn, &org, &id, date)?;
+        let after = store::populations(conn, &org, &id)?;
+        audit::changed(
+            conn,
+            &changed(&org, &id, "delete_population", &actor),
+            &populations(&before),
+            &populations(&after),
+        )
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -692,8 +794,17 @@ pub async fn contact_create(
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
     let details = body.parse()?;
+    let actor = caller.0.name.clone();
     let contact = db
-        .write(move |conn| store::insert_contact(conn, &org, &id, &details))
+        .write(move |conn| {
+            let contact = store::insert_contact(conn, &org, &id, &details)?;
+            audit::created(
+                conn,
+                &changed(&org, &id, "create_contact", &actor),
+                &ContactTrace::of(&contact),
+            )?;
+            Ok(contact)
+        })
         .await?;
     Ok(HttpResponse::Created().json(ContactView::from(contact)))
 }
@@ -735,13 +846,21 @@ pub async fn contact_update(
 ) -> Result<web::Json<ContactView>, Error> {
     let (org, member, id) = path.into_inner();
     caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
     let contact = db
         .write(move |conn| {
             let current = store::get_contact(conn, &org, &member, &id)?;
             let mut doc = to_value(&ContactBody::from_details(&current.details))?;
             merge_patch(&mut doc, &patch);
             let details = from_value::<ContactBody>(doc)?.parse()?;
-            store::update_contact(conn, &org, &member, &id, &details)
+            let updated = store::update_contact(conn, &org, &member, &id, &details)?;
+            audit::changed(
+                conn,
+                &changed(&org, &member, "update_contact", &actor),
+                &ContactTrace::of(&current),
+                &ContactTrace::of(&updated),
+            )?;
+            Ok(updated)
         })
         .await?;
     Ok(web::Json(contact.into()))
@@ -762,7 +881,16 @@ pub async fn contact_delete(
 ) -> Result<HttpResponse, Error> {
     let (org, member, id) = path.into_inner();
     caller.write_members(&org)?;
-    db.write(move |conn| store::delete_contact(conn, &org, &member, &id))
-        .await?;
+    let actor = caller.0.name.clone();
+    db.write(move |conn| {
+        let current = store::get_contact(conn, &org, &member, &id)?;
+        store::delete_contact(conn, &org, &member, &id)?;
+        audit::removed(
+            conn,
+            &changed(&org, &member, "delete_contact", &actor),
+            &ContactTrace::of(&current),
+        )
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -15,6 +15,7 @@ use crate::http::extract::{Body, Caller, from_value};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
 use crate::services::Db;
+use crate::services::audit::{self, Change, Entity};
 use crate::services::fee_models::{FeeModelSpec, RoundingSpec, parse_index_points};
 use crate::storage::pricing::{self as store, FeeModelRecord, IndexSeriesRecord, Names, PriceItem};
 
@@ -172,10 +173,25 @@ pub async fn create_item(
     caller.write_members(&org)?;
     let year = fee_year(year, "year")?;
     let (names, item) = body.parse()?;
+    let actor = caller.0.name.clone();
     let created = db
-        .write(move |conn| store::insert_item(conn, &org, year, &names, &item))
+        .write(move |conn| {
+            let created = store::insert_item(conn, &org, year, &names, &item)?;
+            let id = item_id(year, &created.item.code);
+            audit::created(
+                conn,
+                &Change::new(&org, Entity::PriceItem, &id, "create", &actor),
+                &PriceItemView::from(created.clone()),
+            )?;
+            Ok(created)
+        })
         .await?;
     Ok(HttpResponse::Created().json(PriceItemView::from(created)))
+}
+
+/// A price-list item's id in the audit trail: its fee year and code.
+fn item_id(year: i32, code: &str) -> String {
+    format!("{year}/{code}")
 }
 
 /// Changes a price-list item with a JSON merge patch (RFC 7396).
@@ -190,13 +206,27 @@ pub async fn update_item(
     let (org, year, code) = path.into_inner();
     caller.write_members(&org)?;
     let year = fee_year(year, "year")?;
+    let actor = caller.0.name.clone();
     let updated = db
         .write(move |conn| {
             let current = store::get_item(conn, &org, year, &code)?;
             let mut doc = to_value(&PriceItemBody::from_domain(&current))?;
             merge_patch(&mut doc, &patch);
             let (names, item) = from_value::<PriceItemBody>(doc)?.parse()?;
-            store::update_item(conn, &org, year, &code, &names, &item)
+            let updated = store::update_item(conn, &org, year, &code, &names, &item)?;
+            audit::changed(
+                conn,
+                &Change::new(
+                    &org,
+                    Entity::PriceItem,
+                    &item_id(year, &code),
+                    "update",
+                    &actor,
+                ),
+                &PriceItemView::from(current),
+                &PriceItemView::from(updated.clone()),
+            )?;
+            Ok(updated)
         })
         .await?;
     Ok(web::Json(updated.into()))
@@ -212,8 +242,23 @@ pub async fn delete_item(
     let (org, year, code) = path.into_inner();
     caller.write_members(&org)?;
     let year = fee_year(year, "year")?;
-    db.write(move |conn| store::delete_item(conn, &org, year, &code))
-        .await?;
+    let actor = caller.0.name.clone();
+    db.write(move |conn| {
+        let current = store::get_item(conn, &org, year, &code)?;
+        store::delete_item(conn, &org, year, &code)?;
+        audit::removed(
+            conn,
+            &Change::new(
+                &org,
+                Entity::PriceItem,
+                &item_id(year, &code),
+                "delete",
+                &actor,
+            ),
+            &PriceItemView::from(current),
+        )
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -264,8 +309,25 @@ pub async fn copy_price_list(
         .finish(|| Some((pct?, rounding?)))
         .map_err(Error::Validation)?;
     let factor = rust_decimal::Decimal::ONE + pct / rust_decimal::Decimal::ONE_HUNDRED;
+    let actor = caller.0.name.clone();
     let items = db
-        .write(move |conn| store::copy_price_list(conn, &org, from, year, factor, rounding))
+        .write(move |conn| {
+            let items = store::copy_price_list(conn, &org, from, year, factor, rounding)?;
+            for item in &items {
+                audit::created(
+                    conn,
+                    &Change::new(
+                        &org,
+                        Entity::PriceItem,
+                        &item_id(year, &item.item.code),
+                        "copy",
+                        &actor,
+                    ),
+                    &PriceItemView::from(item.clone()),
+                )?;
+            }
+            Ok(items)
+        })
         .await?;
     Ok(HttpResponse::Created().json(price_list_view(year, items).into_inner()))
 }
@@ -345,8 +407,17 @@ pub async fn create_series(
     let org = path.into_inner();
     caller.write_members(&org)?;
     let (name, series) = parse_series(&body)?;
+    let actor = caller.0.name.clone();
     let created = db
-        .write(move |conn| store::insert_index_series(conn, &org, &name, &series))
+        .write(move |conn| {
+            let created = store::insert_index_series(conn, &org, &name, &series)?;
+            audit::created(
+                conn,
+                &Change::new(&org, Entity::IndexSeries, &created.id, "create", &actor),
+                &IndexSeriesView::from(created.clone()),
+            )?;
+            Ok(created)
+        })
         .await?;
     Ok(HttpResponse::Created().json(IndexSeriesView::from(created)))
 }
@@ -378,8 +449,19 @@ pub async fn replace_series(
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
     let (name, series) = parse_series(&body)?;
+    let actor = caller.0.name.clone();
     let updated = db
-        .write(move |conn| store::update_index_series(conn, &org, &id, &name, &series))
+        .write(move |conn| {
+            let current = store::get_index_series(conn, &org, &id)?;
+            let updated = store::update_index_series(conn, &org, &id, &name, &series)?;
+            audit::changed(
+                conn,
+                &Change::new(&org, Entity::IndexSeries, &id, "replace", &actor),
+                &IndexSeriesView::from(current),
+                &IndexSeriesView::from(updated.clone()),
+            )?;
+            Ok(updated)
+        })
         .await?;
     Ok(web::Json(updated.into()))
 }
@@ -393,8 +475,17 @@ pub async fn delete_series(
 ) -> Result<HttpResponse, Error> {
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
-    db.write(move |conn| store::delete_index_series(conn, &org, &id))
-        .await?;
+    let actor = caller.0.name.clone();
+    db.write(move |conn| {
+        let current = store::get_index_series(conn, &org, &id)?;
+        store::delete_index_series(conn, &org, &id)?;
+        audit::removed(
+            conn,
+            &Change::new(&org, Entity::IndexSeries, &id, "delete", &actor),
+            &IndexSeriesView::from(current),
+        )
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -487,10 +578,17 @@ pub async fn create_model(
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
     caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
     let created = db
         .write(move |conn| {
             let (year, name, spec) = validate_fee_model(conn, &org, &body)?;
-            store::insert_fee_model(conn, &org, year, &name, &spec)
+            let created = store::insert_fee_model(conn, &org, year, &name, &spec)?;
+            audit::created(
+                conn,
+                &Change::new(&org, Entity::FeeModel, &created.id, "create", &actor),
+                &FeeModelView::try_from(created.clone())?,
+            )?;
+            Ok(created)
         })
         .await?;
     Ok(HttpResponse::Created().json(FeeModelView::try_from(created)?))
@@ -522,10 +620,19 @@ pub async fn replace_model(
 ) -> Result<web::Json<FeeModelView>, Error> {
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
     let updated = db
         .write(move |conn| {
             let (year, name, spec) = validate_fee_model(conn, &org, &body)?;
-            store::update_fee_model(conn, &org, &id, year, &name, &spec)
+            let current = store::get_fee_model(conn, &org, &id)?;
+            let updated = store::update_fee_model(conn, &org, &id, year, &name, &spec)?;
+            audit::changed(
+                conn,
+                &Change::new(&org, Entity::FeeModel, &id, "replace", &actor),
+                &FeeModelView::try_from(current)?,
+                &FeeModelView::try_from(updated.clone())?,
+            )?;
+            Ok(updated)
         })
         .await?;
     Ok(web::Json(updated.try_into()?))
@@ -540,7 +647,16 @@ pub async fn delete_model(
 ) -> Result<HttpResponse, Error> {
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
-    db.write(move |conn| store::delete_fee_model(conn, &org, &id))
-        .await?;
+    let actor = caller.0.name.clone();
+    db.write(move |conn| {
+        let current = store::get_fee_model(conn, &org, &id)?;
+        store::delete_fee_model(conn, &org, &id)?;
+        audit::removed(
+            conn,
+            &Change::new(&org, Entity::FeeModel, &id, "delete", &actor),
+            &FeeModelView::try_from(current)?,
+        )
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

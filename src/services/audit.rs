@@ -17,6 +17,10 @@ pub enum Entity {
     Reminder,
     Settings,
     ReferenceRate,
+    Member,
+    PriceItem,
+    IndexSeries,
+    FeeModel,
 }
 
 impl Entity {
@@ -27,6 +31,10 @@ impl Entity {
         "reminder",
         "settings",
         "reference_rate",
+        "member",
+        "price_item",
+        "index_series",
+        "fee_model",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +45,10 @@ impl Entity {
             Entity::Reminder => "reminder",
             Entity::Settings => "settings",
             Entity::ReferenceRate => "reference_rate",
+            Entity::Member => "member",
+            Entity::PriceItem => "price_item",
+            Entity::IndexSeries => "index_series",
+            Entity::FeeModel => "fee_model",
         }
     }
 }
@@ -48,6 +60,24 @@ pub struct Change<'a> {
     pub entity_id: &'a str,
     pub action: &'a str,
     pub actor: &'a str,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(
+        org: &'a str,
+        entity: Entity,
+        entity_id: &'a str,
+        action: &'a str,
+        actor: &'a str,
+    ) -> Self {
+        Self {
+            org,
+            entity,
+            entity_id,
+            action,
+            actor,
+        }
+    }
 }
 
 fn json<T: Serialize>(value: &T) -> Result<String, Error> {

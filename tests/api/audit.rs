@@ -269,4 +269,168 @@ async fn agreement_changes_are_in_the_audit_trail(backend: Backend) {
     assert_eq!(trail(&app, &s.admin, &s.org, &id).await.len(), 8);
 }
 
-crate::on_both_backends!(agreement_changes_are_in_the_audit_trail);
+/// Every entry about `entity`, oldest first, as (entity_id, action, actor, before, after).
+async fn entries(
+    app: &TestApp,
+    token: &str,
+    org: &str,
+    entity: &str,
+) -> Vec<(String, String, String, Value, Value)> {
+    let r = app
+        .get(
+            token,
+            &format!("/api/v1/organisations/{org}/audit?entity={entity}"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap().to_owned();
+            (
+                text("entity_id"),
+                text("action"),
+                text("actor"),
+                e["before"].clone(),
+                e["after"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn actions(entries: &[(String, String, String, Value, Value)]) -> Vec<&str> {
+    entries.iter().map(|e| e.1.as_str()).collect()
+}
+
+/// What a fee is computed from — members and their populations, price lists, fee models,
+/// index series — is in the trail too; a deleted contact's personal data is not.
+async fn members_and_prices_are_in_the_audit_trail(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = setup(&app).await;
+    let finance = app.token(&s.org, "finance").await;
+    let base = format!("/api/v1/organisations/{}", s.org);
+    let member = format!("{base}/members/{}", s.member);
+    let r = app
+        .patch(&finance, &member, &json!({"name": "Bollebygd"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .send(
+            app.client
+                .put(app.url(&format!("{member}/population")))
+                .bearer_auth(&finance)
+                .json(&json!({"count": 9900, "reference_date": "2026-12-31", "source": "SCB"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .post(
+            &finance,
+            &format!("{member}/contacts"),
+            &json!({"name": "Anna Andersson", "title": "Kommundirektör",
+                    "email": "anna.andersson@bollebygd.se", "receives_offers": true}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let contact = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .delete(&finance, &format!("{member}/contacts/{contact}"))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+
+    let trail = entries(&app, &s.admin, &s.org, "member").await;
+    assert_eq!(
+        actions(&trail),
+        [
+            "create",
+            "update",
+            "record_population",
+            "create_contact",
+            "delete_contact"
+        ]
+    );
+    assert!(trail.iter().all(|e| e.0 == s.member));
+    assert_eq!(trail[0].2, "admin i test");
+    assert!(trail[1..].iter().all(|e| e.2 == "finance i test"));
+    let (_, _, _, before, after) = &trail[1];
+    assert_eq!(
+        (&before["name"], &after["name"]),
+        (&json!("Bollebygds kommun"), &json!("Bollebygd"))
+    );
+    let (_, _, _, before, after) = &trail[2];
+    assert_eq!(
+        (
+            before.as_array().unwrap().len() + 1,
+            after.as_array().unwrap().len()
+        ),
+        (2, 2)
+    );
+    assert!(after.to_string().contains("9900"), "{after}");
+    let (_, _, _, before, after) = &trail[4];
+    assert_eq!(
+        (&before["contact_id"], &before["title"], after),
+        (&json!(contact), &json!("Kommundirektör"), &Value::Null)
+    );
+    let everything = app.get(&s.admin, &format!("{base}/audit")).await;
+    assert!(!everything.body.to_string().contains("Anna"));
+    assert!(!everything.body.to_string().contains("anna.andersson"));
+
+    let r = app
+        .post(
+            &finance,
+            &format!("{base}/price-lists/2027/items"),
+            &json!({"code": "SKOLPROG", "name_sv": "Skolprogram", "unit": "class",
+                    "unit_price": "1450.00", "currency": "SEK", "vat": "25"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let item = format!("{base}/price-lists/2027/items/SKOLPROG");
+    let r = app
+        .patch(&finance, &item, &json!({"unit_price": "1500.00"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app.delete(&finance, &item).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let trail = entries(&app, &s.admin, &s.org, "price_item").await;
+    assert_eq!(actions(&trail), ["create", "update", "delete"]);
+    assert!(trail.iter().all(|e| e.0 == "2027/SKOLPROG"));
+    assert_eq!(
+        (&trail[1].3["unit_price"], &trail[1].4["unit_price"]),
+        (&json!("1450.00"), &json!("1500.00"))
+    );
+    assert_eq!(trail[2].4, Value::Null);
+
+    // The fee model setup saved, then replaced and deleted.
+    let models = entries(&app, &s.admin, &s.org, "fee_model").await;
+    assert_eq!(actions(&models), ["create"]);
+    let model = models[0].0.clone();
+    let body = json!({"fee_year": 2027, "name": "Medlemsavgift per invånare",
+                      "model": {"type": "per_inhabitant", "currency": "SEK", "rate": "29.00"},
+                      "indexation": null});
+    let r = app
+        .send(
+            app.client
+                .put(app.url(&format!("{base}/fee-models/{model}")))
+                .bearer_auth(&finance)
+                .json(&body),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .delete(&finance, &format!("{base}/fee-models/{model}"))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let models = entries(&app, &s.admin, &s.org, "fee_model").await;
+    assert_eq!(actions(&models), ["create", "replace", "delete"]);
+    assert_eq!(
+        (&models[1].3["model"]["rate"], &models[1].4["model"]["rate"]),
+        (&json!("28.50"), &json!("29.00"))
+    );
+}
+
+crate::on_both_backends!(
+    agreement_changes_are_in_the_audit_trail,
+    members_and_prices_are_in_the_audit_trail,
+);
