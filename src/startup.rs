@@ -9,6 +9,8 @@ use actix_web_prom::PrometheusMetricsBuilder;
 use tracing_actix_web::TracingLogger;
 
 use crate::configuration::Settings;
+use crate::email::Mailer;
+use crate::email::worker::{Handle, Worker};
 use crate::http::{self, problem, system};
 use crate::services::Db;
 use crate::storage;
@@ -16,6 +18,8 @@ use crate::storage;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The outbox worker, when this server runs one; it stops with the server.
+    outbox: Option<Handle>,
 }
 
 impl Application {
@@ -31,8 +35,19 @@ impl Application {
             settings.database.backend_name(),
             settings.database.redacted()
         );
+        tracing::info!("{}", Mailer::describe(&settings.email));
+        let outbox = if settings.email.worker {
+            Some(Worker::new(pool.clone(), settings.email.clone())?.spawn()?)
+        } else {
+            tracing::info!("the outbox worker is off here: `avtal outbox run` sends the email");
+            None
+        };
         let server = serve(listener, Db::new(pool), settings)?;
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            outbox,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -40,8 +55,14 @@ impl Application {
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes the requests under way.
+    /// The outbox worker stops after the server, finishing the messages under way.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(worker) = self.outbox {
+            // Joining blocks until the worker's current pass is recorded.
+            let _ = actix_web::rt::task::spawn_blocking(move || worker.stop()).await;
+        }
+        result
     }
 }
 

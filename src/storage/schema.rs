@@ -433,6 +433,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        organisation_id -> Text,
+        member_id -> Nullable<Text>,
+        kind -> Text,
+        document_id -> Nullable<Text>,
+        language -> Text,
+        recipients -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        attachment_name -> Nullable<Text>,
+        attachment_content -> Nullable<Binary>,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
 diesel::joinable!(billed_periods -> invoices (invoice_id));
 diesel::joinable!(invoice_events -> invoices (invoice_id));
@@ -469,4 +494,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders,
     reminder_items,
     audit_log,
+    outbox,
 );

@@ -2,7 +2,7 @@
 
 use std::sync::Once;
 
-use avtal::configuration::{FileSettings, Overrides, Settings};
+use avtal::configuration::{EmailOverrides, FileSettings, Overrides, Settings};
 use avtal::domain::Role;
 use avtal::startup::Application;
 use avtal::storage::{self, DatabaseUrl, Pool};
@@ -131,6 +131,12 @@ impl TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, EmailOverrides::default()).await
+}
+
+/// [`spawn_app`] with email settings of the test's; unless they say otherwise the server
+/// writes `.eml` files into the test's folder and retries after a few milliseconds.
+pub async fn spawn_app_with(backend: Backend, email: EmailOverrides) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             avtal::telemetry::init(avtal::configuration::LogFormat::Text, "info");
@@ -141,6 +147,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let url = match &database {
         DatabaseUrl::Sqlite(p) | DatabaseUrl::Postgres(p) => p.clone(),
     };
+    let mail_folder = dir.path().join("outbox");
+    let email = EmailOverrides {
+        folder: email
+            .folder
+            .or_else(|| Some(mail_folder.display().to_string())),
+        poll_ms: email.poll_ms.or(Some(50)),
+        retry_base_ms: email.retry_base_ms.or(Some(50)),
+        from: email.from.or_else(|| Some("Navet <navet@boras.se>".into())),
+        ..email
+    };
     let settings = Settings::resolve(
         FileSettings::default(),
         Overrides {
@@ -148,6 +164,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             database_url: Some(url),
             workers: Some(2),
             pool_size: Some(4),
+            email,
             ..Default::default()
         },
     )
