@@ -73,6 +73,7 @@ pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Resu
     ));
     // Fonts and templates are parsed once and shared by every worker.
     let renderer = web::Data::new(crate::pdf::Renderer::new()?);
+    let composer = web::Data::new(crate::services::mail::Composer::new(&settings.email));
     let (_, api) = http::routes(App::new());
     let openapi = web::Data::new(system::OpenApiJson(api.to_json()?));
     let metrics = PrometheusMetricsBuilder::new("avtal")
@@ -85,6 +86,7 @@ pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Resu
         app.app_data(db.clone())
             .app_data(tokens.clone())
             .app_data(renderer.clone())
+            .app_data(composer.clone())
             .app_data(openapi.clone())
             .app_data(http::query_config())
             .app_data(http::path_config())

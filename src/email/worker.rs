@@ -150,6 +150,9 @@ impl Worker {
         let at = now();
         let lease = TimeDelta::from_std(self.settings.lease).unwrap_or(TimeDelta::minutes(5));
         let limit = i64::try_from(self.settings.max_in_flight.max(1)).unwrap_or(1);
+        if !outbox::any_due(&mut conn, at)? {
+            return Ok(Pass::default());
+        }
         let claimed = storage::write(&mut conn, |c| outbox::claim(c, at, at + lease, limit))?;
         let mut pass = Pass {
             claimed: claimed.len(),

@@ -107,6 +107,18 @@ pub fn list(
     Ok(q.load(conn)?)
 }
 
+/// Whether any message is due: a plain read, so that an idle worker does not take the
+/// write lock (SQLite) every time it looks.
+pub fn any_due(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool, Error> {
+    Ok(!o::outbox
+        .filter(o::status.eq_any([PENDING, SENDING]))
+        .filter(o::next_attempt_at.le(at))
+        .select(o::id)
+        .limit(1)
+        .load::<String>(conn)?
+        .is_empty())
+}
+
 /// Claims up to `limit` due messages for one worker until `lease_until`, and returns them.
 /// Call inside a write transaction. On PostgreSQL the rows are locked with
 /// `FOR UPDATE SKIP LOCKED`, so workers in other processes pass over them instead of

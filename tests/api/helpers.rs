@@ -84,6 +84,10 @@ pub struct TestApp {
     pub operator: String,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
+    /// The database URL the server uses, for a second avtal process on it.
+    pub database_url: String,
+    /// Where the server writes `.eml` files when it has no SMTP server.
+    pub mail_folder: std::path::PathBuf,
 }
 
 impl Drop for TestApp {
@@ -131,7 +135,12 @@ impl TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, EmailOverrides::default()).await
+    // Tests that send no email need no quick worker.
+    let email = EmailOverrides {
+        poll_ms: Some(1000),
+        ..EmailOverrides::default()
+    };
+    spawn_app_with(backend, email).await
 }
 
 /// [`spawn_app`] with email settings of the test's; unless they say otherwise the server
@@ -161,7 +170,7 @@ pub async fn spawn_app_with(backend: Backend, email: EmailOverrides) -> TestApp 
         FileSettings::default(),
         Overrides {
             listen: Some("127.0.0.1:0".into()),
-            database_url: Some(url),
+            database_url: Some(url.clone()),
             workers: Some(2),
             pool_size: Some(4),
             email,
@@ -186,6 +195,8 @@ pub async fn spawn_app_with(backend: Backend, email: EmailOverrides) -> TestApp 
         operator,
         _dir: dir,
         pg,
+        database_url: url,
+        mail_folder,
     }
 }
 
