@@ -29,13 +29,13 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        tracing::info!("{}", Mailer::describe(&settings.email));
         tracing::info!(
             "avtal listens on http://{} with {} at {}",
             listener.local_addr()?,
             settings.database.backend_name(),
             settings.database.redacted()
         );
-        tracing::info!("{}", Mailer::describe(&settings.email));
         let outbox = if settings.email.worker {
             Some(Worker::new(pool.clone(), settings.email.clone())?.spawn()?)
         } else {
