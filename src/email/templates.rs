@@ -220,6 +220,47 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
+/// The three sources of a template: subject, plain text, HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sources {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The template a kind and language use without an organisation's own: the folder's file
+/// where it has one, else the shipped one.
+pub fn sources(
+    own: Option<&Path>,
+    kind: MessageKind,
+    lang: Language,
+) -> Result<Sources, TemplateError> {
+    Ok(Sources {
+        subject: source(own, kind, lang, "subject")?,
+        text: source(own, kind, lang, "body.txt")?,
+        html: source(own, kind, lang, "body.html")?,
+    })
+}
+
+/// Fills the subject and both bodies.
+pub fn render_sources(
+    src: &Sources,
+    kind: MessageKind,
+    lang: Language,
+    values: &HashMap<&str, String>,
+) -> Result<Rendered, TemplateError> {
+    let name = |file: &str| format!("{}/{}/{file}", kind.as_str(), lang.as_str());
+    let subject = fill(&src.subject, &name("subject"), kind, values, false)?;
+    // A subject is one line: a trailing newline of the file or an inserted one must not
+    // end up in the header.
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok(Rendered {
+        subject,
+        text: fill(&src.text, &name("body.txt"), kind, values, false)?,
+        html: fill(&src.html, &name("body.html"), kind, values, true)?,
+    })
+}
+
 /// Fills the subject and both bodies of a kind of message in a language.
 pub fn render(
     own: Option<&Path>,
@@ -227,20 +268,35 @@ pub fn render(
     lang: Language,
     values: &HashMap<&str, String>,
 ) -> Result<Rendered, TemplateError> {
-    let part = |file: &str, html: bool| {
-        let src = source(own, kind, lang, file)?;
-        let name = format!("{}/{}/{file}", kind.as_str(), lang.as_str());
-        fill(&src, &name, kind, values, html)
-    };
-    let subject = part("subject", false)?;
-    // A subject is one line: a trailing newline of the file or an inserted one must not
-    // end up in the header.
-    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
-    Ok(Rendered {
-        subject,
-        text: part("body.txt", false)?,
-        html: part("body.html", true)?,
-    })
+    render_sources(&sources(own, kind, lang)?, kind, lang, values)
+}
+
+/// Checks an organisation's template before it is stored: every placeholder known, every
+/// `{{` closed, a subject that is not empty. The error names the part at fault: `subject`,
+/// `text` or `html`.
+pub fn check(src: &Sources, kind: MessageKind) -> Result<(), (&'static str, TemplateError)> {
+    let values: HashMap<&str, String> = kind
+        .placeholders()
+        .iter()
+        .map(|p| (*p, "x".to_owned()))
+        .collect();
+    for (part, text, html) in [
+        ("subject", &src.subject, false),
+        ("text", &src.text, false),
+        ("html", &src.html, true),
+    ] {
+        fill(text, part, kind, &values, html).map_err(|e| (part, e))?;
+    }
+    if src.subject.trim().is_empty() {
+        return Err((
+            "subject",
+            TemplateError {
+                file: "subject".into(),
+                detail: "empty".into(),
+            },
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -291,6 +347,18 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("invoice/sv/body.txt"));
         assert!(e.to_string().contains("invoice.duedate"));
+    }
+
+    #[test]
+    fn checks_name_the_part_at_fault() {
+        let mut src = sources(None, MessageKind::Reminder, Language::Nb).unwrap();
+        assert!(check(&src, MessageKind::Reminder).is_ok());
+        src.html.push_str("{{invoice.number}}");
+        let (part, e) = check(&src, MessageKind::Reminder).unwrap_err();
+        assert_eq!(part, "html");
+        assert!(e.detail.contains("invoice.number"));
+        src.html = "{{reminder.total".into();
+        assert_eq!(check(&src, MessageKind::Reminder).unwrap_err().0, "html");
     }
 
     #[test]

@@ -7,16 +7,17 @@
 //! because a button was pressed twice. A failed message is sent again with
 //! `POST …/outbox/{id}/retry`.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use base64::Engine;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::{Errors, Invalid, LINE_MAX, iso_date, text};
+use crate::domain::{Errors, Invalid, LINE_MAX, Language, iso_date, text};
+use crate::email::templates::{MessageKind, Sources};
 use crate::error::Error;
 use crate::http::Items;
-use crate::http::extract::{Caller, is_json, parse_json, read_body};
+use crate::http::extract::{Body, Caller, is_json, parse_json, read_body};
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::mail::{self as service, BulkReport, Composer, Mailing, Missing, Queued};
@@ -423,4 +424,151 @@ pub async fn member_messages(
         })
         .await?;
     Ok(web::Json(Items::of(rows)))
+}
+
+/// An email template: the organisation's own, or the shipped one.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailTemplateBody {
+    /// The subject line, with `{{placeholders}}`.
+    #[schema(example = "Faktura {{invoice.number}} från {{organisation.name}}")]
+    pub subject: Option<String>,
+    /// The plain-text body.
+    pub text: Option<String>,
+    /// The HTML body; values are HTML-escaped when filled in.
+    pub html: Option<String>,
+}
+
+/// An email template as stored or shipped.
+#[derive(Serialize, ToSchema)]
+pub struct EmailTemplateView {
+    #[schema(example = "invoice")]
+    pub kind: String,
+    #[schema(example = "sv")]
+    pub language: String,
+    /// Whether the organisation stored its own.
+    pub custom: bool,
+    pub updated_at: Option<NaiveDateTime>,
+    /// The placeholders this kind offers.
+    pub placeholders: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+const EMAIL_TEMPLATE_LIMIT: usize = 64 * 1024;
+
+fn kind_and_language(kind: &str, lang: &str) -> Result<(MessageKind, Language), Error> {
+    let mut e = Errors::new();
+    let kind = e.check("kind", MessageKind::parse(kind));
+    let lang = e.check("lang", Language::parse(lang));
+    e.finish(|| Some((kind?, lang?))).map_err(Error::Validation)
+}
+
+fn template_view(
+    kind: MessageKind,
+    lang: Language,
+    src: Sources,
+    updated_at: Option<NaiveDateTime>,
+) -> EmailTemplateView {
+    EmailTemplateView {
+        kind: kind.as_str().to_owned(),
+        language: lang.as_str().to_owned(),
+        custom: updated_at.is_some(),
+        updated_at,
+        placeholders: kind
+            .placeholders()
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect(),
+        subject: src.subject,
+        text: src.text,
+        html: src.html,
+    }
+}
+
+/// The email template a kind and language use for the organisation.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = String, Path, description = "offer, invoice, reminder or newsletter"), ("lang" = String, Path, description = "sv, nb or en")), responses((status = 200, body = EmailTemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/email-templates/{kind}/{lang}")]
+pub async fn template(
+    db: web::Data<Db>,
+    composer: web::Data<Composer>,
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+) -> Result<web::Json<EmailTemplateView>, Error> {
+    let (org, kind, lang) = path.into_inner();
+    caller.read_organisation(&org)?;
+    let (kind, lang) = kind_and_language(&kind, &lang)?;
+    let (src, at) = db
+        .run(move |conn| {
+            crate::storage::organisations::get(conn, &org)?
+                .ok_or(Error::NotFound("organisation"))?;
+            service::template(conn, &composer, &org, kind, lang)
+        })
+        .await?;
+    Ok(web::Json(template_view(kind, lang, src, at)))
+}
+
+/// Stores the organisation's own email template after checking it: an unknown placeholder
+/// is a 422 naming `subject`, `text` or `html`.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), request_body = EmailTemplateBody, responses((status = 200, body = EmailTemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/organisations/{org}/email-templates/{kind}/{lang}")]
+pub async fn put_template(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+    Body(body): Body<EmailTemplateBody>,
+) -> Result<web::Json<EmailTemplateView>, Error> {
+    let (org, kind, lang) = path.into_inner();
+    caller.administer(&org)?;
+    let (kind, lang) = kind_and_language(&kind, &lang)?;
+    let mut e = Errors::new();
+    let part = |raw: &str| {
+        if raw.len() > EMAIL_TEMPLATE_LIMIT {
+            Err(Invalid::TooLong {
+                max: EMAIL_TEMPLATE_LIMIT,
+            })
+        } else if raw.trim().is_empty() {
+            Err(Invalid::Empty)
+        } else {
+            Ok(raw.to_owned())
+        }
+    };
+    let subject = e.require("subject", body.subject.as_deref(), part);
+    let text = e.require("text", body.text.as_deref(), part);
+    let html = e.require("html", body.html.as_deref(), part);
+    let src = e
+        .finish(|| {
+            Some(Sources {
+                subject: subject?,
+                text: text?,
+                html: html?,
+            })
+        })
+        .map_err(Error::Validation)?;
+    let stored = src.clone();
+    let at = db
+        .write(move |conn| service::put_template(conn, &org, kind, lang, &stored))
+        .await?;
+    Ok(web::Json(template_view(kind, lang, src, Some(at))))
+}
+
+/// Goes back to the shipped email template.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[delete("/organisations/{org}/email-templates/{kind}/{lang}")]
+pub async fn delete_template(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, kind, lang) = path.into_inner();
+    caller.administer(&org)?;
+    let (kind, lang) = kind_and_language(&kind, &lang)?;
+    let removed = db
+        .write(move |conn| outbox::delete_template(conn, &org, kind.as_str(), lang.as_str()))
+        .await?;
+    if !removed {
+        return Err(Error::NotFound("template"));
+    }
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -271,7 +271,10 @@ where
                 .service(mail::send_mailing)
                 .service(mail::list)
                 .service(mail::retry)
-                .service(mail::member_messages),
+                .service(mail::member_messages)
+                .service(mail::template)
+                .service(mail::put_template)
+                .service(mail::delete_template),
         )
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();

@@ -10,14 +10,14 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::domain::member::Member;
 use crate::domain::money::Money;
 use crate::domain::organisation::Organisation;
 use crate::domain::{Currency, FieldError, Invalid, Language};
 use crate::email::EmailSettings;
-use crate::email::templates::{self, MessageKind};
+use crate::email::templates::{self, MessageKind, Sources};
 use crate::error::{Error, StateConflict};
 use crate::pdf::format;
 use crate::services::invoicing;
@@ -174,13 +174,9 @@ fn enqueue(
     recipients: Vec<String>,
     actor: &str,
 ) -> Result<OutboxRow, Error> {
-    let rendered = templates::render(
-        composer.templates.as_deref(),
-        draft.kind,
-        draft.language,
-        &draft.values,
-    )
-    .map_err(|e| Error::Internal(e.into()))?;
+    let (src, _) = template(conn, composer, org, draft.kind, draft.language)?;
+    let rendered = templates::render_sources(&src, draft.kind, draft.language, &draft.values)
+        .map_err(|e| Error::Internal(e.into()))?;
     let at = now();
     let (attachment_name, attachment_content) = match draft.attachment {
         Some((name, bytes)) => (Some(name), Some(bytes)),
@@ -210,6 +206,60 @@ fn enqueue(
     };
     outbox::enqueue(conn, &row)?;
     Ok(row)
+}
+
+/// The template a kind and language use for the organisation, and when it stored its own
+/// (`None`: the shipped one, or the deployment's folder).
+pub fn template(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    kind: MessageKind,
+    lang: Language,
+) -> Result<(Sources, Option<NaiveDateTime>), Error> {
+    if let Some(own) = outbox::template(conn, org, kind.as_str(), lang.as_str())? {
+        return Ok((
+            Sources {
+                subject: own.subject,
+                text: own.body_text,
+                html: own.body_html,
+            },
+            Some(own.updated_at),
+        ));
+    }
+    let src = templates::sources(composer.templates.as_deref(), kind, lang)
+        .map_err(|e| Error::Internal(e.into()))?;
+    Ok((src, None))
+}
+
+/// Stores the organisation's own template after checking it: an unknown placeholder is
+/// refused naming the part (`subject`, `text` or `html`), before any message uses it.
+pub fn put_template(
+    conn: &mut DbConnection,
+    org: &str,
+    kind: MessageKind,
+    lang: Language,
+    src: &Sources,
+) -> Result<NaiveDateTime, Error> {
+    templates::check(src, kind).map_err(|(part, e)| {
+        Error::field(
+            part,
+            Invalid::Template {
+                sv: format!("mallen kan inte användas: {}", e.detail),
+                nb: format!("malen kan ikke brukes: {}", e.detail),
+                en: format!("the template cannot be used: {}", e.detail),
+            },
+        )
+    })?;
+    outbox::put_template(
+        conn,
+        org,
+        kind.as_str(),
+        lang.as_str(),
+        &src.subject,
+        &src.text,
+        &src.html,
+    )
 }
 
 /// The file name of a document's attachment: its title, made safe for a file name.

@@ -10,6 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::error::Error;
+use crate::storage::schema::email_templates::dsl as t;
 use crate::storage::schema::outbox::dsl as o;
 use crate::storage::{DbConnection, now};
 
@@ -210,4 +211,78 @@ pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<bool, Error
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// An organisation's own email template: subject, plain text and HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnTemplate {
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn template(
+    conn: &mut DbConnection,
+    org: &str,
+    kind: &str,
+    language: &str,
+) -> Result<Option<OwnTemplate>, Error> {
+    Ok(t::email_templates
+        .filter(t::organisation_id.eq(org))
+        .filter(t::kind.eq(kind))
+        .filter(t::language.eq(language))
+        .select((t::subject, t::body_text, t::body_html, t::updated_at))
+        .load::<(String, String, String, NaiveDateTime)>(conn)?
+        .pop()
+        .map(|(subject, body_text, body_html, updated_at)| OwnTemplate {
+            subject,
+            body_text,
+            body_html,
+            updated_at,
+        }))
+}
+
+/// Stores the organisation's template, replacing its earlier copy. Call inside a write
+/// transaction: the replacement is a delete and an insert, which both backends run alike.
+pub fn put_template(
+    conn: &mut DbConnection,
+    org: &str,
+    kind: &str,
+    language: &str,
+    subject: &str,
+    body_text: &str,
+    body_html: &str,
+) -> Result<NaiveDateTime, Error> {
+    delete_template(conn, org, kind, language)?;
+    let at = now();
+    diesel::insert_into(t::email_templates)
+        .values((
+            t::organisation_id.eq(org),
+            t::kind.eq(kind),
+            t::language.eq(language),
+            t::subject.eq(subject),
+            t::body_text.eq(body_text),
+            t::body_html.eq(body_html),
+            t::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(at)
+}
+
+/// Removes the organisation's template; returns whether there was one.
+pub fn delete_template(
+    conn: &mut DbConnection,
+    org: &str,
+    kind: &str,
+    language: &str,
+) -> Result<bool, Error> {
+    let n = diesel::delete(
+        t::email_templates
+            .filter(t::organisation_id.eq(org))
+            .filter(t::kind.eq(kind))
+            .filter(t::language.eq(language)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
 }

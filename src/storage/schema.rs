@@ -458,6 +458,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    email_templates (organisation_id, kind, language) {
+        organisation_id -> Text,
+        kind -> Text,
+        language -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
 diesel::joinable!(billed_periods -> invoices (invoice_id));
 diesel::joinable!(invoice_events -> invoices (invoice_id));
@@ -495,4 +507,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminder_items,
     audit_log,
     outbox,
+    email_templates,
 );

@@ -573,6 +573,108 @@ async fn without_smtp_messages_land_as_eml_files(backend: Backend) {
     wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
 }
 
+/// An organisation words its own email: checked before it is stored, used for the next
+/// message, and removed again to fall back on the shipped wording.
+async fn an_organisation_words_its_own_email(backend: Backend) {
+    let app = spawn_app_with(backend, EmailOverrides::default()).await;
+    let o = organisation(&app).await;
+    let path = o.path("/email-templates/invoice/sv");
+    let r = app.get(&o.admin, &path).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["custom"], false);
+    assert!(
+        r.body["subject"]
+            .as_str()
+            .unwrap()
+            .contains("{{invoice.number}}")
+    );
+    assert!(
+        r.body["placeholders"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("invoice.reference"))
+    );
+    let put = |body: Value| {
+        app.send(
+            app.client
+                .put(app.url(&path))
+                .bearer_auth(&o.admin)
+                .json(&body),
+        )
+    };
+    let r = put(
+        json!({"subject": "Faktura {{invoice.number}}", "text": "Betala",
+                       "html": "<p>Senast {{invoice.duedate}}</p>"}),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(error_fields(&r.body), ["html"]);
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invoice.duedate")
+    );
+    let r = put(json!({"text": "Betala"})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(error_fields(&r.body), ["subject", "html"]);
+    let r = put(
+        json!({"subject": "Invoice {{invoice.number}} - {{member.name}}",
+                       "text": "Pay {{invoice.total}} by {{invoice.due_date}}.",
+                       "html": "<p>Pay by {{invoice.due_date}}.</p>"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["custom"], true);
+
+    let m = member(
+        &app,
+        &o,
+        "Bollebygds kommun",
+        "1443",
+        Some("faktura@bollebygd.se"),
+        &[],
+    )
+    .await;
+    let invoice = issued_invoice(&app, &o, &m).await;
+    let id = invoice["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{id}/send")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let subject = format!(
+        "Invoice {} - Bollebygds kommun",
+        invoice["number"].as_str().unwrap()
+    );
+    assert_eq!(r.body["subject"], subject.as_str());
+    let folder = app.mail_folder.clone();
+    let eml = move || -> Option<String> {
+        let entry = std::fs::read_dir(&folder)
+            .ok()?
+            .filter_map(Result::ok)
+            .find(|e| e.path().extension().is_some_and(|x| x == "eml"))?;
+        std::fs::read_to_string(entry.path()).ok()
+    };
+    wait_for("the .eml file", 30, || eml().is_some()).await;
+    assert!(eml().unwrap().contains(&format!("Subject: {subject}")));
+
+    let r = app.delete(&o.admin, &path).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = app.get(&o.admin, &path).await;
+    assert_eq!(r.body["custom"], false);
+    let r = app.delete(&o.admin, &path).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = app
+        .get(&o.admin, &o.path("/email-templates/letter/se"))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(error_fields(&r.body), ["kind", "lang"]);
+}
+
 /// Members without a recipient are named, never skipped silently; bad input is a problem
 /// naming the field.
 async fn missing_recipients_and_bad_input_are_reported(backend: Backend) {
@@ -1125,4 +1227,5 @@ crate::on_both_backends!(
     a_newsletter_carries_its_attachment,
     a_killed_sender_loses_nothing,
     several_senders_never_send_a_message_twice,
+    an_organisation_words_its_own_email,
 );

@@ -149,6 +149,18 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("get", format!("{o}/{{org}}/outbox")),
         ("post", format!("{o}/{{org}}/outbox/{{id}}/retry")),
         ("get", format!("{m}/messages")),
+        (
+            "get",
+            format!("{o}/{{org}}/email-templates/{{kind}}/{{lang}}"),
+        ),
+        (
+            "put",
+            format!("{o}/{{org}}/email-templates/{{kind}}/{{lang}}"),
+        ),
+        (
+            "delete",
+            format!("{o}/{{org}}/email-templates/{{kind}}/{{lang}}"),
+        ),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p))
