@@ -22,7 +22,7 @@ use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::mail::{self as service, BulkReport, Composer, Mailing, Missing, Queued};
 use crate::storage::members;
-use crate::storage::outbox::{self, OutboxRow};
+use crate::storage::outbox::{self, OutboxSummary};
 
 /// A message in the outbox.
 #[derive(Serialize, ToSchema)]
@@ -55,8 +55,8 @@ pub struct MessageView {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-impl From<OutboxRow> for MessageView {
-    fn from(r: OutboxRow) -> Self {
+impl From<OutboxSummary> for MessageView {
+    fn from(r: OutboxSummary) -> Self {
         MessageView {
             recipients: r.recipients(),
             id: r.id,

@@ -22,7 +22,7 @@ use crate::error::{Error, StateConflict};
 use crate::pdf::format;
 use crate::services::invoicing;
 use crate::storage::members::{self, MemberFilter};
-use crate::storage::outbox::{self, OutboxRow, PENDING};
+use crate::storage::outbox::{self, OutboxRow, OutboxSummary, PENDING};
 use crate::storage::{DbConnection, documents, invoicing as store, new_id, now};
 
 /// What the use cases need of the email settings.
@@ -51,7 +51,7 @@ impl Composer {
 /// A message a send wrote, or the one already there for the same document.
 #[derive(Debug, Clone)]
 pub struct Queued {
-    pub message: OutboxRow,
+    pub message: OutboxSummary,
     /// `false` when the document already had a live message and nothing new was written.
     pub created: bool,
 }
@@ -316,7 +316,7 @@ pub fn send_offer(
         language: stored_language(&doc.language),
         values,
     };
-    let message = enqueue(conn, composer, org, draft, to, actor)?;
+    let message = enqueue(conn, composer, org, draft, to, actor)?.into();
     Ok(Queued {
         message,
         created: true,
@@ -390,7 +390,7 @@ fn invoice_outcome(
         language: lang,
         values,
     };
-    let message = enqueue(conn, composer, &org.id, draft, to, actor)?;
+    let message: OutboxSummary = enqueue(conn, composer, &org.id, draft, to, actor)?.into();
     // The invoice counts as sent from now on: its message is stored with the event.
     invoicing::record_event(
         conn,
@@ -520,7 +520,7 @@ fn reminder_outcome(
         language: lang,
         values,
     };
-    let message = enqueue(conn, composer, &org.id, draft, to, actor)?;
+    let message: OutboxSummary = enqueue(conn, composer, &org.id, draft, to, actor)?.into();
     Ok(Outcome::Queued(Box::new(Queued {
         message,
         created: true,
@@ -625,7 +625,7 @@ pub fn send_mailing(
             language: member.details.language,
             values,
         };
-        let message = enqueue(conn, composer, org, draft, to, actor)?;
+        let message = enqueue(conn, composer, org, draft, to, actor)?.into();
         report.queued.push(Queued {
             message,
             created: true,
@@ -635,7 +635,7 @@ pub fn send_mailing(
 }
 
 /// A failed message back to the queue, its attempts counted anew.
-pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<OutboxRow, Error> {
+pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<OutboxSummary, Error> {
     let message = outbox::get(conn, org, id)?;
     if message.status != outbox::FAILED {
         return Err(Error::State(StateConflict::MessageNotFailed));

@@ -52,6 +52,63 @@ impl OutboxRow {
     }
 }
 
+/// A message without its attachment's bytes: what lists and views need.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = crate::storage::schema::outbox)]
+pub struct OutboxSummary {
+    pub id: String,
+    pub organisation_id: String,
+    pub member_id: Option<String>,
+    pub kind: String,
+    pub document_id: Option<String>,
+    pub language: String,
+    pub recipients: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub attachment_name: Option<String>,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+impl OutboxSummary {
+    pub fn recipients(&self) -> Vec<String> {
+        serde_json::from_str(&self.recipients).unwrap_or_default()
+    }
+}
+
+impl From<OutboxRow> for OutboxSummary {
+    fn from(r: OutboxRow) -> Self {
+        OutboxSummary {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            member_id: r.member_id,
+            kind: r.kind,
+            document_id: r.document_id,
+            language: r.language,
+            recipients: r.recipients,
+            subject: r.subject,
+            body_text: r.body_text,
+            body_html: r.body_html,
+            attachment_name: r.attachment_name,
+            message_id: r.message_id,
+            status: r.status,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+        }
+    }
+}
+
 /// Writes a message into the outbox. Call inside the transaction of the event that causes
 /// it, so that both are stored or neither is.
 pub fn enqueue(conn: &mut DbConnection, row: &OutboxRow) -> Result<(), Error> {
@@ -59,11 +116,11 @@ pub fn enqueue(conn: &mut DbConnection, row: &OutboxRow) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn get(conn: &mut DbConnection, org: &str, id: &str) -> Result<OutboxRow, Error> {
+pub fn get(conn: &mut DbConnection, org: &str, id: &str) -> Result<OutboxSummary, Error> {
     o::outbox
         .filter(o::organisation_id.eq(org))
         .filter(o::id.eq(id))
-        .select(OutboxRow::as_select())
+        .select(OutboxSummary::as_select())
         .load(conn)?
         .pop()
         .ok_or(Error::NotFound("message"))
@@ -75,28 +132,28 @@ pub fn live_for_document(
     conn: &mut DbConnection,
     org: &str,
     document_id: &str,
-) -> Result<Option<OutboxRow>, Error> {
+) -> Result<Option<OutboxSummary>, Error> {
     Ok(o::outbox
         .filter(o::organisation_id.eq(org))
         .filter(o::document_id.eq(document_id))
         .filter(o::status.ne(FAILED))
-        .select(OutboxRow::as_select())
+        .select(OutboxSummary::as_select())
         .order(o::created_at.desc())
         .load(conn)?
         .into_iter()
         .next())
 }
 
-/// An organisation's messages, newest first.
+/// An organisation's messages, newest first, without the attachments' bytes.
 pub fn list(
     conn: &mut DbConnection,
     org: &str,
     status: Option<&str>,
     member: Option<&str>,
-) -> Result<Vec<OutboxRow>, Error> {
+) -> Result<Vec<OutboxSummary>, Error> {
     let mut q = o::outbox
         .filter(o::organisation_id.eq(org.to_owned()))
-        .select(OutboxRow::as_select())
+        .select(OutboxSummary::as_select())
         .order((o::created_at.desc(), o::id.desc()))
         .into_boxed();
     if let Some(s) = status {

@@ -573,6 +573,57 @@ async fn without_smtp_messages_land_as_eml_files(backend: Backend) {
     wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
 }
 
+/// Five sends of the same invoice at once write one message and one `sent` event: the
+/// others answer with that message (or 409 where two transactions raced on PostgreSQL).
+async fn concurrent_sends_write_one_message(backend: Backend) {
+    use diesel::prelude::*;
+    let app = spawn_app_with(
+        backend,
+        EmailOverrides {
+            worker: Some(false),
+            ..EmailOverrides::default()
+        },
+    )
+    .await;
+    let o = organisation(&app).await;
+    let m = member(
+        &app,
+        &o,
+        "Bollebygds kommun",
+        "1443",
+        Some("faktura@bollebygd.se"),
+        &[],
+    )
+    .await;
+    let invoice = issued_invoice(&app, &o, &m).await;
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    let path = o.path(&format!("/invoices/{id}/send"));
+    let body = json!({});
+    let replies =
+        futures_util::future::join_all((0..5).map(|_| app.post(&o.admin, &path, &body))).await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 202).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 202, 409].contains(s)),
+        "{statuses:?}"
+    );
+    let r = app.get(&o.admin, &o.path("/outbox")).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.body);
+    use avtal::storage::schema::invoice_events::dsl as e;
+    let mut conn = app.pool().get().unwrap();
+    let sent: i64 = e::invoice_events
+        .filter(e::invoice_id.eq(&id))
+        .filter(e::kind.eq("sent"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(sent, 1);
+}
+
 /// An organisation words its own email: checked before it is stored, used for the next
 /// message, and removed again to fall back on the shipped wording.
 async fn an_organisation_words_its_own_email(backend: Backend) {
@@ -1228,4 +1279,5 @@ crate::on_both_backends!(
     a_killed_sender_loses_nothing,
     several_senders_never_send_a_message_twice,
     an_organisation_words_its_own_email,
+    concurrent_sends_write_one_message,
 );
