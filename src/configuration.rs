@@ -2,11 +2,13 @@
 //! `DATABASE_URL`), then the optional TOML file, then the defaults, which need nothing set:
 //! 127.0.0.1:8080 and a SQLite file `./avtal.db`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::email::{EmailSettings, Secret, Security, SmtpSettings};
 use crate::storage::DatabaseUrl;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -23,6 +25,109 @@ pub struct FileSettings {
     pub workers: Option<usize>,
     pub pool_size: Option<u32>,
     pub token_cache_seconds: Option<u64>,
+    /// The `[email]` table.
+    #[serde(default)]
+    pub email: EmailOverrides,
+}
+
+/// Email settings as given: the `[email]` table of the file, or flags and environment
+/// variables (`AVTAL_SMTP_HOST`, …), which win field by field.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailOverrides {
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    /// starttls (default), tls or plain.
+    pub smtp_security: Option<String>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub smtp_timeout_seconds: Option<u64>,
+    pub from: Option<String>,
+    /// Where messages are written as `.eml` files when there is no SMTP host.
+    pub folder: Option<String>,
+    pub max_in_flight: Option<usize>,
+    pub max_attempts: Option<i32>,
+    pub retry_base_ms: Option<u64>,
+    pub lease_seconds: Option<u64>,
+    pub poll_ms: Option<u64>,
+    pub templates: Option<String>,
+    pub worker: Option<bool>,
+}
+
+impl EmailOverrides {
+    /// `self` where given, else `file`.
+    fn or(self, file: EmailOverrides) -> EmailOverrides {
+        EmailOverrides {
+            smtp_host: self.smtp_host.or(file.smtp_host),
+            smtp_port: self.smtp_port.or(file.smtp_port),
+            smtp_security: self.smtp_security.or(file.smtp_security),
+            smtp_username: self.smtp_username.or(file.smtp_username),
+            smtp_password: self.smtp_password.or(file.smtp_password),
+            smtp_timeout_seconds: self.smtp_timeout_seconds.or(file.smtp_timeout_seconds),
+            from: self.from.or(file.from),
+            folder: self.folder.or(file.folder),
+            max_in_flight: self.max_in_flight.or(file.max_in_flight),
+            max_attempts: self.max_attempts.or(file.max_attempts),
+            retry_base_ms: self.retry_base_ms.or(file.retry_base_ms),
+            lease_seconds: self.lease_seconds.or(file.lease_seconds),
+            poll_ms: self.poll_ms.or(file.poll_ms),
+            templates: self.templates.or(file.templates),
+            worker: self.worker.or(file.worker),
+        }
+    }
+
+    fn resolve(self) -> anyhow::Result<EmailSettings> {
+        let d = EmailSettings::default();
+        let smtp = match self.smtp_host.filter(|h| !h.trim().is_empty()) {
+            None => None,
+            Some(host) => {
+                let security =
+                    Security::parse(self.smtp_security.as_deref().unwrap_or("starttls"))?;
+                anyhow::ensure!(
+                    self.smtp_password.is_none() || self.smtp_username.is_some(),
+                    "an SMTP password needs a username"
+                );
+                Some(SmtpSettings {
+                    host,
+                    port: self.smtp_port.unwrap_or_else(|| security.default_port()),
+                    security,
+                    username: self.smtp_username.filter(|u| !u.is_empty()),
+                    password: self.smtp_password.map(Secret),
+                    timeout: Duration::from_secs(self.smtp_timeout_seconds.unwrap_or(30).max(1)),
+                })
+            }
+        };
+        let max_in_flight = self.max_in_flight.unwrap_or(d.max_in_flight);
+        anyhow::ensure!(
+            (1..=64).contains(&max_in_flight),
+            "mail max in flight must be 1–64"
+        );
+        let max_attempts = self.max_attempts.unwrap_or(d.max_attempts);
+        anyhow::ensure!(
+            (1..=100).contains(&max_attempts),
+            "mail max attempts must be 1–100"
+        );
+        let settings = EmailSettings {
+            smtp,
+            from: self.from.unwrap_or(d.from),
+            folder: self.folder.map_or(d.folder, PathBuf::from),
+            max_in_flight,
+            max_attempts,
+            retry_base: self
+                .retry_base_ms
+                .map_or(d.retry_base, Duration::from_millis),
+            lease: self
+                .lease_seconds
+                .map_or(d.lease, |s| Duration::from_secs(s.max(1))),
+            poll: self
+                .poll_ms
+                .map_or(d.poll, |ms| Duration::from_millis(ms.max(10))),
+            templates: self.templates.map(PathBuf::from),
+            worker: self.worker.unwrap_or(d.worker),
+        };
+        settings.from_mailbox()?;
+        Ok(settings)
+    }
 }
 
 impl FileSettings {
@@ -61,6 +166,7 @@ pub struct Settings {
     /// How long a checked token is trusted without asking the database again; a revocation
     /// made elsewhere than through this server's API takes effect within it. Zero disables.
     pub token_cache: std::time::Duration,
+    pub email: EmailSettings,
 }
 
 /// Values given on the command line or in the environment, which win over the file.
@@ -73,6 +179,7 @@ pub struct Overrides {
     pub workers: Option<usize>,
     pub pool_size: Option<u32>,
     pub token_cache_seconds: Option<u64>,
+    pub email: EmailOverrides,
 }
 
 impl Settings {
@@ -105,6 +212,7 @@ impl Settings {
                     .or(file.token_cache_seconds)
                     .unwrap_or(30),
             ),
+            email: over.email.or(file.email).resolve()?,
         })
     }
 }
@@ -135,6 +243,39 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:1");
         assert!(matches!(s.database, DatabaseUrl::Postgres(_)));
         assert_eq!(s.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn email_defaults_to_files_and_smtp_settings_resolve() {
+        let s = Settings::resolve(FileSettings::default(), Overrides::default()).unwrap();
+        assert!(s.email.smtp.is_none());
+        assert_eq!(s.email.folder, PathBuf::from("./outbox"));
+        let file: FileSettings = toml::from_str(
+            "[email]\nsmtp_host = \"smtp.boras.se\"\nsmtp_security = \"tls\"\nfrom = \"Navet <navet@boras.se>\"",
+        )
+        .unwrap();
+        let over = Overrides {
+            email: EmailOverrides {
+                smtp_username: Some("navet".into()),
+                smtp_password: Some("hemligt".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let s = Settings::resolve(file, over).unwrap();
+        let smtp = s.email.smtp.unwrap();
+        assert_eq!((smtp.host.as_str(), smtp.port), ("smtp.boras.se", 465));
+        assert_eq!(smtp.security, Security::Tls);
+        assert_eq!(smtp.username.as_deref(), Some("navet"));
+        let bad = Overrides {
+            email: EmailOverrides {
+                smtp_host: Some("x".into()),
+                smtp_security: Some("ssl".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(Settings::resolve(FileSettings::default(), bad).is_err());
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub enum StateConflict {
     InvoiceNotIssued,
     /// A payment already reversed cannot be reversed or allocated again.
     PaymentReversed,
+    /// Only a failed message is sent again by a retry (and only while its document has
+    /// no newer message).
+    MessageNotFailed,
 }
 
 impl Error {
@@ -100,6 +103,7 @@ impl Error {
             Error::State(StateConflict::InvoiceIssued) => "invoice_issued",
             Error::State(StateConflict::InvoiceNotIssued) => "invoice_not_issued",
             Error::State(StateConflict::PaymentReversed) => "payment_reversed",
+            Error::State(StateConflict::MessageNotFailed) => "message_not_failed",
             Error::Transition(_) => "transition_not_allowed",
             Error::Contribution(e) => e.code(),
             Error::Unavailable => "unavailable",
@@ -248,6 +252,13 @@ fn agreement_state_detail(conflict: StateConflict, lang: Language) -> String {
         (StateConflict::PaymentReversed, Sv) => "Betalningen är återförd.".into(),
         (StateConflict::PaymentReversed, Nb) => "Betalingen er tilbakeført.".into(),
         (StateConflict::PaymentReversed, En) => "The payment has been reversed.".into(),
+        (StateConflict::MessageNotFailed, Sv) => {
+            "Bara ett meddelande som misslyckats kan skickas igen.".into()
+        }
+        (StateConflict::MessageNotFailed, Nb) => {
+            "Bare en melding som har feilet, kan sendes på nytt.".into()
+        }
+        (StateConflict::MessageNotFailed, En) => "Only a failed message can be sent again.".into(),
         (StateConflict::AgreementNotDraft(s), Sv) => format!(
             "Avtalet har status {s}: bara ett utkast kan ändras eller tas bort. Ändrade villkor blir en ny version."
         ),

@@ -32,6 +32,8 @@ struct Cli {
     pool_size: Option<u32>,
     #[command(flatten)]
     serve: ServeArgs,
+    #[command(flatten)]
+    mail: MailArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -50,6 +52,94 @@ enum Command {
     Import(ImportCommand),
     /// Render a document to PDF, e.g. to see a template edit on sample data.
     Render(RenderArgs),
+    /// The email outbox.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// Send the outbox's due messages; runs until stopped, or with --once until none is due.
+    Run {
+        /// Exit when no message is due instead of waiting for more.
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+/// Email: an SMTP server, or `.eml` files in a folder when no host is given.
+#[derive(Args, Default, Clone)]
+struct MailArgs {
+    /// SMTP server host; without one, messages are written as .eml files into --mail-folder.
+    #[arg(long, global = true, env = "AVTAL_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// SMTP port (default 587 for starttls, 465 for tls, 25 for plain).
+    #[arg(long, global = true, env = "AVTAL_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    /// starttls (default), tls or plain (only for a relay on the same machine or network).
+    #[arg(long, global = true, env = "AVTAL_SMTP_SECURITY")]
+    smtp_security: Option<String>,
+    #[arg(long, global = true, env = "AVTAL_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "AVTAL_SMTP_PASSWORD",
+        hide_env_values = true
+    )]
+    smtp_password: Option<String>,
+    /// Seconds to wait for the SMTP server (default 30).
+    #[arg(long, global = true, env = "AVTAL_SMTP_TIMEOUT_SECONDS")]
+    smtp_timeout_seconds: Option<u64>,
+    /// The From address, e.g. "Navet <navet@boras.se>".
+    #[arg(long, global = true, env = "AVTAL_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// Folder for .eml files when no SMTP host is set (default ./outbox).
+    #[arg(long, global = true, env = "AVTAL_MAIL_FOLDER")]
+    mail_folder: Option<String>,
+    /// Messages one worker sends at the same time (default 4).
+    #[arg(long, global = true, env = "AVTAL_MAIL_MAX_IN_FLIGHT")]
+    mail_max_in_flight: Option<usize>,
+    /// Attempts before a message is marked failed (default 8).
+    #[arg(long, global = true, env = "AVTAL_MAIL_MAX_ATTEMPTS")]
+    mail_max_attempts: Option<i32>,
+    /// Milliseconds before the first retry; doubled for each further one (default 30000).
+    #[arg(long, global = true, env = "AVTAL_MAIL_RETRY_BASE_MS")]
+    mail_retry_base_ms: Option<u64>,
+    /// Seconds a worker holds a message it sends before another may take it over (default 300).
+    #[arg(long, global = true, env = "AVTAL_MAIL_LEASE_SECONDS")]
+    mail_lease_seconds: Option<u64>,
+    /// Milliseconds between looks into an empty outbox (default 2000).
+    #[arg(long, global = true, env = "AVTAL_MAIL_POLL_MS")]
+    mail_poll_ms: Option<u64>,
+    /// A folder with own email templates (<kind>/<lang>/subject, body.txt, body.html).
+    #[arg(long, global = true, env = "AVTAL_MAIL_TEMPLATES")]
+    mail_templates: Option<String>,
+    /// Whether `serve` runs the outbox worker (default true).
+    #[arg(long, global = true, env = "AVTAL_MAIL_WORKER")]
+    mail_worker: Option<bool>,
+}
+
+impl MailArgs {
+    fn overrides(&self) -> avtal::configuration::EmailOverrides {
+        avtal::configuration::EmailOverrides {
+            smtp_host: self.smtp_host.clone(),
+            smtp_port: self.smtp_port,
+            smtp_security: self.smtp_security.clone(),
+            smtp_username: self.smtp_username.clone(),
+            smtp_password: self.smtp_password.clone(),
+            smtp_timeout_seconds: self.smtp_timeout_seconds,
+            from: self.mail_from.clone(),
+            folder: self.mail_folder.clone(),
+            max_in_flight: self.mail_max_in_flight,
+            max_attempts: self.mail_max_attempts,
+            retry_base_ms: self.mail_retry_base_ms,
+            lease_seconds: self.mail_lease_seconds,
+            poll_ms: self.mail_poll_ms,
+            templates: self.mail_templates.clone(),
+            worker: self.mail_worker,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -166,6 +256,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             workers: serve.workers,
             pool_size: cli.pool_size,
             token_cache_seconds: serve.token_cache_seconds,
+            email: cli.mail.overrides(),
         },
     )
 }
@@ -328,6 +419,26 @@ fn render(args: RenderArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sends the outbox from the command line: once through, or until the process is stopped.
+/// A process killed while sending loses nothing: its messages come back after the lease.
+fn outbox(settings: &Settings, once: bool) -> anyhow::Result<()> {
+    use avtal::email::worker::{Stop, Worker};
+    avtal::telemetry::init(settings.log_format, &settings.log_filter);
+    tracing::info!("{}", avtal::email::Mailer::describe(&settings.email));
+    let pool = storage::connect(&settings.database, 2)?;
+    let worker = Worker::new(pool, settings.email.clone())?;
+    if once {
+        let pass = worker.drain().map_err(explain)?;
+        println!(
+            "{} skickade, {} att försöka igen, {} misslyckade",
+            pass.sent, pass.retried, pass.failed
+        );
+    } else {
+        worker.run(&Stop::default());
+    }
+    Ok(())
+}
+
 fn run(mut cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.take().unwrap_or(Command::Serve);
     if let Command::Render(args) = command {
@@ -357,6 +468,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(t) => token(&settings, t),
         Command::Import(ImportCommand::Municipalities(args)) => import(&settings, args),
+        Command::Outbox(OutboxCommand::Run { once }) => outbox(&settings, once),
     }
 }
 

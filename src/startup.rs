@@ -9,6 +9,8 @@ use actix_web_prom::PrometheusMetricsBuilder;
 use tracing_actix_web::TracingLogger;
 
 use crate::configuration::Settings;
+use crate::email::Mailer;
+use crate::email::worker::{Handle, Worker};
 use crate::http::{self, problem, system};
 use crate::services::Db;
 use crate::storage;
@@ -16,6 +18,8 @@ use crate::storage;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The outbox worker, when this server runs one; it stops with the server.
+    outbox: Option<Handle>,
 }
 
 impl Application {
@@ -25,14 +29,25 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        tracing::info!("{}", Mailer::describe(&settings.email));
         tracing::info!(
             "avtal listens on http://{} with {} at {}",
             listener.local_addr()?,
             settings.database.backend_name(),
             settings.database.redacted()
         );
+        let outbox = if settings.email.worker {
+            Some(Worker::new(pool.clone(), settings.email.clone())?.spawn()?)
+        } else {
+            tracing::info!("the outbox worker is off here: `avtal outbox run` sends the email");
+            None
+        };
         let server = serve(listener, Db::new(pool), settings)?;
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            outbox,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -40,8 +55,14 @@ impl Application {
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes the requests under way.
+    /// The outbox worker stops after the server, finishing the messages under way.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(worker) = self.outbox {
+            // Joining blocks until the worker's current pass is recorded.
+            let _ = actix_web::rt::task::spawn_blocking(move || worker.stop()).await;
+        }
+        result
     }
 }
 
@@ -52,6 +73,7 @@ pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Resu
     ));
     // Fonts and templates are parsed once and shared by every worker.
     let renderer = web::Data::new(crate::pdf::Renderer::new()?);
+    let composer = web::Data::new(crate::services::mail::Composer::new(&settings.email));
     let (_, api) = http::routes(App::new());
     let openapi = web::Data::new(system::OpenApiJson(api.to_json()?));
     let metrics = PrometheusMetricsBuilder::new("avtal")
@@ -64,6 +86,7 @@ pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Resu
         app.app_data(db.clone())
             .app_data(tokens.clone())
             .app_data(renderer.clone())
+            .app_data(composer.clone())
             .app_data(openapi.clone())
             .app_data(http::query_config())
             .app_data(http::path_config())

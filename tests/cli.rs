@@ -12,7 +12,9 @@ fn avtal(dir: &Path) -> Command {
         .env_remove("DATABASE_URL")
         .env_remove("AVTAL_CONFIG")
         .env_remove("AVTAL_LISTEN")
-        .env_remove("AVTAL_LOG_FORMAT");
+        .env_remove("AVTAL_LOG_FORMAT")
+        .env_remove("AVTAL_SMTP_HOST")
+        .env_remove("AVTAL_MAIL_FOLDER");
     cmd
 }
 
@@ -38,6 +40,8 @@ fn every_command_has_help() {
         vec!["token", "revoke", "--help"],
         vec!["import", "--help"],
         vec!["import", "municipalities", "--help"],
+        vec!["outbox", "--help"],
+        vec!["outbox", "run", "--help"],
     ] {
         let out = run_ok(avtal(dir.path()).args(&args));
         let text = String::from_utf8_lossy(&out.stdout);
@@ -75,14 +79,17 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let startup = loop {
+        let mut startup = String::new();
+        loop {
             let line = rx
                 .recv_timeout(Duration::from_secs(30))
                 .expect("start-up line");
+            startup.push_str(&line);
+            startup.push('\n');
             if line.contains("listens on") {
-                break line;
+                break;
             }
-        };
+        }
         let port = startup
             .split("http://127.0.0.1:")
             .nth(1)
@@ -130,6 +137,16 @@ async fn serves_with_nothing_configured_and_stops_on_sigterm() {
     let health = reqwest::get(server.url("/health")).await.unwrap();
     assert_eq!(health.status(), 200);
     assert!(dir.path().join("avtal.db").exists());
+    // Without an SMTP server, mail goes into a folder, and the server says where.
+    assert!(
+        server
+            .startup
+            .contains("email is written as .eml files into"),
+        "{}",
+        server.startup
+    );
+    assert!(server.startup.contains("outbox"), "{}", server.startup);
+    assert!(dir.path().join("outbox").is_dir());
     sigterm(&server.child);
     let status = server.child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status}");

@@ -59,6 +59,11 @@ pub enum Invalid {
         nb: String,
         en: String,
     },
+    /// A member has nobody to send this kind of message to; `wanted` names the recipient
+    /// that would do, e.g. `invoice_email or contacts.receives_invoices`.
+    NoRecipient {
+        wanted: &'static str,
+    },
 }
 
 impl Invalid {
@@ -83,6 +88,7 @@ impl Invalid {
             Invalid::NoSuchRecord => "no_such_record",
             Invalid::Unreadable { .. } => "unreadable",
             Invalid::Template { .. } => "template",
+            Invalid::NoRecipient { .. } => "no_recipient",
         }
     }
 
@@ -160,6 +166,15 @@ impl Invalid {
             (Invalid::Template { sv, .. }, Sv) => sv.clone(),
             (Invalid::Template { nb, .. }, Nb) => nb.clone(),
             (Invalid::Template { en, .. }, En) => en.clone(),
+            (Invalid::NoRecipient { wanted }, Sv) => {
+                format!("medlemmen har ingen mottagare för detta utskick: ange {wanted}")
+            }
+            (Invalid::NoRecipient { wanted }, Nb) => {
+                format!("medlemmen har ingen mottaker for denne utsendelsen: oppgi {wanted}")
+            }
+            (Invalid::NoRecipient { wanted }, En) => {
+                format!("the member has no recipient for this message: set {wanted}")
+            }
         }
     }
 }

@@ -34,7 +34,7 @@ pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::Bytes
     Ok(body)
 }
 
-fn is_json(req: &HttpRequest) -> bool {
+pub(crate) fn is_json(req: &HttpRequest) -> bool {
     match req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod imports;
 pub mod invoices;
 pub mod ledger;
+pub mod mail;
 pub mod members;
 pub mod organisations;
 pub mod payments;
@@ -261,7 +262,19 @@ where
                 .service(ledger::member_ledger)
                 .service(ledger::open_items)
                 .service(ledger::aging)
-                .service(ledger::years),
+                .service(ledger::years)
+                .service(mail::send_offer)
+                .service(mail::send_invoice)
+                .service(mail::send_reminder)
+                .service(mail::send_invoice_run)
+                .service(mail::send_reminder_run)
+                .service(mail::send_mailing)
+                .service(mail::list)
+                .service(mail::retry)
+                .service(mail::member_messages)
+                .service(mail::template)
+                .service(mail::put_template)
+                .service(mail::delete_template),
         )
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();

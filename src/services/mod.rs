@@ -8,6 +8,7 @@ pub mod fee_models;
 pub mod import;
 pub mod invoicing;
 pub mod ledger;
+pub mod mail;
 pub mod payments;
 pub mod preview;
 pub mod reminders;

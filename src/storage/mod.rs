@@ -22,6 +22,7 @@ pub mod documents;
 pub mod invoicing;
 pub mod members;
 pub mod organisations;
+pub mod outbox;
 pub mod pricing;
 mod rows;
 pub mod schema;

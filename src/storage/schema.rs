@@ -433,6 +433,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        organisation_id -> Text,
+        member_id -> Nullable<Text>,
+        kind -> Text,
+        document_id -> Nullable<Text>,
+        language -> Text,
+        recipients -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        attachment_name -> Nullable<Text>,
+        attachment_content -> Nullable<Binary>,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    email_templates (organisation_id, kind, language) {
+        organisation_id -> Text,
+        kind -> Text,
+        language -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
 diesel::joinable!(billed_periods -> invoices (invoice_id));
 diesel::joinable!(invoice_events -> invoices (invoice_id));
@@ -469,4 +506,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders,
     reminder_items,
     audit_log,
+    outbox,
+    email_templates,
 );

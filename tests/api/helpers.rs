@@ -2,7 +2,7 @@
 
 use std::sync::Once;
 
-use avtal::configuration::{FileSettings, Overrides, Settings};
+use avtal::configuration::{EmailOverrides, FileSettings, Overrides, Settings};
 use avtal::domain::Role;
 use avtal::startup::Application;
 use avtal::storage::{self, DatabaseUrl, Pool};
@@ -84,6 +84,10 @@ pub struct TestApp {
     pub operator: String,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
+    /// The database URL the server uses, for a second avtal process on it.
+    pub database_url: String,
+    /// Where the server writes `.eml` files when it has no SMTP server.
+    pub mail_folder: std::path::PathBuf,
 }
 
 impl Drop for TestApp {
@@ -131,6 +135,17 @@ impl TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    // Tests that send no email need no quick worker.
+    let email = EmailOverrides {
+        poll_ms: Some(1000),
+        ..EmailOverrides::default()
+    };
+    spawn_app_with(backend, email).await
+}
+
+/// [`spawn_app`] with email settings of the test's; unless they say otherwise the server
+/// writes `.eml` files into the test's folder and retries after a few milliseconds.
+pub async fn spawn_app_with(backend: Backend, email: EmailOverrides) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             avtal::telemetry::init(avtal::configuration::LogFormat::Text, "info");
@@ -141,13 +156,24 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let url = match &database {
         DatabaseUrl::Sqlite(p) | DatabaseUrl::Postgres(p) => p.clone(),
     };
+    let mail_folder = dir.path().join("outbox");
+    let email = EmailOverrides {
+        folder: email
+            .folder
+            .or_else(|| Some(mail_folder.display().to_string())),
+        poll_ms: email.poll_ms.or(Some(50)),
+        retry_base_ms: email.retry_base_ms.or(Some(50)),
+        from: email.from.or_else(|| Some("Navet <navet@boras.se>".into())),
+        ..email
+    };
     let settings = Settings::resolve(
         FileSettings::default(),
         Overrides {
             listen: Some("127.0.0.1:0".into()),
-            database_url: Some(url),
+            database_url: Some(url.clone()),
             workers: Some(2),
             pool_size: Some(4),
+            email,
             ..Default::default()
         },
     )
@@ -169,6 +195,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         operator,
         _dir: dir,
         pg,
+        database_url: url,
+        mail_folder,
     }
 }
 

@@ -7,6 +7,7 @@ mod agreements;
 mod audit;
 mod auth;
 mod documents;
+mod email;
 mod errors;
 mod imports;
 mod invoicing;

@@ -140,6 +140,27 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("get", format!("{o}/{{org}}/reports/open-items")),
         ("get", format!("{o}/{{org}}/reports/aging")),
         ("get", format!("{o}/{{org}}/reports/years")),
+        ("post", format!("{o}/{{org}}/offers/{{id}}/send")),
+        ("post", format!("{o}/{{org}}/invoices/{{id}}/send")),
+        ("post", format!("{o}/{{org}}/reminders/{{id}}/send")),
+        ("post", format!("{o}/{{org}}/invoice-runs/{{id}}/send")),
+        ("post", format!("{o}/{{org}}/reminder-runs/{{date}}/send")),
+        ("post", format!("{o}/{{org}}/mailings")),
+        ("get", format!("{o}/{{org}}/outbox")),
+        ("post", format!("{o}/{{org}}/outbox/{{id}}/retry")),
+        ("get", format!("{m}/messages")),
+        (
+            "get",
+            format!("{o}/{{org}}/email-templates/{{kind}}/{{lang}}"),
+        ),
+        (
+            "put",
+            format!("{o}/{{org}}/email-templates/{{kind}}/{{lang}}"),
+        ),
+        (
+            "delete",
+            format!("{o}/{{org}}/email-templates/{{kind}}/{{lang}}"),
+        ),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p))

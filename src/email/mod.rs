@@ -1,0 +1,310 @@
+//! Email: lettre's transports behind one [`Mailer`], the message templates, and the outbox
+//! worker that sends what the use cases wrote into the outbox.
+//!
+//! Without an SMTP host the mailer writes each message as an `.eml` file into a folder, so
+//! a new installation shows what it would send without a mail server.
+
+pub mod templates;
+pub mod worker;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{FileTransport, Message, SmtpTransport, Transport};
+
+/// How the connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption at all: only for a relay on the same machine or network.
+    Plain,
+}
+
+impl Security {
+    pub const NAMES: &'static [&'static str] = &["starttls", "tls", "plain"];
+
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        match raw {
+            "starttls" => Ok(Self::StartTls),
+            "tls" => Ok(Self::Tls),
+            "plain" => Ok(Self::Plain),
+            other => anyhow::bail!(
+                "SMTP security must be one of {}, not {other:?}",
+                Self::NAMES.join(", ")
+            ),
+        }
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            Self::StartTls => 587,
+            Self::Tls => 465,
+            Self::Plain => 25,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StartTls => "starttls",
+            Self::Tls => "tls",
+            Self::Plain => "plain",
+        }
+    }
+}
+
+/// A password that never shows up in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// For connecting and for each command.
+    pub timeout: Duration,
+}
+
+/// Everything about sending email, resolved from flags, environment and file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailSettings {
+    /// `None`: messages are written as `.eml` files into `folder`.
+    pub smtp: Option<SmtpSettings>,
+    /// The From address, e.g. `Navet <navet@boras.se>`.
+    pub from: String,
+    pub folder: PathBuf,
+    /// Messages sent at the same time by one worker.
+    pub max_in_flight: usize,
+    /// Tries before a message that keeps failing temporarily is marked failed.
+    pub max_attempts: i32,
+    /// The first retry waits this long; each further one twice as long, plus jitter.
+    pub retry_base: Duration,
+    /// How long a claimed message belongs to its worker; after that another worker takes
+    /// it over (the first one died).
+    pub lease: Duration,
+    /// How often an idle worker looks for due messages.
+    pub poll: Duration,
+    /// A folder with the organisation's own email templates, laid out like
+    /// `pdf-templates/email`; the shipped ones are used for what it does not hold.
+    pub templates: Option<PathBuf>,
+    /// Whether the server runs a worker itself (turn off when `avtal outbox run` does).
+    pub worker: bool,
+}
+
+pub const DEFAULT_FROM: &str = "avtal <avtal@localhost>";
+pub const DEFAULT_FOLDER: &str = "./outbox";
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self {
+            smtp: None,
+            from: DEFAULT_FROM.to_owned(),
+            folder: PathBuf::from(DEFAULT_FOLDER),
+            max_in_flight: 4,
+            max_attempts: 8,
+            retry_base: Duration::from_secs(30),
+            lease: Duration::from_secs(300),
+            poll: Duration::from_secs(2),
+            templates: None,
+            worker: true,
+        }
+    }
+}
+
+impl EmailSettings {
+    /// The From mailbox, checked.
+    pub fn from_mailbox(&self) -> anyhow::Result<Mailbox> {
+        self.from
+            .parse::<Mailbox>()
+            .map_err(|e| anyhow::anyhow!("mail from address {:?}: {e}", self.from))
+    }
+
+    /// The domain the outbox's Message-IDs are made in: the From address's.
+    pub fn message_id_domain(&self) -> String {
+        self.from_mailbox()
+            .map(|m| m.email.domain().to_owned())
+            .unwrap_or_else(|_| "avtal.localhost".to_owned())
+    }
+}
+
+/// Why a message was not accepted, as the outbox needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later: a 4xx reply, a refused or lost connection, a timeout, TLS
+    /// or disk trouble.
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// A 5xx reply or a message the server can never take; the text is the server's reply.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// The one way avtal sends email.
+pub enum Mailer {
+    Smtp(Box<SmtpTransport>),
+    Files {
+        transport: FileTransport,
+        folder: PathBuf,
+    },
+}
+
+impl Mailer {
+    pub fn new(settings: &EmailSettings) -> anyhow::Result<Self> {
+        settings.from_mailbox()?;
+        match &settings.smtp {
+            Some(smtp) => {
+                let tls = || {
+                    TlsParameters::new(smtp.host.clone())
+                        .map_err(|e| anyhow::anyhow!("TLS for {}: {e}", smtp.host))
+                };
+                let tls = match smtp.security {
+                    Security::StartTls => Tls::Required(tls()?),
+                    Security::Tls => Tls::Wrapper(tls()?),
+                    Security::Plain => Tls::None,
+                };
+                let mut builder = SmtpTransport::builder_dangerous(smtp.host.clone())
+                    .port(smtp.port)
+                    .tls(tls)
+                    .timeout(Some(smtp.timeout));
+                if let Some(user) = &smtp.username {
+                    let password = smtp.password.as_ref().map(|p| p.0.clone());
+                    builder = builder
+                        .credentials(Credentials::new(user.clone(), password.unwrap_or_default()));
+                }
+                Ok(Mailer::Smtp(Box::new(builder.build())))
+            }
+            None => {
+                std::fs::create_dir_all(&settings.folder).map_err(|e| {
+                    anyhow::anyhow!("mail folder {}: {e}", settings.folder.display())
+                })?;
+                Ok(Mailer::Files {
+                    transport: FileTransport::new(&settings.folder),
+                    folder: settings.folder.clone(),
+                })
+            }
+        }
+    }
+
+    /// One line for the start-up log: where messages go.
+    pub fn describe(settings: &EmailSettings) -> String {
+        match &settings.smtp {
+            Some(s) => format!(
+                "email goes to SMTP server {}:{} ({}{})",
+                s.host,
+                s.port,
+                s.security.as_str(),
+                if s.username.is_some() {
+                    ", with authentication"
+                } else {
+                    ""
+                }
+            ),
+            None => format!(
+                "no SMTP server configured (AVTAL_SMTP_HOST): email is written as .eml files into {}",
+                absolute(&settings.folder).display()
+            ),
+        }
+    }
+
+    /// Hands a message to the server, or writes its file. `Ok` means accepted.
+    pub fn send(&self, message: &Message) -> Result<(), SendError> {
+        match self {
+            Mailer::Smtp(t) => t.send(message).map(drop).map_err(classify),
+            Mailer::Files { transport, folder } => transport.send(message).map(drop).map_err(|e| {
+                SendError::Temporary(format!("writing into {}: {e}", folder.display()))
+            }),
+        }
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A 5xx reply (or a message lettre refuses to send) is permanent; everything else — a
+/// 4xx reply, a refused or broken connection, a timeout, TLS — may pass.
+fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    let text = e.to_string();
+    if e.is_permanent() || e.is_client() {
+        SendError::Permanent(text)
+    } else {
+        SendError::Temporary(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_names_round_trip() {
+        for name in Security::NAMES {
+            assert_eq!(Security::parse(name).unwrap().as_str(), *name);
+        }
+        assert!(Security::parse("ssl").is_err());
+    }
+
+    #[test]
+    fn passwords_stay_out_of_debug_output() {
+        let s = SmtpSettings {
+            host: "smtp.example.se".into(),
+            port: 587,
+            security: Security::StartTls,
+            username: Some("navet".into()),
+            password: Some(Secret("hemligt".into())),
+            timeout: Duration::from_secs(10),
+        };
+        assert!(!format!("{s:?}").contains("hemligt"));
+    }
+
+    #[test]
+    fn a_refused_connection_is_temporary() {
+        // Port 9 on loopback: nothing listens there on a test machine.
+        let settings = EmailSettings {
+            smtp: Some(SmtpSettings {
+                host: "127.0.0.1".into(),
+                port: 9,
+                security: Security::Plain,
+                username: None,
+                password: None,
+                timeout: Duration::from_secs(2),
+            }),
+            ..EmailSettings::default()
+        };
+        let mailer = Mailer::new(&settings).unwrap();
+        let message = Message::builder()
+            .from(settings.from_mailbox().unwrap())
+            .to("kommun@example.se".parse().unwrap())
+            .subject("Prov")
+            .body("Hej".to_owned())
+            .unwrap();
+        assert!(matches!(
+            mailer.send(&message),
+            Err(SendError::Temporary(_))
+        ));
+    }
+
+    #[test]
+    fn message_ids_use_the_from_domain() {
+        let s = EmailSettings {
+            from: "Navet <navet@boras.se>".into(),
+            ..EmailSettings::default()
+        };
+        assert_eq!(s.message_id_domain(), "boras.se");
+    }
+}

@@ -1,0 +1,574 @@
+//! Email: sending offers, invoices and reminders (one or a whole run), newsletters, the
+//! outbox with each message's status, and a member's message log.
+//!
+//! A send answers 202 with the message it wrote into the outbox; the worker delivers it.
+//! Sending a document that already has a pending, sending or sent message answers 200 with
+//! that message and writes nothing: a municipality must not get the same invoice twice
+//! because a button was pressed twice. A failed message is sent again with
+//! `POST …/outbox/{id}/retry`.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use base64::Engine;
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::{Errors, Invalid, LINE_MAX, Language, iso_date, text};
+use crate::email::templates::{MessageKind, Sources};
+use crate::error::Error;
+use crate::http::Items;
+use crate::http::extract::{Body, Caller, is_json, parse_json, read_body};
+use crate::http::problem::Problem;
+use crate::services::Db;
+use crate::services::mail::{self as service, BulkReport, Composer, Mailing, Missing, Queued};
+use crate::storage::members;
+use crate::storage::outbox::{self, OutboxSummary};
+
+/// A message in the outbox.
+#[derive(Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: String,
+    pub member_id: Option<String>,
+    /// offer, invoice, reminder or newsletter.
+    #[schema(example = "invoice")]
+    pub kind: String,
+    pub document_id: Option<String>,
+    #[schema(example = "sv")]
+    pub language: String,
+    #[schema(example = json!(["faktura@bollebygd.se"]))]
+    pub recipients: Vec<String>,
+    #[schema(example = "Faktura NAV-2027-0001 från Navet science center")]
+    pub subject: String,
+    pub attachment: Option<String>,
+    /// The Message-ID header every attempt carries.
+    pub message_id: String,
+    /// pending, sending, sent or failed.
+    #[schema(example = "pending")]
+    pub status: String,
+    pub attempts: i32,
+    /// When a pending message is tried next.
+    pub next_attempt_at: NaiveDateTime,
+    /// The last failure: the mail server's reply, or why it could not be reached.
+    pub last_error: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+impl From<OutboxSummary> for MessageView {
+    fn from(r: OutboxSummary) -> Self {
+        MessageView {
+            recipients: r.recipients(),
+            id: r.id,
+            member_id: r.member_id,
+            kind: r.kind,
+            document_id: r.document_id,
+            language: r.language,
+            subject: r.subject,
+            attachment: r.attachment_name,
+            message_id: r.message_id,
+            status: r.status,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+        }
+    }
+}
+
+/// A member a bulk send could not write to.
+#[derive(Serialize, ToSchema)]
+pub struct MissingView {
+    pub member_id: String,
+    pub member_name: String,
+    pub document_id: Option<String>,
+    /// What the member lacks.
+    #[schema(example = "invoice_email or contacts.receives_invoices")]
+    pub recipient: String,
+}
+
+impl From<Missing> for MissingView {
+    fn from(m: Missing) -> Self {
+        MissingView {
+            member_id: m.member_id,
+            member_name: m.member_name,
+            document_id: m.document_id,
+            recipient: m.recipient.to_owned(),
+        }
+    }
+}
+
+/// What a bulk send wrote, and whom it could not reach.
+#[derive(Serialize, ToSchema)]
+pub struct BulkView {
+    /// Messages written now.
+    pub queued: usize,
+    /// Documents that already had a live message, which is listed instead.
+    pub already_queued: usize,
+    pub messages: Vec<MessageView>,
+    /// Members without a suitable recipient: their documents were not sent.
+    pub without_recipient: Vec<MissingView>,
+}
+
+impl From<BulkReport> for BulkView {
+    fn from(r: BulkReport) -> Self {
+        let queued = r.queued.iter().filter(|q| q.created).count();
+        BulkView {
+            queued,
+            already_queued: r.queued.len() - queued,
+            messages: r.queued.into_iter().map(|q| q.message.into()).collect(),
+            without_recipient: r.without_recipient.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+fn answer(q: Queued) -> HttpResponse {
+    let view = MessageView::from(q.message);
+    if q.created {
+        HttpResponse::Accepted().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    }
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// Sends an issued offer letter to the member's contacts that receive offers.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("id" = String, Path, description = "The offer's document id")), responses((status = 202, body = MessageView), (status = 200, description = "Already sent or under way", body = MessageView), (status = 404, body = Problem), (status = 422, description = "No recipient", body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/offers/{id}/send")]
+pub async fn send_offer(
+    db: web::Data<Db>,
+    composer: web::Data<Composer>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    let q = db
+        .write(move |conn| service::send_offer(conn, &composer, &org, &id, &actor))
+        .await?;
+    Ok(answer(q))
+}
+
+/// Sends an issued invoice to the member's invoice address and the contacts that receive
+/// invoices; the invoice's status becomes sent.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("id" = String, Path)), responses((status = 202, body = MessageView), (status = 200, description = "Already sent or under way", body = MessageView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, description = "No recipient", body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/invoices/{id}/send")]
+pub async fn send_invoice(
+    db: web::Data<Db>,
+    composer: web::Data<Composer>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    let on = today();
+    let q = db
+        .write(move |conn| service::send_invoice(conn, &composer, &org, &id, on, &actor))
+        .await?;
+    Ok(answer(q))
+}
+
+/// Sends a reminder to the member's invoice address and the contacts that receive invoices.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("id" = String, Path)), responses((status = 202, body = MessageView), (status = 200, description = "Already sent or under way", body = MessageView), (status = 404, body = Problem), (status = 422, description = "No recipient", body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/reminders/{id}/send")]
+pub async fn send_reminder(
+    db: web::Data<Db>,
+    composer: web::Data<Composer>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    let q = db
+        .write(move |conn| service::send_reminder(conn, &composer, &org, &id, &actor))
+        .await?;
+    Ok(answer(q))
+}
+
+/// Sends every issued invoice of an invoice run; members without an invoice recipient are
+/// listed in the answer and their invoices stay unsent.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("id" = String, Path)), responses((status = 202, body = BulkView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/invoice-runs/{id}/send")]
+pub async fn send_invoice_run(
+    db: web::Data<Db>,
+    composer: web::Data<Composer>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let actor = caller.0.name.clone();
+    let on = today();
+    let report = db
+        .write(move |conn| service::send_invoice_run(conn, &composer, &org, &id, on, &actor))
+        .await?;
+    Ok(HttpResponse::Accepted().json(BulkView::from(report)))
+}
+
+/// Sends every reminder of a reminder run: the reminders made on the date given.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("date" = String, Path, description = "The run's reminder date, YYYY-MM-DD")), responses((status = 202, body = BulkView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/reminder-runs/{date}/send")]
+pub async fn send_reminder_run(
+    db: web::Data<Db>,
+    composer: web::Data<Composer>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, date) = path.into_inner();
+    caller.write_members(&org)?;
+    let date = iso_date(&date).map_err(|i| Error::field("date", i))?;
+    let actor = caller.0.name.clone();
+    let report = db
+        .write(move |conn| service::send_reminder_run(conn, &composer, &org, date, &actor))
+        .await?;
+    Ok(HttpResponse::Accepted().json(BulkView::from(report)))
+}
+
+/// A newsletter's attachment.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentBody {
+    #[schema(example = "Program 2027.pdf")]
+    pub filename: Option<String>,
+    /// The file's bytes in standard base64.
+    pub content_base64: Option<String>,
+}
+
+/// A newsletter to every member's contacts that receive newsletters.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailingBody {
+    #[schema(example = "Nyheter från Navet, våren 2027")]
+    pub subject: Option<String>,
+    /// The plain-text body.
+    pub text: Option<String>,
+    /// An HTML body; the plain text is used when it is not given.
+    pub html: Option<String>,
+    pub attachment: Option<AttachmentBody>,
+}
+
+/// Subject, text and attachment together may take this many bytes of JSON.
+pub const MAILING_LIMIT: usize = 8 * 1024 * 1024;
+const ATTACHMENT_MAX: usize = 5 * 1024 * 1024;
+const TEXT_MAX: usize = 200_000;
+
+impl MailingBody {
+    fn parse(self) -> Result<Mailing, Error> {
+        let mut e = Errors::new();
+        let subject = e.require("subject", self.subject.as_deref(), |s| text(s, LINE_MAX));
+        let body = e.require("text", self.text.as_deref(), long_text);
+        let html = e.check_opt("html", self.html.as_deref(), long_text);
+        let attachment = match self.attachment {
+            None => Some(None),
+            Some(a) => {
+                let name = e.require("attachment.filename", a.filename.as_deref(), file_name);
+                let bytes = e.require(
+                    "attachment.content_base64",
+                    a.content_base64.as_deref(),
+                    decode,
+                );
+                match (name, bytes) {
+                    (Some(n), Some(b)) => Some(Some((n, b))),
+                    _ => None,
+                }
+            }
+        };
+        e.finish(|| {
+            Some(Mailing {
+                subject: subject?,
+                text: body?,
+                html: html?,
+                attachment: attachment?,
+            })
+        })
+        .map_err(Error::Validation)
+    }
+}
+
+fn long_text(s: &str) -> Result<String, Invalid> {
+    if s.trim().is_empty() {
+        Err(Invalid::Empty)
+    } else if s.len() > TEXT_MAX {
+        Err(Invalid::TooLong { max: TEXT_MAX })
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+fn file_name(s: &str) -> Result<String, Invalid> {
+    let name = text(s, LINE_MAX)?;
+    if name.contains(['/', '\\']) || name.chars().any(char::is_control) {
+        return Err(Invalid::Format {
+            expected: "a file name without folders",
+        });
+    }
+    Ok(name)
+}
+
+fn decode(s: &str) -> Result<Vec<u8>, Invalid> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .map_err(|_| Invalid::Format { expected: "base64" })?;
+    if bytes.is_empty() {
+        return Err(Invalid::Empty);
+    }
+    if bytes.len() > ATTACHMENT_MAX {
+        return Err(Invalid::TooLong {
+            max: ATTACHMENT_MAX,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Writes a newsletter to the outbox for every member that has contacts receiving
+/// newsletters; members without one are listed in the answer.
+#[utoipa::path(tag = "email", params(("org" = String, Path)), request_body = MailingBody, responses((status = 202, body = BulkView), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/mailings")]
+pub async fn send_mailing(
+    db: web::Data<Db>,
+    composer: web::Data<Composer>,
+    caller: Caller,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, Error> {
+    let org = path.into_inner();
+    caller.write_members(&org)?;
+    if !is_json(&req) {
+        return Err(Error::UnsupportedMediaType);
+    }
+    let bytes = read_body(&mut payload.into_inner(), MAILING_LIMIT).await?;
+    let mailing = parse_json::<MailingBody>(&bytes)?.parse()?;
+    let actor = caller.0.name.clone();
+    let report = db
+        .write(move |conn| service::send_mailing(conn, &composer, &org, &mailing, &actor))
+        .await?;
+    Ok(HttpResponse::Accepted().json(BulkView::from(report)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    /// pending, sending, sent or failed.
+    pub status: Option<String>,
+    pub member_id: Option<String>,
+}
+
+/// The organisation's messages, newest first, with their status and attempts.
+#[utoipa::path(tag = "email", params(("org" = String, Path), OutboxQuery), responses((status = 200, body = Items<MessageView>), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/outbox")]
+pub async fn list(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<OutboxQuery>,
+) -> Result<web::Json<Items<MessageView>>, Error> {
+    let org = path.into_inner();
+    caller.read_members(&org)?;
+    let q = query.into_inner();
+    if let Some(s) = &q.status
+        && !outbox::STATUSES.contains(&s.as_str())
+    {
+        return Err(Error::field(
+            "status",
+            Invalid::OneOf {
+                allowed: outbox::STATUSES,
+            },
+        ));
+    }
+    let rows = db
+        .run(move |conn| outbox::list(conn, &org, q.status.as_deref(), q.member_id.as_deref()))
+        .await?;
+    Ok(web::Json(Items::of(rows)))
+}
+
+/// Puts a failed message back in the queue with its attempts counted anew.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, body = MessageView), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/organisations/{org}/outbox/{id}/retry")]
+pub async fn retry(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<MessageView>, Error> {
+    let (org, id) = path.into_inner();
+    caller.write_members(&org)?;
+    let row = db
+        .write(move |conn| service::retry(conn, &org, &id))
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// The messages sent (or to be sent) to a member, newest first.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("member" = String, Path)), responses((status = 200, body = Items<MessageView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/members/{member}/messages")]
+pub async fn member_messages(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<Items<MessageView>>, Error> {
+    let (org, member) = path.into_inner();
+    caller.read_members(&org)?;
+    let rows = db
+        .run(move |conn| {
+            members::get(conn, &org, &member)?;
+            outbox::list(conn, &org, None, Some(&member))
+        })
+        .await?;
+    Ok(web::Json(Items::of(rows)))
+}
+
+/// An email template: the organisation's own, or the shipped one.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailTemplateBody {
+    /// The subject line, with `{{placeholders}}`.
+    #[schema(example = "Faktura {{invoice.number}} från {{organisation.name}}")]
+    pub subject: Option<String>,
+    /// The plain-text body.
+    pub text: Option<String>,
+    /// The HTML body; values are HTML-escaped when filled in.
+    pub html: Option<String>,
+}
+
+/// An email template as stored or shipped.
+#[derive(Serialize, ToSchema)]
+pub struct EmailTemplateView {
+    #[schema(example = "invoice")]
+    pub kind: String,
+    #[schema(example = "sv")]
+    pub language: String,
+    /// Whether the organisation stored its own.
+    pub custom: bool,
+    pub updated_at: Option<NaiveDateTime>,
+    /// The placeholders this kind offers.
+    pub placeholders: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+const EMAIL_TEMPLATE_LIMIT: usize = 64 * 1024;
+
+fn kind_and_language(kind: &str, lang: &str) -> Result<(MessageKind, Language), Error> {
+    let mut e = Errors::new();
+    let kind = e.check("kind", MessageKind::parse(kind));
+    let lang = e.check("lang", Language::parse(lang));
+    e.finish(|| Some((kind?, lang?))).map_err(Error::Validation)
+}
+
+fn template_view(
+    kind: MessageKind,
+    lang: Language,
+    src: Sources,
+    updated_at: Option<NaiveDateTime>,
+) -> EmailTemplateView {
+    EmailTemplateView {
+        kind: kind.as_str().to_owned(),
+        language: lang.as_str().to_owned(),
+        custom: updated_at.is_some(),
+        updated_at,
+        placeholders: kind
+            .placeholders()
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect(),
+        subject: src.subject,
+        text: src.text,
+        html: src.html,
+    }
+}
+
+/// The email template a kind and language use for the organisation.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = String, Path, description = "offer, invoice, reminder or newsletter"), ("lang" = String, Path, description = "sv, nb or en")), responses((status = 200, body = EmailTemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/email-templates/{kind}/{lang}")]
+pub async fn template(
+    db: web::Data<Db>,
+    composer: web::Data<Composer>,
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+) -> Result<web::Json<EmailTemplateView>, Error> {
+    let (org, kind, lang) = path.into_inner();
+    caller.read_organisation(&org)?;
+    let (kind, lang) = kind_and_language(&kind, &lang)?;
+    let (src, at) = db
+        .run(move |conn| {
+            crate::storage::organisations::get(conn, &org)?
+                .ok_or(Error::NotFound("organisation"))?;
+            service::template(conn, &composer, &org, kind, lang)
+        })
+        .await?;
+    Ok(web::Json(template_view(kind, lang, src, at)))
+}
+
+/// Stores the organisation's own email template after checking it: an unknown placeholder
+/// is a 422 naming `subject`, `text` or `html`.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), request_body = EmailTemplateBody, responses((status = 200, body = EmailTemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/organisations/{org}/email-templates/{kind}/{lang}")]
+pub async fn put_template(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+    Body(body): Body<EmailTemplateBody>,
+) -> Result<web::Json<EmailTemplateView>, Error> {
+    let (org, kind, lang) = path.into_inner();
+    caller.administer(&org)?;
+    let (kind, lang) = kind_and_language(&kind, &lang)?;
+    let mut e = Errors::new();
+    let part = |raw: &str| {
+        if raw.len() > EMAIL_TEMPLATE_LIMIT {
+            Err(Invalid::TooLong {
+                max: EMAIL_TEMPLATE_LIMIT,
+            })
+        } else if raw.trim().is_empty() {
+            Err(Invalid::Empty)
+        } else {
+            Ok(raw.to_owned())
+        }
+    };
+    let subject = e.require("subject", body.subject.as_deref(), part);
+    let text = e.require("text", body.text.as_deref(), part);
+    let html = e.require("html", body.html.as_deref(), part);
+    let src = e
+        .finish(|| {
+            Some(Sources {
+                subject: subject?,
+                text: text?,
+                html: html?,
+            })
+        })
+        .map_err(Error::Validation)?;
+    let stored = src.clone();
+    let at = db
+        .write(move |conn| service::put_template(conn, &org, kind, lang, &stored))
+        .await?;
+    Ok(web::Json(template_view(kind, lang, src, Some(at))))
+}
+
+/// Goes back to the shipped email template.
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[delete("/organisations/{org}/email-templates/{kind}/{lang}")]
+pub async fn delete_template(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, kind, lang) = path.into_inner();
+    caller.administer(&org)?;
+    let (kind, lang) = kind_and_language(&kind, &lang)?;
+    let removed = db
+        .write(move |conn| outbox::delete_template(conn, &org, kind.as_str(), lang.as_str()))
+        .await?;
+    if !removed {
+        return Err(Error::NotFound("template"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

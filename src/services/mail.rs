@@ -1,0 +1,651 @@
+//! Sending documents and newsletters by email. Each use case writes the message into the
+//! outbox in the caller's transaction, together with the event it records (an invoice's
+//! `sent`), so that both are stored or neither; the outbox worker sends it afterwards.
+//!
+//! Sending a document twice does not mail the municipality twice: while a message for the
+//! document is pending, under way or delivered, a second send answers with that message.
+//! A message that failed is sent again with `POST …/outbox/{id}/retry` (or by sending the
+//! document anew, which writes a new message).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::domain::member::Member;
+use crate::domain::money::Money;
+use crate::domain::organisation::Organisation;
+use crate::domain::{Currency, FieldError, Invalid, Language};
+use crate::email::EmailSettings;
+use crate::email::templates::{self, MessageKind, Sources};
+use crate::error::{Error, StateConflict};
+use crate::pdf::format;
+use crate::services::invoicing;
+use crate::storage::members::{self, MemberFilter};
+use crate::storage::outbox::{self, OutboxRow, OutboxSummary, PENDING};
+use crate::storage::{DbConnection, documents, invoicing as store, new_id, now};
+
+/// What the use cases need of the email settings.
+#[derive(Debug, Clone)]
+pub struct Composer {
+    /// The organisation's own templates, when it has a folder of them.
+    pub templates: Option<PathBuf>,
+    /// The domain of the Message-IDs.
+    pub domain: String,
+}
+
+impl Composer {
+    pub fn new(settings: &EmailSettings) -> Self {
+        Self {
+            templates: settings.templates.clone(),
+            domain: settings.message_id_domain(),
+        }
+    }
+
+    /// A new Message-ID, fixed at enqueue so that every attempt carries the same one.
+    fn message_id(&self) -> String {
+        format!("<{}@{}>", uuid::Uuid::new_v4().simple(), self.domain)
+    }
+}
+
+/// A message a send wrote, or the one already there for the same document.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub message: OutboxSummary,
+    /// `false` when the document already had a live message and nothing new was written.
+    pub created: bool,
+}
+
+/// What a bulk send did: the messages, and the members it could not write to.
+#[derive(Debug, Clone, Default)]
+pub struct BulkReport {
+    pub queued: Vec<Queued>,
+    pub without_recipient: Vec<Missing>,
+}
+
+/// A member a message could not go to, and which recipient it lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub member_id: String,
+    pub member_name: String,
+    pub document_id: Option<String>,
+    /// The recipient that is missing, e.g. `invoice_email or a contact receiving invoices`.
+    pub recipient: &'static str,
+}
+
+/// Who gets a kind of message.
+fn wanted(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Offer => "contacts.receives_offers",
+        MessageKind::Invoice | MessageKind::Reminder => {
+            "invoice_email or contacts.receives_invoices"
+        }
+        MessageKind::Newsletter => "contacts.receives_newsletters",
+    }
+}
+
+/// The addresses a kind of message goes to at a member: offers to the contacts flagged for
+/// offers; invoices and reminders to the invoice address and the contacts flagged for
+/// invoices; newsletters to the contacts flagged for them. Each address once.
+pub fn recipients(
+    conn: &mut DbConnection,
+    org: &str,
+    member: &Member,
+    kind: MessageKind,
+) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |address: &str| {
+        if !out.iter().any(|a| a.eq_ignore_ascii_case(address)) {
+            out.push(address.to_owned());
+        }
+    };
+    if matches!(kind, MessageKind::Invoice | MessageKind::Reminder)
+        && let Some(e) = &member.details.invoice_email
+    {
+        push(e.as_str());
+    }
+    for c in members::contacts(conn, org, &member.id)? {
+        let flagged = match kind {
+            MessageKind::Offer => c.details.mailings.offers,
+            MessageKind::Invoice | MessageKind::Reminder => c.details.mailings.invoices,
+            MessageKind::Newsletter => c.details.mailings.newsletters,
+        };
+        if flagged && let Some(e) = &c.details.email {
+            push(e.as_str());
+        }
+    }
+    Ok(out)
+}
+
+fn no_recipient(kind: MessageKind) -> Error {
+    Error::Validation(vec![FieldError {
+        field: "recipients".to_owned(),
+        invalid: Invalid::NoRecipient {
+            wanted: wanted(kind),
+        },
+    }])
+}
+
+fn organisation(conn: &mut DbConnection, org: &str) -> Result<Organisation, Error> {
+    invoicing::organisation(conn, org)
+}
+
+fn stored_language(raw: &str) -> Language {
+    Language::parse(raw).unwrap_or(Language::Sv)
+}
+
+fn money(minor: i64, currency: &str, lang: Language) -> String {
+    let currency = Currency::parse(currency).unwrap_or(Currency::Sek);
+    format::money(Money::from_minor(minor, currency), lang)
+}
+
+/// The values every kind of message has.
+fn common(org: &Organisation, member: &Member) -> HashMap<&'static str, String> {
+    let mut v = HashMap::new();
+    v.insert("organisation.name", org.details.name.clone());
+    v.insert(
+        "organisation.email",
+        org.details.contact_email.as_str().to_owned(),
+    );
+    v.insert("member.name", member.details.name.clone());
+    if let Some(s) = org.details.signatories.first() {
+        v.insert("signatory.name", s.name.clone());
+        v.insert("signatory.title", s.title.clone());
+    }
+    v
+}
+
+/// What a message about a document is made of.
+struct Draft<'a> {
+    kind: MessageKind,
+    member: &'a Member,
+    document_id: Option<&'a str>,
+    attachment: Option<(String, Vec<u8>)>,
+    attachment_name: Option<String>,
+    language: Language,
+    values: HashMap<&'static str, String>,
+}
+
+fn enqueue(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    draft: Draft<'_>,
+    recipients: Vec<String>,
+    actor: &str,
+) -> Result<OutboxRow, Error> {
+    let (src, _) = template(conn, composer, org, draft.kind, draft.language)?;
+    let rendered = templates::render_sources(&src, draft.kind, draft.language, &draft.values)
+        .map_err(|e| Error::Internal(e.into()))?;
+    let at = now();
+    let (attachment_name, attachment_content) = match draft.attachment {
+        Some((name, bytes)) => (Some(name), Some(bytes)),
+        None => (draft.attachment_name, None),
+    };
+    let row = OutboxRow {
+        id: new_id(),
+        organisation_id: org.to_owned(),
+        member_id: Some(draft.member.id.clone()),
+        kind: draft.kind.as_str().to_owned(),
+        document_id: draft.document_id.map(str::to_owned),
+        language: draft.language.as_str().to_owned(),
+        recipients: serde_json::to_string(&recipients).map_err(|e| Error::Internal(e.into()))?,
+        subject: rendered.subject,
+        body_text: rendered.text,
+        body_html: Some(rendered.html),
+        attachment_name,
+        attachment_content,
+        message_id: composer.message_id(),
+        status: PENDING.to_owned(),
+        attempts: 0,
+        next_attempt_at: at,
+        last_error: None,
+        created_by: actor.to_owned(),
+        created_at: at,
+        sent_at: None,
+    };
+    outbox::enqueue(conn, &row)?;
+    Ok(row)
+}
+
+/// The template a kind and language use for the organisation, and when it stored its own
+/// (`None`: the shipped one, or the deployment's folder).
+pub fn template(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    kind: MessageKind,
+    lang: Language,
+) -> Result<(Sources, Option<NaiveDateTime>), Error> {
+    if let Some(own) = outbox::template(conn, org, kind.as_str(), lang.as_str())? {
+        return Ok((
+            Sources {
+                subject: own.subject,
+                text: own.body_text,
+                html: own.body_html,
+            },
+            Some(own.updated_at),
+        ));
+    }
+    let src = templates::sources(composer.templates.as_deref(), kind, lang)
+        .map_err(|e| Error::Internal(e.into()))?;
+    Ok((src, None))
+}
+
+/// Stores the organisation's own template after checking it: an unknown placeholder is
+/// refused naming the part (`subject`, `text` or `html`), before any message uses it.
+pub fn put_template(
+    conn: &mut DbConnection,
+    org: &str,
+    kind: MessageKind,
+    lang: Language,
+    src: &Sources,
+) -> Result<NaiveDateTime, Error> {
+    templates::check(src, kind).map_err(|(part, e)| {
+        Error::field(
+            part,
+            Invalid::Template {
+                sv: format!("mallen kan inte användas: {}", e.detail),
+                nb: format!("malen kan ikke brukes: {}", e.detail),
+                en: format!("the template cannot be used: {}", e.detail),
+            },
+        )
+    })?;
+    outbox::put_template(
+        conn,
+        org,
+        kind.as_str(),
+        lang.as_str(),
+        &src.subject,
+        &src.text,
+        &src.html,
+    )
+}
+
+/// The file name of a document's attachment: its title, made safe for a file name.
+fn file_name(title: &str) -> String {
+    let clean: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " -_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{}.pdf", clean.trim())
+}
+
+/// An offer letter to the member's contacts flagged for offers.
+pub fn send_offer(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    document_id: &str,
+    actor: &str,
+) -> Result<Queued, Error> {
+    let doc = documents::get(conn, org, document_id)?;
+    if doc.kind != "offer" {
+        return Err(Error::NotFound("offer"));
+    }
+    if let Some(message) = outbox::live_for_document(conn, org, document_id)? {
+        return Ok(Queued {
+            message,
+            created: false,
+        });
+    }
+    let organisation = organisation(conn, org)?;
+    let member = members::get(conn, org, &doc.member_id)?;
+    let to = recipients(conn, org, &member, MessageKind::Offer)?;
+    if to.is_empty() {
+        return Err(no_recipient(MessageKind::Offer));
+    }
+    let mut values = common(&organisation, &member);
+    values.insert("document.title", doc.title.clone());
+    values.insert(
+        "fee_year",
+        doc.fee_year.map(|y| y.to_string()).unwrap_or_default(),
+    );
+    let draft = Draft {
+        kind: MessageKind::Offer,
+        member: &member,
+        document_id: Some(document_id),
+        attachment: None,
+        attachment_name: Some(file_name(&doc.title)),
+        language: stored_language(&doc.language),
+        values,
+    };
+    let message = enqueue(conn, composer, org, draft, to, actor)?.into();
+    Ok(Queued {
+        message,
+        created: true,
+    })
+}
+
+/// Why a bulk send could not write to a member, or the error that stops it.
+enum Outcome {
+    Queued(Box<Queued>),
+    Missing(Missing),
+}
+
+fn invoice_outcome(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &Organisation,
+    invoice_id: &str,
+    on: NaiveDate,
+    actor: &str,
+) -> Result<Outcome, Error> {
+    let row = store::invoice(conn, &org.id, invoice_id)?;
+    let document_id = match (&row.document_id, row.issued_at) {
+        (Some(d), Some(_)) => d.clone(),
+        _ => return Err(Error::State(StateConflict::InvoiceNotIssued)),
+    };
+    if let Some(message) = outbox::live_for_document(conn, &org.id, &document_id)? {
+        return Ok(Outcome::Queued(Box::new(Queued {
+            message,
+            created: false,
+        })));
+    }
+    let member = members::get(conn, &org.id, &row.member_id)?;
+    let to = recipients(conn, &org.id, &member, MessageKind::Invoice)?;
+    if to.is_empty() {
+        return Ok(Outcome::Missing(Missing {
+            member_id: member.id.clone(),
+            member_name: member.details.name.clone(),
+            document_id: Some(document_id),
+            recipient: wanted(MessageKind::Invoice),
+        }));
+    }
+    let doc = documents::get(conn, &org.id, &document_id)?;
+    let lang = stored_language(&row.language);
+    let mut values = common(org, &member);
+    values.insert("document.title", doc.title.clone());
+    values.insert("invoice.number", row.number.clone().unwrap_or_default());
+    values.insert(
+        "invoice.date",
+        row.invoice_date
+            .map(|d| format::date(d, lang))
+            .unwrap_or_default(),
+    );
+    values.insert(
+        "invoice.due_date",
+        row.due_date
+            .map(|d| format::date(d, lang))
+            .unwrap_or_default(),
+    );
+    values.insert("invoice.total", money(row.total_minor, &row.currency, lang));
+    values.insert(
+        "invoice.reference",
+        row.payment_reference.clone().unwrap_or_default(),
+    );
+    // A credit note goes the invoice's way, with the invoice's wording.
+    let draft = Draft {
+        kind: MessageKind::Invoice,
+        member: &member,
+        document_id: Some(&document_id),
+        attachment: None,
+        attachment_name: Some(file_name(&doc.title)),
+        language: lang,
+        values,
+    };
+    let message: OutboxSummary = enqueue(conn, composer, &org.id, draft, to, actor)?.into();
+    // The invoice counts as sent from now on: its message is stored with the event.
+    invoicing::record_event(
+        conn,
+        &org.id,
+        invoice_id,
+        "sent",
+        on,
+        Some(format!("e-post {}", message.message_id)),
+        actor,
+    )?;
+    Ok(Outcome::Queued(Box::new(Queued {
+        message,
+        created: true,
+    })))
+}
+
+/// An issued invoice to the member's invoice address and the contacts flagged for
+/// invoices; records the invoice's `sent` event in the same transaction.
+pub fn send_invoice(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    invoice_id: &str,
+    on: NaiveDate,
+    actor: &str,
+) -> Result<Queued, Error> {
+    let organisation = organisation(conn, org)?;
+    match invoice_outcome(conn, composer, &organisation, invoice_id, on, actor)? {
+        Outcome::Queued(q) => Ok(*q),
+        Outcome::Missing(_) => Err(no_recipient(MessageKind::Invoice)),
+    }
+}
+
+/// Every issued invoice of an invoice run; members without an invoice recipient are
+/// reported, and their invoices stay unsent.
+pub fn send_invoice_run(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    run_id: &str,
+    on: NaiveDate,
+    actor: &str,
+) -> Result<BulkReport, Error> {
+    store::run(conn, org, run_id)?;
+    let organisation = organisation(conn, org)?;
+    let invoices = store::invoices(
+        conn,
+        org,
+        &store::InvoiceFilter {
+            run_id: Some(run_id.to_owned()),
+            issued_only: true,
+            ..store::InvoiceFilter::default()
+        },
+    )?;
+    let mut report = BulkReport::default();
+    for invoice in invoices {
+        match invoice_outcome(conn, composer, &organisation, &invoice.id, on, actor)? {
+            Outcome::Queued(q) => report.queued.push(*q),
+            Outcome::Missing(m) => report.without_recipient.push(m),
+        }
+    }
+    Ok(report)
+}
+
+fn reminder_outcome(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &Organisation,
+    reminder_id: &str,
+    actor: &str,
+) -> Result<Outcome, Error> {
+    let reminder = crate::services::reminders::read(conn, &org.id, reminder_id)?;
+    let row = &reminder.row;
+    if let Some(message) = outbox::live_for_document(conn, &org.id, &row.document_id)? {
+        return Ok(Outcome::Queued(Box::new(Queued {
+            message,
+            created: false,
+        })));
+    }
+    let member = members::get(conn, &org.id, &row.member_id)?;
+    let to = recipients(conn, &org.id, &member, MessageKind::Reminder)?;
+    if to.is_empty() {
+        return Ok(Outcome::Missing(Missing {
+            member_id: member.id.clone(),
+            member_name: member.details.name.clone(),
+            document_id: Some(row.document_id.clone()),
+            recipient: wanted(MessageKind::Reminder),
+        }));
+    }
+    let doc = documents::get(conn, &org.id, &row.document_id)?;
+    let lang = stored_language(&doc.language);
+    // What the reminder asks for: the overdue amounts and the interest and compensation it
+    // charges, plus the fee on its charge invoice.
+    let mut currency = None;
+    let mut fee = 0;
+    let mut reference = String::new();
+    if let Some(charge) = &row.charge_invoice_id {
+        let invoice = store::invoice(conn, &org.id, charge)?;
+        reference = invoice.payment_reference.clone().unwrap_or_default();
+        currency = Some(invoice.currency);
+        fee = store::lines(conn, charge)?
+            .iter()
+            .filter(|l| l.component.as_deref() == Some(crate::services::reminders::FEE_COMPONENT))
+            .map(|l| l.amount_minor)
+            .sum();
+    }
+    let mut total = fee;
+    for item in &reminder.items {
+        total += item.outstanding_minor + item.interest_minor + item.compensation_minor;
+        if currency.is_none() {
+            currency = Some(store::invoice(conn, &org.id, &item.invoice_id)?.currency);
+        }
+    }
+    let currency = currency.unwrap_or_else(|| "SEK".to_owned());
+    let mut values = common(org, &member);
+    values.insert("document.title", doc.title.clone());
+    values.insert("reminder.date", format::date(row.reminder_date, lang));
+    values.insert("reminder.due_date", format::date(row.new_due_date, lang));
+    values.insert("reminder.total", money(total, &currency, lang));
+    values.insert("reminder.reference", reference);
+    let draft = Draft {
+        kind: MessageKind::Reminder,
+        member: &member,
+        document_id: Some(&row.document_id),
+        attachment: None,
+        attachment_name: Some(file_name(&doc.title)),
+        language: lang,
+        values,
+    };
+    let message: OutboxSummary = enqueue(conn, composer, &org.id, draft, to, actor)?.into();
+    Ok(Outcome::Queued(Box::new(Queued {
+        message,
+        created: true,
+    })))
+}
+
+/// A reminder to the member's invoice address and the contacts flagged for invoices.
+pub fn send_reminder(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    reminder_id: &str,
+    actor: &str,
+) -> Result<Queued, Error> {
+    let organisation = organisation(conn, org)?;
+    match reminder_outcome(conn, composer, &organisation, reminder_id, actor)? {
+        Outcome::Queued(q) => Ok(*q),
+        Outcome::Missing(_) => Err(no_recipient(MessageKind::Reminder)),
+    }
+}
+
+/// Every reminder of a reminder run: the reminders made on one date.
+pub fn send_reminder_run(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    date: NaiveDate,
+    actor: &str,
+) -> Result<BulkReport, Error> {
+    let organisation = organisation(conn, org)?;
+    let mut report = BulkReport::default();
+    let reminders: Vec<_> = store::reminders(conn, org)?
+        .into_iter()
+        .filter(|r| r.reminder_date == date)
+        .collect();
+    if reminders.is_empty() {
+        return Err(Error::NotFound("reminder run"));
+    }
+    for r in reminders {
+        match reminder_outcome(conn, composer, &organisation, &r.id, actor)? {
+            Outcome::Queued(q) => report.queued.push(*q),
+            Outcome::Missing(m) => report.without_recipient.push(m),
+        }
+    }
+    Ok(report)
+}
+
+/// A newsletter, parsed.
+#[derive(Debug, Clone)]
+pub struct Mailing {
+    pub subject: String,
+    pub text: String,
+    /// HTML of the sender's; the plain text, escaped, when not given.
+    pub html: Option<String>,
+    pub attachment: Option<(String, Vec<u8>)>,
+}
+
+/// A newsletter to the contacts flagged for newsletters at every member that is not
+/// archived: one message per member, in the member's language.
+pub fn send_mailing(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    mailing: &Mailing,
+    actor: &str,
+) -> Result<BulkReport, Error> {
+    let organisation = organisation(conn, org)?;
+    let page = members::list(
+        conn,
+        org,
+        &MemberFilter {
+            limit: 100_000,
+            ..MemberFilter::default()
+        },
+    )?;
+    let html = mailing
+        .html
+        .clone()
+        .unwrap_or_else(|| format!("<p>{}</p>", templates::escape_html(&mailing.text)));
+    let mut report = BulkReport::default();
+    for member in page.members {
+        let to = recipients(conn, org, &member, MessageKind::Newsletter)?;
+        if to.is_empty() {
+            report.without_recipient.push(Missing {
+                member_id: member.id.clone(),
+                member_name: member.details.name.clone(),
+                document_id: None,
+                recipient: wanted(MessageKind::Newsletter),
+            });
+            continue;
+        }
+        let mut values = common(&organisation, &member);
+        values.insert("mailing.subject", mailing.subject.clone());
+        values.insert("mailing.text", mailing.text.clone());
+        values.insert("mailing.html", html.clone());
+        let draft = Draft {
+            kind: MessageKind::Newsletter,
+            member: &member,
+            document_id: None,
+            attachment: mailing.attachment.clone(),
+            attachment_name: None,
+            language: member.details.language,
+            values,
+        };
+        let message = enqueue(conn, composer, org, draft, to, actor)?.into();
+        report.queued.push(Queued {
+            message,
+            created: true,
+        });
+    }
+    Ok(report)
+}
+
+/// A failed message back to the queue, its attempts counted anew.
+pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<OutboxSummary, Error> {
+    let message = outbox::get(conn, org, id)?;
+    if message.status != outbox::FAILED {
+        return Err(Error::State(StateConflict::MessageNotFailed));
+    }
+    if let Some(doc) = &message.document_id
+        && outbox::live_for_document(conn, org, doc)?.is_some()
+    {
+        // The document was sent anew after this message failed.
+        return Err(Error::State(StateConflict::MessageNotFailed));
+    }
+    outbox::retry(conn, org, id)?;
+    outbox::get(conn, org, id)
+}
