@@ -321,16 +321,13 @@ fn seller_party(x: &mut Xml, doc: &InvoiceDocument, parties: &Parties, outside_s
         x.leaf("cbc:CompanyLegalForm", &format!("Säte: {}", seller.seat));
     }
     x.close("cac:PartyLegalEntity");
-    x.open("cac:Contact");
-    if let Some(name) = doc
-        .our_reference
-        .as_deref()
-        .filter(|r| !r.trim().is_empty())
-    {
-        x.leaf("cbc:Name", name);
+    let contact = doc.our_reference.as_deref().unwrap_or("");
+    if !contact.trim().is_empty() || !seller.email.trim().is_empty() {
+        x.open("cac:Contact");
+        x.leaf("cbc:Name", contact);
+        x.leaf("cbc:ElectronicMail", &seller.email);
+        x.close("cac:Contact");
     }
-    x.leaf("cbc:ElectronicMail", &seller.email);
-    x.close("cac:Contact");
     x.close("cac:Party");
     x.close("cac:AccountingSupplierParty");
 }

@@ -373,3 +373,22 @@ fn units_map_to_recommendation_20() {
     assert_eq!(unit_code("st"), "C62");
     assert_eq!(unit_code(""), "C62");
 }
+
+#[test]
+fn blank_optional_fields_leave_no_empty_elements() {
+    let (_, mut doc, parties) = sample::cases().remove(0);
+    doc.our_reference = Some("  ".into());
+    doc.seller.email = String::new();
+    if let Some(a) = doc.buyer.address.as_mut() {
+        a.line2 = Some(String::new());
+    }
+    let xml = String::from_utf8(invoice_ubl(&doc, &parties)).unwrap();
+    assert!(!xml.contains("<cac:Contact>"));
+    assert!(!xml.contains("AdditionalStreetName"));
+    let tree = roxmltree::Document::parse(&xml).unwrap();
+    assert!(
+        tree.descendants()
+            .filter(|n| n.is_element())
+            .all(|n| n.has_children())
+    );
+}

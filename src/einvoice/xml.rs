@@ -39,7 +39,12 @@ impl Xml {
         self.leaf_attrs(tag, &[], text);
     }
 
+    /// An element with text; none at all when the text is blank, since Peppol refuses
+    /// empty elements (PEPPOL-EN16931-R008).
     pub fn leaf_attrs(&mut self, tag: &str, attrs: &[(&str, &str)], text: &str) {
+        if text.trim().is_empty() {
+            return;
+        }
         self.start(tag, attrs);
         self.out.push('>');
         escape_into(&mut self.out, text.trim(), false);
@@ -120,5 +125,16 @@ mod tests {
         let s = String::from_utf8(x.finish()).unwrap();
         assert!(s.ends_with("<a n=\"x&quot;&lt;&amp; \">Råd &amp; &lt;b&gt;ok</a>\n"));
         assert!(roxmltree::Document::parse(&s).is_ok());
+    }
+
+    #[test]
+    fn blank_text_writes_no_element() {
+        let mut x = Xml::new();
+        x.leaf("a", " ");
+        x.leaf("b", "");
+        assert_eq!(
+            String::from_utf8(x.finish()).unwrap(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        );
     }
 }
