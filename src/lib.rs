@@ -4,6 +4,7 @@
 
 pub mod configuration;
 pub mod domain;
+pub mod einvoice;
 pub mod email;
 pub mod error;
 pub mod export;

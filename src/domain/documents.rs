@@ -21,6 +21,11 @@ vocabulary! {
     }
 }
 
+/// The kind an issued invoice's or credit note's e-invoice (Peppol BIS Billing 3.0 UBL) is
+/// stored under beside the PDFs. Not a [`DocumentKind`]: it is written, not rendered from a
+/// template, and is served as XML rather than as a PDF.
+pub const EINVOICE_KIND: &str = "e-invoice";
+
 /// The issuing organisation as its documents present it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seller {

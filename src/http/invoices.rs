@@ -407,6 +407,8 @@ pub struct InvoiceView {
     pub outstanding: String,
     /// The issued PDF, at /documents/{document_id}/pdf.
     pub document_id: Option<String>,
+    /// Whether the issued e-invoice (Peppol BIS Billing 3.0) is at /invoices/{id}/e-invoice.
+    pub einvoice: bool,
     pub issued_by: Option<String>,
     pub lines: Vec<LineView>,
 }
@@ -450,6 +452,7 @@ fn view(row: InvoiceRow, lines: &[LineRow], book: &Book, on: NaiveDate) -> Invoi
         language: row.language,
         currency: row.currency,
         document_id: row.document_id,
+        einvoice: row.einvoice_document_id.is_some(),
         issued_by: row.issued_by,
     }
 }
@@ -592,6 +595,46 @@ pub async fn read(
     Ok(web::Json(
         db.run(move |conn| load_view(conn, &org, &id)).await?,
     ))
+}
+
+/// The e-invoice of an issued invoice or credit note: Peppol BIS Billing 3.0 (UBL 2.1; EHF
+/// in Norway), byte for byte as it was stored at issue; its ETag is its SHA-256. 404 for a
+/// draft and for an invoice issued before avtal wrote e-invoices.
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, content_type = "application/xml", body = String), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/organisations/{org}/invoices/{id}/e-invoice")]
+pub async fn einvoice(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let (org, id) = path.into_inner();
+    caller.read_members(&org)?;
+    let (number, bytes) = db
+        .run(move |conn| {
+            let row = store::invoice(conn, &org, &id)?;
+            let document = row
+                .einvoice_document_id
+                .as_deref()
+                .ok_or(Error::NotFound("e-invoice"))?;
+            let bytes = crate::storage::documents::einvoice_content(conn, &org, document)?;
+            Ok((row.number.unwrap_or(row.id), bytes))
+        })
+        .await?;
+    let etag = format!("\"{}\"", crate::storage::documents::sha256_hex(&bytes));
+    // The number is the file name; it is ours (prefix, year, sequence), but a header value
+    // must not carry a quote.
+    let filename: String = number
+        .chars()
+        .filter(|c| *c != '"' && !c.is_control())
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type("application/xml")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{filename}.xml\""),
+        ))
+        .insert_header((actix_web::http::header::ETAG, etag))
+        .body(bytes))
 }
 
 /// The date an action takes effect; today when not given.

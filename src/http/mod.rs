@@ -241,6 +241,7 @@ where
                 .service(invoices::create)
                 .service(invoices::list)
                 .service(invoices::read)
+                .service(invoices::einvoice)
                 .service(invoices::replace)
                 .service(invoices::remove)
                 .service(invoices::issue)

@@ -11,16 +11,19 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::domain::agreement::AgreementStatus;
 use crate::domain::contribution::{LineKind, StatementLine, VatTreatment};
 use crate::domain::documents::{
-    Buyer, Calculation, DocumentKind, InvoiceDocument, InvoiceLine, PaymentReference, vat_summary,
+    Buyer, Calculation, DocumentKind, EINVOICE_KIND, InvoiceDocument, InvoiceLine,
+    PaymentReference, vat_summary,
 };
 use crate::domain::invoicing::{
     InvoiceFacts, InvoiceNumber, InvoiceStatus, ReferenceRate, ReferenceScheme, STATUTORY_MARGIN,
     Schedule, VariableBilling, instalments, payment_reference, reference_base, reference_rate_on,
     rounding_to_whole, split_evenly,
 };
+use crate::domain::member::Member;
 use crate::domain::money::Money;
 use crate::domain::organisation::Organisation;
-use crate::domain::{Country, Currency, Invalid, Language};
+use crate::domain::{Country, Currency, Invalid, Language, VatStatus};
+use crate::einvoice;
 use crate::error::{Error, StateConflict};
 use crate::pdf::page::Raster;
 use crate::pdf::template::Template;
@@ -334,6 +337,7 @@ fn draft_row(
         rounding_minor: 0,
         total_minor: total,
         document_id: None,
+        einvoice_document_id: None,
         issued_by: None,
         issued_at: None,
         created_by: actor.to_owned(),
@@ -465,6 +469,46 @@ impl<'r> Issuer<'r> {
         )?;
         Ok(doc.id)
     }
+
+    /// Writes the e-invoice (Peppol BIS Billing 3.0 UBL) of an invoice or credit note and
+    /// stores it like the PDF, with its SHA-256. Written for every member: a buyer's
+    /// Peppol address may be registered after the invoice was issued.
+    pub fn store_einvoice(
+        &self,
+        conn: &mut DbConnection,
+        document: &InvoiceDocument,
+        member: &Member,
+        title: &str,
+        agreement_id: Option<&str>,
+        actor: &str,
+    ) -> Result<String, Error> {
+        let details = &self.organisation.details;
+        let parties = einvoice::Parties {
+            seller_org_number: details.org_number.clone(),
+            seller_vat_number: match details.vat_status {
+                VatStatus::Registered => details.vat_number.clone(),
+                VatStatus::NotRegistered => None,
+            },
+            buyer_org_number: member.details.org_number.clone(),
+            buyer_endpoint: member.details.peppol.clone(),
+        };
+        let bytes = einvoice::invoice_ubl(document, &parties);
+        let doc = documents_store::insert(
+            conn,
+            &NewDocument {
+                organisation_id: &self.organisation.id,
+                kind: EINVOICE_KIND,
+                language: document.language.as_str(),
+                member_id: &member.id,
+                agreement_id,
+                fee_year: None,
+                title,
+                content: &bytes,
+                created_by: actor,
+            },
+        )?;
+        Ok(doc.id)
+    }
 }
 
 fn stored_language(raw: &str) -> Result<Language, Error> {
@@ -566,11 +610,20 @@ pub fn issue_due(
         }),
         late_interest_percent: issuer.late_interest_percent(date),
     };
+    let context = context::invoice(&document);
     let document_id = issuer.store_pdf(
         conn,
-        &context::invoice(&document),
+        &context,
         kind,
         &row.member_id,
+        row.agreement_id.as_deref(),
+        actor,
+    )?;
+    let einvoice_id = issuer.store_einvoice(
+        conn,
+        &document,
+        &member,
+        &format!("{} (Peppol BIS Billing 3.0)", context.title),
         row.agreement_id.as_deref(),
         actor,
     )?;
@@ -585,6 +638,7 @@ pub fn issue_due(
     row.rounding_minor = rounding;
     row.total_minor = total;
     row.document_id = Some(document_id);
+    row.einvoice_document_id = Some(einvoice_id);
     row.issued_by = Some(actor.to_owned());
     row.issued_at = Some(now());
     row.updated_at = now();
@@ -733,6 +787,7 @@ pub fn credit(
         due_date: None,
         payment_reference: None,
         document_id: None,
+        einvoice_document_id: None,
         issued_by: None,
         issued_at: None,
         created_by: actor.to_owned(),

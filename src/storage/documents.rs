@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::documents::EINVOICE_KIND;
 use crate::error::Error;
 use crate::storage::schema::document_templates::dsl as t;
 use crate::storage::schema::documents::dsl as d;
@@ -90,31 +91,51 @@ pub fn insert(conn: &mut DbConnection, doc: &NewDocument<'_>) -> Result<Document
             created_at: now(),
         })
         .execute(conn)?;
-    get(conn, doc.organisation_id, &id)
+    d::documents
+        .filter(d::id.eq(&id))
+        .select(DocumentRecord::as_select())
+        .first(conn)
+        .map_err(Error::from)
 }
 
+/// A rendered (PDF) document's record. E-invoices are stored in the same table but read
+/// only through their invoice ([`einvoice_content`]): they are not PDFs.
 pub fn get(conn: &mut DbConnection, org: &str, id: &str) -> Result<DocumentRecord, Error> {
     d::documents
         .filter(d::organisation_id.eq(org))
         .filter(d::id.eq(id))
+        .filter(d::kind.ne(EINVOICE_KIND))
         .select(DocumentRecord::as_select())
         .load(conn)?
         .pop()
         .ok_or(Error::NotFound("document"))
 }
 
-/// The stored bytes of a document.
+/// The stored bytes of a rendered (PDF) document.
 pub fn content(conn: &mut DbConnection, org: &str, id: &str) -> Result<Vec<u8>, Error> {
     d::documents
         .filter(d::organisation_id.eq(org))
         .filter(d::id.eq(id))
+        .filter(d::kind.ne(EINVOICE_KIND))
         .select(d::content)
         .load::<Vec<u8>>(conn)?
         .pop()
         .ok_or(Error::NotFound("document"))
 }
 
-/// An organisation's documents, newest first, optionally for one agreement or member.
+/// The stored bytes of an e-invoice.
+pub fn einvoice_content(conn: &mut DbConnection, org: &str, id: &str) -> Result<Vec<u8>, Error> {
+    d::documents
+        .filter(d::organisation_id.eq(org))
+        .filter(d::id.eq(id))
+        .filter(d::kind.eq(EINVOICE_KIND))
+        .select(d::content)
+        .load::<Vec<u8>>(conn)?
+        .pop()
+        .ok_or(Error::NotFound("e-invoice"))
+}
+
+/// An organisation's rendered documents (not e-invoices), newest first, optionally for one agreement or member.
 pub fn list(
     conn: &mut DbConnection,
     org: &str,
@@ -123,6 +144,7 @@ pub fn list(
 ) -> Result<Vec<DocumentRecord>, Error> {
     let mut q = d::documents
         .filter(d::organisation_id.eq(org.to_owned()))
+        .filter(d::kind.ne(EINVOICE_KIND))
         .select(DocumentRecord::as_select())
         .order((d::created_at.desc(), d::id.desc()))
         .into_boxed();

@@ -166,6 +166,9 @@ pub struct InvoiceRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The stored e-invoice (UBL); `None` for drafts and for invoices issued before avtal
+    /// wrote e-invoices.
+    pub einvoice_document_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]

@@ -314,6 +314,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        einvoice_document_id -> Nullable<Text>,
     }
 }
 

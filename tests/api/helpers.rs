@@ -190,7 +190,12 @@ pub async fn spawn_app_with(backend: Backend, email: EmailOverrides) -> TestApp 
     };
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        // The server closes a connection idle for 5 s; a client that reused one at that
+        // moment would fail its request. Idle connections are dropped well before.
+        client: reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(1))
+            .build()
+            .expect("HTTP client"),
         _pool: pool,
         operator,
         _dir: dir,

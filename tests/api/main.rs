@@ -2,11 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod helpers;
+#[path = "../support/peppol.rs"]
+mod peppol;
 
 mod agreements;
 mod audit;
 mod auth;
 mod documents;
+mod einvoices;
 mod email;
 mod errors;
 mod imports;

@@ -120,6 +120,7 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("get", format!("{o}/{{org}}/invoices/{{id}}")),
         ("put", format!("{o}/{{org}}/invoices/{{id}}")),
         ("delete", format!("{o}/{{org}}/invoices/{{id}}")),
+        ("get", format!("{o}/{{org}}/invoices/{{id}}/e-invoice")),
         ("post", format!("{o}/{{org}}/invoices/{{id}}/issue")),
         ("post", format!("{o}/{{org}}/invoices/{{id}}/credit-notes")),
         ("post", format!("{o}/{{org}}/invoices/{{id}}/events")),

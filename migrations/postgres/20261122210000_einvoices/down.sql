@@ -1,0 +1,2 @@
+ALTER TABLE invoices DROP COLUMN einvoice_document_id;
+DELETE FROM documents WHERE kind = 'e-invoice';

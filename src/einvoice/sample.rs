@@ -1,0 +1,352 @@
+//! E-invoice cases that cover what avtal issues: a Swedish service invoice at 25 %, a
+//! membership fee outside the scope of VAT, taxed and exempt services together, a credit
+//! note, öresavrundning, and a Norwegian seller with a KID. The tests write each one and
+//! check it against the Peppol rules.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::contribution::VatTreatment;
+use crate::domain::documents::{Buyer, Seller};
+use crate::domain::documents::{InvoiceDocument, InvoiceLine, PaymentReference};
+use crate::domain::invoicing::rounding_to_whole;
+use crate::domain::money::Money;
+use crate::domain::organisation::PaymentAccounts;
+use crate::domain::{
+    Address, Bankgiro, Bic, Country, Currency, Iban, Language, OrgNumber, Plusgiro, VatNumber,
+};
+use crate::einvoice::Parties;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+fn line(
+    description: &str,
+    quantity: i64,
+    unit: &str,
+    price_minor: i64,
+    vat: VatTreatment,
+    currency: Currency,
+) -> InvoiceLine {
+    InvoiceLine {
+        description: description.into(),
+        quantity: Decimal::from(quantity),
+        unit: unit.into(),
+        unit_price: Money::from_minor(price_minor, currency),
+        vat,
+        amount: Money::from_minor(quantity * price_minor, currency),
+    }
+}
+
+fn parties(doc: &InvoiceDocument) -> Option<Parties> {
+    let seller_country = doc.seller.address.country;
+    let buyer_country = doc
+        .buyer
+        .address
+        .as_ref()
+        .map_or(seller_country, |a| a.country);
+    Some(Parties {
+        seller_org_number: OrgNumber::parse(seller_country, &doc.seller.org_number).ok()?,
+        seller_vat_number: match &doc.seller.vat_number {
+            Some(v) => Some(VatNumber::parse(seller_country, v).ok()?),
+            None => None,
+        },
+        buyer_org_number: match &doc.buyer.org_number {
+            Some(o) => Some(OrgNumber::parse(buyer_country, o).ok()?),
+            None => None,
+        },
+        buyer_endpoint: None,
+    })
+}
+
+fn case(
+    name: &'static str,
+    doc: InvoiceDocument,
+) -> Option<(&'static str, InvoiceDocument, Parties)> {
+    let p = parties(&doc)?;
+    Some((name, doc, p))
+}
+
+fn address(
+    line1: &str,
+    line2: Option<&str>,
+    postal_code: &str,
+    city: &str,
+    country: Country,
+) -> Address {
+    Address {
+        line1: line1.into(),
+        line2: line2.map(Into::into),
+        postal_code: postal_code.into(),
+        city: city.into(),
+        country,
+    }
+}
+
+/// A Swedish federation's invoice to Borås, without lines.
+fn swedish() -> InvoiceDocument {
+    InvoiceDocument {
+        language: Language::Sv,
+        number: "NAV-2026-0001".into(),
+        date: day(2026, 11, 22),
+        due_date: day(2026, 12, 22),
+        period_start: day(2027, 1, 1),
+        period_end: day(2027, 12, 31),
+        seller: Seller {
+            name: "Navet science center".into(),
+            legal_name: "Boråsregionen Sjuhärads kommunalförbund".into(),
+            address: address("Nicolaigatan 3", None, "503 38", "Borås", Country::Se),
+            org_number: "222000-1321".into(),
+            vat_number: Some("SE222000132101".into()),
+            f_skatt: true,
+            in_business_register: false,
+            seat: "Borås".into(),
+            email: "ekonomi@navet.com".into(),
+            accounts: PaymentAccounts {
+                bankgiro: Bankgiro::parse("5050-1055").ok(),
+                plusgiro: None,
+                iban: None,
+                bic: None,
+            },
+            signatories: Vec::new(),
+        },
+        buyer: Buyer {
+            name: "Borås Stad".into(),
+            address: Some(address(
+                "Fakturaservice, Box 5003",
+                Some("Ref. 4711 Förskola och skola"),
+                "507 05",
+                "Borås",
+                Country::Se,
+            )),
+            org_number: Some("212000-1561".into()),
+        },
+        buyer_reference: Some("4711 Åsa Öberg".into()),
+        our_reference: Some("Lisa Belfrage".into()),
+        currency: Currency::Sek,
+        lines: Vec::new(),
+        rounding: Money::zero(Currency::Sek),
+        reference: PaymentReference::Ocr("202600012326".into()),
+        credits: None,
+        late_interest_percent: Some(Decimal::from(10)),
+    }
+}
+
+/// A Swedish federation invoicing Borås for services at 25 %, paid by bankgiro and OCR.
+pub fn se_services() -> InvoiceDocument {
+    let sek = Currency::Sek;
+    let vat = || VatTreatment::Rate(Decimal::from(25));
+    let mut doc = swedish();
+    doc.lines = vec![
+        line("Skolprogram Kemi åk 4–6", 6, "klass", 350_000, vat(), sek),
+        line(
+            "Konsulttimmar & handledning",
+            10,
+            "timmar",
+            95_000,
+            vat(),
+            sek,
+        ),
+        line(
+            "Lärarfortbildning <heldag>",
+            2,
+            "dagar",
+            1_200_000,
+            vat(),
+            sek,
+        ),
+    ];
+    doc
+}
+
+/// A membership fee outside the scope of VAT from a body that is not VAT-registered, to a
+/// buyer who gave no reference.
+pub fn se_membership_fee() -> InvoiceDocument {
+    let mut doc = swedish();
+    doc.seller.vat_number = None;
+    doc.seller.f_skatt = false;
+    doc.buyer_reference = None;
+    doc.number = "NAV-2026-0002".into();
+    doc.lines = vec![InvoiceLine {
+        description: "Medlemsavgift 2027, 115 238 invånare × 0,50 kr".into(),
+        quantity: Decimal::from(115_238),
+        unit: "invånare".into(),
+        unit_price: Money::from_minor(50, Currency::Sek),
+        vat: VatTreatment::OutsideScope,
+        amount: Money::from_minor(5_761_900, Currency::Sek),
+    }];
+    doc
+}
+
+/// Taxed workshops beside exempt education (two exemption reasons), plusgiro and bankgiro,
+/// and a line whose amount is a share rather than quantity × price.
+pub fn se_mixed() -> InvoiceDocument {
+    let sek = Currency::Sek;
+    let mut doc = swedish();
+    doc.number = "NAV-2026-0003".into();
+    doc.seller.accounts.plusgiro = Plusgiro::parse("28 65 43-4").ok();
+    let exempt = |reason: &str| VatTreatment::Exempt {
+        reason: reason.into(),
+    };
+    // A share of a shared cost: its amount is set, quantity × price does not give it.
+    let mut share = line(
+        "Andel av gemensam utbildningsinsats",
+        7,
+        "deltagare",
+        14_286,
+        exempt("Utbildning, 10 kap. 41 § ML"),
+        sek,
+    );
+    share.amount = Money::from_minor(100_000, sek);
+    doc.lines = vec![
+        line(
+            "Prova-på-verkstad Teknik",
+            3,
+            "klass",
+            280_000,
+            VatTreatment::Rate(Decimal::from(25)),
+            sek,
+        ),
+        line(
+            "Kursmaterial",
+            40,
+            "st",
+            12_050,
+            VatTreatment::Rate(Decimal::from(6)),
+            sek,
+        ),
+        line(
+            "Lärarfortbildning",
+            14,
+            "deltagare",
+            95_000,
+            exempt("Utbildning, 10 kap. 41 § ML"),
+            sek,
+        ),
+        share,
+        line(
+            "Studiebesök",
+            1,
+            "besök",
+            150_000,
+            exempt("Undantag enligt 10 kap. ML"),
+            sek,
+        ),
+    ];
+    doc
+}
+
+/// A credit of two workshops of the service invoice.
+pub fn se_credit_note() -> InvoiceDocument {
+    let mut doc = se_services();
+    doc.number = "NAV-K-2026-0001".into();
+    doc.credits = Some(("NAV-2026-0001".into(), day(2026, 11, 22)));
+    doc.date = day(2026, 12, 5);
+    doc.due_date = doc.date;
+    doc.lines = vec![line(
+        "Skolprogram Kemi åk 4–6",
+        -2,
+        "klass",
+        350_000,
+        VatTreatment::Rate(Decimal::from(25)),
+        Currency::Sek,
+    )];
+    doc
+}
+
+/// Öresavrundning: 1 001,30 + 250,33 VAT = 1 251,63, paid as 1 252 kr.
+pub fn se_rounded() -> InvoiceDocument {
+    let sek = Currency::Sek;
+    let mut doc = se_services();
+    doc.number = "NAV-2026-0004".into();
+    doc.lines = vec![line(
+        "Handledning",
+        1,
+        "st",
+        100_130,
+        VatTreatment::Rate(Decimal::from(25)),
+        sek,
+    )];
+    let total = doc.total();
+    doc.rounding = rounding_to_whole(total);
+    doc
+}
+
+/// A Norwegian inter-municipal company invoicing Kautokeino in NOK, with a KID and an IBAN.
+pub fn no_kid() -> InvoiceDocument {
+    let nok = Currency::Nok;
+    let mut doc = swedish();
+    doc.language = Language::Nb;
+    doc.number = "RNTF-2026-0001".into();
+    doc.currency = nok;
+    doc.rounding = Money::zero(nok);
+    doc.late_interest_percent = None;
+    doc.seller = Seller {
+        name: "Regionrådet Nord-Troms og Finnmark".into(),
+        legal_name: "Regionrådet Nord-Troms og Finnmark IKS".into(),
+        address: address("Storgata 12", None, "9510", "Alta", Country::No),
+        org_number: "998 877 660".into(),
+        vat_number: Some("NO998877660MVA".into()),
+        f_skatt: false,
+        in_business_register: true,
+        seat: "Alta".into(),
+        email: "faktura@regionradet.no".into(),
+        accounts: PaymentAccounts {
+            bankgiro: None,
+            plusgiro: None,
+            iban: Iban::parse("NO9386011117947").ok(),
+            bic: Bic::parse("DNBANOKK").ok(),
+        },
+        signatories: Vec::new(),
+    };
+    doc.buyer = Buyer {
+        name: "Kautokeino kommune – Guovdageainnu suohkan".into(),
+        address: Some(address(
+            "Hannoluohkka 2",
+            Some("Att. Økonomiavdelingen"),
+            "9520",
+            "Kautokeino",
+            Country::No,
+        )),
+        org_number: Some("945 475 056".into()),
+    };
+    doc.buyer_reference = Some("Ellen Máret Hætta".into());
+    doc.our_reference = Some("Ingrid Sørbø".into());
+    doc.reference = PaymentReference::Kid("20260001236".into());
+    doc.lines = vec![
+        line(
+            "Skoleprogram Kjemi 4.–7. trinn",
+            6,
+            "klasse",
+            350_000,
+            VatTreatment::Rate(Decimal::from(25)),
+            nok,
+        ),
+        line(
+            "Kurs, halv dag",
+            2,
+            "dager",
+            1_200_000,
+            VatTreatment::Rate(Decimal::from(15)),
+            nok,
+        ),
+    ];
+    doc
+}
+
+/// Every case, named, with the identifiers an e-invoice needs; a case whose sample
+/// identifiers do not parse is left out (the tests count them).
+pub fn cases() -> Vec<(&'static str, InvoiceDocument, Parties)> {
+    [
+        case("se-services-25", se_services()),
+        case("se-membership-fee-O", se_membership_fee()),
+        case("se-mixed-S-E", se_mixed()),
+        case("se-credit-note", se_credit_note()),
+        case("se-oresavrundning", se_rounded()),
+        case("no-kid", no_kid()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
