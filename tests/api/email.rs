@@ -313,11 +313,32 @@ async fn an_invoice_arrives_with_its_pdf_and_is_sent_once(backend: Backend) {
     );
     assert_eq!(mail["message_id"], first.body["message_id"]);
     let attachments = mail["attachments"].as_array().unwrap();
-    assert_eq!(attachments.len(), 1, "{mail}");
+    assert_eq!(attachments.len(), 2, "{mail}");
     assert_eq!(attachments[0]["content_type"], "application/pdf");
     assert_eq!(
         attachments[0]["sha256"].as_str().unwrap(),
         document_sha256(&app, &o, document).await
+    );
+    // The e-invoice travels with it, byte for byte as stored.
+    let xml = app
+        .client
+        .get(app.url(&o.path(&format!("/invoices/{id}/e-invoice"))))
+        .bearer_auth(&o.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xml.status(), 200);
+    let xml = xml.bytes().await.unwrap();
+    assert_eq!(attachments[1]["content_type"], "application/xml");
+    assert!(
+        attachments[1]["filename"]
+            .as_str()
+            .unwrap()
+            .ends_with(".xml")
+    );
+    assert_eq!(
+        attachments[1]["sha256"].as_str().unwrap(),
+        avtal::storage::documents::sha256_hex(&xml)
     );
 
     wait_outbox(&app, &o.admin, &o.org, |items| {
