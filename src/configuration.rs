@@ -42,6 +42,8 @@ pub struct EmailOverrides {
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub smtp_timeout_seconds: Option<u64>,
+    /// A PEM root certificate to trust besides the Mozilla roots.
+    pub smtp_ca_file: Option<String>,
     pub from: Option<String>,
     /// Where messages are written as `.eml` files when there is no SMTP host.
     pub folder: Option<String>,
@@ -64,6 +66,7 @@ impl EmailOverrides {
             smtp_username: self.smtp_username.or(file.smtp_username),
             smtp_password: self.smtp_password.or(file.smtp_password),
             smtp_timeout_seconds: self.smtp_timeout_seconds.or(file.smtp_timeout_seconds),
+            smtp_ca_file: self.smtp_ca_file.or(file.smtp_ca_file),
             from: self.from.or(file.from),
             folder: self.folder.or(file.folder),
             max_in_flight: self.max_in_flight.or(file.max_in_flight),
@@ -94,6 +97,7 @@ impl EmailOverrides {
                     username: self.smtp_username.filter(|u| !u.is_empty()),
                     password: self.smtp_password.map(Secret),
                     timeout: Duration::from_secs(self.smtp_timeout_seconds.unwrap_or(30).max(1)),
+                    ca_file: self.smtp_ca_file.map(PathBuf::from),
                 })
             }
         };

@@ -91,6 +91,9 @@ struct MailArgs {
     /// Seconds to wait for the SMTP server (default 30).
     #[arg(long, global = true, env = "AVTAL_SMTP_TIMEOUT_SECONDS")]
     smtp_timeout_seconds: Option<u64>,
+    /// A PEM root certificate to trust besides the Mozilla roots (a relay with an internal CA).
+    #[arg(long, global = true, env = "AVTAL_SMTP_CA_FILE")]
+    smtp_ca_file: Option<String>,
     /// The From address, e.g. "Navet <navet@boras.se>".
     #[arg(long, global = true, env = "AVTAL_MAIL_FROM")]
     mail_from: Option<String>,
@@ -129,6 +132,7 @@ impl MailArgs {
             smtp_username: self.smtp_username.clone(),
             smtp_password: self.smtp_password.clone(),
             smtp_timeout_seconds: self.smtp_timeout_seconds,
+            smtp_ca_file: self.smtp_ca_file.clone(),
             from: self.mail_from.clone(),
             folder: self.mail_folder.clone(),
             max_in_flight: self.mail_max_in_flight,

@@ -9,6 +9,8 @@ never sees half a file.
 --fail-first N  answer 451 (try again later) to the first N messages, then accept
 --reject        answer 550 to every message
 --delay-ms MS   wait this long before answering each message
+--cert C --key K  offer STARTTLS with this certificate and require it
+--implicit-tls  with --cert: TLS from the first byte instead
 
 Prints "READY <port>" on stdout once it listens; stops on SIGTERM or when stdin closes.
 """
@@ -21,6 +23,7 @@ import hashlib
 import json
 import os
 import signal
+import ssl
 import sys
 
 from aiosmtpd.controller import Controller
@@ -100,14 +103,26 @@ def main():
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--reject", action="store_true")
     p.add_argument("--delay-ms", type=int, default=0)
+    p.add_argument("--cert", help="PEM certificate: offer STARTTLS and require it")
+    p.add_argument("--key", help="PEM key of --cert")
+    p.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte")
     args = p.parse_args()
     os.makedirs(args.folder, exist_ok=True)
     handler = Recorder(args.folder, args.fail_first, args.reject, args.delay_ms)
+    tls = {}
+    if args.cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(args.cert, args.key)
+        if args.implicit_tls:
+            tls = {"ssl_context": ctx}
+        else:
+            tls = {"tls_context": ctx, "require_starttls": True}
     controller = Controller(
         handler,
         hostname="127.0.0.1",
         port=args.port,
         data_size_limit=50 * 1024 * 1024,
+        **tls,
     )
     controller.start()
     print(f"READY {args.port}", flush=True)

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
 /// How the connection to the SMTP server is secured.
@@ -78,6 +78,9 @@ pub struct SmtpSettings {
     pub password: Option<Secret>,
     /// For connecting and for each command.
     pub timeout: Duration,
+    /// A PEM file with a root certificate to trust besides the Mozilla roots, for a relay
+    /// whose certificate an internal CA issued.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Everything about sending email, resolved from flags, environment and file.
@@ -168,8 +171,25 @@ impl Mailer {
         settings.from_mailbox()?;
         match &settings.smtp {
             Some(smtp) => {
+                let extra_root = match &smtp.ca_file {
+                    Some(path) => {
+                        let pem = std::fs::read(path)
+                            .map_err(|e| anyhow::anyhow!("SMTP CA file {}: {e}", path.display()))?;
+                        Some(
+                            Certificate::from_pem(&pem).map_err(|e| {
+                                anyhow::anyhow!("SMTP CA file {}: {e}", path.display())
+                            })?,
+                        )
+                    }
+                    None => None,
+                };
                 let tls = || {
-                    TlsParameters::new(smtp.host.clone())
+                    let mut builder = TlsParameters::builder(smtp.host.clone());
+                    if let Some(root) = extra_root.clone() {
+                        builder = builder.add_root_certificate(root);
+                    }
+                    builder
+                        .build()
                         .map_err(|e| anyhow::anyhow!("TLS for {}: {e}", smtp.host))
                 };
                 let tls = match smtp.security {
@@ -268,6 +288,7 @@ mod tests {
             username: Some("navet".into()),
             password: Some(Secret("hemligt".into())),
             timeout: Duration::from_secs(10),
+            ca_file: None,
         };
         assert!(!format!("{s:?}").contains("hemligt"));
     }
@@ -283,6 +304,7 @@ mod tests {
                 username: None,
                 password: None,
                 timeout: Duration::from_secs(2),
+                ca_file: None,
             }),
             ..EmailSettings::default()
         };

@@ -239,15 +239,34 @@ impl Worker {
                 .singlepart(SinglePart::html(html.clone())),
             None => MultiPart::mixed().singlepart(text),
         };
-        let attachment = match (&row.document_id, &row.attachment_content) {
+        let mut attachments = Vec::new();
+        let read_error =
+            |what: &str, e: Error| SendError::Temporary(format!("reading {what}: {e}"));
+        match (&row.document_id, &row.attachment_content) {
             (Some(doc), _) => {
                 let bytes = documents::content(conn, &row.organisation_id, doc)
-                    .map_err(|e| SendError::Temporary(format!("reading document {doc}: {e}")))?;
+                    .map_err(|e| read_error(doc, e))?;
                 let name = row
                     .attachment_name
                     .clone()
                     .unwrap_or_else(|| format!("{doc}.pdf"));
-                Some(Attachment::new(name).body(bytes, pdf()))
+                // An invoice travels with its e-invoice (Peppol BIS Billing 3.0), for buyers
+                // who book it from the XML.
+                if row.kind == "invoice"
+                    && let Some(xml_id) = outbox::einvoice_of(conn, &row.organisation_id, doc)
+                        .map_err(|e| read_error(doc, e))?
+                {
+                    let xml = documents::einvoice_content(conn, &row.organisation_id, &xml_id)
+                        .map_err(|e| read_error(&xml_id, e))?;
+                    let xml_name = match name.strip_suffix(".pdf") {
+                        Some(stem) => format!("{stem}.xml"),
+                        None => format!("{name}.xml"),
+                    };
+                    attachments.push(Attachment::new(name).body(bytes, pdf()));
+                    attachments.push(Attachment::new(xml_name).body(xml, xml_type()));
+                } else {
+                    attachments.push(Attachment::new(name).body(bytes, pdf()));
+                }
             }
             (None, Some(bytes)) => {
                 let name = row
@@ -255,13 +274,18 @@ impl Worker {
                     .clone()
                     .unwrap_or_else(|| "bilaga".to_owned());
                 let kind = ContentType::parse(media_type(&name)).unwrap_or(ContentType::TEXT_PLAIN);
-                Some(Attachment::new(name).body(bytes.clone(), kind))
+                attachments.push(Attachment::new(name).body(bytes.clone(), kind));
             }
-            (None, None) => None,
-        };
-        let built = match attachment {
-            Some(a) => builder.multipart(MultiPart::mixed().multipart(body).singlepart(a)),
-            None => builder.multipart(body),
+            (None, None) => {}
+        }
+        let built = if attachments.is_empty() {
+            builder.multipart(body)
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(body);
+            for a in attachments {
+                mixed = mixed.singlepart(a);
+            }
+            builder.multipart(mixed)
         };
         built.map_err(|e| permanent("building the message", &e))
     }
@@ -269,6 +293,10 @@ impl Worker {
 
 fn pdf() -> ContentType {
     ContentType::parse("application/pdf").unwrap_or(ContentType::TEXT_PLAIN)
+}
+
+fn xml_type() -> ContentType {
+    ContentType::parse("application/xml").unwrap_or(ContentType::TEXT_PLAIN)
 }
 
 /// The media type of an attachment, by its name.

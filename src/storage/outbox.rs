@@ -165,6 +165,22 @@ pub fn list(
     Ok(q.load(conn)?)
 }
 
+/// The e-invoice stored with the invoice whose PDF is `document_id`, if there is one.
+pub fn einvoice_of(
+    conn: &mut DbConnection,
+    org: &str,
+    document_id: &str,
+) -> Result<Option<String>, Error> {
+    use crate::storage::schema::invoices::dsl as i;
+    Ok(i::invoices
+        .filter(i::organisation_id.eq(org))
+        .filter(i::document_id.eq(document_id))
+        .select(i::einvoice_document_id)
+        .load::<Option<String>>(conn)?
+        .pop()
+        .flatten())
+}
+
 /// Whether any message is due: a plain read, so that an idle worker does not take the
 /// write lock (SQLite) every time it looks.
 pub fn any_due(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool, Error> {

@@ -313,11 +313,32 @@ async fn an_invoice_arrives_with_its_pdf_and_is_sent_once(backend: Backend) {
     );
     assert_eq!(mail["message_id"], first.body["message_id"]);
     let attachments = mail["attachments"].as_array().unwrap();
-    assert_eq!(attachments.len(), 1, "{mail}");
+    assert_eq!(attachments.len(), 2, "{mail}");
     assert_eq!(attachments[0]["content_type"], "application/pdf");
     assert_eq!(
         attachments[0]["sha256"].as_str().unwrap(),
         document_sha256(&app, &o, document).await
+    );
+    // The e-invoice travels with it, byte for byte as stored.
+    let xml = app
+        .client
+        .get(app.url(&o.path(&format!("/invoices/{id}/e-invoice"))))
+        .bearer_auth(&o.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xml.status(), 200);
+    let xml = xml.bytes().await.unwrap();
+    assert_eq!(attachments[1]["content_type"], "application/xml");
+    assert!(
+        attachments[1]["filename"]
+            .as_str()
+            .unwrap()
+            .ends_with(".xml")
+    );
+    assert_eq!(
+        attachments[1]["sha256"].as_str().unwrap(),
+        avtal::storage::documents::sha256_hex(&xml)
     );
 
     wait_outbox(&app, &o.admin, &o.org, |items| {
@@ -571,6 +592,181 @@ async fn without_smtp_messages_land_as_eml_files(backend: Backend) {
     assert!(text.contains("To: faktura@bollebygd.se"), "{text}");
     assert!(text.contains("application/pdf"), "{text}");
     wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
+}
+
+/// A CA and a certificate it issued for 127.0.0.1, made with the openssl command; `None`
+/// (a skip, said so) where openssl is missing outside CI.
+fn certificates(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let openssl = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !openssl(&["version"]) {
+        assert!(std::env::var_os("CI").is_none(), "CI must have openssl");
+        eprintln!("skipped: openssl is not installed, so the TLS email test did not run");
+        return None;
+    }
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    for args in [
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=avtal test CA",
+        ][..],
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "smtp.key",
+            "-out",
+            "smtp.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ][..],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "smtp.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "smtp.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+        ][..],
+    ] {
+        assert!(openssl(args), "openssl {args:?}");
+    }
+    Some((
+        dir.join("ca.pem"),
+        dir.join("smtp.pem"),
+        dir.join("smtp.key"),
+    ))
+}
+
+/// STARTTLS (required by the server) and implicit TLS, with the relay's own CA given by
+/// `smtp_ca_file`: the message arrives over an encrypted connection.
+async fn tls_and_starttls_reach_a_relay_with_its_own_ca(backend: Backend) {
+    if !smtp_available() {
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    let Some((ca, cert, key)) = certificates(certs.path()) else {
+        return;
+    };
+    for (security, extra) in [("starttls", None), ("tls", Some("--implicit-tls"))] {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut args = vec![
+            "--cert".to_owned(),
+            cert.display().to_string(),
+            "--key".to_owned(),
+            key.display().to_string(),
+        ];
+        args.extend(extra.map(str::to_owned));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let smtp = Smtp::start(port, dir.path(), &args);
+        let app = spawn_app_with(
+            backend.clone(),
+            EmailOverrides {
+                smtp_security: Some(security.into()),
+                smtp_ca_file: Some(ca.display().to_string()),
+                ..smtp_settings(port)
+            },
+        )
+        .await;
+        let o = organisation(&app).await;
+        let m = member(
+            &app,
+            &o,
+            "Bollebygds kommun",
+            "1443",
+            Some("faktura@bollebygd.se"),
+            &[],
+        )
+        .await;
+        let invoice = issued_invoice(&app, &o, &m).await;
+        let id = invoice["id"].as_str().unwrap();
+        let r = app
+            .post(
+                &o.admin,
+                &o.path(&format!("/invoices/{id}/send")),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
+        assert_eq!(smtp.received().len(), 1, "{security}");
+    }
+    // Without the CA the certificate is not trusted: nothing is sent, and the outbox says
+    // why and tries again later.
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let cert = cert.display().to_string();
+    let key = key.display().to_string();
+    let smtp = Smtp::start(port, dir.path(), &["--cert", &cert, "--key", &key]);
+    let app = spawn_app_with(
+        backend,
+        EmailOverrides {
+            smtp_security: Some("starttls".into()),
+            ..smtp_settings(port)
+        },
+    )
+    .await;
+    let o = organisation(&app).await;
+    let m = member(
+        &app,
+        &o,
+        "Bollebygds kommun",
+        "1443",
+        Some("faktura@bollebygd.se"),
+        &[],
+    )
+    .await;
+    let invoice = issued_invoice(&app, &o, &m).await;
+    let id = invoice["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{id}/send")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    wait_outbox(&app, &o.admin, &o.org, |items| {
+        items[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.to_lowercase().contains("certificate"))
+    })
+    .await;
+    assert!(smtp.received().is_empty());
 }
 
 /// Five sends of the same invoice at once write one message and one `sent` event: the
@@ -1280,4 +1476,5 @@ crate::on_both_backends!(
     several_senders_never_send_a_message_twice,
     an_organisation_words_its_own_email,
     concurrent_sends_write_one_message,
+    tls_and_starttls_reach_a_relay_with_its_own_ca,
 );
