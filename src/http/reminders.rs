@@ -14,7 +14,7 @@ use crate::http::problem::Problem;
 use crate::pdf::Renderer;
 use crate::services::Db;
 use crate::services::invoicing::Issuer;
-use crate::services::reminders::{self as service, Proposal, Reminder, RunRequest};
+use crate::services::reminders::{self as service, Asked, Proposal, Reminder, RunRequest};
 
 /// A reminder run: every invoice overdue by the organisation's `reminder_after_days` on
 /// `date` is reminded, one reminder per member.
@@ -111,7 +111,8 @@ impl From<&Proposal> for ReminderView {
 }
 
 /// A stored reminder; the currency and charges come from its items and charge invoice.
-fn stored_view(r: Reminder, currency: &str, fee_minor: i64) -> ReminderView {
+fn stored_view(r: Reminder, asked: &Asked) -> ReminderView {
+    let (currency, fee_minor) = (asked.currency.as_str(), asked.fee_minor);
     let sum = |f: fn(&crate::storage::invoicing::ReminderItemRow) -> i64| {
         r.items.iter().map(f).sum::<i64>()
     };
@@ -144,7 +145,7 @@ fn stored_view(r: Reminder, currency: &str, fee_minor: i64) -> ReminderView {
         interest_percent: None,
         fee: money(fee_minor, currency),
         compensation: money(compensation, currency),
-        total: money(outstanding + interest + compensation + fee_minor, currency),
+        total: money(asked.total_minor, currency),
         charge_invoice_id: r.row.charge_invoice_id.clone(),
         document_id: Some(r.row.document_id.clone()),
     }
@@ -271,27 +272,15 @@ fn with_charges(
     r: Reminder,
 ) -> Result<ReminderView, Error> {
     use crate::storage::invoicing as store;
-    let mut currency = None;
-    let mut fee = 0;
-    if let Some(charge) = &r.row.charge_invoice_id {
-        currency = Some(store::invoice(conn, org, charge)?.currency);
-        fee = store::lines(conn, charge)?
-            .iter()
-            .filter(|l| l.component.as_deref() == Some(service::FEE_COMPONENT))
-            .map(|l| l.amount_minor)
-            .sum();
-    }
+    let asked = r.asked(conn, org)?;
     let mut listed = Vec::with_capacity(r.items.len());
     for item in &r.items {
-        let invoice = store::invoice(conn, org, &item.invoice_id)?;
-        currency.get_or_insert(invoice.currency.clone());
-        listed.push(invoice);
+        listed.push(store::invoice(conn, org, &item.invoice_id)?);
     }
     let member_name = crate::storage::members::get(conn, org, &r.row.member_id)?
         .details
         .name;
-    let currency = currency.unwrap_or_else(|| "SEK".to_owned());
-    let mut view = stored_view(r, &currency, fee);
+    let mut view = stored_view(r, &asked);
     view.member_name = Some(member_name);
     for (item, invoice) in view.items.iter_mut().zip(listed) {
         item.number = invoice.number;

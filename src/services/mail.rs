@@ -482,35 +482,16 @@ fn reminder_outcome(
     }
     let doc = documents::get(conn, &org.id, &row.document_id)?;
     let lang = stored_language(&doc.language);
-    // What the reminder asks for: the overdue amounts and the interest and compensation it
-    // charges, plus the fee on its charge invoice.
-    let mut currency = None;
-    let mut fee = 0;
-    let mut reference = String::new();
-    if let Some(charge) = &row.charge_invoice_id {
-        let invoice = store::invoice(conn, &org.id, charge)?;
-        reference = invoice.payment_reference.clone().unwrap_or_default();
-        currency = Some(invoice.currency);
-        fee = store::lines(conn, charge)?
-            .iter()
-            .filter(|l| l.component.as_deref() == Some(crate::services::reminders::FEE_COMPONENT))
-            .map(|l| l.amount_minor)
-            .sum();
-    }
-    let mut total = fee;
-    for item in &reminder.items {
-        total += item.outstanding_minor + item.interest_minor + item.compensation_minor;
-        if currency.is_none() {
-            currency = Some(store::invoice(conn, &org.id, &item.invoice_id)?.currency);
-        }
-    }
-    let currency = currency.unwrap_or_else(|| "SEK".to_owned());
+    let asked = reminder.asked(conn, &org.id)?;
     let mut values = common(org, &member);
     values.insert("document.title", doc.title.clone());
     values.insert("reminder.date", format::date(row.reminder_date, lang));
     values.insert("reminder.due_date", format::date(row.new_due_date, lang));
-    values.insert("reminder.total", money(total, &currency, lang));
-    values.insert("reminder.reference", reference);
+    values.insert(
+        "reminder.total",
+        money(asked.total_minor, &asked.currency, lang),
+    );
+    values.insert("reminder.reference", asked.reference.unwrap_or_default());
     let draft = Draft {
         kind: MessageKind::Reminder,
         member: &member,

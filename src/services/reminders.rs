@@ -107,6 +107,55 @@ pub struct Reminder {
     pub items: Vec<ReminderItemRow>,
 }
 
+/// What a stored reminder asks the member to pay, in minor units of its currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    pub currency: String,
+    /// The påminnelseavgift on the reminder's charge invoice.
+    pub fee_minor: i64,
+    /// The overdue amounts, the interest and compensation charged, and the fee.
+    pub total_minor: i64,
+    /// The charge invoice's OCR number or KID, which pays the whole reminder.
+    pub reference: Option<String>,
+}
+
+impl Reminder {
+    /// What the reminder asks for: its currency is its charge invoice's, or else its first
+    /// listed invoice's.
+    pub fn asked(&self, conn: &mut DbConnection, org: &str) -> Result<Asked, Error> {
+        let mut currency = None;
+        let mut fee_minor = 0;
+        let mut reference = None;
+        if let Some(charge) = &self.row.charge_invoice_id {
+            let invoice = store::invoice(conn, org, charge)?;
+            reference = invoice.payment_reference.clone();
+            currency = Some(invoice.currency);
+            fee_minor = store::lines(conn, charge)?
+                .iter()
+                .filter(|l| l.component.as_deref() == Some(FEE_COMPONENT))
+                .map(|l| l.amount_minor)
+                .sum();
+        }
+        if currency.is_none()
+            && let Some(first) = self.items.first()
+        {
+            currency = Some(store::invoice(conn, org, &first.invoice_id)?.currency);
+        }
+        let total_minor = fee_minor
+            + self
+                .items
+                .iter()
+                .map(|i| i.outstanding_minor + i.interest_minor + i.compensation_minor)
+                .sum::<i64>();
+        Ok(Asked {
+            currency: currency.unwrap_or_else(|| "SEK".to_owned()),
+            fee_minor,
+            total_minor,
+            reference,
+        })
+    }
+}
+
 /// The reminders of an organisation, oldest first, optionally of one member.
 pub fn list(
     conn: &mut DbConnection,

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use avtal::configuration::EmailOverrides;
+use avtal::domain::money::Money;
+use avtal::domain::{Currency, Language};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, bollebygd, error_fields, spawn_app_with};
@@ -1450,6 +1452,35 @@ async fn offers_and_runs_reach_their_recipients(backend: Backend) {
         reminder_mail["attachments"][0]["sha256"].as_str().unwrap(),
         document_sha256(&app, &o, &reminder_doc).await
     );
+    // The mail asks for the reminder's own total, to be paid with its charge invoice's OCR.
+    let of_bollebygd = reminders
+        .iter()
+        .find(|x| x["member_id"] == bollebygd.as_str())
+        .unwrap();
+    let total = avtal::pdf::format::money(
+        Money::new(
+            of_bollebygd["total"].as_str().unwrap().parse().unwrap(),
+            Currency::Sek,
+        )
+        .unwrap(),
+        Language::Sv,
+    );
+    let text = reminder_mail["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("Att betala: {total}")),
+        "{total} in {text}"
+    );
+    let charge = app
+        .get(
+            &o.admin,
+            &o.path(&format!(
+                "/invoices/{}",
+                of_bollebygd["charge_invoice_id"].as_str().unwrap()
+            )),
+        )
+        .await;
+    let ocr = charge.body["payment_reference"].as_str().unwrap();
+    assert!(text.contains(ocr), "{ocr} in {text}");
     let log = app
         .get(&o.admin, &o.path(&format!("/members/{bollebygd}/messages")))
         .await;
