@@ -222,6 +222,31 @@ async fn issued_invoice(app: &TestApp, o: &Org, member: &str) -> Value {
 }
 
 /// The SHA-256 recorded for a document when it was issued.
+/// Bollebygd, with an invoice address, and an issued invoice sent to it:
+/// the invoice and the send's reply (202, the message queued).
+async fn send_an_invoice(app: &TestApp, o: &Org) -> (Value, crate::helpers::Reply) {
+    let m = member(
+        app,
+        o,
+        "Bollebygds kommun",
+        "1443",
+        Some("faktura@bollebygd.se"),
+        &[],
+    )
+    .await;
+    let invoice = issued_invoice(app, o, &m).await;
+    let id = invoice["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{id}/send")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    (invoice, r)
+}
+
 async fn document_sha256(app: &TestApp, o: &Org, document: &str) -> String {
     let r = app
         .get(&o.admin, &o.path(&format!("/documents/{document}")))
@@ -464,25 +489,7 @@ async fn a_temporary_refusal_is_retried(backend: Backend) {
     let smtp = Smtp::start(port, dir.path(), &["--fail-first", "1"]);
     let app = spawn_app_with(backend, smtp_settings(port)).await;
     let o = organisation(&app).await;
-    let m = member(
-        &app,
-        &o,
-        "Bollebygds kommun",
-        "1443",
-        Some("faktura@bollebygd.se"),
-        &[],
-    )
-    .await;
-    let invoice = issued_invoice(&app, &o, &m).await;
-    let id = invoice["id"].as_str().unwrap();
-    let r = app
-        .post(
-            &o.admin,
-            &o.path(&format!("/invoices/{id}/send")),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    send_an_invoice(&app, &o).await;
     wait_for("the message", 30, || smtp.received().len() == 1).await;
     wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
     let r = app.get(&o.admin, &o.path("/outbox?status=sent")).await;
@@ -499,25 +506,7 @@ async fn a_permanent_refusal_fails_with_the_reply(backend: Backend) {
     let smtp = Smtp::start(port, dir.path(), &["--reject"]);
     let app = spawn_app_with(backend, smtp_settings(port)).await;
     let o = organisation(&app).await;
-    let m = member(
-        &app,
-        &o,
-        "Bollebygds kommun",
-        "1443",
-        Some("faktura@bollebygd.se"),
-        &[],
-    )
-    .await;
-    let invoice = issued_invoice(&app, &o, &m).await;
-    let id = invoice["id"].as_str().unwrap();
-    let r = app
-        .post(
-            &o.admin,
-            &o.path(&format!("/invoices/{id}/send")),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    let (_, r) = send_an_invoice(&app, &o).await;
     let message = r.body["id"].as_str().unwrap().to_owned();
     wait_outbox(&app, &o.admin, &o.org, |items| {
         items[0]["status"] == "failed"
@@ -555,25 +544,7 @@ async fn a_permanent_refusal_fails_with_the_reply(backend: Backend) {
 async fn without_smtp_messages_land_as_eml_files(backend: Backend) {
     let app = spawn_app_with(backend, EmailOverrides::default()).await;
     let o = organisation(&app).await;
-    let m = member(
-        &app,
-        &o,
-        "Bollebygds kommun",
-        "1443",
-        Some("faktura@bollebygd.se"),
-        &[],
-    )
-    .await;
-    let invoice = issued_invoice(&app, &o, &m).await;
-    let id = invoice["id"].as_str().unwrap();
-    let r = app
-        .post(
-            &o.admin,
-            &o.path(&format!("/invoices/{id}/send")),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    let (_, r) = send_an_invoice(&app, &o).await;
     let message_id = r.body["message_id"].as_str().unwrap().to_owned();
     let folder = app.mail_folder.clone();
     let eml = || -> Vec<PathBuf> {
@@ -705,25 +676,7 @@ async fn tls_and_starttls_reach_a_relay_with_its_own_ca(backend: Backend) {
         )
         .await;
         let o = organisation(&app).await;
-        let m = member(
-            &app,
-            &o,
-            "Bollebygds kommun",
-            "1443",
-            Some("faktura@bollebygd.se"),
-            &[],
-        )
-        .await;
-        let invoice = issued_invoice(&app, &o, &m).await;
-        let id = invoice["id"].as_str().unwrap();
-        let r = app
-            .post(
-                &o.admin,
-                &o.path(&format!("/invoices/{id}/send")),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(r.status, 202, "{}", r.body);
+        send_an_invoice(&app, &o).await;
         wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
         assert_eq!(smtp.received().len(), 1, "{security}");
     }
@@ -743,25 +696,7 @@ async fn tls_and_starttls_reach_a_relay_with_its_own_ca(backend: Backend) {
     )
     .await;
     let o = organisation(&app).await;
-    let m = member(
-        &app,
-        &o,
-        "Bollebygds kommun",
-        "1443",
-        Some("faktura@bollebygd.se"),
-        &[],
-    )
-    .await;
-    let invoice = issued_invoice(&app, &o, &m).await;
-    let id = invoice["id"].as_str().unwrap();
-    let r = app
-        .post(
-            &o.admin,
-            &o.path(&format!("/invoices/{id}/send")),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    send_an_invoice(&app, &o).await;
     wait_outbox(&app, &o.admin, &o.org, |items| {
         items[0]["last_error"]
             .as_str()
@@ -876,25 +811,7 @@ async fn an_organisation_words_its_own_email(backend: Backend) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["custom"], true);
 
-    let m = member(
-        &app,
-        &o,
-        "Bollebygds kommun",
-        "1443",
-        Some("faktura@bollebygd.se"),
-        &[],
-    )
-    .await;
-    let invoice = issued_invoice(&app, &o, &m).await;
-    let id = invoice["id"].as_str().unwrap();
-    let r = app
-        .post(
-            &o.admin,
-            &o.path(&format!("/invoices/{id}/send")),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    let (invoice, r) = send_an_invoice(&app, &o).await;
     let subject = format!(
         "Invoice {} - Bollebygds kommun",
         invoice["number"].as_str().unwrap()
