@@ -2,8 +2,8 @@
 //! Swedish municipalities as members, one active agreement each with a shared cost pool
 //! (50 % equal, 50 % by population), a fee per inhabitant and three ordered services,
 //! billed quarterly with the variable part in advance. The run of the first quarter
-//! calculates, numbers, renders and stores one invoice per member, each in its own
-//! transaction. The database is set up once through the same service and storage
+//! calculates, numbers, renders and stores one invoice per member, in batches of one
+//! transaction each whose PDFs are rendered on every core. The database is set up once through the same service and storage
 //! functions the HTTP handlers call; every measured run starts from a copy of it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::domain::agreement::AgreementStatus;
@@ -441,18 +442,52 @@ impl<'r> Issuer<'r> {
         agreement_id: Option<&str>,
         actor: &str,
     ) -> Result<String, Error> {
-        let key = (kind, context.language);
+        self.load_template(conn, kind, context.language)?;
+        let bytes = self.render(context, kind)?;
+        self.store_rendered(conn, context, kind, &bytes, member_id, agreement_id, actor)
+    }
+
+    /// Loads the organisation's own template for a kind and language, and its logo, once
+    /// per pass.
+    fn load_template(
+        &mut self,
+        conn: &mut DbConnection,
+        kind: DocumentKind,
+        language: Language,
+    ) -> Result<(), Error> {
+        let key = (kind, language);
         if !self.templates.contains_key(&key) || self.logo.is_none() {
-            let (template, logo) = own_template_and_logo(conn, self.org(), kind, context.language)?;
+            let (template, logo) = own_template_and_logo(conn, self.org(), kind, language)?;
             self.templates.insert(key, template);
             self.logo.get_or_insert(logo);
         }
-        let template = self.templates.get(&key).and_then(Option::as_ref);
+        Ok(())
+    }
+
+    /// Renders with what [`Self::load_template`] loaded. Needs no connection, so a run
+    /// renders its invoices on every core.
+    fn render(&self, context: &context::Context, kind: DocumentKind) -> Result<Vec<u8>, Error> {
+        let template = self
+            .templates
+            .get(&(kind, context.language))
+            .and_then(Option::as_ref);
         let logo = self.logo.clone().flatten();
-        let bytes = self
-            .renderer
+        self.renderer
             .render(context, template, logo)
-            .map_err(|e| Error::Internal(e.into()))?;
+            .map_err(|e| Error::Internal(e.into()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn store_rendered(
+        &self,
+        conn: &mut DbConnection,
+        context: &context::Context,
+        kind: DocumentKind,
+        bytes: &[u8],
+        member_id: &str,
+        agreement_id: Option<&str>,
+        actor: &str,
+    ) -> Result<String, Error> {
         let doc = documents_store::insert(
             conn,
             &NewDocument {
@@ -463,7 +498,7 @@ impl<'r> Issuer<'r> {
                 agreement_id,
                 fee_year: None,
                 title: &context.title,
-                content: &bytes,
+                content: bytes,
                 created_by: actor,
             },
         )?;
@@ -542,14 +577,41 @@ pub fn issue_due(
     due: Option<NaiveDate>,
     actor: &str,
 ) -> Result<InvoiceRow, Error> {
+    let numbered = number(conn, issuer, id, date, due)?;
+    let pdf = issuer.render(&numbered.context, numbered.kind)?;
+    finish(conn, issuer, numbered, &pdf, actor)
+}
+
+/// A draft that has its number, reference, dates and totals in the caller's transaction,
+/// and waits for its PDF.
+struct Numbered {
+    draft: InvoiceRow,
+    kind: DocumentKind,
+    member: Member,
+    document: InvoiceDocument,
+    context: context::Context,
+    series: String,
+    reference: Option<String>,
+    totals: (i64, i64, i64, i64),
+}
+
+/// The first half of issuing: claims the next number of the series and freezes what the
+/// documents show. Loads the organisation's template, so rendering needs no connection.
+fn number(
+    conn: &mut DbConnection,
+    issuer: &mut Issuer<'_>,
+    id: &str,
+    date: NaiveDate,
+    due: Option<NaiveDate>,
+) -> Result<Numbered, Error> {
     let org = issuer.organisation.id.clone();
-    let mut row = store::invoice(conn, &org, id)?;
-    if row.issued_at.is_some() {
+    let draft = store::invoice(conn, &org, id)?;
+    if draft.issued_at.is_some() {
         return Err(Error::State(StateConflict::InvoiceIssued));
     }
-    let kind = DocumentKind::parse(&row.kind)
-        .map_err(|_| Error::Internal(anyhow::anyhow!("stored invoice kind {}", row.kind)))?;
-    let credited = match &row.credits_invoice_id {
+    let kind = DocumentKind::parse(&draft.kind)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("stored invoice kind {}", draft.kind)))?;
+    let credited = match &draft.credits_invoice_id {
         Some(c) => Some(store::invoice(conn, &org, c)?),
         None => None,
     };
@@ -570,34 +632,34 @@ pub fn issue_due(
         Some(c) => c.payment_reference.clone().unwrap_or_default(),
         None => reference_for(issuer.settings.reference_scheme, date.year(), sequence)?,
     };
-    let currency = stored_currency(&row.currency)?;
-    let language = stored_language(&row.language)?;
+    let currency = stored_currency(&draft.currency)?;
+    let language = stored_language(&draft.language)?;
     let lines = document_lines(&store::lines(conn, id)?, currency)?;
-    let (net, vat, rounding, total) = totals(&lines, currency, issuer.settings.round_to_whole);
+    let totals = totals(&lines, currency, issuer.settings.round_to_whole);
     let due_date = match (kind, due) {
         (DocumentKind::CreditNote, _) => date,
         (_, Some(due)) => due,
         _ => date + chrono::Duration::days(i64::from(details.payment_terms_days)),
     };
-    let member = members::get(conn, &org, &row.member_id)?;
+    let member = members::get(conn, &org, &draft.member_id)?;
     let document = InvoiceDocument {
         language,
-        number: number.clone(),
+        number,
         date,
         due_date,
-        period_start: row.period_start,
-        period_end: row.period_end,
+        period_start: draft.period_start,
+        period_end: draft.period_end,
         seller: seller(&issuer.organisation),
         buyer: Buyer {
             name: member.details.name.clone(),
             address: member.details.billing_address.clone(),
             org_number: member.details.org_number.as_ref().map(ToString::to_string),
         },
-        buyer_reference: row.buyer_reference.clone(),
-        our_reference: row.our_reference.clone(),
+        buyer_reference: draft.buyer_reference.clone(),
+        our_reference: draft.our_reference.clone(),
         currency,
         lines,
-        rounding: Money::from_minor(rounding, currency),
+        rounding: Money::from_minor(totals.2, currency),
         reference: match issuer.settings.reference_scheme {
             ReferenceScheme::Ocr => PaymentReference::Ocr(reference.clone()),
             _ => PaymentReference::Kid(reference.clone()),
@@ -611,12 +673,46 @@ pub fn issue_due(
         late_interest_percent: issuer.late_interest_percent(date),
     };
     let context = context::invoice(&document);
-    let document_id = issuer.store_pdf(
+    issuer.load_template(conn, kind, language)?;
+    Ok(Numbered {
+        draft,
+        kind,
+        member,
+        document,
+        context,
+        series,
+        reference: Some(reference).filter(|r| !r.is_empty() && credited.is_none()),
+        totals,
+    })
+}
+
+/// The second half of issuing, in the transaction that numbered the draft: stores the
+/// PDF and the e-invoice and updates the draft row once; after that nothing changes it.
+fn finish(
+    conn: &mut DbConnection,
+    issuer: &Issuer<'_>,
+    numbered: Numbered,
+    pdf: &[u8],
+    actor: &str,
+) -> Result<InvoiceRow, Error> {
+    let Numbered {
+        draft,
+        kind,
+        member,
+        document,
+        context,
+        series,
+        reference,
+        totals: (net, vat, rounding, total),
+    } = numbered;
+    let agreement_id = draft.agreement_id.as_deref();
+    let document_id = issuer.store_rendered(
         conn,
         &context,
         kind,
-        &row.member_id,
-        row.agreement_id.as_deref(),
+        pdf,
+        &draft.member_id,
+        agreement_id,
         actor,
     )?;
     let einvoice_id = issuer.store_einvoice(
@@ -624,15 +720,16 @@ pub fn issue_due(
         &document,
         &member,
         &format!("{} (Peppol BIS Billing 3.0)", context.title),
-        row.agreement_id.as_deref(),
+        agreement_id,
         actor,
     )?;
-    let before = row.clone();
+    let date = document.date;
+    let mut row = draft.clone();
     row.series = Some(series);
-    row.number = Some(number);
+    row.number = Some(document.number);
     row.invoice_date = Some(date);
-    row.due_date = Some(due_date);
-    row.payment_reference = Some(reference).filter(|r| !r.is_empty() && credited.is_none());
+    row.due_date = Some(document.due_date);
+    row.payment_reference = reference;
     row.net_minor = net;
     row.vat_minor = vat;
     row.rounding_minor = rounding;
@@ -657,8 +754,8 @@ pub fn issue_due(
     )?;
     audit::changed(
         conn,
-        &change(&org, Entity::Invoice, id, "issue", actor),
-        &before,
+        &change(issuer.org(), Entity::Invoice, &row.id, "issue", actor),
+        &draft,
         &row,
     )?;
     Ok(row)
@@ -1224,9 +1321,16 @@ pub struct RunOutcome {
     pub skipped: Vec<Skipped>,
 }
 
-/// Issues a run: each agreement's invoice in its own transaction, which claims the
-/// periods it bills. An interrupted run has issued whole invoices only; running it again
-/// (or the same period in a new run) issues the rest and never bills a period twice.
+/// How many invoices of a run share one transaction: enough to keep every core rendering,
+/// few enough that the write lock is held for tens of milliseconds only.
+const RUN_BATCH: usize = 32;
+
+/// Issues a run. Its invoices are issued in batches, each batch in one transaction: every
+/// invoice in a savepoint that claims the periods it bills and takes its number (in the
+/// run's order, so the numbers follow the members' names), then the batch's PDFs are
+/// rendered on every core and stored with the rest. An interrupted run has issued whole
+/// batches only; running it again (or the same period in a new run) issues the rest and
+/// never bills a period twice.
 pub fn issue_run(
     conn: &mut DbConnection,
     renderer: &Renderer,
@@ -1259,33 +1363,29 @@ pub fn issue_run(
     let mut issuer = Issuer::new(conn, renderer, org)?;
     let mut issued = Vec::new();
     let mut already_billed = Vec::new();
-    for p in proposals {
-        let outcome = crate::storage::write(conn, |c| {
-            let id = new_id();
-            let input = DraftInput {
-                member_id: p.member_id.clone(),
-                agreement_id: Some(p.agreement_id.clone()),
-                language: Some(p.language),
-                period_start: p.period_start,
-                period_end: p.period_end,
-                buyer_reference: None,
-                our_reference: None,
-                lines: p.lines.clone(),
-            };
-            let row = draft_row(c, org, &id, &input, actor, Some(&run.id))?;
-            store::insert_invoice(c, &row, &line_rows(&id, &p.lines, 1)?)?;
-            for (part, start) in &p.claims {
-                if !store::claim_period(c, &p.agreement_id, part, *start, &id)? {
-                    return Err(Error::Conflict { field: None });
+    for batch in proposals.chunks(RUN_BATCH) {
+        let rows = crate::storage::write(conn, |c| {
+            let mut numbered = Vec::with_capacity(batch.len());
+            for p in batch {
+                match diesel::Connection::transaction(c, |c| {
+                    number_proposal(c, &mut issuer, &run.id, p, actor)
+                }) {
+                    Ok(n) => numbered.push(n),
+                    Err(Error::Conflict { .. }) => already_billed.push(p.agreement_id.clone()),
+                    Err(e) => return Err(e),
                 }
             }
-            issue(c, &mut issuer, &id, p.invoice_date, actor)
-        });
-        match outcome {
-            Ok(row) => issued.push(row),
-            Err(Error::Conflict { .. }) => already_billed.push(p.agreement_id.clone()),
-            Err(e) => return Err(e),
-        }
+            let pdfs = numbered
+                .par_iter()
+                .map(|n| issuer.render(&n.context, n.kind))
+                .collect::<Result<Vec<Vec<u8>>, Error>>()?;
+            numbered
+                .into_iter()
+                .zip(pdfs)
+                .map(|(n, pdf)| finish(c, &issuer, n, &pdf, actor))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        issued.extend(rows);
     }
     Ok(RunOutcome {
         run,
@@ -1293,6 +1393,37 @@ pub fn issue_run(
         already_billed,
         skipped,
     })
+}
+
+/// A run's proposal as a draft that claims the periods it bills and has its number. A
+/// period another run claimed meanwhile is a conflict.
+fn number_proposal(
+    conn: &mut DbConnection,
+    issuer: &mut Issuer<'_>,
+    run: &str,
+    p: &Proposal,
+    actor: &str,
+) -> Result<Numbered, Error> {
+    let org = issuer.organisation.id.clone();
+    let id = new_id();
+    let input = DraftInput {
+        member_id: p.member_id.clone(),
+        agreement_id: Some(p.agreement_id.clone()),
+        language: Some(p.language),
+        period_start: p.period_start,
+        period_end: p.period_end,
+        buyer_reference: None,
+        our_reference: None,
+        lines: p.lines.clone(),
+    };
+    let row = draft_row(conn, &org, &id, &input, actor, Some(run))?;
+    store::insert_invoice(conn, &row, &line_rows(&id, &p.lines, 1)?)?;
+    for (part, start) in &p.claims {
+        if !store::claim_period(conn, &p.agreement_id, part, *start, &id)? {
+            return Err(Error::Conflict { field: None });
+        }
+    }
+    number(conn, issuer, &id, p.invoice_date, None)
 }
 
 /// The invoices of a member and their lines, keyed by id, for views.

@@ -1275,6 +1275,39 @@ async fn a_run_bills_each_member_its_share_of_a_pool(backend: Backend) {
         .map(|(_, a)| a.replace('.', "").parse::<i64>().unwrap())
         .sum();
     assert_eq!(ore, 5_000_000);
+
+    // Two runs of the year at once: between them each agreement is invoiced once, at its
+    // statement's amount, numbered 1–4 without a gap; what one issued, the other reports
+    // as already billed. A third run finds nothing left.
+    let issue = json!({"from": "2027-01-01", "to": "2027-12-31"});
+    let path = format!("{base}/invoice-runs");
+    let runs = join_all((0..2).map(|_| app.post(&admin, &path, &issue))).await;
+    let mut invoiced = Vec::new();
+    let mut numbers = Vec::new();
+    for r in &runs {
+        assert_eq!(r.status, 201, "{}", r.body);
+        for i in r.body["invoices"].as_array().unwrap() {
+            assert_eq!(i["status"], "issued", "{i}");
+            invoiced.push(str_of(i, "agreement_id").to_owned());
+            numbers.push(sequence(str_of(i, "number")));
+            let own = own
+                .iter()
+                .position(|(_, a)| a.ends_with(str_of(i, "agreement_id")));
+            assert_eq!(str_of(i, "total"), statements[own.unwrap()].1, "{i}");
+        }
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, [1, 2, 3, 4]);
+    let once: BTreeSet<&String> = invoiced.iter().collect();
+    assert_eq!(once.len(), 4, "{invoiced:?}");
+    // The run that lost the race left no draft behind.
+    let r = app.get(&admin, &format!("{base}/invoices")).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 4, "{}", r.body);
+    let r = app
+        .post(&admin, &format!("{base}/invoice-runs"), &issue)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["invoices"], json!([]));
 }
 
 crate::on_both_backends!(
