@@ -64,6 +64,9 @@ pub enum Invalid {
     NoRecipient {
         wanted: &'static str,
     },
+    /// Lines outside the scope of VAT beside taxable or exempt ones on one invoice, which
+    /// Peppol BIS Billing 3.0 forbids (BR-O-11).
+    MixedVatScope,
 }
 
 impl Invalid {
@@ -89,6 +92,7 @@ impl Invalid {
             Invalid::Unreadable { .. } => "unreadable",
             Invalid::Template { .. } => "template",
             Invalid::NoRecipient { .. } => "no_recipient",
+            Invalid::MixedVatScope => "mixed_vat_scope",
         }
     }
 
@@ -175,6 +179,16 @@ impl Invalid {
             (Invalid::NoRecipient { wanted }, En) => {
                 format!("the member has no recipient for this message: set {wanted}")
             }
+            (Invalid::MixedVatScope, Sv) => "rader utanför momsens tillämpningsområde kan inte \
+                 stå på samma faktura som rader med moms eller momsfria rader; fakturera dem var \
+                 för sig"
+                .into(),
+            (Invalid::MixedVatScope, Nb) => "linjer utenfor merverdiavgiftsområdet kan ikke stå \
+                 på samme faktura som linjer med eller fritatt for mva; fakturer dem hver for seg"
+                .into(),
+            (Invalid::MixedVatScope, En) => "lines outside the scope of VAT cannot share an \
+                 invoice with taxed or exempt lines; invoice them separately"
+                .into(),
         }
     }
 }

@@ -167,6 +167,19 @@ pub fn split_evenly(total: Money, count: u32) -> Vec<Money> {
     parts
 }
 
+/// The invoices some lines need. Peppol BIS Billing 3.0 (BR-O-11 to BR-O-14) allows a line
+/// outside the scope of VAT only on an invoice whose every line is outside it, so a
+/// membership contribution and a taxable or exempt service are invoiced apart: the
+/// outside-scope lines first, then the others, each in their own order, and no invoice
+/// without lines.
+pub fn invoices_by_vat_scope<T>(lines: Vec<T>, outside_scope: impl Fn(&T) -> bool) -> Vec<Vec<T>> {
+    let (outside, inside): (Vec<T>, Vec<T>) = lines.into_iter().partition(|l| outside_scope(l));
+    [outside, inside]
+        .into_iter()
+        .filter(|group| !group.is_empty())
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------
 // Invoice numbers and payment references
 // ---------------------------------------------------------------------------------------
@@ -675,6 +688,40 @@ mod tests {
     use super::*;
     use crate::domain::Currency;
     use crate::domain::test_support::{d, date, sek};
+
+    #[test]
+    fn outside_scope_lines_get_an_invoice_of_their_own() {
+        let split = |l: Vec<(char, bool)>| invoices_by_vat_scope(l, |(_, o)| *o);
+        assert_eq!(
+            split(vec![('a', true), ('b', false), ('c', true), ('d', false)]),
+            [
+                vec![('a', true), ('c', true)],
+                vec![('b', false), ('d', false)]
+            ]
+        );
+        assert_eq!(split(vec![('a', false), ('b', false)]).len(), 1);
+        assert_eq!(split(vec![('a', true)]), [vec![('a', true)]]);
+        assert!(split(Vec::new()).is_empty());
+    }
+
+    proptest! {
+        /// Every line lands on exactly one invoice, in its order, and no invoice mixes an
+        /// outside-scope line with another.
+        #[test]
+        fn scope_split_keeps_every_line_once(scopes in proptest::collection::vec(any::<bool>(), 0..40)) {
+            let lines: Vec<(usize, bool)> = scopes.iter().copied().enumerate().collect();
+            let invoices = invoices_by_vat_scope(lines.clone(), |(_, o)| *o);
+            prop_assert!(invoices.len() <= 2);
+            for invoice in &invoices {
+                prop_assert!(!invoice.is_empty());
+                prop_assert!(invoice.iter().all(|l| l.1 == invoice[0].1));
+                prop_assert!(invoice.windows(2).all(|w| w[0].0 < w[1].0));
+            }
+            let mut all: Vec<(usize, bool)> = invoices.concat();
+            all.sort_unstable();
+            prop_assert_eq!(all, lines);
+        }
+    }
 
     fn minors(parts: &[Money]) -> Vec<i64> {
         parts.iter().map(|m| m.to_minor()).collect()

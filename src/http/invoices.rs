@@ -798,38 +798,37 @@ pub struct ProposalView {
     pub lines: Vec<LineView>,
 }
 
-impl From<Proposal> for ProposalView {
-    fn from(p: Proposal) -> Self {
-        let c = p.currency.as_str();
-        ProposalView {
-            lines: p
-                .lines
-                .iter()
-                .map(|l| LineView {
-                    description: l.description.clone(),
-                    quantity: l.quantity.normalize().to_string(),
-                    unit: l.unit.clone(),
-                    unit_price: l.unit_price.amount().to_string(),
-                    vat: l.vat.code(),
-                    vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
-                    amount: l
-                        .amount()
-                        .map(|a| a.amount().to_string())
-                        .unwrap_or_default(),
-                })
-                .collect(),
-            agreement_id: p.agreement_id,
-            member_id: p.member_id,
-            member_name: p.member_name,
-            invoice_date: p.invoice_date,
-            period_start: p.period_start,
-            period_end: p.period_end,
-            currency: c.to_owned(),
-            net: p.net.amount().to_string(),
-            vat: p.vat.amount().to_string(),
-            total: p.total.amount().to_string(),
-        }
-    }
+/// One view per invoice a proposal would create: an agreement whose outside-scope and
+/// taxed lines fall due together gets two.
+fn proposal_views(p: Proposal) -> impl Iterator<Item = ProposalView> {
+    p.invoices.into_iter().map(move |invoice| ProposalView {
+        lines: invoice
+            .lines
+            .iter()
+            .map(|l| LineView {
+                description: l.description.clone(),
+                quantity: l.quantity.normalize().to_string(),
+                unit: l.unit.clone(),
+                unit_price: l.unit_price.amount().to_string(),
+                vat: l.vat.code(),
+                vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
+                amount: l
+                    .amount()
+                    .map(|a| a.amount().to_string())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        agreement_id: p.agreement_id.clone(),
+        member_id: p.member_id.clone(),
+        member_name: p.member_name.clone(),
+        invoice_date: p.invoice_date,
+        period_start: p.period_start,
+        period_end: p.period_end,
+        currency: p.currency.as_str().to_owned(),
+        net: invoice.net.amount().to_string(),
+        vat: invoice.vat.amount().to_string(),
+        total: invoice.total.amount().to_string(),
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -839,7 +838,8 @@ pub struct RunView {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub dry_run: bool,
-    /// What a dry run would invoice.
+    /// What a dry run would invoice, one entry per invoice: an agreement whose fees
+    /// (outside the scope of VAT) and taxed services fall due together gets two.
     pub proposals: Vec<ProposalView>,
     /// What the run issued.
     pub invoices: Vec<InvoiceView>,
@@ -920,7 +920,7 @@ async fn run_view(
                     from: req.from,
                     to: req.to,
                     dry_run,
-                    proposals: proposals.into_iter().map(Into::into).collect(),
+                    proposals: proposals.into_iter().flat_map(proposal_views).collect(),
                     invoices: Vec::new(),
                     already_billed: Vec::new(),
                     skipped: skipped.into_iter().map(skipped_view).collect(),

@@ -17,8 +17,8 @@ use crate::domain::documents::{
 };
 use crate::domain::invoicing::{
     InvoiceFacts, InvoiceNumber, InvoiceStatus, ReferenceRate, ReferenceScheme, STATUTORY_MARGIN,
-    Schedule, VariableBilling, instalments, payment_reference, reference_base, reference_rate_on,
-    rounding_to_whole, split_evenly,
+    Schedule, VariableBilling, instalments, invoices_by_vat_scope, payment_reference,
+    reference_base, reference_rate_on, rounding_to_whole, split_evenly,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -288,6 +288,7 @@ fn draft_row(
         }
         None => member.details.currency,
     };
+    one_vat_scope(&input.lines)?;
     for (i, l) in input.lines.iter().enumerate() {
         if l.unit_price.currency() != currency {
             return Err(Error::field(
@@ -827,7 +828,10 @@ pub fn credit(
     let book = Book::load(conn, &org)?;
     let creditable = original.total_minor - book.credited(&original.id);
     let lines = match lines {
-        Some(lines) => lines,
+        Some(lines) => {
+            one_vat_scope(&lines)?;
+            lines
+        }
         None => {
             // A full credit: the original's lines as they were, less what is already credited.
             if book.credited(&original.id) > 0 {
@@ -1006,7 +1010,9 @@ pub struct RunRequest {
     pub invoice_date: Option<NaiveDate>,
 }
 
-/// One invoice a run would create (dry run) or created.
+/// What a run bills one agreement: one invoice, or two when lines outside the scope of VAT
+/// fall due with taxed or exempt ones (see [`invoices_by_vat_scope`]). Its invoices are
+/// issued together, and the first claims the periods they bill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {
     pub agreement_id: String,
@@ -1016,13 +1022,44 @@ pub struct Proposal {
     pub invoice_date: NaiveDate,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
-    pub lines: Vec<LineInput>,
+    pub invoices: Vec<ProposedInvoice>,
     /// The agreement periods it bills: (part, first day).
     pub claims: Vec<(String, NaiveDate)>,
+    pub language: Language,
+}
+
+/// One invoice a run would create (dry run) or created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposedInvoice {
+    pub lines: Vec<LineInput>,
     pub net: Money,
     pub vat: Money,
     pub total: Money,
-    pub language: Language,
+}
+
+impl ProposedInvoice {
+    fn new(lines: Vec<LineInput>, currency: Currency) -> Result<Self, Error> {
+        let doc_lines = document_lines(&line_rows("", &lines, 1)?, currency)?;
+        let (net, vat, _, total) = totals(&doc_lines, currency, false);
+        Ok(ProposedInvoice {
+            lines,
+            net: Money::from_minor(net, currency),
+            vat: Money::from_minor(vat, currency),
+            total: Money::from_minor(total, currency),
+        })
+    }
+}
+
+fn outside_scope(line: &LineInput) -> bool {
+    line.vat == VatTreatment::OutsideScope
+}
+
+/// Refuses lines that would need two invoices (see [`invoices_by_vat_scope`]).
+fn one_vat_scope(lines: &[LineInput]) -> Result<(), Error> {
+    if invoices_by_vat_scope(lines.iter().collect(), |l| outside_scope(l)).len() > 1 {
+        return Err(Error::field("lines", Invalid::MixedVatScope));
+    }
+    Ok(())
 }
 
 /// An agreement the run could not bill, and why.
@@ -1250,8 +1287,10 @@ fn propose_agreement(
         return Ok(None);
     };
     let currency = agreement.header.currency;
-    let doc_lines: Vec<InvoiceLine> = document_lines(&line_rows("", &lines, 1)?, currency)?;
-    let (net, vat, _, total) = totals(&doc_lines, currency, false);
+    let invoices = invoices_by_vat_scope(lines, outside_scope)
+        .into_iter()
+        .map(|lines| ProposedInvoice::new(lines, currency))
+        .collect::<Result<_, _>>()?;
     let invoice_date = req
         .invoice_date
         .or_else(|| dates.iter().min().copied())
@@ -1264,11 +1303,8 @@ fn propose_agreement(
         invoice_date,
         period_start,
         period_end,
-        lines,
+        invoices,
         claims,
-        net: Money::from_minor(net, currency),
-        vat: Money::from_minor(vat, currency),
-        total: Money::from_minor(total, currency),
         language: lang,
     }))
 }
@@ -1370,7 +1406,7 @@ pub fn issue_run(
                 match diesel::Connection::transaction(c, |c| {
                     number_proposal(c, &mut issuer, &run.id, p, actor)
                 }) {
-                    Ok(n) => numbered.push(n),
+                    Ok(n) => numbered.extend(n),
                     Err(Error::Conflict { .. }) => already_billed.push(p.agreement_id.clone()),
                     Err(e) => return Err(e),
                 }
@@ -1395,35 +1431,44 @@ pub fn issue_run(
     })
 }
 
-/// A run's proposal as a draft that claims the periods it bills and has its number. A
-/// period another run claimed meanwhile is a conflict.
+/// A run's proposal as drafts, the first of which claims the periods they bill, each with
+/// its number. A period another run claimed meanwhile is a conflict.
 fn number_proposal(
     conn: &mut DbConnection,
     issuer: &mut Issuer<'_>,
     run: &str,
     p: &Proposal,
     actor: &str,
-) -> Result<Numbered, Error> {
+) -> Result<Vec<Numbered>, Error> {
     let org = issuer.organisation.id.clone();
-    let id = new_id();
-    let input = DraftInput {
-        member_id: p.member_id.clone(),
-        agreement_id: Some(p.agreement_id.clone()),
-        language: Some(p.language),
-        period_start: p.period_start,
-        period_end: p.period_end,
-        buyer_reference: None,
-        our_reference: None,
-        lines: p.lines.clone(),
-    };
-    let row = draft_row(conn, &org, &id, &input, actor, Some(run))?;
-    store::insert_invoice(conn, &row, &line_rows(&id, &p.lines, 1)?)?;
+    let mut ids = Vec::with_capacity(p.invoices.len());
+    for invoice in &p.invoices {
+        let id = new_id();
+        let input = DraftInput {
+            member_id: p.member_id.clone(),
+            agreement_id: Some(p.agreement_id.clone()),
+            language: Some(p.language),
+            period_start: p.period_start,
+            period_end: p.period_end,
+            buyer_reference: None,
+            our_reference: None,
+            lines: invoice.lines.clone(),
+        };
+        let row = draft_row(conn, &org, &id, &input, actor, Some(run))?;
+        store::insert_invoice(conn, &row, &line_rows(&id, &invoice.lines, 1)?)?;
+        ids.push(id);
+    }
+    let first = ids
+        .first()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a proposal without invoices")))?;
     for (part, start) in &p.claims {
-        if !store::claim_period(conn, &p.agreement_id, part, *start, &id)? {
+        if !store::claim_period(conn, &p.agreement_id, part, *start, first)? {
             return Err(Error::Conflict { field: None });
         }
     }
-    number(conn, issuer, &id, p.invoice_date, None)
+    ids.iter()
+        .map(|id| number(conn, issuer, id, p.invoice_date, None))
+        .collect()
 }
 
 /// The invoices of a member and their lines, keyed by id, for views.

@@ -71,6 +71,28 @@ async fn an_issued_invoice_has_a_valid_e_invoice(backend: Backend) {
     let id = str_of(&r.body, "id").to_owned();
     assert_eq!(r.body["einvoice"], false);
 
+    // Peppol allows a line outside the scope of VAT (a membership fee) only on an invoice
+    // of its own: a draft or a credit note that mixes it with taxed lines is refused.
+    let mixed = json!([
+        {"description": "Medlemsavgift", "quantity": "1", "unit_price": "1000.00"},
+        {"description": "Kursmaterial", "quantity": "1", "unit_price": "99.90", "vat": "25"}
+    ]);
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoices"),
+            &json!({"member_id": member, "period_start": "2027-03-01",
+                    "period_end": "2027-03-31", "lines": mixed}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        (&r.body["errors"][0]["field"], &r.body["errors"][0]["code"]),
+        (&json!("lines"), &json!("mixed_vat_scope")),
+        "{}",
+        r.body
+    );
+
     // A draft has none.
     let r = app
         .get(&admin, &format!("{base}/invoices/{id}/e-invoice"))
@@ -130,6 +152,15 @@ async fn an_issued_invoice_has_a_valid_e_invoice(backend: Backend) {
         r.body
     );
 
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoices/{id}/credit-notes"),
+            &json!({"date": "2027-04-10", "lines": mixed}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body["errors"][0]["code"], "mixed_vat_scope", "{}", r.body);
     let r = app
         .post(
             &admin,

@@ -5,9 +5,29 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, bollebygd, spawn_app};
+use crate::peppol;
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
+}
+
+/// A well-formed organisationsnummer of a municipality's own (21200 + its code + the Luhn
+/// digit), so that its e-invoices carry the buyer's Peppol address.
+fn org_number(code: &str) -> String {
+    let base = format!("21200{code}");
+    let sum: u32 = base
+        .chars()
+        .map(|c| c.to_digit(10).unwrap())
+        .enumerate()
+        .map(|(i, d)| {
+            if i % 2 == 0 {
+                (d * 2) / 10 + (d * 2) % 10
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{}-{}{}", &base[..6], &base[6..], (10 - sum % 10) % 10)
 }
 
 async fn member(
@@ -21,6 +41,7 @@ async fn member(
     let mut body = bollebygd();
     body["name"] = json!(name);
     body["municipality_code"] = json!(code);
+    body["org_number"] = json!(org_number(code));
     body["population"]["count"] = json!(people);
     let r = app
         .post(
@@ -46,7 +67,7 @@ async fn draft(app: &TestApp, admin: &str, org: &str, member: &str, price: &str)
                 "lines": [
                     {"description": "Fortbildningsdag NO-lärare", "quantity": "2", "unit": "dag",
                      "unit_price": price, "vat": "25"},
-                    {"description": "Medlemsavgift tillägg", "quantity": "1", "unit_price": "1000.00"}
+                    {"description": "Kursmaterial", "quantity": "1", "unit_price": "800.00", "vat": "25"}
                 ]
             }),
         )
@@ -425,10 +446,39 @@ async fn navet_invoices_a_year_and_follows_the_payments(backend: Backend) {
     let r = app.post(&admin, &format!("{base}/invoice-runs"), &q2).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let q2_invoices = r.body["invoices"].as_array().unwrap();
-    assert_eq!(q2_invoices.len(), 4);
-    // 69 711.00 + 2 × 3 500.00 + 25 % VAT on 7 000.00 = 78 461.00.
-    assert_eq!(q2_invoices[0]["total"], "78461.00", "{}", q2_invoices[0]);
-    assert_eq!(q2_invoices[0]["vat"], "1750.00");
+    // Bollebygd's membership fee is outside the scope of VAT and its school programmes are
+    // taxed, so Peppol wants them on two invoices: 69 711.00, and 2 × 3 500.00 + 25 % VAT
+    // = 8 750.00. Both claim the same quarter; every e-invoice of the run is valid.
+    assert_eq!(q2_invoices.len(), 5);
+    let bollebygd_q2: Vec<(&str, &str, &str)> = q2_invoices[..2]
+        .iter()
+        .map(|i| (str_of(i, "member_id"), str_of(i, "total"), str_of(i, "vat")))
+        .collect();
+    let bollebygd_id = str_of(&invoices[0], "member_id");
+    assert_eq!(
+        bollebygd_q2,
+        [
+            (bollebygd_id, "69711.00", "0.00"),
+            (bollebygd_id, "8750.00", "1750.00")
+        ]
+    );
+    if peppol::available().is_some() {
+        let mut xml = Vec::new();
+        for i in q2_invoices {
+            let r = app
+                .client
+                .get(app.url(&format!("{base}/invoices/{}/e-invoice", str_of(i, "id"))))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            xml.push((str_of(i, "number"), r.bytes().await.unwrap().to_vec()));
+        }
+        for (number, fatal) in peppol::validate(&xml) {
+            assert!(fatal.is_empty(), "{number}: {fatal:#?}");
+        }
+    }
 
     // A credit note of part of Ulricehamn's first invoice lowers its balance.
     let ulricehamn = &invoices[3];
@@ -503,7 +553,7 @@ async fn navet_invoices_a_year_and_follows_the_payments(backend: Backend) {
     );
 
     // Marks' credit balance goes to its next invoice.
-    let marks_q2 = &q2_invoices[2];
+    let marks_q2 = &q2_invoices[3];
     let marks_payment = app
         .get(&admin, &format!("{base}/payments?status=on_account"))
         .await;
@@ -668,8 +718,8 @@ async fn reminders_with_interest_then_the_ledger(
         .unwrap()
         .clone();
     let summaries: Vec<_> = first.iter().map(reminder_summary).collect();
-    // Bollebygd's second invoice is dated 1 April (its first-quarter usage is billed the
-    // day after the quarter), 30 days late. Borås: 321 070.75 left of the first quarter
+    // Bollebygd's second-quarter invoices are dated 1 April (its first-quarter usage is
+    // billed the day after the quarter), 30 days late, each with its own compensation. Borås: 321 070.75 left of the first quarter
     // for 106 days and the second quarter for 16 days at 10 %; Marks: its first quarter is charged only from 1 March, when the
     // payment that had settled it was reversed (92 days).
     assert_eq!(
@@ -677,15 +727,18 @@ async fn reminders_with_interest_then_the_ledger(
         [
             (
                 "Bollebygds kommun".to_owned(),
-                vec![item("NAV-2027-0005", "78461.00", "644.88", "450.00")],
+                vec![
+                    item("NAV-2027-0005", "69711.00", "572.97", "450.00"),
+                    item("NAV-2027-0006", "8750.00", "71.92", "450.00")
+                ],
                 "60.00".to_owned(),
-                "79615.88".to_owned()
+                "80065.89".to_owned()
             ),
             (
                 "Borås stad".to_owned(),
                 vec![
                     item("NAV-2027-0002", "321070.75", "9324.25", "450.00"),
-                    item("NAV-2027-0006", "821070.75", "3599.21", "450.00")
+                    item("NAV-2027-0007", "821070.75", "3599.21", "450.00")
                 ],
                 "60.00".to_owned(),
                 "1156024.96".to_owned()
@@ -694,14 +747,14 @@ async fn reminders_with_interest_then_the_ledger(
                 "Marks kommun".to_owned(),
                 vec![
                     item("NAV-2027-0003", "249375.00", "6285.62", "450.00"),
-                    item("NAV-2027-0007", "249375.00", "1093.15", "450.00")
+                    item("NAV-2027-0008", "249375.00", "1093.15", "450.00")
                 ],
                 "60.00".to_owned(),
                 "507088.77".to_owned()
             ),
             (
                 "Ulricehamns kommun".to_owned(),
-                vec![item("NAV-2027-0008", "178125.00", "780.82", "450.00")],
+                vec![item("NAV-2027-0009", "178125.00", "780.82", "450.00")],
                 "60.00".to_owned(),
                 "179415.82".to_owned()
             ),
@@ -727,7 +780,7 @@ async fn reminders_with_interest_then_the_ledger(
             str_of(&charges, "total"),
             str_of(&charges, "due_date")
         ),
-        ("NAV-2027-0010", "13883.46", "2027-06-10")
+        ("NAV-2027-0011", "13883.46", "2027-06-10")
     );
     assert_eq!(status(app, admin, base, &q1[1]).await.1, "321070.75");
     let pdf = app
@@ -749,7 +802,7 @@ async fn reminders_with_interest_then_the_ledger(
             "Påminnelse",
             "Borås stad",
             "NAV-2027-0002",
-            "NAV-2027-0006",
+            "NAV-2027-0007",
             "2027-06-10",
             "9 324,25",
             "1 156 024,96",
@@ -765,7 +818,7 @@ async fn reminders_with_interest_then_the_ledger(
             &format!("{base}/invoices?status=overdue&on=2027-05-31"),
         )
         .await;
-    assert_eq!(r.body["items"].as_array().unwrap().len(), 6, "{}", r.body);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 7, "{}", r.body);
 
     // Nothing is reminded twice before the new date to pay by has passed.
     let r = app
@@ -794,7 +847,7 @@ async fn reminders_with_interest_then_the_ledger(
     .await;
     assert_eq!(p["status"], "allocated", "{p}");
     assert_eq!(p["allocations"].as_array().unwrap().len(), 3, "{p}");
-    for invoice in [&charges, &q1[1], &q2[1]] {
+    for invoice in [&charges, &q1[1], &q2[2]] {
         assert_eq!(
             status(app, admin, base, invoice).await,
             ("paid".to_owned(), "0.00".to_owned())
@@ -824,8 +877,8 @@ async fn reminders_with_interest_then_the_ledger(
             "Marks kommun".to_owned(),
             vec![
                 item("NAV-2027-0003", "249375.00", "4061.73", "0.00"),
-                item("NAV-2027-0007", "249375.00", "4061.74", "0.00"),
-                item("NAV-2027-0011", "8338.77", "0.00", "0.00"),
+                item("NAV-2027-0008", "249375.00", "4061.74", "0.00"),
+                item("NAV-2027-0012", "8338.77", "0.00", "0.00"),
             ],
             "60.00".to_owned(),
             "515272.24".to_owned()
