@@ -883,6 +883,44 @@ pub async fn run(
     run_view(db, renderer, caller, org, req, body.dry_run, None).await
 }
 
+/// An invoice run that was issued (or began to be): its invoices are listed by
+/// `GET …/invoices?run_id=`, and `…/resume` issues what it has not.
+#[derive(Serialize, ToSchema)]
+pub struct RunSummaryView {
+    pub id: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub created_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// How many invoices and credit notes the run has issued so far.
+    pub issued: i64,
+}
+
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path)), responses((status = 200, body = Items<RunSummaryView>)), security(("bearer" = [])))]
+#[get("/organisations/{org}/invoice-runs")]
+pub async fn runs(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<Items<RunSummaryView>>, Error> {
+    let org = path.into_inner();
+    caller.read_members(&org)?;
+    let runs = db.run(move |conn| store::runs(conn, &org)).await?;
+    Ok(web::Json(Items {
+        items: runs
+            .into_iter()
+            .map(|(r, issued)| RunSummaryView {
+                id: r.id,
+                from: r.period_start,
+                to: r.period_end,
+                created_by: r.created_by,
+                created_at: r.created_at.and_utc(),
+                issued,
+            })
+            .collect(),
+    }))
+}
+
 #[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), responses((status = 201, body = RunView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[post("/organisations/{org}/invoice-runs/{id}/resume")]
 pub async fn resume(

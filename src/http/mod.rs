@@ -248,6 +248,7 @@ where
                 .service(invoices::credit)
                 .service(invoices::event)
                 .service(invoices::run)
+                .service(invoices::runs)
                 .service(invoices::resume)
                 .service(invoices::audit_trail)
                 .service(payments::register)

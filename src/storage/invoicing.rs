@@ -385,6 +385,33 @@ pub fn insert_run(conn: &mut DbConnection, row: &RunRow) -> Result<(), Error> {
     Ok(())
 }
 
+/// An organisation's invoice runs, newest first, each with how many invoices it issued:
+/// what a person looks at to find a run to resume.
+pub fn runs(conn: &mut DbConnection, org: &str) -> Result<Vec<(RunRow, i64)>, Error> {
+    let runs: Vec<RunRow> = ir::invoice_runs
+        .filter(ir::organisation_id.eq(org))
+        .order((ir::created_at.desc(), ir::id.desc()))
+        .select(RunRow::as_select())
+        .load(conn)?;
+    let issued: std::collections::HashMap<String, i64> = inv::invoices
+        .filter(inv::organisation_id.eq(org))
+        .filter(inv::issued_at.is_not_null())
+        .filter(inv::run_id.is_not_null())
+        .group_by(inv::run_id)
+        .select((inv::run_id, diesel::dsl::count_star()))
+        .load::<(Option<String>, i64)>(conn)?
+        .into_iter()
+        .filter_map(|(run, n)| Some((run?, n)))
+        .collect();
+    Ok(runs
+        .into_iter()
+        .map(|r| {
+            let n = issued.get(&r.id).copied().unwrap_or(0);
+            (r, n)
+        })
+        .collect())
+}
+
 pub fn run(conn: &mut DbConnection, org: &str, id: &str) -> Result<RunRow, Error> {
     ir::invoice_runs
         .filter(ir::organisation_id.eq(org))

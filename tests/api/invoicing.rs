@@ -1,5 +1,7 @@
 use std::collections::BTreeSet;
 
+use diesel::connection::SimpleConnection;
+
 use avtal::domain::OcrReference;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
@@ -52,6 +54,45 @@ async fn member(
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     str_of(&r.body, "id").to_owned()
+}
+
+/// The terms of an agreement billed once a year from one fee model.
+fn annual(model: &str) -> Value {
+    json!({
+        "fixed": [{"id": "kostnader", "fee_model_id": model}],
+        "billing": {"schedule": "annual", "variable": "arrears", "invoice_day": 15}
+    })
+}
+
+/// An agreement for 2027 on these terms, offered, accepted and active; its path.
+async fn active_agreement(
+    app: &TestApp,
+    admin: &str,
+    base: &str,
+    member: &str,
+    terms: Value,
+) -> String {
+    let r = app
+        .post(
+            admin,
+            &format!("{base}/agreements"),
+            &json!({
+                "member_id": member, "pro_rata": "whole_months", "notice_months": 6,
+                "start_date": "2027-01-01", "end_date": "2027-12-31", "terms": terms
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let a = format!("{base}/agreements/{}", str_of(&r.body, "id"));
+    for to in [
+        json!({"to": "offered"}),
+        json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören", "decision_reference": "KS 2026/1"}),
+        json!({"to": "active"}),
+    ] {
+        let r = app.post(admin, &format!("{a}/transitions"), &to).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    a
 }
 
 async fn draft(app: &TestApp, admin: &str, org: &str, member: &str, price: &str) -> String {
@@ -311,31 +352,12 @@ async fn navet_invoices_a_year_and_follows_the_payments(backend: Backend) {
     let mut agreements = Vec::new();
     for (name, code, people) in towns {
         let m = member(&app, &admin, &org, name, code, people).await;
-        let r = app
-            .post(
-                &admin,
-                &format!("{base}/agreements"),
-                &json!({
-                    "member_id": m, "pro_rata": "whole_months", "notice_months": 6,
-                    "start_date": "2027-01-01", "end_date": "2027-12-31",
-                    "terms": {
-                        "fixed": [{"id": "avgift", "fee_model_id": model}],
-                        "billing": {"schedule": "quarterly", "variable": "arrears", "invoice_day": 15,
-                                    "reminder_fee": "60.00"}
-                    }
-                }),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.body);
-        let a = format!("{base}/agreements/{}", str_of(&r.body, "id"));
-        for to in [
-            json!({"to": "offered"}),
-            json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören", "decision_reference": "KS 2026/1"}),
-            json!({"to": "active"}),
-        ] {
-            let r = app.post(&admin, &format!("{a}/transitions"), &to).await;
-            assert_eq!(r.status, 200, "{}", r.body);
-        }
+        let terms = json!({
+            "fixed": [{"id": "avgift", "fee_model_id": model}],
+            "billing": {"schedule": "quarterly", "variable": "arrears", "invoice_day": 15,
+                        "reminder_fee": "60.00"}
+        });
+        let a = active_agreement(&app, &admin, &base, &m, terms).await;
         agreements.push((name, m, a));
     }
 
@@ -1266,30 +1288,7 @@ async fn a_run_bills_each_member_its_share_of_a_pool(backend: Backend) {
     let mut own = Vec::new();
     for (name, code, people) in towns {
         let m = member(&app, &admin, &org, name, code, people).await;
-        let r = app
-            .post(
-                &admin,
-                &format!("{base}/agreements"),
-                &json!({
-                    "member_id": m, "pro_rata": "whole_months", "notice_months": 6,
-                    "start_date": "2027-01-01", "end_date": "2027-12-31",
-                    "terms": {
-                        "fixed": [{"id": "kostnader", "fee_model_id": model}],
-                        "billing": {"schedule": "annual", "variable": "arrears", "invoice_day": 15}
-                    }
-                }),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.body);
-        let a = format!("{base}/agreements/{}", str_of(&r.body, "id"));
-        for to in [
-            json!({"to": "offered"}),
-            json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören", "decision_reference": "KS 2026/1"}),
-            json!({"to": "active"}),
-        ] {
-            let r = app.post(&admin, &format!("{a}/transitions"), &to).await;
-            assert_eq!(r.status, 200, "{}", r.body);
-        }
+        let a = active_agreement(&app, &admin, &base, &m, annual(&model)).await;
         own.push((name, a));
     }
     let mut statements = Vec::new();
@@ -1363,7 +1362,115 @@ async fn a_run_bills_each_member_its_share_of_a_pool(backend: Backend) {
     assert_eq!(r.body["invoices"], json!([]));
 }
 
+/// A run that fails part of the way (here the database refuses the 36th invoice) keeps the
+/// batches it finished, whole and numbered without a gap, and gives back the numbers of the
+/// batch that failed; the run is listed with what it issued, and resuming it issues the
+/// rest with the next numbers.
+async fn an_interrupted_run_resumes_without_a_gap(backend: Backend) {
+    let sqlite = matches!(backend, Backend::Sqlite);
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Sjuhärads samverkan").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/fee-models"),
+            &json!({"fee_year": 2027, "name": "Medlemsavgift", "indexation": null,
+                    "model": {"type": "per_inhabitant", "currency": "SEK", "rate": "10.00"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let model = str_of(&r.body, "id").to_owned();
+    const MEMBERS: i64 = 40;
+    for i in 0..MEMBERS {
+        let code = format!("{}", 1401 + i);
+        let m = member(
+            &app,
+            &admin,
+            &org,
+            &format!("Kommun {i:02}"),
+            &code,
+            1000 + i,
+        )
+        .await;
+        active_agreement(&app, &admin, &base, &m, annual(&model)).await;
+    }
+
+    let interrupt = if sqlite {
+        "CREATE TRIGGER interrupt BEFORE INSERT ON invoices \
+             WHEN (SELECT count(*) FROM invoices) >= 35 \
+             BEGIN SELECT RAISE(ABORT, 'interrupted'); END;"
+    } else {
+        "CREATE FUNCTION interrupt() RETURNS trigger AS $$ BEGIN \
+             IF (SELECT count(*) FROM invoices) >= 35 THEN RAISE EXCEPTION 'interrupted'; \
+             END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER interrupt BEFORE INSERT ON invoices \
+             FOR EACH ROW EXECUTE FUNCTION interrupt();"
+    };
+    app.pool().get().unwrap().batch_execute(interrupt).unwrap();
+    let year = json!({"from": "2027-01-01", "to": "2027-12-31"});
+    let r = app
+        .post(&admin, &format!("{base}/invoice-runs"), &year)
+        .await;
+    assert_eq!(r.status, 500, "{}", r.body);
+
+    // The first batch of 32 stands; nothing of the second.
+    let r = app.get(&admin, &format!("{base}/invoice-runs")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let runs = r.body["items"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{}", r.body);
+    assert_eq!(runs[0]["issued"], 32);
+    let run = str_of(&runs[0], "id").to_owned();
+    let numbers = |body: &Value| -> Vec<i64> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                assert_eq!(i["status"], "issued", "{i}");
+                sequence(str_of(i, "number"))
+            })
+            .collect()
+    };
+    let r = app.get(&admin, &format!("{base}/invoices")).await;
+    assert_eq!(numbers(&r.body), (1..=32).collect::<Vec<_>>());
+
+    let allow = if sqlite {
+        "DROP TRIGGER interrupt"
+    } else {
+        "DROP TRIGGER interrupt ON invoices"
+    };
+    app.pool().get().unwrap().batch_execute(allow).unwrap();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoice-runs/{run}/resume"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["invoices"].as_array().unwrap().len(),
+        8,
+        "{}",
+        r.body
+    );
+    let r = app
+        .get(&admin, &format!("{base}/invoices?run_id={run}"))
+        .await;
+    assert_eq!(numbers(&r.body), (1..=MEMBERS).collect::<Vec<_>>());
+    let r = app.get(&admin, &format!("{base}/invoice-runs")).await;
+    assert_eq!(r.body["items"][0]["issued"], MEMBERS);
+    // Every member billed once: the year again finds nothing to bill.
+    let r = app
+        .post(&admin, &format!("{base}/invoice-runs"), &year)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["invoices"], json!([]));
+}
+
 crate::on_both_backends!(
+    an_interrupted_run_resumes_without_a_gap,
     a_run_bills_each_member_its_share_of_a_pool,
     numbers_have_no_gaps_under_concurrent_issuing,
     a_bank_file_pays_invoices_once,

@@ -125,6 +125,7 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("post", format!("{o}/{{org}}/invoices/{{id}}/credit-notes")),
         ("post", format!("{o}/{{org}}/invoices/{{id}}/events")),
         ("post", format!("{o}/{{org}}/invoice-runs")),
+        ("get", format!("{o}/{{org}}/invoice-runs")),
         ("post", format!("{o}/{{org}}/invoice-runs/{{id}}/resume")),
         ("get", format!("{o}/{{org}}/audit")),
         ("get", format!("{o}/{{org}}/payments")),
