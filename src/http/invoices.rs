@@ -465,7 +465,7 @@ fn load_view(
 ) -> Result<InvoiceView, Error> {
     let row = store::invoice(conn, org, id)?;
     let lines = store::lines(conn, id)?;
-    let book = Book::load(conn, org)?;
+    let book = Book::load_for(conn, org, std::slice::from_ref(&row.id))?;
     Ok(view(row, &lines, &book, today()))
 }
 

@@ -34,7 +34,7 @@ use crate::services::audit::{self, Change, Entity};
 use crate::services::documents::{LineNames, calculation, own_template_and_logo, seller};
 use crate::storage::documents::{self as documents_store, NewDocument};
 use crate::storage::invoicing::{
-    self as store, EventRow, InvoiceFilter, InvoiceRow, LineRow, RunRow, SettingsRow,
+    self as store, AllocationRow, EventRow, InvoiceFilter, InvoiceRow, LineRow, RunRow, SettingsRow,
 };
 use crate::storage::{DbConnection, members, new_id, now, organisations};
 
@@ -825,7 +825,7 @@ pub fn credit(
         return Err(Error::field("invoice", Invalid::Mismatch { other: "kind" }));
     }
     let currency = stored_currency(&original.currency)?;
-    let book = Book::load(conn, &org)?;
+    let book = Book::load_for(conn, &org, std::slice::from_ref(&original.id))?;
     let creditable = original.total_minor - book.credited(&original.id);
     let lines = match lines {
         Some(lines) => {
@@ -922,6 +922,26 @@ impl Book {
                 ..InvoiceFilter::default()
             },
         )?;
+        let allocations = store::allocations(conn, org)?;
+        let events = store::events(conn, org)?;
+        Ok(Book::of(invoices, allocations, events))
+    }
+
+    /// The part of the book that judges the invoices `ids`: themselves, their credit notes,
+    /// allocations and events. A view of one invoice reads a few rows, however long the
+    /// organisation's history.
+    pub fn load_for(conn: &mut DbConnection, org: &str, ids: &[String]) -> Result<Self, Error> {
+        let invoices = store::issued_with_credits(conn, org, ids)?;
+        let allocations = store::allocations_to(conn, org, ids)?;
+        let events = store::events_of(conn, org, ids)?;
+        Ok(Book::of(invoices, allocations, events))
+    }
+
+    fn of(
+        invoices: Vec<InvoiceRow>,
+        allocations: Vec<AllocationRow>,
+        events: Vec<EventRow>,
+    ) -> Self {
         let mut credited: HashMap<String, i64> = HashMap::new();
         for i in &invoices {
             if let Some(c) = &i.credits_invoice_id {
@@ -930,7 +950,7 @@ impl Book {
         }
         let mut paid: HashMap<String, i64> = HashMap::new();
         let mut payments_of: HashMap<String, Vec<(NaiveDate, i64)>> = HashMap::new();
-        for a in store::allocations(conn, org)? {
+        for a in allocations {
             if let Some(invoice) = a.invoice_id {
                 *paid.entry(invoice.clone()).or_default() += a.amount_minor;
                 payments_of
@@ -941,7 +961,7 @@ impl Book {
         }
         let mut sent = HashSet::new();
         let mut written_off = HashSet::new();
-        for e in store::events(conn, org)? {
+        for e in events {
             match e.kind.as_str() {
                 "sent" => {
                     sent.insert(e.invoice_id);
@@ -952,14 +972,14 @@ impl Book {
                 _ => {}
             }
         }
-        Ok(Book {
+        Book {
             invoices,
             credited,
             paid,
             payments_of,
             sent,
             written_off,
-        })
+        }
     }
 
     pub fn credited(&self, id: &str) -> i64 {

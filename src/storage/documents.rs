@@ -1,7 +1,7 @@
 //! Issued documents, an organisation's own templates and its logo. Documents are only ever
 //! inserted: nothing here updates or deletes one.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, SubsecRound};
 use diesel::prelude::*;
 
 use crate::domain::documents::EINVOICE_KIND;
@@ -74,6 +74,8 @@ pub fn insert(conn: &mut DbConnection, doc: &NewDocument<'_>) -> Result<Document
     let sha256 = sha256_hex(doc.content);
     let size_bytes = i32::try_from(doc.content.len())
         .map_err(|_| Error::Internal(anyhow::anyhow!("document too large")))?;
+    // PostgreSQL keeps microseconds: the record returned equals the one read later.
+    let created_at = now().trunc_subsecs(6);
     diesel::insert_into(d::documents)
         .values(&DocumentRow {
             id: &id,
@@ -88,14 +90,25 @@ pub fn insert(conn: &mut DbConnection, doc: &NewDocument<'_>) -> Result<Document
             size_bytes,
             content: doc.content,
             created_by: doc.created_by,
-            created_at: now(),
+            created_at,
         })
         .execute(conn)?;
-    d::documents
-        .filter(d::id.eq(&id))
-        .select(DocumentRecord::as_select())
-        .first(conn)
-        .map_err(Error::from)
+    // Everything the record holds is known here: no read back (a run stores two documents
+    // per invoice).
+    Ok(DocumentRecord {
+        id,
+        organisation_id: doc.organisation_id.to_owned(),
+        kind: doc.kind.to_owned(),
+        language: doc.language.to_owned(),
+        member_id: doc.member_id.to_owned(),
+        agreement_id: doc.agreement_id.map(str::to_owned),
+        fee_year: doc.fee_year,
+        title: doc.title.to_owned(),
+        sha256,
+        size_bytes,
+        created_by: doc.created_by.to_owned(),
+        created_at,
+    })
 }
 
 /// A rendered (PDF) document's record. E-invoices are stored in the same table but read

@@ -442,6 +442,36 @@ pub fn insert_event(conn: &mut DbConnection, row: &EventRow) -> Result<(), Error
 }
 
 /// The events of an organisation's invoices.
+/// The issued invoices among `ids` and the credit notes issued against them.
+pub fn issued_with_credits(
+    conn: &mut DbConnection,
+    org: &str,
+    ids: &[String],
+) -> Result<Vec<InvoiceRow>, Error> {
+    Ok(inv::invoices
+        .filter(inv::organisation_id.eq(org))
+        .filter(inv::issued_at.is_not_null())
+        .filter(inv::id.eq_any(ids).or(inv::credits_invoice_id.eq_any(ids)))
+        .order((inv::issued_at.asc(), inv::id.asc()))
+        .select(InvoiceRow::as_select())
+        .load(conn)?)
+}
+
+/// The events of the invoices `ids`.
+pub fn events_of(
+    conn: &mut DbConnection,
+    org: &str,
+    ids: &[String],
+) -> Result<Vec<EventRow>, Error> {
+    Ok(ev::invoice_events
+        .inner_join(inv::invoices)
+        .filter(inv::organisation_id.eq(org))
+        .filter(ev::invoice_id.eq_any(ids))
+        .order(ev::created_at.asc())
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
 pub fn events(conn: &mut DbConnection, org: &str) -> Result<Vec<EventRow>, Error> {
     Ok(ev::invoice_events
         .inner_join(inv::invoices)
@@ -541,6 +571,20 @@ pub fn insert_allocations(conn: &mut DbConnection, rows: &[AllocationRow]) -> Re
 }
 
 /// An organisation's allocations, in the order they were made.
+/// The allocations to the invoices `ids`.
+pub fn allocations_to(
+    conn: &mut DbConnection,
+    org: &str,
+    ids: &[String],
+) -> Result<Vec<AllocationRow>, Error> {
+    Ok(al::allocations
+        .filter(al::organisation_id.eq(org))
+        .filter(al::invoice_id.eq_any(ids))
+        .order((al::created_at.asc(), al::id.asc()))
+        .select(AllocationRow::as_select())
+        .load(conn)?)
+}
+
 pub fn allocations(conn: &mut DbConnection, org: &str) -> Result<Vec<AllocationRow>, Error> {
     Ok(al::allocations
         .filter(al::organisation_id.eq(org))
@@ -718,8 +762,8 @@ pub fn reminder(conn: &mut DbConnection, org: &str, id: &str) -> Result<Reminder
         .filter(rm::organisation_id.eq(org))
         .filter(rm::id.eq(id))
         .select(ReminderRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .pop()
         .ok_or(Error::NotFound("reminder"))
 }
 

@@ -1027,6 +1027,20 @@ async fn reminders_with_interest_then_the_ledger(
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
 
+    // One invoice's view reads only its own part of the book, and says what the whole
+    // book says of it.
+    let r = app.get(admin, &format!("{base}/invoices")).await;
+    let items = r.body["items"].as_array().unwrap();
+    assert!(items.len() > 15, "{}", r.body);
+    let judged =
+        |i: &Value| ["status", "credited", "paid", "outstanding"].map(|k| str_of(i, k).to_owned());
+    for listed in items {
+        let one = app
+            .get(admin, &format!("{base}/invoices/{}", str_of(listed, "id")))
+            .await;
+        assert_eq!(judged(&one.body), judged(listed), "{}", one.body);
+    }
+
     // Per year: what was invoiced in 2027 is credited, paid or still owed.
     let r = app.get(admin, &format!("{base}/reports/years")).await;
     let year = &r.body["items"][0];
