@@ -424,7 +424,8 @@ fn render(args: RenderArgs) -> anyhow::Result<()> {
 }
 
 /// Sends the outbox from the command line: once through, or until the process is stopped.
-/// A process killed while sending loses nothing: its messages come back after the lease.
+/// SIGTERM or Ctrl-C lets the messages under way finish and be recorded, then it exits; a
+/// process killed outright loses nothing either: its messages come back after the lease.
 fn outbox(settings: &Settings, once: bool) -> anyhow::Result<()> {
     use avtal::email::worker::{Stop, Worker};
     avtal::telemetry::init(settings.log_format, &settings.log_filter);
@@ -438,7 +439,11 @@ fn outbox(settings: &Settings, once: bool) -> anyhow::Result<()> {
             pass.sent, pass.retried, pass.failed
         );
     } else {
-        worker.run(&Stop::default());
+        let stop = Stop::default();
+        let on_signal = stop.clone();
+        ctrlc::set_handler(move || on_signal.stop())?;
+        worker.run(&stop);
+        tracing::info!("outbox worker stopped");
     }
     Ok(())
 }

@@ -1083,32 +1083,7 @@ async fn a_killed_sender_loses_nothing(backend: Backend) {
     )
     .await;
     let o = organisation(&app).await;
-    for i in 0..100 {
-        member(
-            &app,
-            &o,
-            &format!("Kommun {i:03}"),
-            &format!("{:04}", 1000 + i),
-            None,
-            &[json!({"name": "Kontakt", "email": format!("k{i}@example.se"), "receives_newsletters": true})],
-        )
-        .await;
-    }
-    let r = app
-        .post(
-            &o.admin,
-            &o.path("/mailings"),
-            &json!({"subject": "Hundra", "text": "Hej"}),
-        )
-        .await;
-    assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(r.body["queued"], 100, "{}", r.body);
-    let expected: BTreeSet<String> = r.body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["message_id"].as_str().unwrap().to_owned())
-        .collect();
+    let expected = hundred_messages(&app, &o).await;
 
     let run = || outbox_run(&app, port);
     let mut first = run();
@@ -1132,6 +1107,75 @@ async fn a_killed_sender_loses_nothing(backend: Backend) {
     // At most the messages under way when the first sender died came twice.
     let twice = seen.values().filter(|n| **n > 1).count();
     assert!(twice <= 4, "{twice} messages arrived twice");
+}
+
+/// `avtal outbox run` asked to stop (SIGTERM, as a service manager does) finishes the
+/// messages under way, records them as sent and exits 0: nothing is left leased, and the
+/// next sender sends the rest without sending any message twice.
+async fn a_stopped_sender_finishes_what_it_was_sending(backend: Backend) {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &["--delay-ms", "40"]);
+    let app = spawn_app_with(
+        backend,
+        EmailOverrides {
+            worker: Some(false),
+            ..smtp_settings(port)
+        },
+    )
+    .await;
+    let o = organisation(&app).await;
+    let expected = hundred_messages(&app, &o).await;
+
+    let mut first = outbox_run(&app, port);
+    wait_for("the first messages", 60, || smtp.received().len() >= 10).await;
+    let term = Command::new("kill")
+        .args(["-TERM", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let mut exited = None;
+    wait_for("the sender to stop", 20, || {
+        exited = first.try_wait().unwrap();
+        exited.is_some()
+    })
+    .await;
+    assert!(exited.unwrap().success(), "{exited:?}");
+    let arrived = arrivals(dir.path());
+    assert!(
+        arrived.len() < 100,
+        "the sender finished before it was stopped"
+    );
+    let r = app.get(&o.admin, &o.path("/outbox")).await;
+    let sent: BTreeSet<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            assert_ne!(m["status"], "sending", "{m}");
+            m["status"] == "sent"
+        })
+        .map(|m| m["message_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(sent, arrived.keys().map(String::as_str).collect());
+
+    let mut second = outbox_run(&app, port);
+    wait_for("all 100 messages", 120, || {
+        arrivals(dir.path()).len() >= 100
+    })
+    .await;
+    wait_outbox(&app, &o.admin, &o.org, |items| {
+        items.len() == 100 && items.iter().all(|m| m["status"] == "sent")
+    })
+    .await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let seen = arrivals(dir.path());
+    assert_eq!(seen.keys().cloned().collect::<BTreeSet<_>>(), expected);
+    assert!(seen.values().all(|n| *n == 1), "{seen:?}");
 }
 
 /// An offer, an invoice run and a reminder run, each sent to its own recipients with its
@@ -1421,6 +1465,7 @@ crate::on_both_backends!(
     missing_recipients_and_bad_input_are_reported,
     a_newsletter_carries_its_attachment,
     a_killed_sender_loses_nothing,
+    a_stopped_sender_finishes_what_it_was_sending,
     several_senders_never_send_a_message_twice,
     an_organisation_words_its_own_email,
     concurrent_sends_write_one_message,
