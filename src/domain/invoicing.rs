@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::documents::PaymentReference;
 use crate::domain::money::Money;
-use crate::domain::{Invalid, Kid, KidMethod, OcrReference};
+use crate::domain::{Invalid, Kid, KidMethod, Language, OcrReference};
 
 // ---------------------------------------------------------------------------------------
 // Billing schedules
@@ -178,6 +178,98 @@ pub fn invoices_by_vat_scope<T>(lines: Vec<T>, outside_scope: impl Fn(&T) -> boo
         .into_iter()
         .filter(|group| !group.is_empty())
         .collect()
+}
+
+/// What a member's invoice would lack. A dry run lists it so that a person completes the
+/// member before the run; the run still issues (an issued invoice cannot be completed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InvoiceGap {
+    /// The buyer's address, which an invoice must show (mervärdesskattelagen 17 kap. 24 §).
+    BillingAddress,
+    /// Er referens: public buyers send back invoices without it.
+    BuyerReference,
+    /// Neither a Peppol address nor an organisation number: the e-invoice names no receiver
+    /// (PEPPOL-EN16931-R010).
+    EinvoiceAddress,
+    /// No invoice email and no contact for invoices: the invoice cannot be emailed.
+    InvoiceRecipient,
+}
+
+/// What [`invoice_gaps`] looks at of a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuyerFacts {
+    /// Municipalities, regions and universities: authorities that require a reference and
+    /// e-invoices.
+    pub public: bool,
+    pub billing_address: bool,
+    pub buyer_reference: bool,
+    pub einvoice_address: bool,
+    pub invoice_recipient: bool,
+}
+
+pub fn invoice_gaps(f: BuyerFacts) -> Vec<InvoiceGap> {
+    [
+        (!f.billing_address, InvoiceGap::BillingAddress),
+        (f.public && !f.buyer_reference, InvoiceGap::BuyerReference),
+        (f.public && !f.einvoice_address, InvoiceGap::EinvoiceAddress),
+        (!f.invoice_recipient, InvoiceGap::InvoiceRecipient),
+    ]
+    .into_iter()
+    .filter_map(|(missing, gap)| missing.then_some(gap))
+    .collect()
+}
+
+impl InvoiceGap {
+    pub fn code(self) -> &'static str {
+        match self {
+            InvoiceGap::BillingAddress => "billing_address",
+            InvoiceGap::BuyerReference => "buyer_reference",
+            InvoiceGap::EinvoiceAddress => "einvoice_address",
+            InvoiceGap::InvoiceRecipient => "invoice_recipient",
+        }
+    }
+
+    pub fn message(self, lang: Language) -> &'static str {
+        use Language::{En, Nb, Sv};
+        match (self, lang) {
+            (InvoiceGap::BillingAddress, Sv) => {
+                "medlemmen saknar fakturaadress, som en faktura måste visa"
+            }
+            (InvoiceGap::BillingAddress, Nb) => {
+                "medlemmen mangler fakturaadresse, som en faktura må vise"
+            }
+            (InvoiceGap::BillingAddress, En) => {
+                "the member has no billing address, which an invoice must show"
+            }
+            (InvoiceGap::BuyerReference, Sv) => {
+                "medlemmen saknar Er referens; offentliga köpare skickar tillbaka fakturor utan"
+            }
+            (InvoiceGap::BuyerReference, Nb) => {
+                "medlemmen mangler Deres referanse; offentlige kjøpere returnerer fakturaer uten"
+            }
+            (InvoiceGap::BuyerReference, En) => {
+                "the member has no buyer reference; public buyers return invoices without one"
+            }
+            (InvoiceGap::EinvoiceAddress, Sv) => {
+                "medlemmen saknar Peppol-adress och organisationsnummer: e-fakturan får ingen mottagare"
+            }
+            (InvoiceGap::EinvoiceAddress, Nb) => {
+                "medlemmen mangler Peppol-adresse og organisasjonsnummer: e-fakturaen får ingen mottaker"
+            }
+            (InvoiceGap::EinvoiceAddress, En) => {
+                "the member has neither a Peppol address nor an organisation number: the e-invoice has no receiver"
+            }
+            (InvoiceGap::InvoiceRecipient, Sv) => {
+                "medlemmen saknar e-post för fakturor och kontakt för fakturor: fakturan kan inte mejlas"
+            }
+            (InvoiceGap::InvoiceRecipient, Nb) => {
+                "medlemmen mangler e-post for fakturaer og kontakt for fakturaer: fakturaen kan ikke sendes på e-post"
+            }
+            (InvoiceGap::InvoiceRecipient, En) => {
+                "the member has no invoice email and no contact for invoices: the invoice cannot be emailed"
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -688,6 +780,49 @@ mod tests {
     use super::*;
     use crate::domain::Currency;
     use crate::domain::test_support::{d, date, sek};
+
+    #[test]
+    fn a_public_buyer_needs_a_reference_and_an_einvoice_address() {
+        let complete = BuyerFacts {
+            public: true,
+            billing_address: true,
+            buyer_reference: true,
+            einvoice_address: true,
+            invoice_recipient: true,
+        };
+        assert_eq!(invoice_gaps(complete), []);
+        let bare = BuyerFacts {
+            public: true,
+            billing_address: false,
+            buyer_reference: false,
+            einvoice_address: false,
+            invoice_recipient: false,
+        };
+        assert_eq!(
+            invoice_gaps(bare),
+            [
+                InvoiceGap::BillingAddress,
+                InvoiceGap::BuyerReference,
+                InvoiceGap::EinvoiceAddress,
+                InvoiceGap::InvoiceRecipient
+            ]
+        );
+        // A company need not give a reference or take e-invoices; every buyer needs an
+        // address on the invoice and a way to receive it.
+        let company = BuyerFacts {
+            public: false,
+            ..bare
+        };
+        assert_eq!(
+            invoice_gaps(company),
+            [InvoiceGap::BillingAddress, InvoiceGap::InvoiceRecipient]
+        );
+        for gap in invoice_gaps(bare) {
+            for lang in [Language::Sv, Language::Nb, Language::En] {
+                assert!(!gap.message(lang).is_empty());
+            }
+        }
+    }
 
     #[test]
     fn outside_scope_lines_get_an_invoice_of_their_own() {

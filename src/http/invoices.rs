@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::contribution::VatTreatment;
-use crate::domain::invoicing::ReferenceScheme;
+use crate::domain::invoicing::{InvoiceGap, ReferenceScheme};
 use crate::domain::money::{Money, parse_amount, parse_decimal};
 use crate::domain::{Country, Currency, Errors, Invalid, LINE_MAX, Language, iso_date, text};
 use crate::error::Error;
@@ -796,12 +796,29 @@ pub struct ProposalView {
     pub vat: String,
     pub total: String,
     pub lines: Vec<LineView>,
+    /// What the invoice would lack, to complete on the member before issuing:
+    /// billing_address, buyer_reference, einvoice_address, invoice_recipient.
+    pub gaps: Vec<GapView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GapView {
+    pub code: &'static str,
+    pub message: &'static str,
 }
 
 /// One view per invoice a proposal would create: an agreement whose outside-scope and
 /// taxed lines fall due together gets two.
-fn proposal_views(p: Proposal) -> impl Iterator<Item = ProposalView> {
+fn proposal_views(p: Proposal, gaps: &[InvoiceGap]) -> impl Iterator<Item = ProposalView> {
+    let gaps: Vec<(&'static str, &'static str)> = gaps
+        .iter()
+        .map(|g| (g.code(), g.message(Language::Sv)))
+        .collect();
     p.invoices.into_iter().map(move |invoice| ProposalView {
+        gaps: gaps
+            .iter()
+            .map(|&(code, message)| GapView { code, message })
+            .collect(),
         lines: invoice
             .lines
             .iter()
@@ -953,12 +970,18 @@ async fn run_view(
         .run(move |conn| {
             if dry_run {
                 let (proposals, skipped) = service::propose(conn, &org, &req)?;
+                let mut views = Vec::with_capacity(proposals.len());
+                for p in proposals {
+                    let member = crate::storage::members::get(conn, &org, &p.member_id)?;
+                    let gaps = service::gaps(conn, &org, &member)?;
+                    views.extend(proposal_views(p, &gaps));
+                }
                 return Ok(RunView {
                     id: None,
                     from: req.from,
                     to: req.to,
                     dry_run,
-                    proposals: proposals.into_iter().flat_map(proposal_views).collect(),
+                    proposals: views,
                     invoices: Vec::new(),
                     already_billed: Vec::new(),
                     skipped: skipped.into_iter().map(skipped_view).collect(),

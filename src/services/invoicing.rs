@@ -16,15 +16,17 @@ use crate::domain::documents::{
     PaymentReference, vat_summary,
 };
 use crate::domain::invoicing::{
-    InvoiceFacts, InvoiceNumber, InvoiceStatus, ReferenceRate, ReferenceScheme, STATUTORY_MARGIN,
-    Schedule, VariableBilling, instalments, invoices_by_vat_scope, payment_reference,
-    reference_base, reference_rate_on, rounding_to_whole, split_evenly,
+    BuyerFacts, InvoiceFacts, InvoiceGap, InvoiceNumber, InvoiceStatus, ReferenceRate,
+    ReferenceScheme, STATUTORY_MARGIN, Schedule, VariableBilling, instalments, invoice_gaps,
+    invoices_by_vat_scope, payment_reference, reference_base, reference_rate_on, rounding_to_whole,
+    split_evenly,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
 use crate::domain::organisation::Organisation;
-use crate::domain::{Country, Currency, Invalid, Language, VatStatus};
+use crate::domain::{Country, Currency, Invalid, Language, MemberKind, VatStatus};
 use crate::einvoice;
+use crate::email::templates::MessageKind;
 use crate::error::{Error, StateConflict};
 use crate::pdf::page::Raster;
 use crate::pdf::template::Template;
@@ -760,6 +762,26 @@ fn finish(
         &row,
     )?;
     Ok(row)
+}
+
+/// What a member's invoice would lack (see [`invoice_gaps`]): the invoice address, the
+/// reference public buyers require, an e-invoice receiver and someone to email it to.
+pub fn gaps(conn: &mut DbConnection, org: &str, member: &Member) -> Result<Vec<InvoiceGap>, Error> {
+    let d = &member.details;
+    let recipients = crate::services::mail::recipients(conn, org, member, MessageKind::Invoice)?;
+    Ok(invoice_gaps(BuyerFacts {
+        public: matches!(
+            d.kind,
+            MemberKind::Municipality | MemberKind::Region | MemberKind::University
+        ),
+        billing_address: d.billing_address.is_some(),
+        buyer_reference: d
+            .buyer_reference
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty()),
+        einvoice_address: d.peppol.is_some() || d.org_number.is_some(),
+        invoice_recipient: !recipients.is_empty(),
+    }))
 }
 
 /// The payment reference of an invoice number. A KID mod 11 has no check digit for about

@@ -382,6 +382,10 @@ async fn navet_invoices_a_year_and_follows_the_payments(backend: Backend) {
         ]
     );
     assert_eq!(proposals[0]["invoice_date"], "2027-01-15");
+    // Each member has what an invoice to it needs.
+    for p in proposals {
+        assert_eq!(p["gaps"], json!([]), "{p}");
+    }
     assert_eq!(
         app.get(&admin, &format!("{base}/invoices")).await.body["items"]
             .as_array()
@@ -1376,6 +1380,78 @@ async fn a_run_bills_each_member_its_share_of_a_pool(backend: Backend) {
     assert_eq!(r.body["invoices"], json!([]));
 }
 
+/// The dry run names what an invoice would lack: a municipality registered with its name
+/// only has no address for the invoice, no reference, no e-invoice receiver and nobody to
+/// email it to; once completed, nothing. The run issues either way.
+async fn a_dry_run_names_what_an_invoice_would_lack(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Sjuhärads samverkan").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/fee-models"),
+            &json!({"fee_year": 2027, "name": "Medlemsavgift", "indexation": null,
+                    "model": {"type": "per_inhabitant", "currency": "SEK", "rate": "10.00"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let model = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/members"),
+            &json!({"kind": "municipality", "name": "Tranemo kommun", "country": "SE",
+                    "municipality_code": "1452",
+                    "population": {"count": 11_800, "reference_date": "2025-12-31"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let tranemo = str_of(&r.body, "id").to_owned();
+    active_agreement(&app, &admin, &base, &tranemo, annual(&model)).await;
+
+    let dry = json!({"from": "2027-01-01", "to": "2027-12-31", "dry_run": true});
+    let gaps = |body: &Value| -> Vec<String> {
+        body["proposals"][0]["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                assert!(!str_of(g, "message").is_empty(), "{g}");
+                str_of(g, "code").to_owned()
+            })
+            .collect()
+    };
+    let r = app
+        .post(&admin, &format!("{base}/invoice-runs"), &dry)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        gaps(&r.body),
+        [
+            "billing_address",
+            "buyer_reference",
+            "einvoice_address",
+            "invoice_recipient"
+        ]
+    );
+
+    let r = app
+        .patch(
+            &admin,
+            &format!("{base}/members/{tranemo}"),
+            &json!({"billing_address": {"line1": "Box 100", "postal_code": "514 80", "city": "Tranemo"},
+                    "buyer_reference": "7733", "org_number": org_number("1452"),
+                    "invoice_email": "faktura@tranemo.se"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .post(&admin, &format!("{base}/invoice-runs"), &dry)
+        .await;
+    assert_eq!(gaps(&r.body), Vec::<String>::new(), "{}", r.body);
+}
+
 /// A run that fails part of the way (here the database refuses the 36th invoice) keeps the
 /// batches it finished, whole and numbered without a gap, and gives back the numbers of the
 /// batch that failed; the run is listed with what it issued, and resuming it issues the
@@ -1484,6 +1560,7 @@ async fn an_interrupted_run_resumes_without_a_gap(backend: Backend) {
 }
 
 crate::on_both_backends!(
+    a_dry_run_names_what_an_invoice_would_lack,
     an_interrupted_run_resumes_without_a_gap,
     a_run_bills_each_member_its_share_of_a_pool,
     numbers_have_no_gaps_under_concurrent_issuing,
