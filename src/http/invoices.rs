@@ -21,6 +21,7 @@ use crate::services::audit::{self, Change, Entity};
 use crate::services::invoicing::{
     self as service, Book, DraftInput, Issuer, LineInput, Proposal, RunRequest, Settings,
 };
+use crate::services::mail::{self, Composer};
 use crate::storage::invoicing::{self as store, InvoiceFilter, InvoiceRow, LineRow};
 
 pub(crate) fn money(minor: i64, currency: &str) -> String {
@@ -51,6 +52,10 @@ pub struct SettingsBody {
     /// Days a reminder gives to pay (Norway: at least 14).
     #[schema(example = 10)]
     pub reminder_pay_days: i64,
+    /// Issuing an invoice, alone or in a run, also emails it to the member's invoice
+    /// recipients (through the outbox); off when not given.
+    #[serde(default)]
+    pub send_on_issue: bool,
 }
 
 impl From<Settings> for SettingsBody {
@@ -61,6 +66,7 @@ impl From<Settings> for SettingsBody {
             round_to_whole: s.round_to_whole,
             reminder_after_days: i64::from(s.reminder_after_days),
             reminder_pay_days: i64::from(s.reminder_pay_days),
+            send_on_issue: s.send_on_issue,
         }
     }
 }
@@ -118,6 +124,7 @@ pub async fn put_settings(
                 round_to_whole: body.round_to_whole,
                 reminder_after_days: after?,
                 reminder_pay_days: pay?,
+                send_on_issue: body.send_on_issue,
             })
         })
         .map_err(Error::Validation)?;
@@ -657,6 +664,7 @@ fn date_or_today(raw: Option<&str>, field: &str) -> Result<NaiveDate, Error> {
 pub async fn issue(
     db: web::Data<Db>,
     renderer: web::Data<Renderer>,
+    composer: web::Data<Composer>,
     caller: Caller,
     path: web::Path<(String, String)>,
     Body(body): Body<DateBody>,
@@ -669,6 +677,11 @@ pub async fn issue(
         .write(move |conn| {
             let mut issuer = Issuer::new(conn, &renderer, &org)?;
             service::issue(conn, &mut issuer, &id, date, &actor)?;
+            // In the issuing transaction: the invoice and its email stand or fall together.
+            // A member without an invoice recipient gets its invoice all the same.
+            if issuer.settings.send_on_issue {
+                mail::queue_invoice(conn, &composer, &org, &id, today(), &actor)?;
+            }
             load_view(conn, &org, &id)
         })
         .await?;
@@ -864,6 +877,9 @@ pub struct RunView {
     pub already_billed: Vec<String>,
     /// Agreements whose contribution could not be calculated, with the reason.
     pub skipped: Vec<SkippedView>,
+    /// With `send_on_issue`: members whose invoices were not emailed for want of an
+    /// invoice recipient.
+    pub without_recipient: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -878,6 +894,7 @@ pub struct SkippedView {
 pub async fn run(
     db: web::Data<Db>,
     renderer: web::Data<Renderer>,
+    composer: web::Data<Composer>,
     caller: Caller,
     path: web::Path<String>,
     Body(body): Body<RunBody>,
@@ -897,7 +914,8 @@ pub async fn run(
             })
         })
         .map_err(Error::Validation)?;
-    run_view(db, renderer, caller, org, req, body.dry_run, None).await
+    let with = (db, renderer, composer);
+    run_view(with, caller, org, req, body.dry_run, None).await
 }
 
 /// An invoice run that was issued (or began to be): its invoices are listed by
@@ -943,6 +961,7 @@ pub async fn runs(
 pub async fn resume(
     db: web::Data<Db>,
     renderer: web::Data<Renderer>,
+    composer: web::Data<Composer>,
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
@@ -953,12 +972,12 @@ pub async fn resume(
         to: today(),
         invoice_date: None,
     };
-    run_view(db, renderer, caller, org, placeholder, false, Some(id)).await
+    let with = (db, renderer, composer);
+    run_view(with, caller, org, placeholder, false, Some(id)).await
 }
 
 async fn run_view(
-    db: web::Data<Db>,
-    renderer: web::Data<Renderer>,
+    (db, renderer, composer): (web::Data<Db>, web::Data<Renderer>, web::Data<Composer>),
     caller: Caller,
     org: String,
     req: RunRequest,
@@ -985,10 +1004,27 @@ async fn run_view(
                     invoices: Vec::new(),
                     already_billed: Vec::new(),
                     skipped: skipped.into_iter().map(skipped_view).collect(),
+                    without_recipient: Vec::new(),
                 });
             }
             let out =
                 service::issue_run(conn, &renderer, &org, &req, resume_id.as_deref(), &actor)?;
+            let organisation = service::organisation(conn, &org)?;
+            let settings = service::settings(conn, &organisation)?;
+            // After the run's own transactions: a crash in between leaves the invoices
+            // unsent, and resuming the run (or …/send) queues them, each once.
+            let without_recipient = if settings.send_on_issue {
+                let run_id = &out.run.id;
+                crate::storage::write(conn, |c| {
+                    mail::send_invoice_run(c, &composer, &org, run_id, today(), &actor)
+                })?
+                .without_recipient
+                .into_iter()
+                .map(|m| m.member_id)
+                .collect()
+            } else {
+                Vec::new()
+            };
             let book = Book::load(conn, &org)?;
             let mut invoices = Vec::with_capacity(out.issued.len());
             for row in out.issued {
@@ -1004,6 +1040,7 @@ async fn run_view(
                 invoices,
                 already_billed: out.already_billed,
                 skipped: out.skipped.into_iter().map(skipped_view).collect(),
+                without_recipient,
             })
         })
         .await?;

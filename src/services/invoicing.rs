@@ -51,6 +51,8 @@ pub struct Settings {
     pub reminder_after_days: i32,
     /// Days a reminder gives to pay (at least 14 in Norway).
     pub reminder_pay_days: i32,
+    /// Issuing an invoice, alone or in a run, also queues its email.
+    pub send_on_issue: bool,
 }
 
 impl Settings {
@@ -66,6 +68,7 @@ impl Settings {
             round_to_whole: false,
             reminder_after_days: 10,
             reminder_pay_days: if norway { 14 } else { 10 },
+            send_on_issue: false,
         }
     }
 }
@@ -86,6 +89,7 @@ pub fn settings(conn: &mut DbConnection, org: &Organisation) -> Result<Settings,
         round_to_whole: row.round_to_whole,
         reminder_after_days: row.reminder_after_days,
         reminder_pay_days: row.reminder_pay_days,
+        send_on_issue: row.send_on_issue,
     })
 }
 
@@ -111,6 +115,7 @@ pub fn put_settings(
         round_to_whole: new.round_to_whole,
         reminder_after_days: new.reminder_after_days,
         reminder_pay_days: new.reminder_pay_days,
+        send_on_issue: new.send_on_issue,
         updated_at: now(),
     };
     store::put_settings(conn, &row)?;

@@ -424,6 +424,25 @@ pub fn send_invoice(
     }
 }
 
+/// Queues an issued invoice's email when its member has an invoice recipient; `None` when
+/// it has none (issuing with `send_on_issue` goes on without the email).
+pub fn queue_invoice(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    invoice_id: &str,
+    on: NaiveDate,
+    actor: &str,
+) -> Result<Option<Queued>, Error> {
+    let organisation = organisation(conn, org)?;
+    Ok(
+        match invoice_outcome(conn, composer, &organisation, invoice_id, on, actor)? {
+            Outcome::Queued(q) => Some(*q),
+            Outcome::Missing(_) => None,
+        },
+    )
+}
+
 /// Every issued invoice of an invoice run; members without an invoice recipient are
 /// reported, and their invoices stay unsent.
 pub fn send_invoice_run(

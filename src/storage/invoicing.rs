@@ -35,6 +35,7 @@ pub struct SettingsRow {
     pub round_to_whole: bool,
     pub reminder_after_days: i32,
     pub reminder_pay_days: i32,
+    pub send_on_issue: bool,
     pub updated_at: NaiveDateTime,
 }
 

@@ -251,6 +251,7 @@ diesel::table! {
         round_to_whole -> Bool,
         reminder_after_days -> Integer,
         reminder_pay_days -> Integer,
+        send_on_issue -> Bool,
         updated_at -> Timestamp,
     }
 }

@@ -1178,6 +1178,142 @@ async fn a_stopped_sender_finishes_what_it_was_sending(backend: Backend) {
     assert!(seen.values().all(|n| *n == 1), "{seen:?}");
 }
 
+/// With `send_on_issue` an issued invoice is a sent one: an invoice issued alone and a
+/// run's invoices reach their recipients without a send call. A member without an invoice
+/// recipient gets its invoice issued all the same, unsent, and the run names it. Off (the
+/// default), issuing sends nothing.
+async fn invoices_go_out_when_issued_if_the_organisation_says_so(backend: Backend) {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &[]);
+    let app = spawn_app_with(backend, smtp_settings(port)).await;
+    let o = organisation(&app).await;
+    let bollebygd = member(
+        &app,
+        &o,
+        "Bollebygds kommun",
+        "1443",
+        Some("faktura@bollebygd.se"),
+        &[],
+    )
+    .await;
+    let boras = member(&app, &o, "Borås stad", "1490", None, &[]).await;
+
+    let r = app.get(&o.admin, &o.path("/invoicing-settings")).await;
+    assert_eq!(r.body["send_on_issue"], false, "{}", r.body);
+    let quiet = issued_invoice(&app, &o, &bollebygd).await;
+    assert_eq!(quiet["status"], "issued");
+    let mut settings = r.body.clone();
+    settings["send_on_issue"] = json!(true);
+    let r = app
+        .send(
+            app.client
+                .put(app.url(&o.path("/invoicing-settings")))
+                .bearer_auth(&o.admin)
+                .json(&settings),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["send_on_issue"], true);
+
+    let alone = issued_invoice(&app, &o, &bollebygd).await;
+    assert_eq!(alone["status"], "sent", "{alone}");
+    let unaddressed = issued_invoice(&app, &o, &boras).await;
+    assert_eq!(unaddressed["status"], "issued", "{unaddressed}");
+
+    let r = app
+        .post(
+            &o.admin,
+            &o.path("/fee-models"),
+            &json!({"fee_year": 2027, "name": "Medlemsavgift", "indexation": null,
+                    "model": {"type": "flat", "currency": "SEK", "amount": "10000.00"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let model = r.body["id"].as_str().unwrap().to_owned();
+    for m in [&bollebygd, &boras] {
+        let r = app
+            .post(
+                &o.admin,
+                &o.path("/agreements"),
+                &json!({
+                    "member_id": m, "pro_rata": "whole_months", "notice_months": 6,
+                    "start_date": "2027-01-01", "end_date": "2027-12-31",
+                    "terms": {"fixed": [{"id": "avgift", "fee_model_id": model}],
+                              "billing": {"schedule": "annual", "variable": "arrears", "invoice_day": 15}}
+                }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let a = o.path(&format!("/agreements/{}", r.body["id"].as_str().unwrap()));
+        for to in [
+            json!({"to": "offered"}),
+            json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören", "decision_reference": "KS 2026/1"}),
+            json!({"to": "active"}),
+        ] {
+            let r = app.post(&o.admin, &format!("{a}/transitions"), &to).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    }
+    let r = app
+        .post(
+            &o.admin,
+            &o.path("/invoice-runs"),
+            &json!({"from": "2027-01-01", "to": "2027-12-31"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let statuses: BTreeSet<(String, String)> = r.body["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["member_id"].as_str().unwrap().to_owned(),
+                i["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        BTreeSet::from([
+            (bollebygd.clone(), "sent".to_owned()),
+            (boras.clone(), "issued".to_owned())
+        ])
+    );
+    assert_eq!(r.body["without_recipient"], json!([boras]));
+    let from_run = r.body["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["member_id"] == bollebygd.as_str())
+        .unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Exactly the two sent invoices arrive, each at Bollebygd's invoice address.
+    wait_for("two invoices", 30, || smtp.received().len() >= 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = smtp.received();
+    assert_eq!(received.len(), 2, "{received:?}");
+    let mut subjects = BTreeSet::new();
+    for mail in &received {
+        assert_eq!(
+            set(&mail["rcpt_tos"]),
+            BTreeSet::from(["faktura@bollebygd.se".to_owned()])
+        );
+        let subject = mail["subject"].as_str().unwrap();
+        subjects.insert(subject.split(' ').take(2).collect::<Vec<_>>().join(" "));
+    }
+    let expected =
+        [alone["number"].as_str().unwrap(), from_run.as_str()].map(|n| format!("Faktura {n}"));
+    assert_eq!(subjects, BTreeSet::from(expected));
+}
+
 /// An offer, an invoice run and a reminder run, each sent to its own recipients with its
 /// document attached; a member without an invoice recipient is reported by the runs and
 /// refused (422) on a single send.
@@ -1466,6 +1602,7 @@ crate::on_both_backends!(
     a_newsletter_carries_its_attachment,
     a_killed_sender_loses_nothing,
     a_stopped_sender_finishes_what_it_was_sending,
+    invoices_go_out_when_issued_if_the_organisation_says_so,
     several_senders_never_send_a_message_twice,
     an_organisation_words_its_own_email,
     concurrent_sends_write_one_message,

@@ -1,0 +1,1 @@
+ALTER TABLE invoicing_settings DROP COLUMN send_on_issue;
