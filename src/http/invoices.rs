@@ -52,8 +52,8 @@ pub struct SettingsBody {
     /// Days a reminder gives to pay (Norway: at least 14).
     #[schema(example = 10)]
     pub reminder_pay_days: i64,
-    /// Issuing an invoice, alone or in a run, also emails it to the member's invoice
-    /// recipients (through the outbox); off when not given.
+    /// Issuing an invoice, alone or in a run, or a reminder run also emails them to the
+    /// members' invoice recipients (through the outbox); off when not given.
     #[serde(default)]
     pub send_on_issue: bool,
 }

@@ -14,6 +14,7 @@ use crate::http::problem::Problem;
 use crate::pdf::Renderer;
 use crate::services::Db;
 use crate::services::invoicing::Issuer;
+use crate::services::mail::{self, Composer};
 use crate::services::reminders::{self as service, Asked, Proposal, Reminder, RunRequest};
 
 /// A reminder run: every invoice overdue by the organisation's `reminder_after_days` on
@@ -156,6 +157,9 @@ pub struct ReminderRunView {
     pub date: NaiveDate,
     pub dry_run: bool,
     pub reminders: Vec<ReminderView>,
+    /// With `send_on_issue`: members whose reminders were not emailed for want of an
+    /// invoice recipient.
+    pub without_recipient: Vec<String>,
 }
 
 /// Reminds every member whose invoices are overdue: a PDF listing them with a new date to
@@ -165,6 +169,7 @@ pub struct ReminderRunView {
 pub async fn run(
     db: web::Data<Db>,
     renderer: web::Data<Renderer>,
+    composer: web::Data<Composer>,
     caller: Caller,
     path: web::Path<String>,
     Body(body): Body<ReminderRunBody>,
@@ -185,26 +190,40 @@ pub async fn run(
     let view = db
         .write(move |conn| {
             let mut issuer = Issuer::new(conn, &renderer, &org)?;
+            let mut without_recipient = Vec::new();
             let reminders = if dry_run {
                 service::propose(conn, &issuer, &req)?
                     .iter()
                     .map(ReminderView::from)
                     .collect()
             } else {
-                service::issue_run(conn, &mut issuer, &req, &actor)?
-                    .into_iter()
-                    .map(|(r, p)| ReminderView {
-                        id: Some(r.row.id),
-                        charge_invoice_id: r.row.charge_invoice_id,
-                        document_id: Some(r.row.document_id),
-                        ..ReminderView::from(&p)
-                    })
-                    .collect()
+                let issued: Vec<ReminderView> =
+                    service::issue_run(conn, &mut issuer, &req, &actor)?
+                        .into_iter()
+                        .map(|(r, p)| ReminderView {
+                            id: Some(r.row.id),
+                            charge_invoice_id: r.row.charge_invoice_id,
+                            document_id: Some(r.row.document_id),
+                            ..ReminderView::from(&p)
+                        })
+                        .collect();
+                // In the run's transaction, like an invoice issued alone.
+                if issuer.settings.send_on_issue && !issued.is_empty() {
+                    let report =
+                        mail::send_reminder_run(conn, &composer, issuer.org(), date, &actor)?;
+                    without_recipient = report
+                        .without_recipient
+                        .into_iter()
+                        .map(|m| m.member_id)
+                        .collect();
+                }
+                issued
             };
             Ok(ReminderRunView {
                 date,
                 dry_run,
                 reminders,
+                without_recipient,
             })
         })
         .await?;

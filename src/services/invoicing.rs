@@ -51,7 +51,7 @@ pub struct Settings {
     pub reminder_after_days: i32,
     /// Days a reminder gives to pay (at least 14 in Norway).
     pub reminder_pay_days: i32,
-    /// Issuing an invoice, alone or in a run, also queues its email.
+    /// Issuing an invoice, alone or in a run, or a reminder run also queues the emails.
     pub send_on_issue: bool,
 }
 

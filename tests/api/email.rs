@@ -1178,8 +1178,8 @@ async fn a_stopped_sender_finishes_what_it_was_sending(backend: Backend) {
     assert!(seen.values().all(|n| *n == 1), "{seen:?}");
 }
 
-/// With `send_on_issue` an issued invoice is a sent one: an invoice issued alone and a
-/// run's invoices reach their recipients without a send call. A member without an invoice
+/// With `send_on_issue` an issued invoice is a sent one: an invoice issued alone, a run's
+/// invoices and a reminder run reach their recipients without a send call. A member without an invoice
 /// recipient gets its invoice issued all the same, unsent, and the run names it. Off (the
 /// default), issuing sends nothing.
 async fn invoices_go_out_when_issued_if_the_organisation_says_so(backend: Backend) {
@@ -1295,11 +1295,40 @@ async fn invoices_go_out_when_issued_if_the_organisation_says_so(backend: Backen
         .unwrap()
         .to_owned();
 
-    // Exactly the two sent invoices arrive, each at Bollebygd's invoice address.
-    wait_for("two invoices", 30, || smtp.received().len() >= 2).await;
+    // A reminder run is sent the same way: Bollebygd's reminder goes out, Borås' is listed.
+    let r = app
+        .send(
+            app.client
+                .put(app.url("/api/v1/reference-rates/SE/2027-01-01"))
+                .bearer_auth(&app.operator)
+                .json(&json!({"percent": "2.00"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .post(
+            &o.admin,
+            &o.path("/reminder-runs"),
+            &json!({"date": "2027-05-31"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["reminders"].as_array().unwrap().len(),
+        2,
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["without_recipient"], json!([boras]));
+
+    // Exactly the two sent invoices and the reminder arrive, at Bollebygd's invoice address.
+    wait_for("two invoices and a reminder", 30, || {
+        smtp.received().len() >= 3
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let received = smtp.received();
-    assert_eq!(received.len(), 2, "{received:?}");
+    assert_eq!(received.len(), 3, "{received:?}");
     let mut subjects = BTreeSet::new();
     for mail in &received {
         assert_eq!(
@@ -1309,9 +1338,9 @@ async fn invoices_go_out_when_issued_if_the_organisation_says_so(backend: Backen
         let subject = mail["subject"].as_str().unwrap();
         subjects.insert(subject.split(' ').take(2).collect::<Vec<_>>().join(" "));
     }
-    let expected =
+    let [a, b] =
         [alone["number"].as_str().unwrap(), from_run.as_str()].map(|n| format!("Faktura {n}"));
-    assert_eq!(subjects, BTreeSet::from(expected));
+    assert_eq!(subjects, BTreeSet::from([a, b, "Påminnelse om".to_owned()]));
 }
 
 /// An offer, an invoice run and a reminder run, each sent to its own recipients with its
