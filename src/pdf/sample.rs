@@ -299,10 +299,32 @@ fn reference(lang: Language) -> PaymentReference {
     }
 }
 
-/// An invoice with six lines: the fixed part and five services, two VAT treatments.
+/// An invoice with six lines of services, two VAT treatments: education exempt from VAT
+/// (with the reason the law asks for) and taxed services. The fixed part, outside the scope
+/// of VAT, is invoiced on its own (Peppol allows no other category beside it).
 pub fn invoice(lang: Language) -> InvoiceDocument {
     let w = words(lang);
     let vat = VatTreatment::Rate(dec(25, 0));
+    let (education, days, reason) = match lang {
+        Language::Sv => (
+            "Studiedag för lärare, NO",
+            "dag",
+            "Utbildning, undantagen enligt 10 kap. 41 § mervärdesskattelagen",
+        ),
+        Language::Nb => (
+            "Studiedag for lærere, realfag",
+            "dag",
+            "Undervisning, unntatt etter merverdiavgiftsloven § 3-5",
+        ),
+        Language::En => (
+            "Study day for teachers, science",
+            "day",
+            "Education, exempt under the Swedish VAT Act, chapter 10, section 41",
+        ),
+    };
+    let exempt = VatTreatment::Exempt {
+        reason: reason.into(),
+    };
     let line = |description: &str, quantity: i64, unit: &str, price: i64, vat: &VatTreatment| {
         InvoiceLine {
             description: description.into(),
@@ -312,11 +334,6 @@ pub fn invoice(lang: Language) -> InvoiceDocument {
             vat: vat.clone(),
             amount: money(quantity * price, lang),
         }
-    };
-    let (population, rate) = if norwegian(lang) {
-        (2848, 4250)
-    } else {
-        (115_238, 2850)
     };
     let prefix = if norwegian(lang) { "RNTF" } else { "NAV" };
     InvoiceDocument {
@@ -340,7 +357,7 @@ pub fn invoice(lang: Language) -> InvoiceDocument {
         }),
         currency: currency(lang),
         lines: vec![
-            line(w[0], population, w[1], rate, &VatTreatment::OutsideScope),
+            line(education, 2, days, 950_000, &exempt),
             line(w[2], 6, w[3], 350_000, &vat),
             line(w[4], 2, w[5], 1_200_000, &vat),
             line(w[6], 3, w[3], 280_000, &vat),
