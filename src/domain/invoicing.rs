@@ -193,6 +193,10 @@ pub enum InvoiceGap {
     EinvoiceAddress,
     /// No invoice email and no contact for invoices: the invoice cannot be emailed.
     InvoiceRecipient,
+    /// Domestic VAT charged to a buyer in another country: services to a business or public
+    /// body abroad are usually taxed where the buyer is (reverse charge in the EU, outside
+    /// Swedish or Norwegian VAT otherwise), so the price list's rate is likely wrong here.
+    ForeignVat,
 }
 
 /// What [`invoice_gaps`] looks at of a member.
@@ -205,6 +209,8 @@ pub struct BuyerFacts {
     pub buyer_reference: bool,
     pub einvoice_address: bool,
     pub invoice_recipient: bool,
+    /// The buyer is in another country than the seller and the invoice charges VAT.
+    pub foreign_with_vat: bool,
 }
 
 pub fn invoice_gaps(f: BuyerFacts) -> Vec<InvoiceGap> {
@@ -213,6 +219,7 @@ pub fn invoice_gaps(f: BuyerFacts) -> Vec<InvoiceGap> {
         (f.public && !f.buyer_reference, InvoiceGap::BuyerReference),
         (f.public && !f.einvoice_address, InvoiceGap::EinvoiceAddress),
         (!f.invoice_recipient, InvoiceGap::InvoiceRecipient),
+        (f.foreign_with_vat, InvoiceGap::ForeignVat),
     ]
     .into_iter()
     .filter_map(|(missing, gap)| missing.then_some(gap))
@@ -226,6 +233,7 @@ impl InvoiceGap {
             InvoiceGap::BuyerReference => "buyer_reference",
             InvoiceGap::EinvoiceAddress => "einvoice_address",
             InvoiceGap::InvoiceRecipient => "invoice_recipient",
+            InvoiceGap::ForeignVat => "foreign_vat",
         }
     }
 
@@ -267,6 +275,15 @@ impl InvoiceGap {
             }
             (InvoiceGap::InvoiceRecipient, En) => {
                 "the member has no invoice email and no contact for invoices: the invoice cannot be emailed"
+            }
+            (InvoiceGap::ForeignVat, Sv) => {
+                "köparen finns i ett annat land men fakturan tar ut svensk moms: tjänster till en utländsk verksamhet beskattas oftast där köparen finns (omvänd skattskyldighet inom EU), kontrollera momsen"
+            }
+            (InvoiceGap::ForeignVat, Nb) => {
+                "kjøperen er i et annet land, men fakturaen beregner innenlandsk MVA: tjenester til en utenlandsk virksomhet beskattes oftest der kjøperen er, kontroller MVA-en"
+            }
+            (InvoiceGap::ForeignVat, En) => {
+                "the buyer is in another country but the invoice charges domestic VAT: services to a business or public body abroad are usually taxed where the buyer is (reverse charge in the EU); check the VAT"
             }
         }
     }
@@ -789,6 +806,7 @@ mod tests {
             buyer_reference: true,
             einvoice_address: true,
             invoice_recipient: true,
+            foreign_with_vat: false,
         };
         assert_eq!(invoice_gaps(complete), []);
         let bare = BuyerFacts {
@@ -797,6 +815,7 @@ mod tests {
             buyer_reference: false,
             einvoice_address: false,
             invoice_recipient: false,
+            foreign_with_vat: false,
         };
         assert_eq!(
             invoice_gaps(bare),
@@ -817,7 +836,16 @@ mod tests {
             invoice_gaps(company),
             [InvoiceGap::BillingAddress, InvoiceGap::InvoiceRecipient]
         );
-        for gap in invoice_gaps(bare) {
+        // Complete, but charging Swedish VAT to a Norwegian municipality.
+        let abroad = BuyerFacts {
+            foreign_with_vat: true,
+            ..complete
+        };
+        assert_eq!(invoice_gaps(abroad), [InvoiceGap::ForeignVat]);
+        for gap in invoice_gaps(BuyerFacts {
+            foreign_with_vat: true,
+            ..bare
+        }) {
             for lang in [Language::Sv, Language::Nb, Language::En] {
                 assert!(!gap.message(lang).is_empty());
             }

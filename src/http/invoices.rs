@@ -809,8 +809,8 @@ pub struct ProposalView {
     pub vat: String,
     pub total: String,
     pub lines: Vec<LineView>,
-    /// What the invoice would lack, to complete on the member before issuing:
-    /// billing_address, buyer_reference, einvoice_address, invoice_recipient.
+    /// What the invoice would lack or likely get wrong, to put right before issuing:
+    /// billing_address, buyer_reference, einvoice_address, invoice_recipient, foreign_vat.
     pub gaps: Vec<GapView>,
 }
 
@@ -822,43 +822,46 @@ pub struct GapView {
 
 /// One view per invoice a proposal would create: an agreement whose outside-scope and
 /// taxed lines fall due together gets two.
-fn proposal_views(p: Proposal, gaps: &[InvoiceGap]) -> impl Iterator<Item = ProposalView> {
-    let gaps: Vec<(&'static str, &'static str)> = gaps
-        .iter()
-        .map(|g| (g.code(), g.message(Language::Sv)))
-        .collect();
-    p.invoices.into_iter().map(move |invoice| ProposalView {
-        gaps: gaps
-            .iter()
-            .map(|&(code, message)| GapView { code, message })
-            .collect(),
-        lines: invoice
-            .lines
-            .iter()
-            .map(|l| LineView {
-                description: l.description.clone(),
-                quantity: l.quantity.normalize().to_string(),
-                unit: l.unit.clone(),
-                unit_price: l.unit_price.amount().to_string(),
-                vat: l.vat.code(),
-                vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
-                amount: l
-                    .amount()
-                    .map(|a| a.amount().to_string())
-                    .unwrap_or_default(),
-            })
-            .collect(),
-        agreement_id: p.agreement_id.clone(),
-        member_id: p.member_id.clone(),
-        member_name: p.member_name.clone(),
-        invoice_date: p.invoice_date,
-        period_start: p.period_start,
-        period_end: p.period_end,
-        currency: p.currency.as_str().to_owned(),
-        net: invoice.net.amount().to_string(),
-        vat: invoice.vat.amount().to_string(),
-        total: invoice.total.amount().to_string(),
-    })
+/// `gaps` holds each invoice's own.
+fn proposal_views(p: Proposal, gaps: Vec<Vec<InvoiceGap>>) -> impl Iterator<Item = ProposalView> {
+    p.invoices
+        .into_iter()
+        .zip(gaps)
+        .map(move |(invoice, gaps)| ProposalView {
+            gaps: gaps
+                .iter()
+                .map(|g| GapView {
+                    code: g.code(),
+                    message: g.message(Language::Sv),
+                })
+                .collect(),
+            lines: invoice
+                .lines
+                .iter()
+                .map(|l| LineView {
+                    description: l.description.clone(),
+                    quantity: l.quantity.normalize().to_string(),
+                    unit: l.unit.clone(),
+                    unit_price: l.unit_price.amount().to_string(),
+                    vat: l.vat.code(),
+                    vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
+                    amount: l
+                        .amount()
+                        .map(|a| a.amount().to_string())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            agreement_id: p.agreement_id.clone(),
+            member_id: p.member_id.clone(),
+            member_name: p.member_name.clone(),
+            invoice_date: p.invoice_date,
+            period_start: p.period_start,
+            period_end: p.period_end,
+            currency: p.currency.as_str().to_owned(),
+            net: invoice.net.amount().to_string(),
+            vat: invoice.vat.amount().to_string(),
+            total: invoice.total.amount().to_string(),
+        })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -989,11 +992,16 @@ async fn run_view(
         .run(move |conn| {
             if dry_run {
                 let (proposals, skipped) = service::propose(conn, &org, &req)?;
+                let seller = service::organisation(conn, &org)?;
                 let mut views = Vec::with_capacity(proposals.len());
                 for p in proposals {
                     let member = crate::storage::members::get(conn, &org, &p.member_id)?;
-                    let gaps = service::gaps(conn, &org, &member)?;
-                    views.extend(proposal_views(p, &gaps));
+                    let gaps = p
+                        .invoices
+                        .iter()
+                        .map(|i| service::gaps(conn, &seller, &member, &i.lines))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    views.extend(proposal_views(p, gaps));
                 }
                 return Ok(RunView {
                     id: None,

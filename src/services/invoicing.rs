@@ -769,12 +769,21 @@ fn finish(
     Ok(row)
 }
 
-/// What a member's invoice would lack (see [`invoice_gaps`]): the invoice address, the
-/// reference public buyers require, an e-invoice receiver and someone to email it to.
-pub fn gaps(conn: &mut DbConnection, org: &str, member: &Member) -> Result<Vec<InvoiceGap>, Error> {
+/// What an invoice of these lines to a member would lack or get wrong (see
+/// [`invoice_gaps`]): the invoice address, the reference public buyers require, an
+/// e-invoice receiver, someone to email it to, and VAT charged to a buyer abroad.
+pub fn gaps(
+    conn: &mut DbConnection,
+    seller: &Organisation,
+    member: &Member,
+    lines: &[LineInput],
+) -> Result<Vec<InvoiceGap>, Error> {
     let d = &member.details;
-    let recipients = crate::services::mail::recipients(conn, org, member, MessageKind::Invoice)?;
+    let recipients =
+        crate::services::mail::recipients(conn, &seller.id, member, MessageKind::Invoice)?;
     Ok(invoice_gaps(BuyerFacts {
+        foreign_with_vat: d.country != seller.details.country
+            && lines.iter().any(|l| matches!(l.vat, VatTreatment::Rate(_))),
         public: matches!(
             d.kind,
             MemberKind::Municipality | MemberKind::Region | MemberKind::University

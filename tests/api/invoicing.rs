@@ -1450,6 +1450,60 @@ async fn a_dry_run_names_what_an_invoice_would_lack(backend: Backend) {
         .post(&admin, &format!("{base}/invoice-runs"), &dry)
         .await;
     assert_eq!(gaps(&r.body), Vec::<String>::new(), "{}", r.body);
+
+    // A Norwegian partner, complete, ordering a lab day at the Swedish 25 %: its fee
+    // invoice lacks nothing, its services invoice is flagged for the VAT.
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/price-lists/2027/items"),
+            &json!({"code": "LABB", "name_sv": "Labbdag", "unit": "day",
+                    "unit_price": "12000.00", "currency": "SEK", "vat": "25"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/members"),
+            &json!({"kind": "municipality", "name": "Halden kommune", "country": "NO",
+                    "org_number": "959159092", "currency": "SEK",
+                    "billing_address": {"line1": "Postboks 150", "postal_code": "1751", "city": "Halden"},
+                    "buyer_reference": "Ole Hansen", "invoice_email": "faktura@halden.kommune.no",
+                    "population": {"count": 31_500, "reference_date": "2025-12-31"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let halden = str_of(&r.body, "id").to_owned();
+    let mut terms = annual(&model);
+    terms["variable"] = json!([{"fee_year": 2027, "item_code": "LABB", "quantity": "1"}]);
+    terms["billing"]["variable"] = json!("advance");
+    active_agreement(&app, &admin, &base, &halden, terms).await;
+    let r = app
+        .post(&admin, &format!("{base}/invoice-runs"), &dry)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let flagged: Vec<(&str, Vec<&str>)> = r.body["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["member_id"] == halden.as_str())
+        .map(|p| {
+            let codes = p["gaps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| str_of(g, "code"))
+                .collect();
+            (str_of(p, "vat"), codes)
+        })
+        .collect();
+    assert_eq!(
+        flagged,
+        [("0.00", vec![]), ("3000.00", vec!["foreign_vat"])],
+        "{}",
+        r.body
+    );
 }
 
 /// A run that fails part of the way (here the database refuses the 36th invoice) keeps the
