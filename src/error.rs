@@ -38,6 +38,10 @@ pub enum Error {
     Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+    /// An invoice run stopped part of the way: the batches it finished stand, and the
+    /// answer names the run so that it can be resumed.
+    #[error("invoice run {run} interrupted: {cause}")]
+    RunInterrupted { run: String, cause: Box<Error> },
 }
 
 /// Why a known caller may not do what it asked.
@@ -108,6 +112,7 @@ impl Error {
             Error::Contribution(e) => e.code(),
             Error::Unavailable => "unavailable",
             Error::Internal(_) => "internal",
+            Error::RunInterrupted { .. } => "run_interrupted",
         }
     }
 
@@ -123,6 +128,7 @@ impl Error {
             Error::Conflict { .. } | Error::State(_) | Error::Transition(_) => 409,
             Error::Unavailable => 503,
             Error::Internal(_) => 500,
+            Error::RunInterrupted { cause, .. } => cause.status(),
         }
     }
 
@@ -229,6 +235,21 @@ impl Error {
             (Error::Internal(_), Sv) => "Ett internt fel inträffade. Det har loggats.".into(),
             (Error::Internal(_), Nb) => "En intern feil oppstod. Den er logget.".into(),
             (Error::Internal(_), En) => "An internal error occurred. It has been logged.".into(),
+            (Error::RunInterrupted { run, cause }, Sv) => format!(
+                "{} Fakturakörningen avbröts; fakturorna den hann utfärda står kvar. \
+                 Återuppta den med POST …/invoice-runs/{run}/resume.",
+                cause.detail(lang)
+            ),
+            (Error::RunInterrupted { run, cause }, Nb) => format!(
+                "{} Fakturakjøringen stoppet; fakturaene den rakk å utstede står. \
+                 Gjenoppta den med POST …/invoice-runs/{run}/resume.",
+                cause.detail(lang)
+            ),
+            (Error::RunInterrupted { run, cause }, En) => format!(
+                "{} The invoice run stopped; the invoices it issued stand. \
+                 Resume it with POST …/invoice-runs/{run}/resume.",
+                cause.detail(lang)
+            ),
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// The invoice run an interrupted run's answer names, to resume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
 }
 
 /// One bad field: its path in the request, a stable code and a message.
@@ -57,6 +60,10 @@ pub fn problem(err: &Error, lang: Language) -> Problem {
         detail: err.detail(lang),
         code: err.code().to_owned(),
         errors,
+        run_id: match err {
+            Error::RunInterrupted { run, .. } => Some(run.clone()),
+            _ => None,
+        },
     }
 }
 
@@ -76,8 +83,12 @@ impl ResponseError for Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Error::Internal(cause) = self {
-            tracing::error!(error = ?cause, "internal error");
+        match self {
+            Error::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            Error::RunInterrupted { run, cause } => {
+                tracing::error!(run = %run, error = ?cause, "invoice run interrupted")
+            }
+            _ => {}
         }
         render(self, Language::Sv)
     }

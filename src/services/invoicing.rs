@@ -1431,6 +1431,10 @@ pub fn issue_run(
     resume: Option<&str>,
     actor: &str,
 ) -> Result<RunOutcome, Error> {
+    if resume.is_none() && req.to < req.from {
+        // Checked before the run is recorded: a run that cannot start leaves no trace.
+        return Err(Error::field("to", Invalid::Mismatch { other: "from" }));
+    }
     let run = match resume {
         Some(id) => store::run(conn, org, id)?,
         None => {
@@ -1451,8 +1455,25 @@ pub fn issue_run(
         to: run.period_end,
         invoice_date: req.invoice_date,
     };
-    let (proposals, skipped) = propose(conn, org, &req)?;
-    let mut issuer = Issuer::new(conn, renderer, org)?;
+    issue_batches(conn, renderer, org, &req, run, actor)
+}
+
+/// The body of [`issue_run`] once the run is recorded: any failure names the run, whose
+/// finished batches stand.
+fn issue_batches(
+    conn: &mut DbConnection,
+    renderer: &Renderer,
+    org: &str,
+    req: &RunRequest,
+    run: RunRow,
+    actor: &str,
+) -> Result<RunOutcome, Error> {
+    let interrupted = |cause: Error| Error::RunInterrupted {
+        run: run.id.clone(),
+        cause: Box::new(cause),
+    };
+    let (proposals, skipped) = propose(conn, org, req).map_err(interrupted)?;
+    let mut issuer = Issuer::new(conn, renderer, org).map_err(interrupted)?;
     let mut issued = Vec::new();
     let mut already_billed = Vec::new();
     for batch in proposals.chunks(RUN_BATCH) {
@@ -1476,7 +1497,8 @@ pub fn issue_run(
                 .zip(pdfs)
                 .map(|(n, pdf)| finish(c, &issuer, n, &pdf, actor))
                 .collect::<Result<Vec<_>, _>>()
-        })?;
+        })
+        .map_err(interrupted)?;
         issued.extend(rows);
     }
     Ok(RunOutcome {

@@ -1508,8 +1508,8 @@ async fn a_dry_run_names_what_an_invoice_would_lack(backend: Backend) {
 
 /// A run that fails part of the way (here the database refuses the 36th invoice) keeps the
 /// batches it finished, whole and numbered without a gap, and gives back the numbers of the
-/// batch that failed; the run is listed with what it issued, and resuming it issues the
-/// rest with the next numbers.
+/// batch that failed; the answer names the run, the run is listed with what it issued, and
+/// resuming it issues the rest with the next numbers.
 async fn an_interrupted_run_resumes_without_a_gap(backend: Backend) {
     let sqlite = matches!(backend, Backend::Sqlite);
     let app = spawn_app(backend).await;
@@ -1556,15 +1556,21 @@ async fn an_interrupted_run_resumes_without_a_gap(backend: Backend) {
     let r = app
         .post(&admin, &format!("{base}/invoice-runs"), &year)
         .await;
+    // The answer names the run to resume.
     assert_eq!(r.status, 500, "{}", r.body);
+    assert_eq!(r.body["code"], "run_interrupted", "{}", r.body);
+    let run = str_of(&r.body, "run_id").to_owned();
+    assert!(str_of(&r.body, "detail").contains(&format!("invoice-runs/{run}/resume")));
 
     // The first batch of 32 stands; nothing of the second.
     let r = app.get(&admin, &format!("{base}/invoice-runs")).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let runs = r.body["items"].as_array().unwrap();
     assert_eq!(runs.len(), 1, "{}", r.body);
-    assert_eq!(runs[0]["issued"], 32);
-    let run = str_of(&runs[0], "id").to_owned();
+    assert_eq!(
+        (str_of(&runs[0], "id"), &runs[0]["issued"]),
+        (run.as_str(), &json!(32))
+    );
     let numbers = |body: &Value| -> Vec<i64> {
         body["items"]
             .as_array()
