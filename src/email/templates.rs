@@ -13,15 +13,18 @@ use crate::domain::Language;
 pub enum MessageKind {
     Offer,
     Invoice,
+    CreditNote,
     Reminder,
     Newsletter,
 }
 
 impl MessageKind {
-    pub const NAMES: &'static [&'static str] = &["offer", "invoice", "reminder", "newsletter"];
-    pub const ALL: [MessageKind; 4] = [
+    pub const NAMES: &'static [&'static str] =
+        &["offer", "invoice", "credit-note", "reminder", "newsletter"];
+    pub const ALL: [MessageKind; 5] = [
         MessageKind::Offer,
         MessageKind::Invoice,
+        MessageKind::CreditNote,
         MessageKind::Reminder,
         MessageKind::Newsletter,
     ];
@@ -30,6 +33,7 @@ impl MessageKind {
         match self {
             MessageKind::Offer => "offer",
             MessageKind::Invoice => "invoice",
+            MessageKind::CreditNote => "credit-note",
             MessageKind::Reminder => "reminder",
             MessageKind::Newsletter => "newsletter",
         }
@@ -69,6 +73,18 @@ impl MessageKind {
                 "invoice.due_date",
                 "invoice.total",
                 "invoice.reference",
+            ],
+            MessageKind::CreditNote => &[
+                "organisation.name",
+                "organisation.email",
+                "member.name",
+                "signatory.name",
+                "signatory.title",
+                "document.title",
+                "credit_note.number",
+                "credit_note.date",
+                "credit_note.amount",
+                "credit_note.invoice",
             ],
             MessageKind::Reminder => &[
                 "organisation.name",
@@ -127,6 +143,9 @@ shipped!(
     "invoice" / "sv",
     "invoice" / "nb",
     "invoice" / "en",
+    "credit-note" / "sv",
+    "credit-note" / "nb",
+    "credit-note" / "en",
     "reminder" / "sv",
     "reminder" / "nb",
     "reminder" / "en",

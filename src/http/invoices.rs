@@ -703,6 +703,7 @@ pub struct CreditBody {
 pub async fn credit(
     db: web::Data<Db>,
     renderer: web::Data<Renderer>,
+    composer: web::Data<Composer>,
     caller: Caller,
     path: web::Path<(String, String)>,
     Body(body): Body<CreditBody>,
@@ -726,6 +727,9 @@ pub async fn credit(
             };
             let mut issuer = Issuer::new(conn, &renderer, &org)?;
             let note = service::credit(conn, &mut issuer, &id, lines, date, &actor)?;
+            if issuer.settings.send_on_issue {
+                mail::queue_invoice(conn, &composer, &org, &note.id, today(), &actor)?;
+            }
             load_view(conn, &org, &note.id)
         })
         .await?;

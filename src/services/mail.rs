@@ -77,7 +77,7 @@ pub struct Missing {
 fn wanted(kind: MessageKind) -> &'static str {
     match kind {
         MessageKind::Offer => "contacts.receives_offers",
-        MessageKind::Invoice | MessageKind::Reminder => {
+        MessageKind::Invoice | MessageKind::CreditNote | MessageKind::Reminder => {
             "invoice_email or contacts.receives_invoices"
         }
         MessageKind::Newsletter => "contacts.receives_newsletters",
@@ -85,8 +85,8 @@ fn wanted(kind: MessageKind) -> &'static str {
 }
 
 /// The addresses a kind of message goes to at a member: offers to the contacts flagged for
-/// offers; invoices and reminders to the invoice address and the contacts flagged for
-/// invoices; newsletters to the contacts flagged for them. Each address once.
+/// offers; invoices, credit notes and reminders to the invoice address and the contacts
+/// flagged for invoices; newsletters to the contacts flagged for them. Each address once.
 pub fn recipients(
     conn: &mut DbConnection,
     org: &str,
@@ -99,15 +99,19 @@ pub fn recipients(
             out.push(address.to_owned());
         }
     };
-    if matches!(kind, MessageKind::Invoice | MessageKind::Reminder)
-        && let Some(e) = &member.details.invoice_email
-    {
+    let invoicing = matches!(
+        kind,
+        MessageKind::Invoice | MessageKind::CreditNote | MessageKind::Reminder
+    );
+    if invoicing && let Some(e) = &member.details.invoice_email {
         push(e.as_str());
     }
     for c in members::contacts(conn, org, &member.id)? {
         let flagged = match kind {
             MessageKind::Offer => c.details.mailings.offers,
-            MessageKind::Invoice | MessageKind::Reminder => c.details.mailings.invoices,
+            MessageKind::Invoice | MessageKind::CreditNote | MessageKind::Reminder => {
+                c.details.mailings.invoices
+            }
             MessageKind::Newsletter => c.details.mailings.newsletters,
         };
         if flagged && let Some(e) = &c.details.email {
@@ -362,27 +366,43 @@ fn invoice_outcome(
     let lang = stored_language(&row.language);
     let mut values = common(org, &member);
     values.insert("document.title", doc.title.clone());
-    values.insert("invoice.number", row.number.clone().unwrap_or_default());
-    values.insert(
-        "invoice.date",
-        row.invoice_date
-            .map(|d| format::date(d, lang))
-            .unwrap_or_default(),
-    );
-    values.insert(
-        "invoice.due_date",
-        row.due_date
-            .map(|d| format::date(d, lang))
-            .unwrap_or_default(),
-    );
-    values.insert("invoice.total", money(row.total_minor, &row.currency, lang));
-    values.insert(
-        "invoice.reference",
-        row.payment_reference.clone().unwrap_or_default(),
-    );
-    // A credit note goes the invoice's way, with the invoice's wording.
+    let date = row
+        .invoice_date
+        .map(|d| format::date(d, lang))
+        .unwrap_or_default();
+    // A credit note goes to the invoice's recipients in its own words: what it credits,
+    // not an amount to pay.
+    let kind = match &row.credits_invoice_id {
+        Some(credited) => {
+            let credited = store::invoice(conn, &org.id, credited)?;
+            values.insert("credit_note.number", row.number.clone().unwrap_or_default());
+            values.insert("credit_note.date", date);
+            values.insert(
+                "credit_note.amount",
+                money(-row.total_minor, &row.currency, lang),
+            );
+            values.insert("credit_note.invoice", credited.number.unwrap_or_default());
+            MessageKind::CreditNote
+        }
+        None => {
+            values.insert("invoice.number", row.number.clone().unwrap_or_default());
+            values.insert("invoice.date", date);
+            values.insert(
+                "invoice.due_date",
+                row.due_date
+                    .map(|d| format::date(d, lang))
+                    .unwrap_or_default(),
+            );
+            values.insert("invoice.total", money(row.total_minor, &row.currency, lang));
+            values.insert(
+                "invoice.reference",
+                row.payment_reference.clone().unwrap_or_default(),
+            );
+            MessageKind::Invoice
+        }
+    };
     let draft = Draft {
-        kind: MessageKind::Invoice,
+        kind,
         member: &member,
         document_id: Some(&document_id),
         attachment: None,

@@ -1179,7 +1179,8 @@ async fn a_stopped_sender_finishes_what_it_was_sending(backend: Backend) {
 }
 
 /// With `send_on_issue` an issued invoice is a sent one: an invoice issued alone, a run's
-/// invoices and a reminder run reach their recipients without a send call. A member without an invoice
+/// invoices, a reminder run and a credit note (in its own words) reach their recipients
+/// without a send call. A member without an invoice
 /// recipient gets its invoice issued all the same, unsent, and the run names it. Off (the
 /// default), issuing sends nothing.
 async fn invoices_go_out_when_issued_if_the_organisation_says_so(backend: Backend) {
@@ -1321,14 +1322,25 @@ async fn invoices_go_out_when_issued_if_the_organisation_says_so(backend: Backen
     );
     assert_eq!(r.body["without_recipient"], json!([boras]));
 
-    // Exactly the two sent invoices and the reminder arrive, at Bollebygd's invoice address.
-    wait_for("two invoices and a reminder", 30, || {
-        smtp.received().len() >= 3
-    })
-    .await;
+    // A credit note goes out in its own words: what it credits, nothing to pay.
+    let alone_number = alone["number"].as_str().unwrap();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{}/credit-notes", alone["id"].as_str().unwrap())),
+            &json!({"date": "2027-06-01", "lines": [
+                {"description": "Rättelse", "quantity": "1", "unit_price": "1000.00", "vat": "25"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let credit_number = r.body["number"].as_str().unwrap().to_owned();
+
+    // Exactly the two invoices, the reminder and the credit note arrive, at Bollebygd's
+    // invoice address.
+    wait_for("four messages", 30, || smtp.received().len() >= 4).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let received = smtp.received();
-    assert_eq!(received.len(), 3, "{received:?}");
+    assert_eq!(received.len(), 4, "{received:?}");
     let mut subjects = BTreeSet::new();
     for mail in &received {
         assert_eq!(
@@ -1337,10 +1349,24 @@ async fn invoices_go_out_when_issued_if_the_organisation_says_so(backend: Backen
         );
         let subject = mail["subject"].as_str().unwrap();
         subjects.insert(subject.split(' ').take(2).collect::<Vec<_>>().join(" "));
+        if subject.starts_with("Kreditfaktura") {
+            let text = mail["text"].as_str().unwrap().replace('\u{a0}', " ");
+            assert!(
+                text.contains(&format!("krediterar faktura {alone_number}"))
+                    && text.contains("Krediterat belopp: 1 250,00 kr")
+                    && !text.contains("Att betala"),
+                "{text}"
+            );
+        }
     }
-    let [a, b] =
-        [alone["number"].as_str().unwrap(), from_run.as_str()].map(|n| format!("Faktura {n}"));
-    assert_eq!(subjects, BTreeSet::from([a, b, "Påminnelse om".to_owned()]));
+    let [a, b] = [alone_number, from_run.as_str()].map(|n| format!("Faktura {n}"));
+    let expected = [
+        a,
+        b,
+        "Påminnelse om".to_owned(),
+        format!("Kreditfaktura {credit_number}"),
+    ];
+    assert_eq!(subjects, BTreeSet::from(expected));
 }
 
 /// An offer, an invoice run and a reminder run, each sent to its own recipients with its
