@@ -1000,11 +1000,7 @@ async fn run_view(
                 let mut views = Vec::with_capacity(proposals.len());
                 for p in proposals {
                     let member = crate::storage::members::get(conn, &org, &p.member_id)?;
-                    let gaps = p
-                        .invoices
-                        .iter()
-                        .map(|i| service::gaps(conn, &seller, &member, &i.lines))
-                        .collect::<Result<Vec<_>, _>>()?;
+                    let gaps = service::gaps(conn, &seller, &member, &p.invoices)?;
                     views.extend(proposal_views(p, gaps));
                 }
                 return Ok(RunView {

@@ -769,21 +769,20 @@ fn finish(
     Ok(row)
 }
 
-/// What an invoice of these lines to a member would lack or get wrong (see
-/// [`invoice_gaps`]): the invoice address, the reference public buyers require, an
-/// e-invoice receiver, someone to email it to, and VAT charged to a buyer abroad.
+/// What each invoice of a proposal would lack or get wrong (see [`invoice_gaps`]): the
+/// invoice address, the reference public buyers require, an e-invoice receiver, someone to
+/// email it to (the member's, looked up once), and VAT charged to a buyer abroad.
 pub fn gaps(
     conn: &mut DbConnection,
     seller: &Organisation,
     member: &Member,
-    lines: &[LineInput],
-) -> Result<Vec<InvoiceGap>, Error> {
+    invoices: &[ProposedInvoice],
+) -> Result<Vec<Vec<InvoiceGap>>, Error> {
     let d = &member.details;
     let recipients =
         crate::services::mail::recipients(conn, &seller.id, member, MessageKind::Invoice)?;
-    Ok(invoice_gaps(BuyerFacts {
-        foreign_with_vat: d.country != seller.details.country
-            && lines.iter().any(|l| matches!(l.vat, VatTreatment::Rate(_))),
+    let facts = BuyerFacts {
+        foreign_with_vat: false,
         public: matches!(
             d.kind,
             MemberKind::Municipality | MemberKind::Region | MemberKind::University
@@ -795,7 +794,20 @@ pub fn gaps(
             .is_some_and(|r| !r.trim().is_empty()),
         einvoice_address: d.peppol.is_some() || d.org_number.is_some(),
         invoice_recipient: !recipients.is_empty(),
-    }))
+    };
+    let abroad = d.country != seller.details.country;
+    Ok(invoices
+        .iter()
+        .map(|i| {
+            invoice_gaps(BuyerFacts {
+                foreign_with_vat: abroad
+                    && i.lines
+                        .iter()
+                        .any(|l| matches!(l.vat, VatTreatment::Rate(_))),
+                ..facts
+            })
+        })
+        .collect())
 }
 
 /// The payment reference of an invoice number. A KID mod 11 has no check digit for about

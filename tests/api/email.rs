@@ -1064,46 +1064,86 @@ async fn several_senders_never_send_a_message_twice(backend: Backend) {
     assert_eq!(smtp.received().len(), 100);
 }
 
+/// A slow SMTP server (40 ms a message) and 100 messages in the outbox of a server that
+/// only writes them: for the tests that run `avtal outbox run` themselves.
+struct Sending {
+    dir: tempfile::TempDir,
+    port: u16,
+    smtp: Smtp,
+    app: TestApp,
+    o: Org,
+    expected: BTreeSet<String>,
+}
+
+impl Sending {
+    async fn start(backend: Backend) -> Sending {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let smtp = Smtp::start(port, dir.path(), &["--delay-ms", "40"]);
+        let app = spawn_app_with(
+            backend,
+            EmailOverrides {
+                worker: Some(false),
+                ..smtp_settings(port)
+            },
+        )
+        .await;
+        let o = organisation(&app).await;
+        let expected = hundred_messages(&app, &o).await;
+        Sending {
+            dir,
+            port,
+            smtp,
+            app,
+            o,
+            expected,
+        }
+    }
+
+    /// A sender started once the first 10 messages have arrived.
+    async fn sender_under_way(&self) -> Child {
+        let sender = outbox_run(&self.app, self.port);
+        wait_for("the first messages", 60, || {
+            self.smtp.received().len() >= 10
+        })
+        .await;
+        sender
+    }
+
+    /// A second sender sends the rest: every message arrives and is recorded as sent.
+    /// Returns how often each Message-ID arrived.
+    async fn finish(&self) -> BTreeMap<String, usize> {
+        let mut second = outbox_run(&self.app, self.port);
+        let dir = self.dir.path();
+        wait_for("all 100 messages", 120, || arrivals(dir).len() >= 100).await;
+        wait_outbox(&self.app, &self.o.admin, &self.o.org, |items| {
+            items.len() == 100 && items.iter().all(|m| m["status"] == "sent")
+        })
+        .await;
+        second.kill().unwrap();
+        second.wait().unwrap();
+        let seen = arrivals(dir);
+        assert_eq!(seen.keys().cloned().collect::<BTreeSet<_>>(), self.expected);
+        seen
+    }
+}
+
 /// `avtal outbox run` is killed while it sends 100 messages and started again: all 100
 /// arrive (a Message-ID may arrive twice, none may be missing).
 async fn a_killed_sender_loses_nothing(backend: Backend) {
     if !smtp_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let smtp = Smtp::start(port, dir.path(), &["--delay-ms", "40"]);
-    // The server writes into the outbox only; the command sends.
-    let app = spawn_app_with(
-        backend,
-        EmailOverrides {
-            worker: Some(false),
-            ..smtp_settings(port)
-        },
-    )
-    .await;
-    let o = organisation(&app).await;
-    let expected = hundred_messages(&app, &o).await;
-
-    let run = || outbox_run(&app, port);
-    let mut first = run();
-    wait_for("the first messages", 60, || smtp.received().len() >= 10).await;
+    let s = Sending::start(backend).await;
+    let mut first = s.sender_under_way().await;
     first.kill().unwrap();
     first.wait().unwrap();
-    let before = smtp.received().len();
-    assert!(before < 100, "the sender finished before it was killed");
+    assert!(
+        s.smtp.received().len() < 100,
+        "the sender finished before it was killed"
+    );
 
-    let mut second = run();
-    let arrived = || arrivals(dir.path());
-    wait_for("all 100 messages", 120, || arrived().len() >= 100).await;
-    wait_outbox(&app, &o.admin, &o.org, |items| {
-        items.len() == 100 && items.iter().all(|m| m["status"] == "sent")
-    })
-    .await;
-    second.kill().unwrap();
-    second.wait().unwrap();
-    let seen = arrived();
-    assert_eq!(seen.keys().cloned().collect::<BTreeSet<_>>(), expected);
+    let seen = s.finish().await;
     // At most the messages under way when the first sender died came twice.
     let twice = seen.values().filter(|n| **n > 1).count();
     assert!(twice <= 4, "{twice} messages arrived twice");
@@ -1116,22 +1156,8 @@ async fn a_stopped_sender_finishes_what_it_was_sending(backend: Backend) {
     if !smtp_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let smtp = Smtp::start(port, dir.path(), &["--delay-ms", "40"]);
-    let app = spawn_app_with(
-        backend,
-        EmailOverrides {
-            worker: Some(false),
-            ..smtp_settings(port)
-        },
-    )
-    .await;
-    let o = organisation(&app).await;
-    let expected = hundred_messages(&app, &o).await;
-
-    let mut first = outbox_run(&app, port);
-    wait_for("the first messages", 60, || smtp.received().len() >= 10).await;
+    let s = Sending::start(backend).await;
+    let mut first = s.sender_under_way().await;
     let term = Command::new("kill")
         .args(["-TERM", &first.id().to_string()])
         .status()
@@ -1144,12 +1170,12 @@ async fn a_stopped_sender_finishes_what_it_was_sending(backend: Backend) {
     })
     .await;
     assert!(exited.unwrap().success(), "{exited:?}");
-    let arrived = arrivals(dir.path());
+    let arrived = arrivals(s.dir.path());
     assert!(
         arrived.len() < 100,
         "the sender finished before it was stopped"
     );
-    let r = app.get(&o.admin, &o.path("/outbox")).await;
+    let r = s.app.get(&s.o.admin, &s.o.path("/outbox")).await;
     let sent: BTreeSet<&str> = r.body["items"]
         .as_array()
         .unwrap()
@@ -1162,19 +1188,7 @@ async fn a_stopped_sender_finishes_what_it_was_sending(backend: Backend) {
         .collect();
     assert_eq!(sent, arrived.keys().map(String::as_str).collect());
 
-    let mut second = outbox_run(&app, port);
-    wait_for("all 100 messages", 120, || {
-        arrivals(dir.path()).len() >= 100
-    })
-    .await;
-    wait_outbox(&app, &o.admin, &o.org, |items| {
-        items.len() == 100 && items.iter().all(|m| m["status"] == "sent")
-    })
-    .await;
-    second.kill().unwrap();
-    second.wait().unwrap();
-    let seen = arrivals(dir.path());
-    assert_eq!(seen.keys().cloned().collect::<BTreeSet<_>>(), expected);
+    let seen = s.finish().await;
     assert!(seen.values().all(|n| *n == 1), "{seen:?}");
 }
 

@@ -1380,6 +1380,20 @@ async fn a_run_bills_each_member_its_share_of_a_pool(backend: Backend) {
     assert_eq!(r.body["invoices"], json!([]));
 }
 
+/// A 2027 fee model of 10 kr per inhabitant; its id.
+async fn ten_kronor_per_inhabitant(app: &TestApp, admin: &str, base: &str) -> String {
+    let r = app
+        .post(
+            admin,
+            &format!("{base}/fee-models"),
+            &json!({"fee_year": 2027, "name": "Medlemsavgift", "indexation": null,
+                    "model": {"type": "per_inhabitant", "currency": "SEK", "rate": "10.00"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    str_of(&r.body, "id").to_owned()
+}
+
 /// The dry run names what an invoice would lack: a municipality registered with its name
 /// only has no address for the invoice, no reference, no e-invoice receiver and nobody to
 /// email it to; once completed, nothing. The run issues either way.
@@ -1387,16 +1401,7 @@ async fn a_dry_run_names_what_an_invoice_would_lack(backend: Backend) {
     let app = spawn_app(backend).await;
     let (org, admin) = app.organisation_with_admin("Sjuhärads samverkan").await;
     let base = format!("/api/v1/organisations/{org}");
-    let r = app
-        .post(
-            &admin,
-            &format!("{base}/fee-models"),
-            &json!({"fee_year": 2027, "name": "Medlemsavgift", "indexation": null,
-                    "model": {"type": "per_inhabitant", "currency": "SEK", "rate": "10.00"}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let model = str_of(&r.body, "id").to_owned();
+    let model = ten_kronor_per_inhabitant(&app, &admin, &base).await;
     let r = app
         .post(
             &admin,
@@ -1515,16 +1520,7 @@ async fn an_interrupted_run_resumes_without_a_gap(backend: Backend) {
     let app = spawn_app(backend).await;
     let (org, admin) = app.organisation_with_admin("Sjuhärads samverkan").await;
     let base = format!("/api/v1/organisations/{org}");
-    let r = app
-        .post(
-            &admin,
-            &format!("{base}/fee-models"),
-            &json!({"fee_year": 2027, "name": "Medlemsavgift", "indexation": null,
-                    "model": {"type": "per_inhabitant", "currency": "SEK", "rate": "10.00"}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let model = str_of(&r.body, "id").to_owned();
+    let model = ten_kronor_per_inhabitant(&app, &admin, &base).await;
     const MEMBERS: i64 = 40;
     for i in 0..MEMBERS {
         let code = format!("{}", 1401 + i);
