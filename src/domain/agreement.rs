@@ -51,9 +51,11 @@ impl AgreementStatus {
     }
 
     /// Whether the agreement takes part in the organisation's fee year (and so in the pools
-    /// of the fee models it uses). Drafts and declined offers do not.
+    /// of the fee models it uses). Declined offers do not. Drafts do: a pool is split over
+    /// every member in it, offered or not, so that offering its members one by one gives
+    /// each the share the whole pool's preview shows.
     pub fn counts_in_pools(self) -> bool {
-        !matches!(self, Self::Draft | Self::Declined)
+        self != Self::Declined
     }
 }
 
@@ -343,7 +345,7 @@ mod tests {
             .collect();
         assert_eq!(versions, [&Accepted, &Active]);
         assert!(!Offered.accepts_usage() && Terminated.accepts_usage());
-        assert!(!Draft.counts_in_pools() && !Declined.counts_in_pools());
+        assert!(Draft.counts_in_pools() && !Declined.counts_in_pools());
         assert!(Offered.counts_in_pools() && Expired.counts_in_pools());
     }
 

@@ -1354,10 +1354,10 @@ impl From<Contribution> for ContributionView {
 /// every input (population and its date, rate, index, share) and each rounding. The terms
 /// used are those in force on 31 December of the year; pro-rating follows the agreement's
 /// start and end; the variable part is the services ordered for the year plus the usage
-/// recorded in it. A pool is shared among the members of every agreement (other than drafts
-/// and declined offers) that uses the same saved fee model in the year. What keeps the fee
-/// from being calculated (a missing population count, an unknown item code, …) is a 422 with
-/// the engine's code.
+/// recorded in it. A pool is shared among the members of every agreement (other than
+/// declined offers) that uses the same saved fee model in the year, offered or not. What
+/// keeps the fee from being calculated (a missing population count, an unknown item code, …)
+/// is a 422 with the engine's code.
 #[utoipa::path(
     tag = "agreements",
     params(("org" = String, Path), ("agreement" = String, Path), ContributionQuery),

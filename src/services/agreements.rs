@@ -939,7 +939,7 @@ pub struct Ordered {
 }
 
 /// The services each member ordered for `fee_year` under its agreements that take part in
-/// the year (not drafts, not declined offers), from the terms in force at the end of the
+/// the year (not declined offers), from the terms in force at the end of the
 /// year: the variable part of the board's fee table. Keyed by member id.
 pub fn ordered_for_year(
     conn: &mut DbConnection,
@@ -1161,7 +1161,7 @@ impl Contributions {
     }
 
     /// The members sharing saved model `model_id` in `fee_year`: the members of every
-    /// agreement that counts in pools (not a draft, not declined), reaches into the year,
+    /// agreement that counts in pools (not declined), reaches into the year,
     /// and whose terms in force at the end of the year use the model.
     fn pool_member_ids(
         &mut self,

@@ -803,12 +803,13 @@ async fn a_pool_is_shared_among_the_agreements_that_use_it(backend: Backend) {
     body["member_id"] = json!(mark_id);
     let mark = s.create(&app, &s.admin, &body).await;
 
-    // Drafts take part only in their own preview: alone, Bollebygd pays the whole net.
+    // A pool is split over every member in it, offered or not: while both agreements are
+    // drafts, each already pays half the net, so a letter offered first says the same.
     let r = app
         .get(&s.admin, &format!("{bollebygd}/contribution?year=2027"))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["lines"][0]["amount"], "50000.00");
+    assert_eq!(r.body["lines"][0]["amount"], "25000.00");
 
     // Once the agreements are offered, the net 50 000 is shared in equal parts.
     for agreement in [&bollebygd, &mark] {
@@ -833,6 +834,14 @@ async fn a_pool_is_shared_among_the_agreements_that_use_it(backend: Backend) {
         .get(&s.admin, &format!("{mark}/contribution?year=2027"))
         .await;
     assert_eq!(r.body["lines"][0]["amount"], "25000.00");
+
+    // A declined offer leaves the pool: Bollebygd alone pays the whole net.
+    let r = move_to(&app, &s.admin, &mark, json!({"to": "declined"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .get(&s.admin, &format!("{bollebygd}/contribution?year=2027"))
+        .await;
+    assert_eq!(r.body["lines"][0]["amount"], "50000.00");
 }
 
 async fn viewers_read_and_other_organisations_see_nothing(backend: Backend) {

@@ -110,6 +110,29 @@ pub fn share_pool(
             value: pool.total.amount(),
         });
     }
+    // A share by agreed percentage does not depend on who has signed so far: the net is
+    // allocated over every member the key lists, in id order, so that one member's share
+    // is the same whether it is offered first or last.
+    if let Key::Agreed(percentages) = &pool.key {
+        let absent: Vec<PoolMember> = percentages
+            .keys()
+            .filter(|id| !members.iter().any(|m| &m.id == *id))
+            .map(|id| PoolMember {
+                id: id.clone(),
+                kind: crate::domain::MemberKind::Municipality,
+                population: Vec::new(),
+            })
+            .collect();
+        if !absent.is_empty() {
+            let mut listed: Vec<PoolMember> = members.iter().cloned().chain(absent).collect();
+            listed.sort_by(|a, b| a.id.cmp(&b.id));
+            let shares = share_pool(pool, indexation, &listed, fee_year)?;
+            return Ok(members
+                .iter()
+                .filter_map(|m| shares.iter().find(|s| s.member_id == m.id).cloned())
+                .collect());
+        }
+    }
 
     let mut common = Trace::default();
     common.input(InputName::PoolTotal, Value::Money(pool.total));
@@ -270,14 +293,6 @@ fn weights(
             Ok((counts.into_iter().map(Decimal::from).collect(), inputs))
         }
         Key::Agreed(percentages) => {
-            if let Some(stranger) = percentages
-                .keys()
-                .find(|id| !members.iter().any(|m| &m.id == *id))
-            {
-                return Err(ContributionError::AgreedPercentageForNonMember {
-                    member: stranger.clone(),
-                });
-            }
             let mut weights = Vec::with_capacity(members.len());
             let mut inputs = Vec::with_capacity(members.len());
             for member in members {
@@ -478,12 +493,21 @@ mod tests {
             share_pool(&pool(Key::Agreed(missing)), None, &three, 2027),
             Err(ContributionError::MissingAgreedPercentage { .. })
         ));
+        // A member the key lists who has no agreement yet keeps its part unbilled: the
+        // others pay their agreed percentages, the same as when all have signed.
+        let two = &three[..2];
+        let of_two = share_pool(&pool(Key::Agreed(agreed.clone())), None, two, 2027).unwrap();
+        assert_eq!(of_two, shares[..2]);
         let mut stranger = agreed;
         stranger.insert("m9".into(), d("0"));
-        assert!(matches!(
-            share_pool(&pool(Key::Agreed(stranger)), None, &three, 2027),
-            Err(ContributionError::AgreedPercentageForNonMember { .. })
-        ));
+        assert_eq!(
+            share_pool(&pool(Key::Agreed(stranger)), None, &three, 2027)
+                .unwrap()
+                .iter()
+                .map(|s| s.amount)
+                .collect::<Vec<_>>(),
+            shares.iter().map(|s| s.amount).collect::<Vec<_>>()
+        );
     }
 
     #[test]
