@@ -8,6 +8,7 @@ never sees half a file.
 
 --fail-first N  answer 451 (try again later) to the first N messages, then accept
 --reject        answer 550 to every message
+--reject-to A   answer 550 to messages for address A (may be repeated)
 --delay-ms MS   wait this long before answering each message
 --cert C --key K  offer STARTTLS with this certificate and require it
 --implicit-tls  with --cert: TLS from the first byte instead
@@ -63,7 +64,8 @@ def describe(raw):
 
 
 class Recorder:
-    def __init__(self, folder, fail_first, reject, delay_ms):
+    def __init__(self, folder, fail_first, reject, delay_ms, reject_to=()):
+        self.reject_to = set(reject_to)
         self.delay_ms = delay_ms
         self.folder = folder
         self.fail_first = fail_first
@@ -75,7 +77,7 @@ class Recorder:
         self.seen += 1
         if self.delay_ms:
             await asyncio.sleep(self.delay_ms / 1000)
-        if self.reject:
+        if self.reject or self.reject_to.intersection(envelope.rcpt_tos):
             return "550 5.7.1 Mailbox unavailable: relaying denied for this address"
         if self.seen <= self.fail_first:
             return "451 4.3.0 Temporary local problem, please try again"
@@ -103,12 +105,13 @@ def main():
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--reject", action="store_true")
     p.add_argument("--delay-ms", type=int, default=0)
+    p.add_argument("--reject-to", action="append", default=[], help="answer 550 to mail for ADDR")
     p.add_argument("--cert", help="PEM certificate: offer STARTTLS and require it")
     p.add_argument("--key", help="PEM key of --cert")
     p.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte")
     args = p.parse_args()
     os.makedirs(args.folder, exist_ok=True)
-    handler = Recorder(args.folder, args.fail_first, args.reject, args.delay_ms)
+    handler = Recorder(args.folder, args.fail_first, args.reject, args.delay_ms, args.reject_to)
     tls = {}
     if args.cert:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

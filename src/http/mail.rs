@@ -7,20 +7,19 @@
 //! because a button was pressed twice. A failed message is sent again with
 //! `POST …/outbox/{id}/retry`.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
-use base64::Engine;
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::{Errors, Invalid, LINE_MAX, Language, iso_date, text};
+use crate::domain::{Errors, Invalid, Language, iso_date};
 use crate::email::templates::{MessageKind, Sources};
 use crate::error::Error;
 use crate::http::Items;
-use crate::http::extract::{Body, Caller, is_json, parse_json, read_body};
+use crate::http::extract::{Body, Caller};
 use crate::http::problem::Problem;
 use crate::services::Db;
-use crate::services::mail::{self as service, BulkReport, Composer, Mailing, Missing, Queued};
+use crate::services::mail::{self as service, BulkReport, Composer, Missing, Queued};
 use crate::storage::members;
 use crate::storage::outbox::{self, OutboxSummary};
 
@@ -228,128 +227,6 @@ pub async fn send_reminder_run(
     let actor = caller.0.name.clone();
     let report = db
         .write(move |conn| service::send_reminder_run(conn, &composer, &org, date, &actor))
-        .await?;
-    Ok(HttpResponse::Accepted().json(BulkView::from(report)))
-}
-
-/// A newsletter's attachment.
-#[derive(Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AttachmentBody {
-    #[schema(example = "Program 2027.pdf")]
-    pub filename: Option<String>,
-    /// The file's bytes in standard base64.
-    pub content_base64: Option<String>,
-}
-
-/// A newsletter to every member's contacts that receive newsletters.
-#[derive(Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MailingBody {
-    #[schema(example = "Nyheter från Navet, våren 2027")]
-    pub subject: Option<String>,
-    /// The plain-text body.
-    pub text: Option<String>,
-    /// An HTML body; the plain text is used when it is not given.
-    pub html: Option<String>,
-    pub attachment: Option<AttachmentBody>,
-}
-
-/// Subject, text and attachment together may take this many bytes of JSON.
-pub const MAILING_LIMIT: usize = 8 * 1024 * 1024;
-const ATTACHMENT_MAX: usize = 5 * 1024 * 1024;
-const TEXT_MAX: usize = 200_000;
-
-impl MailingBody {
-    fn parse(self) -> Result<Mailing, Error> {
-        let mut e = Errors::new();
-        let subject = e.require("subject", self.subject.as_deref(), |s| text(s, LINE_MAX));
-        let body = e.require("text", self.text.as_deref(), long_text);
-        let html = e.check_opt("html", self.html.as_deref(), long_text);
-        let attachment = match self.attachment {
-            None => Some(None),
-            Some(a) => {
-                let name = e.require("attachment.filename", a.filename.as_deref(), file_name);
-                let bytes = e.require(
-                    "attachment.content_base64",
-                    a.content_base64.as_deref(),
-                    decode,
-                );
-                match (name, bytes) {
-                    (Some(n), Some(b)) => Some(Some((n, b))),
-                    _ => None,
-                }
-            }
-        };
-        e.finish(|| {
-            Some(Mailing {
-                subject: subject?,
-                text: body?,
-                html: html?,
-                attachment: attachment?,
-            })
-        })
-        .map_err(Error::Validation)
-    }
-}
-
-fn long_text(s: &str) -> Result<String, Invalid> {
-    if s.trim().is_empty() {
-        Err(Invalid::Empty)
-    } else if s.len() > TEXT_MAX {
-        Err(Invalid::TooLong { max: TEXT_MAX })
-    } else {
-        Ok(s.to_owned())
-    }
-}
-
-fn file_name(s: &str) -> Result<String, Invalid> {
-    let name = text(s, LINE_MAX)?;
-    if name.contains(['/', '\\']) || name.chars().any(char::is_control) {
-        return Err(Invalid::Format {
-            expected: "a file name without folders",
-        });
-    }
-    Ok(name)
-}
-
-fn decode(s: &str) -> Result<Vec<u8>, Invalid> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(s.trim())
-        .map_err(|_| Invalid::Format { expected: "base64" })?;
-    if bytes.is_empty() {
-        return Err(Invalid::Empty);
-    }
-    if bytes.len() > ATTACHMENT_MAX {
-        return Err(Invalid::TooLong {
-            max: ATTACHMENT_MAX,
-        });
-    }
-    Ok(bytes)
-}
-
-/// Writes a newsletter to the outbox for every member that has contacts receiving
-/// newsletters; members without one are listed in the answer.
-#[utoipa::path(tag = "email", params(("org" = String, Path)), request_body = MailingBody, responses((status = 202, body = BulkView), (status = 422, body = Problem)), security(("bearer" = [])))]
-#[post("/organisations/{org}/mailings")]
-pub async fn send_mailing(
-    db: web::Data<Db>,
-    composer: web::Data<Composer>,
-    caller: Caller,
-    path: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, Error> {
-    let org = path.into_inner();
-    caller.write_members(&org)?;
-    if !is_json(&req) {
-        return Err(Error::UnsupportedMediaType);
-    }
-    let bytes = read_body(&mut payload.into_inner(), MAILING_LIMIT).await?;
-    let mailing = parse_json::<MailingBody>(&bytes)?.parse()?;
-    let actor = caller.0.name.clone();
-    let report = db
-        .write(move |conn| service::send_mailing(conn, &composer, &org, &mailing, &actor))
         .await?;
     Ok(HttpResponse::Accepted().json(BulkView::from(report)))
 }

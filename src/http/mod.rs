@@ -8,6 +8,7 @@ pub mod imports;
 pub mod invoices;
 pub mod ledger;
 pub mod mail;
+pub mod mailings;
 pub mod members;
 pub mod organisations;
 pub mod payments;
@@ -270,7 +271,10 @@ where
                 .service(mail::send_reminder)
                 .service(mail::send_invoice_run)
                 .service(mail::send_reminder_run)
-                .service(mail::send_mailing)
+                .service(mailings::send)
+                .service(mailings::list)
+                .service(mailings::read)
+                .service(mailings::resend)
                 .service(mail::list)
                 .service(mail::retry)
                 .service(mail::member_messages)

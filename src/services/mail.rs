@@ -21,7 +21,7 @@ use crate::email::templates::{self, MessageKind, Sources};
 use crate::error::{Error, StateConflict};
 use crate::pdf::format;
 use crate::services::invoicing;
-use crate::storage::members::{self, MemberFilter};
+use crate::storage::members;
 use crate::storage::outbox::{self, OutboxRow, OutboxSummary, PENDING};
 use crate::storage::{DbConnection, documents, invoicing as store, new_id, now};
 
@@ -43,7 +43,7 @@ impl Composer {
     }
 
     /// A new Message-ID, fixed at enqueue so that every attempt carries the same one.
-    fn message_id(&self) -> String {
+    pub(crate) fn message_id(&self) -> String {
         format!("<{}@{}>", uuid::Uuid::new_v4().simple(), self.domain)
     }
 }
@@ -74,7 +74,7 @@ pub struct Missing {
 }
 
 /// Who gets a kind of message.
-fn wanted(kind: MessageKind) -> &'static str {
+pub(crate) fn wanted(kind: MessageKind) -> &'static str {
     match kind {
         MessageKind::Offer => "contacts.receives_offers",
         MessageKind::Invoice | MessageKind::CreditNote | MessageKind::Reminder => {
@@ -130,7 +130,7 @@ fn no_recipient(kind: MessageKind) -> Error {
     }])
 }
 
-fn organisation(conn: &mut DbConnection, org: &str) -> Result<Organisation, Error> {
+pub(crate) fn organisation(conn: &mut DbConnection, org: &str) -> Result<Organisation, Error> {
     invoicing::organisation(conn, org)
 }
 
@@ -144,7 +144,7 @@ fn money(minor: i64, currency: &str, lang: Language) -> String {
 }
 
 /// The values every kind of message has.
-fn common(org: &Organisation, member: &Member) -> HashMap<&'static str, String> {
+pub(crate) fn common(org: &Organisation, member: &Member) -> HashMap<&'static str, String> {
     let mut v = HashMap::new();
     v.insert("organisation.name", org.details.name.clone());
     v.insert(
@@ -160,17 +160,17 @@ fn common(org: &Organisation, member: &Member) -> HashMap<&'static str, String> 
 }
 
 /// What a message about a document is made of.
-struct Draft<'a> {
-    kind: MessageKind,
-    member: &'a Member,
-    document_id: Option<&'a str>,
-    attachment: Option<(String, Vec<u8>)>,
-    attachment_name: Option<String>,
-    language: Language,
-    values: HashMap<&'static str, String>,
+pub(crate) struct Draft<'a> {
+    pub kind: MessageKind,
+    pub member: &'a Member,
+    pub document_id: Option<&'a str>,
+    pub attachment: Option<(String, Vec<u8>)>,
+    pub attachment_name: Option<String>,
+    pub language: Language,
+    pub values: HashMap<&'static str, String>,
 }
 
-fn enqueue(
+pub(crate) fn enqueue(
     conn: &mut DbConnection,
     composer: &Composer,
     org: &str,
@@ -584,72 +584,6 @@ pub fn send_reminder_run(
             Outcome::Queued(q) => report.queued.push(*q),
             Outcome::Missing(m) => report.without_recipient.push(m),
         }
-    }
-    Ok(report)
-}
-
-/// A newsletter, parsed.
-#[derive(Debug, Clone)]
-pub struct Mailing {
-    pub subject: String,
-    pub text: String,
-    /// HTML of the sender's; the plain text, escaped, when not given.
-    pub html: Option<String>,
-    pub attachment: Option<(String, Vec<u8>)>,
-}
-
-/// A newsletter to the contacts flagged for newsletters at every member that is not
-/// archived: one message per member, in the member's language.
-pub fn send_mailing(
-    conn: &mut DbConnection,
-    composer: &Composer,
-    org: &str,
-    mailing: &Mailing,
-    actor: &str,
-) -> Result<BulkReport, Error> {
-    let organisation = organisation(conn, org)?;
-    let page = members::list(
-        conn,
-        org,
-        &MemberFilter {
-            limit: 100_000,
-            ..MemberFilter::default()
-        },
-    )?;
-    let html = mailing
-        .html
-        .clone()
-        .unwrap_or_else(|| format!("<p>{}</p>", templates::escape_html(&mailing.text)));
-    let mut report = BulkReport::default();
-    for member in page.members {
-        let to = recipients(conn, org, &member, MessageKind::Newsletter)?;
-        if to.is_empty() {
-            report.without_recipient.push(Missing {
-                member_id: member.id.clone(),
-                member_name: member.details.name.clone(),
-                document_id: None,
-                recipient: wanted(MessageKind::Newsletter),
-            });
-            continue;
-        }
-        let mut values = common(&organisation, &member);
-        values.insert("mailing.subject", mailing.subject.clone());
-        values.insert("mailing.text", mailing.text.clone());
-        values.insert("mailing.html", html.clone());
-        let draft = Draft {
-            kind: MessageKind::Newsletter,
-            member: &member,
-            document_id: None,
-            attachment: mailing.attachment.clone(),
-            attachment_name: None,
-            language: member.details.language,
-            values,
-        };
-        let message = enqueue(conn, composer, org, draft, to, actor)?.into();
-        report.queued.push(Queued {
-            message,
-            created: true,
-        });
     }
     Ok(report)
 }

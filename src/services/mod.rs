@@ -9,6 +9,7 @@ pub mod import;
 pub mod invoicing;
 pub mod ledger;
 pub mod mail;
+pub mod mailings;
 pub mod payments;
 pub mod preview;
 pub mod reminders;

@@ -20,6 +20,7 @@ macro_rules! on_backend {
 pub mod agreements;
 pub mod documents;
 pub mod invoicing;
+pub mod mailings;
 pub mod members;
 pub mod organisations;
 pub mod outbox;

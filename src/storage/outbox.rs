@@ -268,6 +268,17 @@ pub fn mark_failed(conn: &mut DbConnection, id: &str, error: &str) -> Result<(),
     Ok(())
 }
 
+/// A message with its attachment's bytes, as written.
+pub fn full(conn: &mut DbConnection, org: &str, id: &str) -> Result<OutboxRow, Error> {
+    o::outbox
+        .filter(o::organisation_id.eq(org))
+        .filter(o::id.eq(id))
+        .select(OutboxRow::as_select())
+        .load(conn)?
+        .pop()
+        .ok_or(Error::NotFound("message"))
+}
+
 /// A failed message back to pending, with its attempts counted from zero; `false` when the
 /// message had not failed.
 pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<bool, Error> {

@@ -478,6 +478,28 @@ diesel::joinable!(invoice_events -> invoices (invoice_id));
 diesel::joinable!(allocations -> payments (payment_id));
 diesel::joinable!(reminder_items -> reminders (reminder_id));
 
+diesel::table! {
+    mailings (id) {
+        id -> Text,
+        organisation_id -> Text,
+        fingerprint -> Text,
+        subject -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mailing_messages (mailing_id, outbox_id) {
+        mailing_id -> Text,
+        outbox_id -> Text,
+        member_id -> Text,
+    }
+}
+
+diesel::joinable!(mailing_messages -> mailings (mailing_id));
+diesel::joinable!(mailing_messages -> outbox (outbox_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     members,
@@ -510,4 +532,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     outbox,
     email_templates,
+    mailings,
+    mailing_messages,
 );

@@ -1659,7 +1659,116 @@ async fn offers_and_runs_reach_their_recipients(backend: Backend) {
     assert_eq!(kinds, BTreeSet::from(["invoice", "offer", "reminder"]));
 }
 
+/// A mailing is sent once: sending it again writes nothing, a resend reaches only the
+/// member whose message failed, and everyone only when asked.
+async fn a_mailing_never_mails_twice_by_accident(backend: Backend) {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &["--reject-to", "skola@1490.example.se"]);
+    let app = spawn_app_with(backend, smtp_settings(port)).await;
+    let o = organisation(&app).await;
+    for (name, code) in [
+        ("Bollebygds kommun", "1443"),
+        ("Borås stad", "1490"),
+        ("Marks kommun", "1463"),
+    ] {
+        member(
+            &app,
+            &o,
+            name,
+            code,
+            None,
+            &[json!({"name": "Utbildningschef", "email": format!("skola@{code}.example.se"), "receives_newsletters": true})],
+        )
+        .await;
+    }
+    let mailing = json!({"subject": "Nyheter från Navet", "text": "Vårens program är klart."});
+    let r = app.post(&o.admin, &o.path("/mailings"), &mailing).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        (r.body["queued"].as_u64(), r.body["already_sent"].as_bool()),
+        (Some(3), Some(false))
+    );
+    let id = r.body["mailing_id"].as_str().unwrap().to_owned();
+    wait_outbox(&app, &o.admin, &o.org, |items| {
+        items.iter().filter(|m| m["status"] == "sent").count() == 2
+            && items.iter().filter(|m| m["status"] == "failed").count() == 1
+    })
+    .await;
+
+    // Pressing send again mails nobody.
+    let r = app.post(&o.admin, &o.path("/mailings"), &mailing).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["already_sent"], true);
+    assert_eq!(r.body["mailing_id"], id.as_str());
+    assert_eq!(r.body["queued"], 0);
+    let r = app.get(&o.admin, &o.path(&format!("/mailings/{id}"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (r.body["sent"].as_u64(), r.body["failed"].as_u64()),
+        (Some(2), Some(1)),
+        "{}",
+        r.body
+    );
+    let list = app.get(&o.admin, &o.path("/mailings")).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+
+    // Borås's server takes mail again: a resend reaches Borås alone.
+    drop(smtp);
+    let again = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(port, again.path(), &[]);
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/mailings/{id}/resend")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["queued"], 1, "{}", r.body);
+    wait_for("Borås's message", 30, || !smtp.received().is_empty()).await;
+    wait_outbox(&app, &o.admin, &o.org, |items| {
+        items.iter().all(|m| m["status"] == "sent")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = smtp.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["rcpt_tos"], json!(["skola@1490.example.se"]));
+    // Nothing failed now: a resend writes nothing; everyone, when asked, gets it anew.
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/mailings/{id}/resend")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.body["queued"], 0, "{}", r.body);
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/mailings/{id}/resend")),
+            &json!({"everyone": true}),
+        )
+        .await;
+    assert_eq!(r.body["queued"], 3, "{}", r.body);
+    wait_for("three more", 30, || smtp.received().len() >= 4).await;
+    let r = app
+        .post(
+            &o.admin,
+            &o.path("/mailings/nothing/resend"),
+            &json!({"everyone": "yes"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(error_fields(&r.body), ["everyone"]);
+}
+
 crate::on_both_backends!(
+    a_mailing_never_mails_twice_by_accident,
     offers_and_runs_reach_their_recipients,
     an_invoice_arrives_with_its_pdf_and_is_sent_once,
     a_member_gets_its_own_language,

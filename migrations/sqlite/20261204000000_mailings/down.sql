@@ -1,0 +1,2 @@
+DROP TABLE mailing_messages;
+DROP TABLE mailings;
