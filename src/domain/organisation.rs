@@ -62,6 +62,36 @@ pub fn invoice_prefix(raw: &str) -> Result<String, crate::domain::Invalid> {
     }
 }
 
+/// The invoice prefix an organisation gets when it names none: the initials of its name's
+/// words when it has several ("Scandinavian Science Cluster" → "SSC"), else the name's
+/// first three letters ("Navet" → "NAV"), in A–Z (å, ä, ö → A, A, O); "AVT" when the name
+/// has no letters to take.
+pub fn default_invoice_prefix(name: &str) -> String {
+    let fold = |c: char| match c.to_ascii_uppercase() {
+        'Å' | 'Ä' | 'å' | 'ä' | 'Æ' | 'æ' => Some('A'),
+        'Ö' | 'ö' | 'Ø' | 'ø' => Some('O'),
+        'É' | 'é' => Some('E'),
+        'Ü' | 'ü' => Some('U'),
+        c if c.is_ascii_alphabetic() => Some(c.to_ascii_uppercase()),
+        _ => None,
+    };
+    let words: Vec<Vec<char>> = name
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .map(|w| w.chars().filter_map(fold).collect::<Vec<char>>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let prefix: String = if words.len() >= 2 {
+        words.iter().take(4).map(|w| w[0]).collect()
+    } else {
+        words.concat().into_iter().take(3).collect()
+    };
+    if prefix.is_empty() {
+        "AVT".to_owned()
+    } else {
+        prefix
+    }
+}
+
 /// Members expect 30 days; the law allows agreeing other terms, but not beyond a year.
 pub fn payment_terms_days(days: i64) -> Result<u16, crate::domain::Invalid> {
     if (0..=365).contains(&days) {
@@ -81,6 +111,36 @@ mod tests {
         assert!(invoice_prefix("NAV 2").is_err());
         assert!(invoice_prefix("").is_err());
         assert!(invoice_prefix("ABCDEFGHIJK").is_err());
+    }
+
+    #[test]
+    fn a_prefix_is_made_from_the_name() {
+        assert_eq!(
+            default_invoice_prefix("Scandinavian Science Cluster"),
+            "SSC"
+        );
+        assert_eq!(default_invoice_prefix("Navet"), "NAV");
+        assert_eq!(
+            default_invoice_prefix("Hälsinglands Utbildningsförbund"),
+            "HU"
+        );
+        assert_eq!(default_invoice_prefix("Ösby"), "OSB");
+        assert_eq!(
+            default_invoice_prefix("RegEnt – Regionalt Entreprenörskap i Halland"),
+            "RREI"
+        );
+        assert_eq!(default_invoice_prefix("2030"), "AVT");
+        for name in [
+            "Navet science center",
+            "Å",
+            "Bergslagsakademin",
+            "x y z w v",
+        ] {
+            assert!(
+                invoice_prefix(&default_invoice_prefix(name)).is_ok(),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::storage;
 pub struct OrganisationBody {
     #[schema(example = "Navet science center")]
     pub name: Option<String>,
+    /// The registered name; the name when not given.
     #[schema(example = "Boråsregionen Sjuhärads kommunalförbund")]
     pub legal_name: Option<String>,
     #[schema(example = "SE")]
@@ -35,7 +36,7 @@ pub struct OrganisationBody {
     pub vat_status: Option<String>,
     pub vat_number: Option<String>,
     pub address: Option<AddressBody>,
-    /// Säte: where the body has its registered seat.
+    /// Säte: where the body has its registered seat; the address's city when not given.
     #[schema(example = "Borås")]
     pub seat: Option<String>,
     /// Approved for F-tax (Godkänd för F-skatt).
@@ -48,6 +49,8 @@ pub struct OrganisationBody {
     pub default_language: Option<String>,
     #[schema(example = 30)]
     pub payment_terms_days: Option<i64>,
+    /// Invoice numbers read `PREFIX-YEAR-SEQUENCE`; made from the name's initials when not
+    /// given ("Scandinavian Science Cluster" → SSC).
     #[schema(example = "NAV")]
     pub invoice_prefix: Option<String>,
     pub contact_email: Option<String>,
@@ -69,18 +72,22 @@ impl OrganisationBody {
         let name = e.require("name", self.name.as_deref(), |s| {
             text(s, crate::domain::NAME_MAX)
         });
-        let legal_name = e.require("legal_name", self.legal_name.as_deref(), |s| {
-            text(s, crate::domain::NAME_MAX)
-        });
+        // The registered name is the name unless it differs.
+        let legal_name = match self.legal_name.as_deref() {
+            Some(raw) => e.check("legal_name", text(raw, crate::domain::NAME_MAX)),
+            None => name.clone(),
+        };
         let country = e.require("country", self.country.as_deref(), Country::parse);
-        let seat = e.require("seat", self.seat.as_deref(), |s| {
-            text(s, crate::domain::NAME_MAX)
-        });
-        let invoice_prefix = e.require(
-            "invoice_prefix",
-            self.invoice_prefix.as_deref(),
-            organisation::invoice_prefix,
-        );
+        let seat = self
+            .seat
+            .as_deref()
+            .map(|s| e.check("seat", text(s, crate::domain::NAME_MAX)));
+        // Derived from the name when not given: one thing less to decide on day one.
+        let invoice_prefix = match (self.invoice_prefix.as_deref(), &name) {
+            (Some(raw), _) => e.check("invoice_prefix", organisation::invoice_prefix(raw)),
+            (None, Some(name)) => Some(organisation::default_invoice_prefix(name)),
+            (None, None) => None,
+        };
         let contact_email = e.require("contact_email", self.contact_email.as_deref(), Email::parse);
         let bankgiro = e.check_opt("bankgiro", self.bankgiro.as_deref(), Bankgiro::parse);
         let plusgiro = e.check_opt("plusgiro", self.plusgiro.as_deref(), Plusgiro::parse);
@@ -161,6 +168,12 @@ impl OrganisationBody {
         }
         e.finish(|| {
             let country = country?;
+            let address = address?;
+            // The seat is where the address is unless it says otherwise.
+            let seat = match seat {
+                Some(seat) => seat?,
+                None => address.city.clone(),
+            };
             Some(OrganisationDetails {
                 name: name?,
                 legal_name: legal_name?,
@@ -168,8 +181,8 @@ impl OrganisationBody {
                 org_number: org_number?,
                 vat_status: vat_status?,
                 vat_number: vat_number?,
-                address: address?,
-                seat: seat?,
+                address,
+                seat,
                 f_skatt: self.f_skatt.unwrap_or(false),
                 accounts: PaymentAccounts {
                     bankgiro: bankgiro?,

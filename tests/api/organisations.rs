@@ -86,6 +86,34 @@ async fn organisation_rules(backend: Backend) {
         ["vat_number"],
         "registered for VAT needs the number"
     );
+
+    // What can be derived need not be given: the invoice prefix from the name's initials,
+    // the registered name, the seat from the address, language, currency and terms from
+    // the country.
+    let r = app
+        .post(
+            &app.operator,
+            "/api/v1/organisations",
+            &json!({
+                "name": "Scandinavian Science Cluster",
+                "country": "SE",
+                "org_number": "556530-8680",
+                "address": {"line1": "Box 1", "postal_code": "461 29", "city": "Trollhättan"},
+                "contact_email": "ssc@innovatum.se"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    for (field, value) in [
+        ("invoice_prefix", json!("SSC")),
+        ("legal_name", json!("Scandinavian Science Cluster")),
+        ("seat", json!("Trollhättan")),
+        ("default_language", json!("sv")),
+        ("default_currency", json!("SEK")),
+        ("payment_terms_days", json!(30)),
+    ] {
+        assert_eq!(r.body[field], value, "{field}: {}", r.body);
+    }
 }
 
 crate::on_both_backends!(
