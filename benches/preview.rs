@@ -83,6 +83,8 @@ fn bench(c: &mut Criterion) {
                     population_percent: Decimal::new(50, 0),
                     reference: ReferenceDateRule::SCB_TWO_YEARS_BEFORE,
                 },
+                by_year: std::collections::BTreeMap::new(),
+                co_funders: Vec::new(),
             }),
             indexation: None,
         },

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::contribution::{
-    Band, BandMode, External, FeeModel, FeeModelVersion, IndexSeries, Indexation, Key, Pool,
-    ReferenceDateRule,
+    Band, BandMode, CoFunder, External, FeeModel, FeeModelVersion, IndexSeries, Indexation, Key,
+    Pool, ReferenceDateRule,
 };
 use crate::domain::money::{
     Money, Rounding, RoundingMode, parse_amount, parse_decimal, parse_non_negative, parse_percent,
@@ -57,14 +57,36 @@ pub enum ModelSpec {
     /// A share of a budget, after external funding, by a key.
     Pool {
         currency: String,
+        /// The budget of every fee year not in `totals`; 0 when only `totals` is given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schema(example = "4200000.00")]
-        total: String,
-        /// External funding as an amount.
+        total: Option<String>,
+        /// A budget over several years in one model, each fee year its own total, e.g.
+        /// `{"2016": "1202282.67", "2017": "1202282.67", "2018": "1202282.66"}`.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        totals: BTreeMap<String, String>,
+        /// External funding as an amount (of each fee year's total).
         external_amount: Option<String>,
         /// External funding as a percentage of the total, e.g. "50".
         external_percent: Option<String>,
         key: KeySpec,
+        /// Members who pay their own part of the net before the key splits the rest among
+        /// the others, e.g. a region paying 40 %.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        co_funders: Vec<CoFunderSpec>,
     },
+}
+
+/// A member who pays its own part of a pool: `percent` of the net, or an `amount`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CoFunderSpec {
+    pub member_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "40")]
+    pub percent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
 }
 
 /// The fördelningsnyckel of a pool.
@@ -105,6 +127,16 @@ pub struct BandSpec {
     #[serde(default = "zero")]
     pub rate: String,
     pub fixed: Option<String>,
+}
+
+/// A fee year as a JSON object's key: "2016".
+fn parse_year_key(raw: &str) -> Result<i32, Invalid> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| Invalid::Format {
+            expected: "ÅÅÅÅ"
+        })
+        .and_then(crate::services::agreements::fee_year)
 }
 
 fn zero() -> String {
@@ -302,12 +334,54 @@ impl ModelSpec {
             }
             ModelSpec::Pool {
                 total,
+                totals,
                 external_amount,
                 external_percent,
                 key,
+                co_funders,
                 ..
             } => {
-                let total = e.check(&f("total"), parse_amount(total, currency));
+                let total = match (total, totals.is_empty()) {
+                    (Some(t), _) => e.check(&f("total"), parse_amount(t, currency)),
+                    (None, false) => Some(Money::zero(currency)),
+                    (None, true) => {
+                        e.add(f("total"), Invalid::Required);
+                        None
+                    }
+                };
+                let mut by_year = BTreeMap::new();
+                for (year, amount) in totals {
+                    let field = f(&format!("totals.{year}"));
+                    let y = e.check(&field, parse_year_key(year));
+                    let a = e.check(&field, parse_amount(amount, currency));
+                    if let (Some(y), Some(a)) = (y, a) {
+                        by_year.insert(y, a);
+                    }
+                }
+                let mut funders = Vec::with_capacity(co_funders.len());
+                for (i, co) in co_funders.iter().enumerate() {
+                    let at = |name: &str| f(&format!("co_funders[{i}].{name}"));
+                    let part = match (&co.percent, &co.amount) {
+                        (Some(p), None) => e
+                            .check(&at("percent"), parse_percent(p))
+                            .map(External::Share),
+                        (None, Some(a)) => e
+                            .check(&at("amount"), parse_amount(a, currency))
+                            .map(External::Amount),
+                        (Some(_), Some(_)) => {
+                            e.add(at("amount"), Invalid::Mismatch { other: "percent" });
+                            None
+                        }
+                        (None, None) => {
+                            e.add(at("percent"), Invalid::Required);
+                            None
+                        }
+                    };
+                    let member = e.check(&at("member_id"), crate::domain::code(&co.member_id, 64));
+                    if let (Some(member_id), Some(part)) = (member, part) {
+                        funders.push(CoFunder { member_id, part });
+                    }
+                }
                 let external = match (external_amount, external_percent) {
                     (Some(_), Some(_)) => {
                         e.add(
@@ -332,10 +406,15 @@ impl ModelSpec {
                     e.add(f("external_amount"), Invalid::Mismatch { other: "total" });
                 }
                 let key = key.parse(&f("key"), e);
+                if funders.len() != co_funders.len() {
+                    return None;
+                }
                 Some(FeeModel::Pool(Pool {
                     total: total?,
+                    by_year,
                     external: external?,
                     key: key?,
+                    co_funders: funders,
                 }))
             }
         }

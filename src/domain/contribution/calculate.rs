@@ -496,6 +496,8 @@ mod tests {
                 population_percent: d("50"),
                 reference: ReferenceDateRule::SCB_TWO_YEARS_BEFORE,
             },
+            by_year: BTreeMap::new(),
+            co_funders: Vec::new(),
         };
         let others = [12472, 11873, 35134, 10616, 9509, 115238, 24954];
         let mut members = vec![mark()];

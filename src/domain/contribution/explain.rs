@@ -39,6 +39,8 @@ pub enum InputName {
     PoolTotal,
     ExternalAmount,
     ExternalPercent,
+    CoFunderAmount,
+    CoFunderPercent,
     Key,
     EqualPercent,
     PopulationPercent,
@@ -128,6 +130,7 @@ pub enum Quantity {
     ProRatedFee,
     PoolTotal,
     ExternalAmount,
+    CoFunderAmount,
     NetAmount,
     LineAmount,
     /// How much the variable lines exceed the cap.

@@ -27,7 +27,7 @@ pub use explain::{
 };
 pub use index::{IndexSeries, Indexation};
 pub use model::{Band, BandMode, FeeModel, FeeModelVersion, validate_bands};
-pub use pool::{External, Key, KeyKind, Pool, PoolMember, PoolShare, share_pool};
+pub use pool::{CoFunder, External, Key, KeyKind, Pool, PoolMember, PoolShare, share_pool};
 pub use population::{ReferenceDateRule, population_at};
 pub use preview::{Preview, PreviewComponent, PreviewFailure, PreviewMember, PreviewRow, preview};
 pub use prorata::{Fraction, ProRata, pro_rata_fraction};

@@ -15,10 +15,32 @@ use crate::domain::money::{MINOR_DECIMALS, Money, Rounding, allocate};
 /// A budget shared by the members of a pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pool {
+    /// The total of every fee year not in `by_year`.
     pub total: Money,
+    /// The total of particular fee years: a project's budget over several years, each year
+    /// its own. Empty for a budget that is the same every year.
+    pub by_year: BTreeMap<i32, Money>,
     /// Funding from outside the pool (e.g. 50 % EU), taken off the total first.
     pub external: Option<External>,
     pub key: Key,
+    /// Members who pay their own part of the net before the key splits the rest among
+    /// the others: a region co-funding its municipalities' project.
+    pub co_funders: Vec<CoFunder>,
+}
+
+/// A member who pays a part of a pool's net of its own: an amount, or a percentage of the
+/// net (rounded to öre, half up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoFunder {
+    pub member_id: String,
+    pub part: External,
+}
+
+impl Pool {
+    /// The pool's total in `fee_year`.
+    pub fn total_in(&self, fee_year: i32) -> Money {
+        self.by_year.get(&fee_year).copied().unwrap_or(self.total)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,10 +126,13 @@ pub fn share_pool(
             });
         }
     }
-    if pool.total.to_minor() < 0 {
+    if let Some(negative) = std::iter::once(&pool.total)
+        .chain(pool.by_year.values())
+        .find(|t| t.to_minor() < 0)
+    {
         return Err(ContributionError::NegativeAmount {
             what: "pool_total",
-            value: pool.total.amount(),
+            value: negative.amount(),
         });
     }
     // A share by agreed percentage does not depend on who has signed so far: the net is
@@ -135,18 +160,84 @@ pub fn share_pool(
     }
 
     let mut common = Trace::default();
-    common.input(InputName::PoolTotal, Value::Money(pool.total));
+    common.input(InputName::PoolTotal, Value::Money(pool.total_in(fee_year)));
     common.input(InputName::Key, Value::Key(pool.key.kind()));
     let net = net_amount(pool, indexation, fee_year, &mut common)?;
-    let (weights, own_inputs) = weights(&pool.key, members, fee_year, &mut common)?;
 
-    let parts = allocate(net, &weights)?;
+    // Co-funders' parts come off the net first, whether or not they have signed yet.
+    let mut co_funded: BTreeMap<&str, (Money, Trace)> = BTreeMap::new();
+    let mut rest = net.amount();
+    for co in &pool.co_funders {
+        let mut own = Trace::default();
+        let part = match &co.part {
+            External::Amount(amount) => {
+                if amount.currency() != net.currency() {
+                    return Err(ContributionError::CurrencyMismatch {
+                        expected: net.currency(),
+                        found: amount.currency(),
+                    });
+                }
+                own.input(InputName::CoFunderAmount, Value::Money(*amount));
+                amount.amount()
+            }
+            External::Share(percent) => {
+                percent_in_range("co_funder_percent", *percent)?;
+                own.input(InputName::CoFunderPercent, Value::Percent(*percent));
+                let exact = own.percent_of(Quantity::CoFunderAmount, net.amount(), *percent)?;
+                own.round(Quantity::CoFunderAmount, exact, Rounding::ORE)
+            }
+        };
+        if part < Decimal::ZERO || part > rest {
+            return Err(ContributionError::ExternalExceedsTotal {
+                total: rest,
+                external: part,
+            });
+        }
+        rest = overflow(rest.checked_sub(part))?;
+        co_funded.insert(
+            co.member_id.as_str(),
+            (Money::new(part, net.currency())?, own),
+        );
+    }
+    if !co_funded.is_empty() {
+        let taken = overflow(net.amount().checked_sub(rest))?;
+        common.subtract(Quantity::NetAmount, net.amount(), taken)?;
+    }
+    let net = Money::new(rest, net.currency())?;
+    let sharing: Vec<PoolMember> = members
+        .iter()
+        .filter(|m| !co_funded.contains_key(m.id.as_str()))
+        .cloned()
+        .collect();
+    let (weights, own_inputs) = if sharing.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        weights(&pool.key, &sharing, fee_year, &mut common)?
+    };
+    let parts = if sharing.is_empty() {
+        Vec::new()
+    } else {
+        allocate(net, &weights)?
+    };
     let total_weight = weights
         .iter()
         .try_fold(Decimal::ZERO, |sum, w| sum.checked_add(*w))
         .ok_or(ContributionError::Overflow)?;
     let mut shares = Vec::with_capacity(members.len());
-    for (((member, weight), part), inputs) in members.iter().zip(weights).zip(parts).zip(own_inputs)
+    for member in members {
+        if let Some((part, own)) = co_funded.get(member.id.as_str()) {
+            let mut trace = common.clone();
+            trace.inputs.extend(own.inputs.iter().cloned());
+            trace.steps.extend(own.steps.iter().cloned());
+            shares.push(PoolShare {
+                member_id: member.id.clone(),
+                amount: *part,
+                inputs: trace.inputs,
+                steps: trace.steps,
+            });
+        }
+    }
+    for (((member, weight), part), inputs) in sharing.iter().zip(weights).zip(parts).zip(own_inputs)
     {
         let mut trace = common.clone();
         trace.inputs.extend(inputs);
@@ -164,6 +255,8 @@ pub fn share_pool(
             steps: trace.steps,
         });
     }
+    // In the order of `members`, as promised.
+    shares.sort_by_key(|s| members.iter().position(|m| m.id == s.member_id));
     Ok(shares)
 }
 
@@ -176,7 +269,7 @@ fn net_amount(
 ) -> Result<Money, ContributionError> {
     let currency = pool.total.currency();
     let index = index::prepare(indexation, fee_year, trace)?;
-    let mut total = trace.index(index, Quantity::PoolTotal, pool.total.amount())?;
+    let mut total = trace.index(index, Quantity::PoolTotal, pool.total_in(fee_year).amount())?;
     if index.is_some_and(|ix| ix.rounding.decimals > MINOR_DECIMALS) {
         total = trace.round(Quantity::PoolTotal, total, Rounding::ORE);
     }
@@ -406,6 +499,8 @@ mod tests {
                 population_percent: d("50"),
                 reference: SCB,
             },
+            by_year: BTreeMap::new(),
+            co_funders: Vec::new(),
         };
         let shares = share_pool(&pool, None, &members(&SJUHARAD), 2027).unwrap();
         assert_eq!(minors(&shares).iter().sum::<i64>(), 210_000_000);
@@ -449,6 +544,8 @@ mod tests {
             total: sek("1000"),
             external: Some(External::Amount(sek("100"))),
             key,
+            by_year: BTreeMap::new(),
+            co_funders: Vec::new(),
         };
         let three = members(&[100, 200, 700]);
         let shares = share_pool(&pool(Key::Equal), None, &three, 2027).unwrap();
@@ -511,11 +608,60 @@ mod tests {
     }
 
     #[test]
+    fn a_co_funder_pays_its_part_before_the_key_splits_the_rest() {
+        let pool = Pool {
+            total: sek("1000.00"),
+            by_year: BTreeMap::from([(2028, sek("500.00"))]),
+            external: None,
+            key: Key::Population { reference: SCB },
+            co_funders: vec![CoFunder {
+                member_id: "m1".into(),
+                part: External::Share(d("40")),
+            }],
+        };
+        // The region (m1, no inhabitants of its own counted) pays 40 % = 400.00; the
+        // municipalities share 600.00 by population, 1:2.
+        let all = members(&[0, 100, 200]);
+        let shares = share_pool(&pool, None, &all, 2027).unwrap();
+        assert_eq!(minors(&shares), [40_000, 20_000, 40_000]);
+        assert!(
+            shares[0]
+                .inputs
+                .iter()
+                .any(|i| i.name == InputName::CoFunderPercent)
+        );
+        // The co-funder's part comes off whether or not it has signed yet.
+        let without_region = share_pool(&pool, None, &all[1..], 2027).unwrap();
+        assert_eq!(minors(&without_region), [20_000, 40_000]);
+        // 2028 has a budget of its own: 200.00 for the region, 150.00 each.
+        let equal = Pool {
+            key: Key::Equal,
+            ..pool.clone()
+        };
+        let shares = share_pool(&equal, None, &all, 2028).unwrap();
+        assert_eq!(minors(&shares), [20_000, 15_000, 15_000]);
+        // Co-funders cannot take more than the net.
+        let greedy = Pool {
+            co_funders: vec![CoFunder {
+                member_id: "m1".into(),
+                part: External::Amount(sek("1000.01")),
+            }],
+            ..pool
+        };
+        assert!(matches!(
+            share_pool(&greedy, None, &all, 2027),
+            Err(ContributionError::ExternalExceedsTotal { .. })
+        ));
+    }
+
+    #[test]
     fn pool_errors() {
         let pool = Pool {
             total: sek("1000"),
             external: None,
             key: Key::Equal,
+            by_year: BTreeMap::new(),
+            co_funders: Vec::new(),
         };
         assert_eq!(
             share_pool(&pool, None, &[], 2027).err(),
@@ -582,6 +728,8 @@ mod tests {
             total: sek("1000.20"),
             external: None,
             key: Key::Equal,
+            by_year: BTreeMap::new(),
+            co_funders: Vec::new(),
         };
         // 1 000.20 × 1.025 = 1 025.205 → 1 025 kr.
         let shares = share_pool(&pool, Some(&indexation), &members(&[1, 1]), 2027).unwrap();
@@ -615,6 +763,8 @@ mod tests {
                 total: Money::from_minor(total, Currency::Nok),
                 external: external_percent.map(|p| External::Share(Decimal::new(i64::from(p), 2))),
                 key,
+                by_year: BTreeMap::new(),
+                co_funders: Vec::new(),
             };
             let shares = share_pool(&pool, None, &members(&populations), 2027).unwrap();
             let net = match shares[0].steps.iter().find_map(|s| match s {

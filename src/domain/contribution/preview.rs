@@ -278,6 +278,8 @@ mod tests {
                 population_percent: d("50"),
                 reference: ReferenceDateRule::SCB_TWO_YEARS_BEFORE,
             },
+            by_year: std::collections::BTreeMap::new(),
+            co_funders: Vec::new(),
         }));
         let p = preview(2027, &model, &[], &members()).unwrap();
         let sum: i64 = p.rows.iter().map(|r| r.fixed.to_minor()).sum();
