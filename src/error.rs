@@ -226,9 +226,15 @@ impl Error {
             (Error::State(StateConflict::MemberArchived), En) => "The member is archived.".into(),
             (Error::State(conflict), _) => agreement_state_detail(*conflict, lang),
             (Error::Transition(t), _) => transition_detail(*t, lang),
-            (Error::Contribution(e), Sv) => format!("Avgiften kan inte beräknas: {e}."),
-            (Error::Contribution(e), Nb) => format!("Avgiften kan ikke beregnes: {e}."),
-            (Error::Contribution(e), En) => format!("The contribution cannot be computed: {e}."),
+            (Error::Contribution(e), Sv) => {
+                format!("Avgiften kan inte beräknas: {}.", e.message(lang))
+            }
+            (Error::Contribution(e), Nb) => {
+                format!("Avgiften kan ikke beregnes: {}.", e.message(lang))
+            }
+            (Error::Contribution(e), En) => {
+                format!("The contribution cannot be computed: {}.", e.message(lang))
+            }
             (Error::Unavailable, Sv) => "Databasen svarar inte.".into(),
             (Error::Unavailable, Nb) => "Databasen svarer ikke.".into(),
             (Error::Unavailable, En) => "The database does not answer.".into(),

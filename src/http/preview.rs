@@ -111,7 +111,7 @@ fn parse(body: PreviewBody) -> Result<PreviewRequest, Error> {
     );
     let choose = |id: Option<String>, spec: Option<FeeModelSpec>| match (id, spec) {
         (Some(id), None) => Some(ModelChoice::Saved(id)),
-        (None, Some(spec)) => Some(ModelChoice::Proposed(spec)),
+        (None, Some(spec)) => Some(ModelChoice::Proposed(Box::new(spec))),
         _ => None,
     };
     let mut models = Vec::new();

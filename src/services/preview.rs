@@ -13,7 +13,7 @@ pub enum ModelChoice {
     /// A fee model the organisation has saved.
     Saved(String),
     /// Parameters proposed but not saved, to try before a decision.
-    Proposed(FeeModelSpec),
+    Proposed(Box<FeeModelSpec>),
 }
 
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ pub fn run(
                 let spec = crate::services::fee_models::saved_spec(&record)?;
                 (record.name, spec)
             }
-            ModelChoice::Proposed(spec) => (format!("proposal-{}", i + 1), spec.clone()),
+            ModelChoice::Proposed(spec) => (format!("proposal-{}", i + 1), (**spec).clone()),
         };
         let model = crate::services::fee_models::resolve(conn, org, &spec, &format!("{field}."))?;
         components.push(PreviewComponent { id, model });
@@ -103,7 +103,11 @@ pub fn run(
             }
         })
         .collect();
-    let table =
-        preview(req.fee_year, &components, &price_list, &inputs).map_err(Error::Contribution)?;
+    let names: std::collections::HashMap<String, String> = inputs
+        .iter()
+        .map(|m| (m.facts.id.clone(), m.name.clone()))
+        .collect();
+    let table = preview(req.fee_year, &components, &price_list, &inputs)
+        .map_err(|e| Error::Contribution(e.naming_members(|id| names.get(id).cloned())))?;
     Ok((organisation.details.name, table))
 }

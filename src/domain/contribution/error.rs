@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::Currency;
 use crate::domain::money::{AllocationError, MoneyError};
+use crate::domain::{Currency, Language};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContributionError {
@@ -109,6 +109,203 @@ impl ContributionError {
     }
 }
 
+impl ContributionError {
+    /// The error in the reader's language, for the problem's `detail`: every fact it names
+    /// (a member by its name once [`ContributionError::naming_members`] has run, a date, an
+    /// item code), never an internal key.
+    pub fn message(&self, lang: Language) -> String {
+        use ContributionError as E;
+        use Language::{En, Nb, Sv};
+        let t = |sv: String, nb: String, en: String| match lang {
+            Sv => sv,
+            Nb => nb,
+            En => en,
+        };
+        match self {
+            E::MissingPopulation { member, date } => t(
+                format!(
+                    "{member} saknar folkmängd per {date}; lägg in folkmängden för det datumet"
+                ),
+                format!(
+                    "{member} mangler folketall per {date}; legg inn folketallet for den datoen"
+                ),
+                format!(
+                    "{member} has no population count at {date}; enter the count for that date"
+                ),
+            ),
+            E::AmbiguousPopulation { member, date } => t(
+                format!("{member} har flera olika folkmängder per {date}"),
+                format!("{member} har flere ulike folketall per {date}"),
+                format!("{member} has conflicting population counts at {date}"),
+            ),
+            E::InvalidReferenceDate { year, month, day } => t(
+                format!("datumet {day}/{month} finns inte år {year}"),
+                format!("datoen {day}.{month}. finnes ikke i {year}"),
+                format!("there is no date {month}/{day} in {year}"),
+            ),
+            E::YearOutOfRange { year } => t(
+                format!("året {year} ligger utanför kalendern"),
+                format!("året {year} ligger utenfor kalenderen"),
+                format!("the year {year} is outside the calendar"),
+            ),
+            E::MissingIndexYear { year } => t(
+                format!("indexserien saknar värde för {year}"),
+                format!("indeksserien mangler verdi for {year}"),
+                format!("the index series has no value for {year}"),
+            ),
+            E::FeeYearBeforeIndexBase {
+                fee_year,
+                base_year,
+            } => t(
+                format!("avgiftsåret {fee_year} ligger före indexets basår {base_year}"),
+                format!("avgiftsåret {fee_year} ligger før indeksens basisår {base_year}"),
+                format!("fee year {fee_year} is before the index base year {base_year}"),
+            ),
+            E::CurrencyMismatch { expected, found } => t(
+                format!("ett belopp i {found} där {expected} väntades"),
+                format!("et beløp i {found} der {expected} var ventet"),
+                format!("expected an amount in {expected}, got {found}"),
+            ),
+            E::NotWholeMinorUnits { amount } => t(
+                format!("{amount} är inte ett helt antal ören"),
+                format!("{amount} er ikke et helt antall øre"),
+                format!("{amount} is not a whole number of öre"),
+            ),
+            E::InvalidBands { problem } => t(
+                format!("befolkningsintervallen är felaktiga ({problem})"),
+                format!("innbyggerintervallene er feil ({problem})"),
+                format!("the population bands are invalid: {problem}"),
+            ),
+            E::PopulationOutsideBands { population } => t(
+                format!("folkmängden {population} faller inte i något intervall"),
+                format!("folketallet {population} faller ikke i noe intervall"),
+                format!("a population of {population} falls in no band"),
+            ),
+            E::FloorAboveCeiling { floor, ceiling } => t(
+                format!("golvet {floor} är högre än taket {ceiling}"),
+                format!("gulvet {floor} er høyere enn taket {ceiling}"),
+                format!("the floor {floor} is above the ceiling {ceiling}"),
+            ),
+            E::PercentOutOfRange { what, value } => t(
+                format!("{what} måste vara mellan 0 och 100 %, inte {value}"),
+                format!("{what} må være mellom 0 og 100 %, ikke {value}"),
+                format!("{what} must be between 0 and 100%, not {value}"),
+            ),
+            E::NegativeAmount { what, value } => t(
+                format!("{what} får inte vara negativt: {value}"),
+                format!("{what} kan ikke være negativ: {value}"),
+                format!("{what} must not be negative: {value}"),
+            ),
+            E::AgreedPercentagesNot100 { sum } => t(
+                format!("de överenskomna andelarna blir {sum} %, inte 100 %"),
+                format!("de avtalte andelene blir {sum} %, ikke 100 %"),
+                format!("the agreed percentages sum to {sum}%, not 100%"),
+            ),
+            E::MissingAgreedPercentage { member } => t(
+                format!("{member} har ingen överenskommen andel i fördelningsnyckeln"),
+                format!("{member} har ingen avtalt andel i fordelingsnøkkelen"),
+                format!("{member} has no agreed percentage in the key"),
+            ),
+            E::AgreedPercentageForNonMember { member } => t(
+                format!("{member} har en andel men är inte med i poolen"),
+                format!("{member} har en andel, men er ikke med i poolen"),
+                format!("{member} has an agreed percentage but is not in the pool"),
+            ),
+            E::WeightedKeyNot100 { sum } => t(
+                format!("lika delar och delar efter folkmängd blir {sum} %, inte 100 %"),
+                format!("like deler og deler etter folketall blir {sum} %, ikke 100 %"),
+                format!("the equal and population parts sum to {sum}%, not 100%"),
+            ),
+            E::ExternalExceedsTotal { total, external } => t(
+                format!("{external} tas av först men det finns bara {total} att fördela"),
+                format!("{external} trekkes fra først, men det er bare {total} å fordele"),
+                format!("{external} comes off first but there is only {total} to share"),
+            ),
+            E::EmptyPool => t(
+                "poolen har inga medlemmar".into(),
+                "poolen har ingen medlemmer".into(),
+                "the pool has no members".into(),
+            ),
+            E::DuplicatePoolMember { member } => t(
+                format!("{member} finns två gånger i poolen"),
+                format!("{member} står to ganger i poolen"),
+                format!("{member} is listed twice in the pool"),
+            ),
+            E::ZeroPopulation => t(
+                "poolens medlemmar har inga invånare att fördela efter".into(),
+                "poolens medlemmer har ingen innbyggere å fordele etter".into(),
+                "the pool's members have no inhabitants to share by".into(),
+            ),
+            E::MissingPoolShare { component } => t(
+                format!("andelen i poolen saknas för {component}"),
+                format!("andelen i poolen mangler for {component}"),
+                format!("no pool share was given for {component}"),
+            ),
+            E::PoolShareForOtherMember { component, member } => t(
+                format!("andelen för {component} tillhör {member}"),
+                format!("andelen for {component} tilhører {member}"),
+                format!("the pool share for {component} belongs to {member}"),
+            ),
+            E::UnknownPriceListItem { code } => t(
+                format!("prislistan saknar tjänsten {code}"),
+                format!("prislisten mangler tjenesten {code}"),
+                format!("the price list has no item {code}"),
+            ),
+            E::DuplicatePriceListItem { code } => t(
+                format!("prislistan har tjänsten {code} två gånger"),
+                format!("prislisten har tjenesten {code} to ganger"),
+                format!("the price list has item {code} twice"),
+            ),
+            E::NegativeQuantity { code } => t(
+                format!("antalet av {code} är negativt"),
+                format!("antallet av {code} er negativt"),
+                format!("the quantity of {code} is negative"),
+            ),
+            E::EndBeforeStart { start, end } => t(
+                format!("avtalet slutar ({end}) innan det börjar ({start})"),
+                format!("avtalen slutter ({end}) før den begynner ({start})"),
+                format!("the agreement ends ({end}) before it starts ({start})"),
+            ),
+            E::Allocation(_) | E::Overflow => t(
+                "beloppen är för stora eller för exakta för att fördela".into(),
+                "beløpene er for store eller for presise til å fordele".into(),
+                "the amounts are too large or too precise to share".into(),
+            ),
+        }
+    }
+
+    /// The same error naming each member by what `name` gives for its id (its name),
+    /// rather than by an id no reader knows.
+    pub fn naming_members(self, name: impl Fn(&str) -> Option<String>) -> Self {
+        use ContributionError as E;
+        let named = |id: String| name(&id).unwrap_or(id);
+        match self {
+            E::MissingPopulation { member, date } => E::MissingPopulation {
+                member: named(member),
+                date,
+            },
+            E::AmbiguousPopulation { member, date } => E::AmbiguousPopulation {
+                member: named(member),
+                date,
+            },
+            E::MissingAgreedPercentage { member } => E::MissingAgreedPercentage {
+                member: named(member),
+            },
+            E::AgreedPercentageForNonMember { member } => E::AgreedPercentageForNonMember {
+                member: named(member),
+            },
+            E::DuplicatePoolMember { member } => E::DuplicatePoolMember {
+                member: named(member),
+            },
+            E::PoolShareForOtherMember { component, member } => E::PoolShareForOtherMember {
+                component,
+                member: named(member),
+            },
+            other => other,
+        }
+    }
+}
+
 impl From<MoneyError> for ContributionError {
     fn from(error: MoneyError) -> Self {
         match error {
@@ -138,4 +335,34 @@ pub enum BandProblem {
     NotContiguous { index: usize },
     #[error("band {index} is open-ended but is not the last band")]
     OpenBandNotLast { index: usize },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_member_in_the_readers_language() {
+        let e = ContributionError::MissingPopulation {
+            member: "0193a7c2-id".into(),
+            date: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+        }
+        .naming_members(|id| (id == "0193a7c2-id").then(|| "Bollebygd".to_owned()));
+        assert_eq!(
+            e.message(Language::Sv),
+            "Bollebygd saknar folkmängd per 2025-12-31; lägg in folkmängden för det datumet"
+        );
+        assert!(
+            e.message(Language::Nb)
+                .starts_with("Bollebygd mangler folketall")
+        );
+        assert!(
+            e.message(Language::En)
+                .starts_with("Bollebygd has no population count")
+        );
+        // Every variant has a message in every language, and none is empty.
+        for lang in Language::ALL {
+            assert!(!ContributionError::EmptyPool.message(*lang).is_empty());
+        }
+    }
 }
