@@ -5,7 +5,9 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::contribution::VatTreatment;
+use crate::domain::contribution::{Conversion, VatTreatment};
+use crate::domain::invoicing::BillingPlan;
+use crate::domain::member::ContactDetails;
 use crate::domain::money::Money;
 use crate::domain::organisation::{PaymentAccounts, Signatory};
 use crate::domain::{Address, Currency, Language};
@@ -80,16 +82,32 @@ pub struct OfferLetter {
     pub seller: Seller,
     pub buyer: Buyer,
     pub fee_year: i32,
+    /// The agreed period: the agreement's own start and end, `None` for until further
+    /// notice.
     pub period_start: NaiveDate,
     pub period_end: Option<NaiveDate>,
+    /// Uppsägningstid, in months.
+    pub notice_months: i32,
+    /// How the agreement is invoiced, and the date of its first invoice.
+    pub billing: BillingPlan,
+    pub first_invoice: Option<NaiveDate>,
     pub answer_by: NaiveDate,
     pub currency: Currency,
+    /// The conversion the fees are computed under when the fee models are in another
+    /// currency (an EUR budget paid in SEK or NOK).
+    pub conversion: Option<Conversion>,
     /// Fixed components: what they are, how they were computed, and the amount.
     pub fixed: Vec<OfferFixedLine>,
+    /// Whether the agreement has a variable part: services ordered under it. A fee-only
+    /// agreement's letter says nothing of services.
+    pub variable: bool,
     /// The services a member may order, with their prices.
     pub menu: Vec<MenuItem>,
     /// What the member has already ordered for the year, priced.
     pub ordered: Vec<OfferFixedLine>,
+    /// Every fee year of an agreement with an end that spans more than one: what each
+    /// year costs. Empty otherwise.
+    pub years: Vec<OfferYear>,
     pub attachments: Vec<String>,
 }
 
@@ -98,7 +116,57 @@ pub struct OfferFixedLine {
     pub description: String,
     /// The figures behind the amount, e.g. 9 784 inhabitants × 28.50.
     pub calculation: Calculation,
+    /// The population count's date, for a fee by inhabitants or a share by population.
+    pub population_date: Option<NaiveDate>,
+    /// The amount before conversion, in the fee model's currency.
+    pub converted_from: Option<Money>,
     pub amount: Money,
+}
+
+/// One fee year of a multi-year agreement as its offer letter lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferYear {
+    pub year: i32,
+    pub fixed: Money,
+    pub ordered: Money,
+    /// The fixed part before conversion, when the fees are converted.
+    pub converted_from: Option<Money>,
+}
+
+/// Whom an offer letter is for within the member: the contacts who receive offers, or
+/// failing those every contact with a role, by name and role — "Till Anna Lind,
+/// kommundirektör, och Per Ek, utbildningschef". `None` when the member has no such
+/// contact: the letter then goes to the member as a whole.
+pub fn offer_addressees(contacts: &[ContactDetails], lang: Language) -> Option<String> {
+    let flagged: Vec<&ContactDetails> = contacts.iter().filter(|c| c.mailings.offers).collect();
+    let chosen = if flagged.is_empty() {
+        contacts.iter().filter(|c| c.title.is_some()).collect()
+    } else {
+        flagged
+    };
+    let names: Vec<String> = chosen
+        .iter()
+        .map(|c| match &c.title {
+            Some(title) => format!("{}, {title}", c.name),
+            None => c.name.clone(),
+        })
+        .collect();
+    let (to, and) = match lang {
+        Language::Sv => ("Till", "och"),
+        Language::Nb => ("Til", "og"),
+        Language::En => ("To", "and"),
+    };
+    let (last, rest) = names.split_last()?;
+    let with_titles = chosen.iter().any(|c| c.title.is_some());
+    Some(if rest.is_empty() {
+        format!("{to} {last}")
+    } else if with_titles {
+        // "Till Anna Lind, kommundirektör, och Per Ek, utbildningschef": the comma
+        // before "och" keeps a name and the role after it together.
+        format!("{to} {}, {and} {last}", rest.join(", "))
+    } else {
+        format!("{to} {} {and} {last}", rest.join(", "))
+    })
 }
 
 /// How a fixed amount came about, in a form each language can phrase.
@@ -316,5 +384,61 @@ impl StatementDocument {
             .map(|i| i.outstanding().to_minor())
             .sum();
         Money::from_minor(minor, self.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::member::Mailings;
+
+    fn contact(name: &str, title: Option<&str>, offers: bool) -> ContactDetails {
+        ContactDetails {
+            name: name.into(),
+            title: title.map(Into::into),
+            email: None,
+            phone: None,
+            mailings: Mailings {
+                offers,
+                invoices: false,
+                newsletters: false,
+            },
+        }
+    }
+
+    #[test]
+    fn an_offer_is_addressed_to_the_contacts_who_receive_offers() {
+        let contacts = [
+            contact("Anna Lind", Some("kommundirektör"), true),
+            contact("Eva Ek", Some("ekonomichef"), false),
+            contact("Per Ek", Some("utbildningschef"), true),
+        ];
+        assert_eq!(
+            offer_addressees(&contacts, Language::Sv).as_deref(),
+            Some("Till Anna Lind, kommundirektör, och Per Ek, utbildningschef")
+        );
+        assert_eq!(
+            offer_addressees(&contacts[..1], Language::Nb).as_deref(),
+            Some("Til Anna Lind, kommundirektör")
+        );
+        // Nobody flagged: everyone with a role; nobody at all: no addressee line.
+        let unflagged = [
+            contact("Eva Ek", Some("ekonomichef"), false),
+            contact("Bo Ek", None, false),
+        ];
+        assert_eq!(
+            offer_addressees(&unflagged, Language::En).as_deref(),
+            Some("To Eva Ek, ekonomichef")
+        );
+        assert_eq!(offer_addressees(&[], Language::Sv), None);
+        let three = [
+            contact("A", None, true),
+            contact("B", None, true),
+            contact("C", None, true),
+        ];
+        assert_eq!(
+            offer_addressees(&three, Language::Sv).as_deref(),
+            Some("Till A, B och C")
+        );
     }
 }

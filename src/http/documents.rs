@@ -39,7 +39,8 @@ fn pdf(bytes: Vec<u8>, filename: &str) -> HttpResponse {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OfferQuery {
-    /// The fee year, e.g. 2027.
+    /// The fee year whose fees the letter sets out, e.g. 2027; the agreement's first year
+    /// (or this year, for an agreement that began earlier) when not given.
     pub year: Option<String>,
     /// sv, nb or en; the member's language when not given.
     pub lang: Option<String>,
@@ -48,7 +49,8 @@ pub struct OfferQuery {
     /// The date to answer by; 30 days after the letter's date when not given.
     pub answer_by: Option<String>,
     pub diarienummer: Option<String>,
-    /// Whom the letter is for, e.g. "Till kommundirektör och utbildningschef".
+    /// Whom the letter is for, e.g. "Till kommundirektör och utbildningschef"; the
+    /// member's contacts who receive offers, by name and role, when not given.
     pub addressees: Option<String>,
 }
 
@@ -86,7 +88,7 @@ struct OfferInput<'a> {
 impl OfferInput<'_> {
     fn parse(self, year_field: &str, lang_field: &str) -> Result<OfferOptions, Error> {
         let mut e = Errors::new();
-        let year = e.require(year_field, self.year, parse_year);
+        let year = e.check_opt(year_field, self.year, parse_year);
         let language = e.check_opt(lang_field, self.lang, Language::parse);
         let date = e.check_opt("date", self.date, iso_date);
         let answer_by = e.check_opt("answer_by", self.answer_by, iso_date);
@@ -197,11 +199,13 @@ pub async fn offer_preview(
         attachments: Vec::new(),
     }
     .parse("year", "lang")?;
-    let year = opts.fee_year;
-    let bytes = db
+    let (bytes, year) = db
         .run(move |conn| {
             let prepared = service::prepare_offer(conn, &org, &id, &opts)?;
-            service::render(&renderer, &prepared)
+            Ok((
+                service::render(&renderer, &prepared)?,
+                prepared.fee_year.unwrap_or_default(),
+            ))
         })
         .await?;
     Ok(pdf(bytes, &format!("offer-{year}.pdf")))

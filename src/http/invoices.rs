@@ -816,6 +816,9 @@ pub struct ProposalView {
     /// What the invoice would lack or likely get wrong, to put right before issuing:
     /// billing_address, buyer_reference, einvoice_address, invoice_recipient, foreign_vat.
     pub gaps: Vec<GapView>,
+    /// What the run does differently from the plan as first issued: fixed_part_resplit
+    /// when the year's fixed amount changed after earlier instalments were issued.
+    pub notes: Vec<GapView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -832,6 +835,14 @@ fn proposal_views(p: Proposal, gaps: Vec<Vec<InvoiceGap>>) -> impl Iterator<Item
         .into_iter()
         .zip(gaps)
         .map(move |(invoice, gaps)| ProposalView {
+            notes: if p.resplit {
+                vec![GapView {
+                    code: crate::domain::invoicing::RESPLIT_CODE,
+                    message: crate::domain::invoicing::resplit_message(Language::Sv),
+                }]
+            } else {
+                Vec::new()
+            },
             gaps: gaps
                 .iter()
                 .map(|g| GapView {

@@ -77,8 +77,26 @@ static OFFER: Vocabulary = Vocabulary {
         "offer.ordered_total",
         "offer.total",
         "offer.currency",
+        "offer.notice",
+        "offer.billing",
+        "offer.first_invoice",
+        "offer.conversion",
+        "offer.variable",
+        "offer.years",
+        "offer.unconverted",
     ),
     tables: &[
+        ("terms", &[("term", L), ("value", L)]),
+        (
+            "years",
+            &[
+                ("year", L),
+                ("converted_from", R),
+                ("fixed", R),
+                ("ordered", R),
+                ("total", R),
+            ],
+        ),
         (
             "fixed",
             &[("description", L), ("calculation", L), ("amount", R)],
@@ -397,16 +415,29 @@ pub fn offer(doc: &OfferLetter) -> Context {
         "offer.diarienummer",
         doc.diarienummer.as_deref().unwrap_or(""),
     );
-    let addressees = doc.addressees.as_deref().unwrap_or(match lang {
-        Language::Sv => "Till kommundirektör och utbildningschef",
-        Language::Nb => "Til kommunedirektør og oppvekstsjef",
-        Language::En => "To the municipal director and the head of education",
-    });
-    b.set("offer.addressees", addressees);
+    b.set("offer.addressees", doc.addressees.as_deref().unwrap_or(""));
     b.date("offer.answer_by", doc.answer_by);
+    let period = format::agreed_period(doc.period_start, doc.period_end, lang);
+    b.set("offer.period", &period);
+    let notice = format::months(doc.notice_months, lang);
+    b.set("offer.notice", &notice);
+    let billing = format::billing_plan(&doc.billing, doc.variable, lang);
+    b.set("offer.billing", &billing);
+    match doc.first_invoice {
+        Some(d) => b.date("offer.first_invoice", d),
+        None => b.set("offer.first_invoice", ""),
+    }
+    let conversion = doc
+        .conversion
+        .as_ref()
+        .map(|c| format::conversion(c, lang))
+        .unwrap_or_default();
+    b.set("offer.conversion", &conversion);
+    b.set("offer.variable", if doc.variable { "1" } else { "" });
+    b.set("offer.years", if doc.years.len() > 1 { "1" } else { "" });
     b.set(
-        "offer.period",
-        &format::period(doc.period_start, doc.period_end, lang),
+        "offer.unconverted",
+        if doc.conversion.is_none() { "1" } else { "" },
     );
     let fixed = sum(doc.fixed.iter().map(|l| l.amount), doc.currency);
     let ordered = sum(doc.ordered.iter().map(|l| l.amount), doc.currency);
@@ -421,11 +452,48 @@ pub fn offer(doc: &OfferLetter) -> Context {
         lines
             .iter()
             .map(|l| {
-                vec![
-                    l.description.clone(),
-                    calculation(&l.calculation, lang),
-                    format::money(l.amount, lang),
-                ]
+                let mut how = match (&l.calculation, l.population_date) {
+                    // "9 784 invånare (2025-12-31) × 28,50 kr": the count with its date.
+                    (
+                        Calculation::PerUnit {
+                            quantity,
+                            unit,
+                            price,
+                            discount_percent: None,
+                        },
+                        Some(on),
+                    ) => format!(
+                        "{}{}{unit} ({}) × {}",
+                        format::number(*quantity, lang, 0),
+                        format::NBSP,
+                        format::date(on, lang),
+                        format::money(*price, lang)
+                    ),
+                    (other, Some(on)) => {
+                        let at = match lang {
+                            Language::Sv => "invånare den",
+                            Language::Nb => "innbyggere per",
+                            Language::En => "inhabitants on",
+                        };
+                        let how = calculation(other, lang);
+                        let note = format!("{at} {}", format::date(on, lang));
+                        if how.is_empty() {
+                            note
+                        } else {
+                            format!("{how} ({note})")
+                        }
+                    }
+                    (other, None) => calculation(other, lang),
+                };
+                if let (Some(from), Some(c)) = (l.converted_from, &doc.conversion) {
+                    let converted = format::converted(from, c.rate, lang);
+                    how = if how.is_empty() {
+                        converted
+                    } else {
+                        format!("{how} = {converted}")
+                    };
+                }
+                vec![l.description.clone(), how, format::money(l.amount, lang)]
             })
             .collect::<Vec<_>>()
     };
@@ -438,6 +506,60 @@ pub fn offer(doc: &OfferLetter) -> Context {
                 m.unit.clone(),
                 format::money(m.price, lang),
                 format::vat(&m.vat, lang),
+            ]
+        })
+        .collect();
+    let terms_label = |sv: &str, nb: &str, en: &str| -> String {
+        match lang {
+            Language::Sv => sv,
+            Language::Nb => nb,
+            Language::En => en,
+        }
+        .to_owned()
+    };
+    let mut terms = vec![
+        vec![terms_label("Avtalsperiod", "Avtaleperiode", "Term"), period],
+        vec![
+            terms_label("Uppsägningstid", "Oppsigelsestid", "Notice period"),
+            notice,
+        ],
+        vec![
+            terms_label("Fakturering", "Fakturering", "Invoicing"),
+            billing,
+        ],
+    ];
+    if let Some(d) = doc.first_invoice {
+        terms.push(vec![
+            terms_label("Första faktura", "Første faktura", "First invoice"),
+            format::date(d, lang),
+        ]);
+    }
+    if let Some(c) = &doc.conversion {
+        terms.push(vec![
+            terms_label("Valutakurs", "Valutakurs", "Exchange rate"),
+            format!(
+                "{}{}{} per {} ({}, {})",
+                format::number(c.rate, lang, 0),
+                format::NBSP,
+                c.to,
+                c.from,
+                c.source,
+                format::date(c.date, lang)
+            ),
+        ]);
+    }
+    let years = doc
+        .years
+        .iter()
+        .map(|y| {
+            vec![
+                y.year.to_string(),
+                y.converted_from
+                    .map(|m| format::money(m, lang))
+                    .unwrap_or_default(),
+                format::money(y.fixed, lang),
+                format::money(y.ordered, lang),
+                format::money(sum([y.fixed, y.ordered].into_iter(), doc.currency), lang),
             ]
         })
         .collect();
@@ -458,6 +580,8 @@ pub fn offer(doc: &OfferLetter) -> Context {
             ("fixed", lines(&doc.fixed)),
             ("ordered", lines(&doc.ordered)),
             ("menu", menu),
+            ("terms", terms),
+            ("years", years),
         ]),
         lists: HashMap::from([("attachments", doc.attachments.clone())]),
         signatories: signatories(&doc.seller),

@@ -5,7 +5,8 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::contribution::{Unit, VatTreatment};
+use crate::domain::contribution::{Conversion, Unit, VatTreatment};
+use crate::domain::invoicing::{BillingPlan, Schedule, VariableBilling};
 use crate::domain::money::Money;
 use crate::domain::{Currency, Language};
 
@@ -146,6 +147,105 @@ pub fn vat(v: &VatTreatment, lang: Language) -> String {
             Language::En => "0%".to_owned(),
         },
     }
+}
+
+/// An agreed period as a letter states it: "2016-01-01 – 2018-12-31", or "från och med
+/// 2027-01-01 och tills vidare" when it runs until further notice.
+pub fn agreed_period(start: NaiveDate, end: Option<NaiveDate>, lang: Language) -> String {
+    match end {
+        Some(_) => period(start, end, lang),
+        None => {
+            let until = match lang {
+                Language::Sv => "och tills vidare",
+                Language::Nb => "og inntil videre",
+                Language::En => "until further notice",
+            };
+            format!("{} {until}", period(start, None, lang))
+        }
+    }
+}
+
+/// A number of months: "6 månader", "1 måned", "12 months".
+pub fn months(n: i32, lang: Language) -> String {
+    let word = match (lang, n == 1) {
+        (Language::Sv, true) => "månad",
+        (Language::Sv, false) => "månader",
+        (Language::Nb, true) => "måned",
+        (Language::Nb, false) => "måneder",
+        (Language::En, true) => "month",
+        (Language::En, false) => "months",
+    };
+    format!("{n}{NBSP}{word}")
+}
+
+/// How a billing plan invoices, in words: "Fast del kvartalsvis, fakturadatum den 15:e i
+/// periodens första månad; rörlig del i efterskott".
+pub fn billing_plan(plan: &BillingPlan, variable: bool, lang: Language) -> String {
+    use Language::{En, Nb, Sv};
+    let how_often = match (plan.schedule, lang) {
+        (Schedule::Annual, Sv) => "en gång om året",
+        (Schedule::HalfYearly, Sv) => "halvårsvis",
+        (Schedule::Quarterly, Sv) => "kvartalsvis",
+        (Schedule::Monthly, Sv) => "månadsvis",
+        (Schedule::Annual, Nb) => "én gang i året",
+        (Schedule::HalfYearly, Nb) => "halvårlig",
+        (Schedule::Quarterly, Nb) => "kvartalsvis",
+        (Schedule::Monthly, Nb) => "månedlig",
+        (Schedule::Annual, En) => "once a year",
+        (Schedule::HalfYearly, En) => "every half-year",
+        (Schedule::Quarterly, En) => "quarterly",
+        (Schedule::Monthly, En) => "monthly",
+    };
+    let day = plan.invoice_day.clamp(1, 28);
+    let mut text = match lang {
+        Sv => format!(
+            "Fast del {how_often}, fakturadatum den {day}:{} i periodens första månad",
+            if matches!(day % 10, 1 | 2) && day / 10 != 1 {
+                "a"
+            } else {
+                "e"
+            }
+        ),
+        Nb => format!("Fast del {how_often}, fakturadato den {day}. i periodens første måned"),
+        En => format!("Fixed part {how_often}, invoiced on day {day} of the period's first month"),
+    };
+    if variable {
+        let when = match (plan.variable, lang) {
+            (VariableBilling::Advance, Sv) => "; rörlig del i förskott",
+            (VariableBilling::Arrears, Sv) => "; rörlig del i efterskott",
+            (VariableBilling::Advance, Nb) => "; variabel del forskuddsvis",
+            (VariableBilling::Arrears, Nb) => "; variabel del etterskuddsvis",
+            (VariableBilling::Advance, En) => "; variable part in advance",
+            (VariableBilling::Arrears, En) => "; variable part in arrears",
+        };
+        text.push_str(when);
+    }
+    text
+}
+
+/// A conversion as a document states it: "Beloppen är beräknade i EUR och omräknade till
+/// SEK med kursen 11,4527 SEK per EUR (Riksbanken, 2026-12-30)".
+pub fn conversion(c: &Conversion, lang: Language) -> String {
+    let rate = number(c.rate, lang, 0);
+    let date = date(c.date, lang);
+    let (from, to, source) = (c.from, c.to, &c.source);
+    match lang {
+        Language::Sv => format!(
+            "Beloppen är beräknade i {from} och omräknade till {to} med kursen {rate}{NBSP}{to} per {from} ({source}, {date})."
+        ),
+        Language::Nb => format!(
+            "Beløpene er beregnet i {from} og omregnet til {to} med kursen {rate}{NBSP}{to} per {from} ({source}, {date})."
+        ),
+        Language::En => format!(
+            "The amounts are computed in {from} and converted to {to} at {rate}{NBSP}{to} per {from} ({source}, {date})."
+        ),
+    }
+}
+
+/// A converted amount's origin, for a calculation column or an invoice line: "541 027,20
+/// EUR × 11,4527".
+pub fn converted(from: Money, rate: Decimal, lang: Language) -> String {
+    format!("{} × {}", money(from, lang), number(rate, lang, 0))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::domain::documents::{
     OfferLetter, OpenItem, OverdueItem, PaymentReference, ReminderDocument, Seller,
     StatementDocument,
 };
+use crate::domain::invoicing::{BillingPlan, Schedule, VariableBilling};
 use crate::domain::money::Money;
 use crate::domain::organisation::{PaymentAccounts, Signatory};
 use crate::domain::{Address, Bankgiro, Bic, Country, Currency, Iban, Language, Plusgiro};
@@ -203,7 +204,14 @@ pub fn offer(lang: Language) -> OfferLetter {
         language: lang,
         date: day(2026, 11, 2),
         diarienummer: Some("BRS 2026/0412".into()),
-        addressees: None,
+        addressees: Some(
+            match lang {
+                Language::Sv => "Till Anna Lind, kommundirektör, och Per Ek, utbildningschef",
+                Language::Nb => "Til Anne Lie, kommunedirektør, og Per Moe, oppvekstsjef",
+                Language::En => "To Anna Lind, municipal director, and Per Ek, head of education",
+            }
+            .into(),
+        ),
         seller: seller(lang),
         buyer: Buyer {
             name: if norwegian(lang) {
@@ -238,9 +246,17 @@ pub fn offer(lang: Language) -> OfferLetter {
         },
         fee_year: 2027,
         period_start: day(2027, 1, 1),
-        period_end: Some(day(2027, 12, 31)),
+        period_end: None,
+        notice_months: 6,
+        billing: BillingPlan {
+            schedule: Schedule::Quarterly,
+            variable: VariableBilling::Arrears,
+            invoice_day: 15,
+        },
+        first_invoice: Some(day(2027, 1, 15)),
         answer_by: day(2026, 12, 15),
         currency: currency(lang),
+        conversion: None,
         fixed: vec![OfferFixedLine {
             description: w[0].into(),
             calculation: Calculation::PerUnit {
@@ -249,8 +265,12 @@ pub fn offer(lang: Language) -> OfferLetter {
                 price: money(rate, lang),
                 discount_percent: None,
             },
+            population_date: Some(day(2025, 12, 31)),
+            converted_from: None,
             amount: money(population * rate, lang),
         }],
+        variable: true,
+        years: Vec::new(),
         menu: vec![
             MenuItem {
                 service: w[2].into(),
@@ -285,6 +305,8 @@ pub fn offer(lang: Language) -> OfferLetter {
                 price: money(350_000, lang),
                 discount_percent: None,
             },
+            population_date: None,
+            converted_from: None,
             amount: money(2_100_000, lang),
         }],
         attachments,

@@ -1101,6 +1101,13 @@ impl Contributions {
         self.members.get(id).ok_or(Error::NotFound("member"))
     }
 
+    /// A calculation's error naming the members it concerns by their names.
+    fn named(&self, e: ContributionError) -> Error {
+        Error::Contribution(
+            e.naming_members(|id| self.members.get(id).map(|(m, _)| m.details.name.clone())),
+        )
+    }
+
     /// A member of the organisation.
     pub fn member(
         &mut self,
@@ -1230,7 +1237,7 @@ impl Contributions {
                 }
                 let shared = SharedPool {
                     shares: share_pool(pool, indexation, &sharing, fee_year)
-                        .map_err(Error::Contribution)?,
+                        .map_err(|e| self.named(e))?,
                     pool: pool.clone(),
                     indexation: indexation.cloned(),
                     members: ids.into_iter().collect(),
@@ -1285,6 +1292,30 @@ impl Contributions {
         };
         self.inputs.insert(key, inputs.clone());
         Ok(inputs)
+    }
+
+    /// How agreement `id` is invoiced in `fee_year`, and whether it has a variable part that
+    /// year (services ordered for it, or usage recorded in it), from its terms alone: what
+    /// an invoice run needs to know before anything is calculated, so that a year with
+    /// nothing due is never calculated (nor fails for want of a population count).
+    pub fn billing_of(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        id: &str,
+        fee_year: i32,
+    ) -> Result<(BillingPlan, bool), Error> {
+        let year_end = NaiveDate::from_ymd_opt(fee_year, 12, 31).ok_or(Error::field(
+            "year",
+            Invalid::OutOfRange {
+                min: 2000,
+                max: 2100,
+            },
+        ))?;
+        let inputs = self.inputs(conn, org, id, fee_year, year_end)?;
+        let variable = !inputs.usage.is_empty()
+            || inputs.terms.variable.iter().any(|v| v.fee_year == fee_year);
+        Ok((inputs.terms.billing.plan, variable))
     }
 
     /// The contribution of agreement `id` for `fee_year`, counting only the usage recorded
@@ -1375,7 +1406,7 @@ impl Contributions {
             variable_cap: terms.variable_cap,
             conversion: terms.conversion,
         };
-        let statement = calculate(&input).map_err(Error::Contribution)?;
+        let statement = calculate(&input).map_err(|e| self.named(e))?;
         sources.resize(statement.lines.len(), LineSource::Cap);
         Ok(Contribution {
             agreement,

@@ -6,12 +6,15 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::agreement::AgreementStatus;
-use crate::domain::agreement::TransitionDetails;
-use crate::domain::contribution::{InputName, LineKind, StatementLine, Step, Value};
+use chrono::Datelike;
+
+use crate::domain::agreement::{Agreement, AgreementStatus, TransitionDetails};
+use crate::domain::contribution::{Conversion, InputName, LineKind, StatementLine, Step, Value};
 use crate::domain::documents::{
-    Buyer, Calculation, DocumentKind, MenuItem, OfferFixedLine, OfferLetter, Seller,
+    Buyer, Calculation, DocumentKind, MenuItem, OfferFixedLine, OfferLetter, OfferYear, Seller,
+    offer_addressees,
 };
+use crate::domain::invoicing::instalments;
 use crate::domain::money::Money;
 use crate::domain::organisation::Organisation;
 use crate::domain::{Country, Invalid, Language, VatStatus};
@@ -26,14 +29,17 @@ use crate::storage::{DbConnection, members, organisations, pricing};
 /// What an offer letter says beyond the agreement itself.
 #[derive(Debug, Clone)]
 pub struct OfferOptions {
-    pub fee_year: i32,
+    /// The fee year whose fees the letter sets out; the agreement's first year (or the
+    /// letter's year, when the agreement started earlier) when not given.
+    pub fee_year: Option<i32>,
     /// The member's language when not given.
     pub language: Option<Language>,
     pub date: NaiveDate,
     /// 30 days after the letter's date when not given.
     pub answer_by: Option<NaiveDate>,
     pub diarienummer: Option<String>,
-    /// Whom the letter is for within the member; the template's default when not given.
+    /// Whom the letter is for within the member; the member's contacts who receive
+    /// offers, by name and role, when not given.
     pub addressees: Option<String>,
     pub attachments: Vec<String>,
 }
@@ -45,6 +51,8 @@ pub struct Prepared {
     pub template: Option<Template>,
     pub logo: Option<Arc<Raster>>,
     pub member_id: String,
+    /// The fee year an offer letter sets out.
+    pub fee_year: Option<i32>,
 }
 
 /// The organisation as its documents present it.
@@ -201,7 +209,103 @@ impl LineNames {
     }
 }
 
-/// The offer letter of an agreement for a fee year, from what is stored now.
+/// What a statement line's inputs say of its population date and its amount before
+/// conversion.
+fn line_origin(line: &StatementLine) -> (Option<NaiveDate>, Option<Money>) {
+    let population_date = line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
+        (InputName::Population, Value::PopulationAt { date, .. }) => Some(*date),
+        _ => None,
+    });
+    let converted_from = line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
+        (InputName::ConvertedFrom, Value::Money(m)) => Some(*m),
+        _ => None,
+    });
+    (population_date, converted_from)
+}
+
+/// `30 % av 1 803 424,00 EUR`: a pool share as its percentage of the pool's net.
+fn share_of_pool(line: &StatementLine) -> Option<Calculation> {
+    line.steps.iter().find_map(|s| match s {
+        Step::Allocated {
+            net,
+            weight,
+            total_weight,
+            ..
+        } if !total_weight.is_zero() => {
+            let currency = line
+                .inputs
+                .iter()
+                .find_map(|i| match (&i.name, &i.value) {
+                    (InputName::PoolTotal, Value::Money(m)) => Some(m.currency()),
+                    _ => None,
+                })
+                .unwrap_or(line.amount.currency());
+            let percent = (*weight * Decimal::ONE_HUNDRED / *total_weight).round_dp(4);
+            Some(Calculation::Share {
+                percent: percent.normalize(),
+                of: Money::new(*net, currency).ok()?,
+            })
+        }
+        _ => None,
+    })
+}
+
+/// The conversion stored terms state.
+fn stored_conversion(
+    terms: &agreements::TermsSpec,
+    to: crate::domain::Currency,
+) -> Option<Conversion> {
+    let c = terms.conversion.as_ref()?;
+    Some(Conversion {
+        from: crate::domain::Currency::parse(&c.from).ok()?,
+        to,
+        rate: crate::domain::money::parse_decimal(&c.rate).ok()?,
+        date: NaiveDate::parse_from_str(c.date.trim(), "%Y-%m-%d").ok()?,
+        source: c.source.clone(),
+    })
+}
+
+/// What an invoice line of a converted fee says of the conversion: the year's amount in
+/// the fee model's currency, the rate, its source and date — "årsbelopp 541 027,20 EUR ×
+/// 11,4527 SEK/EUR (Riksbanken, 2026-12-30)".
+pub(crate) fn conversion_note(
+    line: &StatementLine,
+    terms: &agreements::TermsSpec,
+    lang: Language,
+) -> Option<String> {
+    let from = line_origin(line).1?;
+    let c = stored_conversion(terms, line.amount.currency())?;
+    let year_amount = match lang {
+        Language::Sv => "årsbelopp",
+        Language::Nb => "årsbeløp",
+        Language::En => "yearly amount",
+    };
+    Some(format!(
+        "{year_amount} {} {}/{} ({}, {})",
+        format::converted(from, c.rate, lang),
+        c.to,
+        c.from,
+        c.source,
+        format::date(c.date, lang)
+    ))
+}
+
+/// The fee year an offer sets out when none is asked for: the agreement's first year, or
+/// the letter's own year for an agreement that began earlier, within the agreement.
+fn offered_year(agreement: &Agreement, letter_date: NaiveDate) -> i32 {
+    let first = agreement.header.start_date.year();
+    let year = first.max(letter_date.year());
+    agreement
+        .header
+        .end_date
+        .map_or(year, |end| year.min(end.year()))
+}
+
+/// The offer letter of an agreement, from what is stored now: the agreed period and
+/// notice, how and from when it is invoiced, the fees of the fee year with their
+/// calculation (and each year's, for an agreement of several years with an end), the
+/// conversion when the fees are in another currency, the services only when the
+/// agreement orders any, addressed to the member's contacts who receive offers.
 pub fn prepare_offer(
     conn: &mut DbConnection,
     org: &str,
@@ -209,8 +313,12 @@ pub fn prepare_offer(
     opts: &OfferOptions,
 ) -> Result<Prepared, Error> {
     let organisation = organisations::get(conn, org)?.ok_or(Error::NotFound("organisation"))?;
+    let agreement = crate::storage::agreements::get(conn, org, agreement_id)?;
+    let fee_year = opts
+        .fee_year
+        .unwrap_or_else(|| offered_year(&agreement, opts.date));
     // A letter offering a year the agreement does not cover would offer nothing.
-    if !crate::storage::agreements::get(conn, org, agreement_id)?.reaches_into(opts.fee_year) {
+    if !agreement.reaches_into(fee_year) {
         return Err(Error::field(
             "fee_year",
             Invalid::Mismatch {
@@ -218,19 +326,27 @@ pub fn prepare_offer(
             },
         ));
     }
-    let contribution = agreements::contribution(conn, org, agreement_id, opts.fee_year)?;
+    let mut contributions = agreements::Contributions::default();
+    let contribution = contributions.through(conn, org, agreement_id, fee_year, None)?;
     let header = &contribution.agreement.header;
     let member = members::get(conn, org, &header.member_id)?;
     let lang = opts.language.unwrap_or(member.details.language);
     let terms = stored_terms(&contribution.version)?;
-    let prices = pricing::price_list(conn, org, opts.fee_year)?;
+    let prices = pricing::price_list(conn, org, fee_year)?;
     let names = LineNames::load(conn, org, &terms, prices)?;
     let mut fixed = Vec::new();
     let mut ordered = Vec::new();
     for line in &contribution.statement.lines {
+        let (population_date, converted_from) = line_origin(line);
+        let calculation = match calculation(line, lang, names.unit(line, lang)) {
+            Calculation::Flat => share_of_pool(line).unwrap_or(Calculation::Flat),
+            other => other,
+        };
         let offered = OfferFixedLine {
             description: names.describe(line, lang),
-            calculation: calculation(line, lang, names.unit(line, lang)),
+            calculation,
+            population_date,
+            converted_from,
             amount: line.amount,
         };
         match line.kind {
@@ -238,40 +354,102 @@ pub fn prepare_offer(
             LineKind::Variable | LineKind::CapAdjustment => ordered.push(offered),
         }
     }
+    let variable = !terms.variable.is_empty();
     let prices = &names.prices;
     let name_of = |code: &str| names.service(code, lang);
-    let menu = prices
-        .iter()
-        .map(|p| MenuItem {
-            service: name_of(&p.item.code),
-            unit: format::unit(p.item.unit, lang, false).to_owned(),
-            price: p.item.unit_price,
-            vat: p.item.vat.clone(),
-        })
-        .collect();
-    let year_start = NaiveDate::from_ymd_opt(opts.fee_year, 1, 1).unwrap_or(header.start_date);
-    let year_end = NaiveDate::from_ymd_opt(opts.fee_year, 12, 31).unwrap_or(header.start_date);
+    let menu = if variable {
+        prices
+            .iter()
+            .map(|p| MenuItem {
+                service: name_of(&p.item.code),
+                unit: format::unit(p.item.unit, lang, false).to_owned(),
+                price: p.item.unit_price,
+                vat: p.item.vat.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let plan = contribution.billing.plan;
+    let start = header.start_date;
+    let first_invoice = instalments(&plan, start.year(), start, header.end_date)
+        .first()
+        .map(|i| i.invoice_date);
+    // Every year of an agreement with an end that spans several: what each costs.
+    let mut years = Vec::new();
+    if let Some(end) = header.end_date
+        && end.year() > start.year()
+    {
+        for year in start.year()..=end.year() {
+            let c = contributions.through(conn, org, agreement_id, year, None)?;
+            let sum_of = |kind: fn(&LineKind) -> bool| {
+                Money::from_minor(
+                    c.statement
+                        .lines
+                        .iter()
+                        .filter(|l| kind(&l.kind))
+                        .map(|l| l.amount.to_minor())
+                        .sum(),
+                    header.currency,
+                )
+            };
+            let converted: Vec<Money> = c
+                .statement
+                .lines
+                .iter()
+                .filter(|l| l.kind == LineKind::Fixed)
+                .filter_map(|l| line_origin(l).1)
+                .collect();
+            years.push(OfferYear {
+                year,
+                fixed: sum_of(|k| *k == LineKind::Fixed),
+                ordered: sum_of(|k| *k != LineKind::Fixed),
+                converted_from: converted.first().map(|first| {
+                    Money::from_minor(
+                        converted.iter().map(|m| m.to_minor()).sum(),
+                        first.currency(),
+                    )
+                }),
+            });
+        }
+    }
+    let addressees = match &opts.addressees {
+        Some(given) => Some(given.clone()),
+        None => offer_addressees(
+            &members::contacts(conn, org, &member.id)?
+                .into_iter()
+                .map(|c| c.details)
+                .collect::<Vec<_>>(),
+            lang,
+        ),
+    };
     let letter = OfferLetter {
         language: lang,
         date: opts.date,
         diarienummer: opts.diarienummer.clone(),
-        addressees: opts.addressees.clone(),
+        addressees,
         seller: seller(&organisation),
         buyer: Buyer {
             name: member.details.name.clone(),
             address: member.details.billing_address.clone(),
             org_number: member.details.org_number.as_ref().map(|o| o.to_string()),
         },
-        fee_year: opts.fee_year,
-        period_start: header.start_date.max(year_start),
-        period_end: Some(header.end_date.map_or(year_end, |e| e.min(year_end))),
+        fee_year,
+        period_start: start,
+        period_end: header.end_date,
+        notice_months: header.notice_months,
+        billing: plan,
+        first_invoice,
         answer_by: opts
             .answer_by
             .unwrap_or_else(|| opts.date + chrono::Duration::days(30)),
         currency: header.currency,
+        conversion: stored_conversion(&terms, header.currency),
         fixed,
+        variable,
         menu,
         ordered,
+        years,
         attachments: opts.attachments.clone(),
     };
     let (template, logo) = own_template_and_logo(conn, org, DocumentKind::Offer, lang)?;
@@ -280,6 +458,7 @@ pub fn prepare_offer(
         template,
         logo,
         member_id: member.id,
+        fee_year: Some(fee_year),
     })
 }
 
@@ -333,6 +512,7 @@ pub fn issue_offer(
     issued_by: &str,
 ) -> Result<DocumentRecord, Error> {
     let prepared = prepare_offer(conn, org, agreement_id, opts)?;
+    let fee_year = prepared.fee_year.unwrap_or_default();
     let status = crate::storage::agreements::get(conn, org, agreement_id)?.status;
     // An agreement offered or in force may get another year's letter as it is; any other
     // moves to offered, and the lifecycle refuses that for a concluded one (409).
@@ -346,7 +526,7 @@ pub fn issue_offer(
             agreement_id,
             AgreementStatus::Offered,
             TransitionDetails::default(),
-            Some(format!("Erbjudande {} utfärdat", opts.fee_year)),
+            Some(format!("Erbjudande {fee_year} utfärdat")),
             issued_by,
         )?;
     }
@@ -359,7 +539,7 @@ pub fn issue_offer(
             language: prepared.context.language.as_str(),
             member_id: &prepared.member_id,
             agreement_id: Some(agreement_id),
-            fee_year: Some(opts.fee_year),
+            fee_year: prepared.fee_year,
             title: &prepared.context.title,
             content: &bytes,
             created_by: issued_by,
@@ -452,5 +632,6 @@ pub fn prepare_sample(
         template,
         logo,
         member_id: String::new(),
+        fee_year: None,
     })
 }

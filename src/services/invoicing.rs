@@ -17,9 +17,9 @@ use crate::domain::documents::{
 };
 use crate::domain::invoicing::{
     BuyerFacts, InvoiceFacts, InvoiceGap, InvoiceNumber, InvoiceStatus, ReferenceRate,
-    ReferenceScheme, STATUTORY_MARGIN, Schedule, VariableBilling, instalments, invoice_gaps,
-    invoices_by_vat_scope, payment_reference, reference_base, reference_rate_on, rounding_to_whole,
-    split_evenly,
+    ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, instalment_part,
+    invoice_gaps, invoices_by_vat_scope, payment_reference, reference_base, reference_rate_on,
+    rounding_to_whole,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -33,7 +33,9 @@ use crate::pdf::template::Template;
 use crate::pdf::{Renderer, context, format};
 use crate::services::agreements::{Contributions, LineSource, stored_terms};
 use crate::services::audit::{self, Change, Entity};
-use crate::services::documents::{LineNames, calculation, own_template_and_logo, seller};
+use crate::services::documents::{
+    LineNames, calculation, conversion_note, own_template_and_logo, seller,
+};
 use crate::storage::documents::{self as documents_store, NewDocument};
 use crate::storage::invoicing::{
     self as store, AllocationRow, EventRow, InvoiceFilter, InvoiceRow, LineRow, RunRow, SettingsRow,
@@ -1078,9 +1080,10 @@ pub struct RunRequest {
     pub invoice_date: Option<NaiveDate>,
 }
 
-/// What a run bills one agreement: one invoice, or two when lines outside the scope of VAT
-/// fall due with taxed or exempt ones (see [`invoices_by_vat_scope`]). Its invoices are
-/// issued together, and the first claims the periods they bill.
+/// One invoice the plan makes due for an agreement, as one invoice or two when lines
+/// outside the scope of VAT fall due with taxed or exempt ones (see
+/// [`invoices_by_vat_scope`]). Its invoices are issued together, and the first claims the
+/// periods they bill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {
     pub agreement_id: String,
@@ -1094,6 +1097,9 @@ pub struct Proposal {
     /// The agreement periods it bills: (part, first day).
     pub claims: Vec<(String, NaiveDate)>,
     pub language: Language,
+    /// The year's fixed amount changed after earlier instalments were issued (a member
+    /// joined the pool, new terms): this instalment bills a share of what is left.
+    pub resplit: bool,
 }
 
 /// One invoice a run would create (dry run) or created.
@@ -1138,9 +1144,6 @@ pub struct Skipped {
     pub reason: String,
 }
 
-const FIXED: &str = "fixed";
-const VARIABLE: &str = "variable";
-
 /// The statement component a line bills, by source, so that the ordered and the used
 /// quantity of one service are billed apart.
 fn component_key(line: &StatementLine, source: LineSource) -> String {
@@ -1159,12 +1162,15 @@ fn period_name(schedule: Schedule, start: NaiveDate, end: NaiveDate, lang: Langu
     }
 }
 
-/// What the run bills of one agreement: the fixed instalments whose period starts in the
-/// run, and the variable part due by then — advance: ordered services and usage before the
-/// period, with each instalment; arrears: what was used in a period, billed by the run
-/// holding the day after it ends. The variable part is billed as the difference between
-/// the year's statement up to then and what earlier invoices and credit notes billed, so
-/// that caps, quotas and late usage come out right and nothing is billed twice.
+/// What the run bills of one agreement, one proposal per invoice the plan makes due
+/// ([`due_invoices`]): each instalment of the fixed part that starts in the run, and the
+/// variable part — advance: ordered services and usage before the period, with the first
+/// instalment; arrears: what was used in a period, billed by the run holding the day after
+/// it ends. The variable part is billed as the difference between the year's statement up
+/// to then and what earlier invoices and credit notes billed, so that caps, quotas and late
+/// usage come out right and nothing is billed twice; an instalment bills its part of the
+/// year's fixed amount by [`instalment_part`], which re-splits what is left when the
+/// amount changed after earlier instalments were issued.
 fn propose_agreement(
     conn: &mut DbConnection,
     org: &str,
@@ -1172,209 +1178,193 @@ fn propose_agreement(
     agreement: &crate::domain::agreement::Agreement,
     req: &RunRequest,
     billed: &HashSet<(String, String, NaiveDate)>,
-) -> Result<Option<Proposal>, Error> {
+) -> Result<Vec<Proposal>, Error> {
     let member = contributions
         .member(conn, org, &agreement.header.member_id)?
         .clone();
     let lang = member.details.language;
-    let mut lines: Vec<LineInput> = Vec::new();
-    let mut claims: Vec<(String, NaiveDate)> = Vec::new();
-    let mut dates: Vec<NaiveDate> = Vec::new();
-    let mut span: Option<(NaiveDate, NaiveDate)> = None;
-    let mut widen = |s: NaiveDate, e: NaiveDate| {
-        span = Some(span.map_or((s, e), |(a, b)| (a.min(s), b.max(e))));
+    let window = RunWindow {
+        from: req.from,
+        to: req.to,
     };
-    // Arrears of a year's last period are billed in the next year's first run.
-    for year in (req.from.year() - 1)..=req.to.year() {
+    let mut proposals = Vec::new();
+    for year in window.fee_years() {
         if !agreement.reaches_into(year) {
             continue;
         }
-        let whole_year = contributions.through(conn, org, &agreement.id, year, None)?;
-        let plan = whole_year.billing.plan;
-        let periods = instalments(
+        let (plan, has_variable) = contributions.billing_of(conn, org, &agreement.id, year)?;
+        let due: Vec<_> = due_invoices(
             &plan,
             year,
             agreement.header.start_date,
             agreement.header.end_date,
-        );
-        let is_billed = |part: &str, start: NaiveDate| {
-            billed.contains(&(agreement.id.clone(), part.to_owned(), start))
-        };
-        // Fixed instalments starting in the run.
-        let fixed_due: Vec<_> = periods
-            .iter()
-            .filter(|p| p.start >= req.from && p.start <= req.to && !is_billed(FIXED, p.start))
-            .collect();
-        // Variable part: which cut-off this run bills up to, and which period it claims.
-        let variable_due: Option<(NaiveDate, NaiveDate, NaiveDate, NaiveDate)> = match plan.variable
-        {
-            VariableBilling::Advance => fixed_due.first().and_then(|p| {
-                (!is_billed(VARIABLE, p.start)).then(|| {
-                    (
-                        p.start,
-                        p.start.pred_opt().unwrap_or(p.start),
-                        p.start,
-                        p.end,
-                    )
-                })
-            }),
-            VariableBilling::Arrears => periods
-                .iter()
-                .rev()
-                .find(|p| {
-                    let next = p.end.succ_opt().unwrap_or(p.end);
-                    next >= req.from && next <= req.to && !is_billed(VARIABLE, p.start)
-                })
-                .map(|p| (p.start, p.end, p.start, p.end)),
-        };
-        if fixed_due.is_empty() && variable_due.is_none() {
+            &window,
+            |part, start| billed.contains(&(agreement.id.clone(), part.as_str().to_owned(), start)),
+        )
+        .into_iter()
+        // A usage period of a year without a variable part has nothing to bill.
+        .filter(|d| d.instalment.is_some() || has_variable)
+        .collect();
+        if due.is_empty() {
             continue;
         }
-        // Without a variable part due, the whole year's statement bills the fixed part.
-        let contribution = match variable_due {
-            None => whole_year,
-            Some((_, through, _, _)) => {
-                contributions.through(conn, org, &agreement.id, year, Some(through))?
-            }
-        };
-        let terms = stored_terms(&contribution.version)?;
+        let whole_year = contributions.through(conn, org, &agreement.id, year, None)?;
+        let terms = stored_terms(&whole_year.version)?;
         let prices = contributions.price_list(conn, org, year)?.to_vec();
         let names = LineNames::new(&terms, prices, |model| {
             contributions.model_name(conn, org, model)
         })?;
-        for p in &fixed_due {
-            for line in contribution
-                .statement
-                .lines
-                .iter()
-                .filter(|l| l.kind == LineKind::Fixed)
-            {
-                let parts = split_evenly(line.amount, p.count);
-                let Some(part) = parts.get((p.index as usize).saturating_sub(1)).copied() else {
-                    continue;
-                };
-                if part.is_zero() {
-                    continue;
-                }
-                let description = if p.count > 1 {
-                    format!(
-                        "{}, {}",
-                        names.describe(line, lang),
-                        period_name(plan.schedule, p.start, p.end, lang)
-                    )
-                } else {
-                    format!("{} {}", names.describe(line, lang), year)
-                };
-                lines.push(LineInput {
-                    description,
-                    quantity: Decimal::ONE,
-                    unit: String::new(),
-                    unit_price: part,
-                    vat: line.vat.clone(),
-                    component: Some(component_key(line, LineSource::Terms)),
-                    fee_year: Some(year),
-                    amount: Some(part),
-                });
+        // What issued documents billed of the year, per component: the fixed part by
+        // invoices alone (a credit note corrects an invoice, it does not move its amount to
+        // the next instalment), the variable part by invoices and credit notes.
+        let mut fixed_billed: HashMap<String, i64> = HashMap::new();
+        let mut variable_billed: HashMap<String, i64> = HashMap::new();
+        for (line, kind) in store::billed_lines(conn, &agreement.id, year)? {
+            let Some(key) = line.component else { continue };
+            let fixed = key.starts_with("fixed:");
+            if fixed && kind == DocumentKind::CreditNote.as_str() {
+                continue;
             }
-            claims.push((FIXED.to_owned(), p.start));
-            dates.push(p.invoice_date);
-            widen(p.start, p.end);
+            let sums = if fixed {
+                &mut fixed_billed
+            } else {
+                &mut variable_billed
+            };
+            *sums.entry(key).or_default() += line.amount_minor;
         }
-        if let Some((claim, through, start, end)) = variable_due {
-            let billed_lines = store::billed_lines(conn, &agreement.id, year)?;
-            let mut variable_lines = 0;
-            for (line, source) in contribution
-                .statement
-                .lines
-                .iter()
-                .zip(contribution.sources.iter())
-                .filter(|(l, _)| l.kind != LineKind::Fixed)
-            {
-                let key = component_key(line, *source);
-                let before: i64 = billed_lines
+        for d in due {
+            let mut lines: Vec<LineInput> = Vec::new();
+            let mut resplit = false;
+            if let Some(inst) = d.instalment {
+                for line in whole_year
+                    .statement
+                    .lines
                     .iter()
-                    .filter(|b| b.component.as_deref() == Some(key.as_str()))
-                    .map(|b| b.amount_minor)
-                    .sum();
-                let delta = line.amount.to_minor() - before;
-                if delta == 0 {
-                    continue;
-                }
-                let amount = Money::from_minor(delta, line.amount.currency());
-                let (quantity, unit, price) = match calculation(line, lang, names.unit(line, lang))
+                    .filter(|l| l.kind == LineKind::Fixed)
                 {
-                    Calculation::PerUnit {
+                    let key = component_key(line, LineSource::Terms);
+                    let before = fixed_billed.entry(key.clone()).or_default();
+                    let part = instalment_part(
+                        line.amount,
+                        Money::from_minor(*before, line.amount.currency()),
+                        &inst,
+                    );
+                    *before += part.amount.to_minor();
+                    resplit |= part.resplit;
+                    if part.amount.is_zero() {
+                        continue;
+                    }
+                    let mut description = if inst.count > 1 {
+                        format!(
+                            "{}, {}",
+                            names.describe(line, lang),
+                            period_name(plan.schedule, inst.start, inst.end, lang)
+                        )
+                    } else {
+                        format!("{} {}", names.describe(line, lang), year)
+                    };
+                    if let Some(note) = conversion_note(line, &terms, lang) {
+                        description = format!("{description}, {note}");
+                    }
+                    lines.push(LineInput {
+                        description,
+                        quantity: Decimal::ONE,
+                        unit: String::new(),
+                        unit_price: part.amount,
+                        vat: line.vat.clone(),
+                        component: Some(key),
+                        fee_year: Some(year),
+                        amount: Some(part.amount),
+                    });
+                }
+            }
+            let mut bills_variable = false;
+            if let Some(v) = d.variable {
+                let through = v.through;
+                let contribution =
+                    contributions.through(conn, org, &agreement.id, year, Some(through))?;
+                for (line, source) in contribution
+                    .statement
+                    .lines
+                    .iter()
+                    .zip(contribution.sources.iter())
+                    .filter(|(l, _)| l.kind != LineKind::Fixed)
+                {
+                    let key = component_key(line, *source);
+                    let before = variable_billed.entry(key.clone()).or_default();
+                    let delta = line.amount.to_minor() - *before;
+                    if delta == 0 {
+                        continue;
+                    }
+                    let first_billing = *before == 0;
+                    *before += delta;
+                    let amount = Money::from_minor(delta, line.amount.currency());
+                    let (quantity, unit, price) =
+                        match calculation(line, lang, names.unit(line, lang)) {
+                            Calculation::PerUnit {
+                                quantity,
+                                unit,
+                                price,
+                                discount_percent: None,
+                            } if first_billing && quantity * price.amount() == amount.amount() => {
+                                (quantity, unit, price)
+                            }
+                            _ => (Decimal::ONE, String::new(), amount),
+                        };
+                    let suffix = match source {
+                        LineSource::Usage => format!(
+                            ", {}",
+                            format::period(
+                                NaiveDate::from_ymd_opt(year, 1, 1)
+                                    .unwrap_or(d.start)
+                                    .max(d.start.min(through)),
+                                Some(through),
+                                lang
+                            )
+                        ),
+                        _ => format!(" {year}"),
+                    };
+                    lines.push(LineInput {
+                        description: format!("{}{suffix}", names.describe(line, lang)),
                         quantity,
                         unit,
-                        price,
-                        discount_percent: None,
-                    } if before == 0 && quantity * price.amount() == amount.amount() => {
-                        (quantity, unit, price)
-                    }
-                    _ => (Decimal::ONE, String::new(), amount),
-                };
-                let suffix = match source {
-                    LineSource::Usage => format!(
-                        ", {}",
-                        format::period(
-                            NaiveDate::from_ymd_opt(year, 1, 1)
-                                .unwrap_or(start)
-                                .max(start.min(through)),
-                            Some(through),
-                            lang
-                        )
-                    ),
-                    _ => format!(" {year}"),
-                };
-                lines.push(LineInput {
-                    description: format!("{}{suffix}", names.describe(line, lang)),
-                    quantity,
-                    unit,
-                    unit_price: price,
-                    vat: line.vat.clone(),
-                    component: Some(key),
-                    fee_year: Some(year),
-                    amount: Some(amount),
-                });
-                variable_lines += 1;
+                        unit_price: price,
+                        vat: line.vat.clone(),
+                        component: Some(key),
+                        fee_year: Some(year),
+                        amount: Some(amount),
+                    });
+                    bills_variable = true;
+                }
             }
-            // A period with nothing to bill is still claimed only when something was billed,
-            // so that usage recorded late is billed by the next run.
-            if variable_lines > 0 {
-                claims.push((VARIABLE.to_owned(), claim));
-                dates.push(
-                    NaiveDate::from_ymd_opt(end.year(), end.month(), plan.invoice_day)
-                        .unwrap_or(end)
-                        .max(through.succ_opt().unwrap_or(through)),
-                );
-                widen(start, end);
+            if lines.is_empty() {
+                continue;
             }
+            let currency = agreement.header.currency;
+            let invoices = invoices_by_vat_scope(lines, outside_scope)
+                .into_iter()
+                .map(|lines| ProposedInvoice::new(lines, currency))
+                .collect::<Result<_, _>>()?;
+            proposals.push(Proposal {
+                agreement_id: agreement.id.clone(),
+                member_id: member.id.clone(),
+                member_name: member.details.name.clone(),
+                currency,
+                invoice_date: req.invoice_date.unwrap_or(d.invoice_date),
+                period_start: d.start,
+                period_end: d.end,
+                invoices,
+                claims: d
+                    .claims(bills_variable)
+                    .into_iter()
+                    .map(|(part, start)| (part.as_str().to_owned(), start))
+                    .collect(),
+                language: lang,
+                resplit,
+            });
         }
     }
-    let (Some((period_start, period_end)), false) = (span, lines.is_empty()) else {
-        return Ok(None);
-    };
-    let currency = agreement.header.currency;
-    let invoices = invoices_by_vat_scope(lines, outside_scope)
-        .into_iter()
-        .map(|lines| ProposedInvoice::new(lines, currency))
-        .collect::<Result<_, _>>()?;
-    let invoice_date = req
-        .invoice_date
-        .or_else(|| dates.iter().min().copied())
-        .unwrap_or(req.from);
-    Ok(Some(Proposal {
-        agreement_id: agreement.id.clone(),
-        member_id: member.id.clone(),
-        member_name: member.details.name.clone(),
-        currency,
-        invoice_date,
-        period_start,
-        period_end,
-        invoices,
-        claims,
-        language: lang,
-    }))
+    Ok(proposals)
 }
 
 /// What a run would invoice, changing nothing: one proposal per agreement with something
@@ -1400,8 +1390,7 @@ pub fn propose(
     let mut contributions = Contributions::default();
     for (agreement, _) in crate::storage::agreements::with_versions(conn, org, &billable)? {
         match propose_agreement(conn, org, &mut contributions, &agreement, req, &billed) {
-            Ok(Some(p)) => proposals.push(p),
-            Ok(None) => {}
+            Ok(due) => proposals.extend(due),
             Err(e @ (Error::Contribution(_) | Error::Validation(_))) => skipped.push(Skipped {
                 agreement_id: agreement.id.clone(),
                 member_id: agreement.header.member_id.clone(),
@@ -1410,8 +1399,21 @@ pub fn propose(
             Err(e) => return Err(e),
         }
     }
-    proposals
-        .sort_by(|a, b| (&a.member_name, &a.agreement_id).cmp(&(&b.member_name, &b.agreement_id)));
+    // Numbers follow the invoice dates within a series, then the members' names.
+    proposals.sort_by(|a, b| {
+        (
+            a.invoice_date,
+            &a.member_name,
+            &a.agreement_id,
+            a.period_start,
+        )
+            .cmp(&(
+                b.invoice_date,
+                &b.member_name,
+                &b.agreement_id,
+                b.period_start,
+            ))
+    });
     Ok((proposals, skipped))
 }
 

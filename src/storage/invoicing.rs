@@ -298,18 +298,19 @@ pub fn lines(conn: &mut DbConnection, invoice_id: &str) -> Result<Vec<LineRow>, 
 }
 
 /// The lines of every issued document of an agreement that bill a fee year, credit notes
-/// included (their lines are negative): what the agreement was billed for that year.
+/// included (their lines are negative), each with its document's kind: what the agreement
+/// was billed for that year.
 pub fn billed_lines(
     conn: &mut DbConnection,
     agreement_id: &str,
     fee_year: i32,
-) -> Result<Vec<LineRow>, Error> {
+) -> Result<Vec<(LineRow, String)>, Error> {
     Ok(il::invoice_lines
         .inner_join(inv::invoices)
         .filter(inv::agreement_id.eq(agreement_id))
         .filter(inv::issued_at.is_not_null())
         .filter(il::fee_year.eq(fee_year))
-        .select(LineRow::as_select())
+        .select((LineRow::as_select(), inv::kind))
         .load(conn)?)
 }
 

@@ -151,6 +151,25 @@ async fn status_of(app: &TestApp, token: &str, agreement: &str) -> String {
 async fn an_offer_is_previewed_then_issued_and_kept_unchanged(backend: Backend) {
     let app = spawn_app(backend).await;
     let s = setup(&app).await;
+    // The letter is addressed to the member's contacts who receive offers.
+    let member = app.get(&s.admin, &s.agreement).await.body["member_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (name, title, offers) in [
+        ("Anna Lind", "kommundirektör", true),
+        ("Per Ek", "utbildningschef", true),
+        ("Eva Ek", "ekonomichef", false),
+    ] {
+        let r = app
+            .post(
+                &s.admin,
+                &format!("/api/v1/organisations/{}/members/{member}/contacts", s.org),
+                &json!({"name": name, "title": title, "email": "kansli@bollebygd.se", "receives_offers": offers}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
 
     // The preview: a PDF from the data as it stands, and nothing changes.
     let (status, media, pdf) = bytes(
@@ -170,11 +189,15 @@ async fn an_offer_is_previewed_then_issued_and_kept_unchanged(backend: Backend) 
             "Navet science center",
             "Bollebygds kommun",
             "Box 100",
-            "Till kommundirektör och utbildningschef",
-            "Erbjudande att ingå avtal om samarbete med Navet science center 2027",
+            "Till Anna Lind, kommundirektör, och Per Ek, utbildningschef",
+            "Erbjudande att ingå avtal om samarbete med Navet science center",
+            "Avtalet gäller 2027-01-01 – 2027-12-31. Uppsägningstiden är 6 månader.",
+            "Avtalsperiod 2027-01-01 – 2027-12-31",
+            "Fakturering Fast del en gång om året, fakturadatum den 15:e",
+            "Första faktura 2027-01-15",
             "Diarienummer BRS 2026/0412",
             "Svar senast 2026-12-02",
-            "Fast del per invånare 9 784 invånare × 28,50 kr 278 844,00 kr",
+            "Fast del per invånare 9 784 invånare (2025-12-31) × 28,50 kr 278 844,00 kr",
             "Skolprogram Kemi åk 4–6 klass 3 500,00 kr 25 %",
             "Skolprogram Kemi åk 4–6 6 klasser × 3 500,00 kr 21 000,00 kr",
             "Totalt för 2027 299 844,00 kr",
@@ -310,8 +333,12 @@ async fn an_offer_is_previewed_then_issued_and_kept_unchanged(backend: Backend) 
         crate::helpers::error_fields(&r.body),
         vec!["fee_year", "answer_by"]
     );
-    let (status, _, _) = bytes(&app, &s.admin, &format!("{}/offer.pdf", s.agreement)).await;
-    assert_eq!(status, 422);
+    // Without a year, the letter sets out the agreement's first year.
+    let (status, _, pdf) = bytes(&app, &s.admin, &format!("{}/offer.pdf", s.agreement)).await;
+    assert_eq!(status, 200);
+    if let Some(text) = pdf_text(&pdf) {
+        assert!(text.contains("Fast del 2027"), "{text}");
+    }
     // The agreement runs through 2027: there is nothing to offer for 2028.
     let r = app
         .post(
@@ -385,7 +412,7 @@ async fn templates_are_checked_before_they_are_stored_and_then_used(backend: Bac
     // Only an admin changes templates.
     let finance = app.token(&s.org, "finance").await;
     let edited = shipped.replace(
-        "text = \"{{offer.addressees}}\"",
+        "when = \"offer.addressees\"\ntext = \"{{offer.addressees}}\"",
         "text = \"Till förskolechef och rektor i {{member.name}}\"",
     );
     assert_ne!(edited, shipped);

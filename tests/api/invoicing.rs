@@ -472,20 +472,44 @@ async fn navet_invoices_a_year_and_follows_the_payments(backend: Backend) {
     let r = app.post(&admin, &format!("{base}/invoice-runs"), &q2).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let q2_invoices = r.body["invoices"].as_array().unwrap();
-    // Bollebygd's membership fee is outside the scope of VAT and its school programmes are
-    // taxed, so Peppol wants them on two invoices: 69 711.00, and 2 × 3 500.00 + 25 % VAT
-    // = 8 750.00. Both claim the same quarter; every e-invoice of the run is valid.
+    // Bollebygd gets one invoice for the first quarter's school programmes (2 × 3 500.00
+    // + 25 % VAT = 8 750.00, delivered January–March) and one for the second quarter's
+    // membership fee (69 711.00, outside the scope of VAT), both dated on the plan's 15th;
+    // the earlier period first. Every e-invoice of the run is valid.
     assert_eq!(q2_invoices.len(), 5);
-    let bollebygd_q2: Vec<(&str, &str, &str)> = q2_invoices[..2]
+    let bollebygd_q2: Vec<(&str, &str, &str, &str, &str, &str)> = q2_invoices[..2]
         .iter()
-        .map(|i| (str_of(i, "member_id"), str_of(i, "total"), str_of(i, "vat")))
+        .map(|i| {
+            (
+                str_of(i, "member_id"),
+                str_of(i, "total"),
+                str_of(i, "vat"),
+                str_of(i, "invoice_date"),
+                str_of(i, "period_start"),
+                str_of(i, "period_end"),
+            )
+        })
         .collect();
     let bollebygd_id = str_of(&invoices[0], "member_id");
     assert_eq!(
         bollebygd_q2,
         [
-            (bollebygd_id, "69711.00", "0.00"),
-            (bollebygd_id, "8750.00", "1750.00")
+            (
+                bollebygd_id,
+                "8750.00",
+                "1750.00",
+                "2027-04-15",
+                "2027-01-01",
+                "2027-03-31"
+            ),
+            (
+                bollebygd_id,
+                "69711.00",
+                "0.00",
+                "2027-04-15",
+                "2027-04-01",
+                "2027-06-30"
+            )
         ]
     );
     if peppol::available().is_some() {
@@ -744,8 +768,9 @@ async fn reminders_with_interest_then_the_ledger(
         .unwrap()
         .clone();
     let summaries: Vec<_> = first.iter().map(reminder_summary).collect();
-    // Bollebygd's second-quarter invoices are dated 1 April (its first-quarter usage is
-    // billed the day after the quarter), 30 days late, each with its own compensation. Borås: 321 070.75 left of the first quarter
+    // Bollebygd's first-quarter usage and second-quarter fee are dated on the plan's 15
+    // April like everyone's second quarter, 16 days late, each with its own compensation.
+    // Borås: 321 070.75 left of the first quarter
     // for 106 days and the second quarter for 16 days at 10 %; Marks: its first quarter is charged only from 1 March, when the
     // payment that had settled it was reversed (92 days).
     assert_eq!(
@@ -754,11 +779,11 @@ async fn reminders_with_interest_then_the_ledger(
             (
                 "Bollebygds kommun".to_owned(),
                 vec![
-                    item("NAV-2027-0005", "69711.00", "572.97", "450.00"),
-                    item("NAV-2027-0006", "8750.00", "71.92", "450.00")
+                    item("NAV-2027-0005", "8750.00", "38.36", "450.00"),
+                    item("NAV-2027-0006", "69711.00", "305.58", "450.00")
                 ],
                 "60.00".to_owned(),
-                "80065.89".to_owned()
+                "79764.94".to_owned()
             ),
             (
                 "Borås stad".to_owned(),

@@ -19,4 +19,5 @@ mod organisations;
 mod preview;
 mod pricing;
 mod seeds;
+mod stories;
 mod system;

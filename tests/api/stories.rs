@@ -1,0 +1,595 @@
+//! The seed organisations' years told end to end over HTTP, every document read back: what
+//! each offer letter and invoice says of the agreed period, notice, addressees, amounts,
+//! conversion and dates.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::documents::pdf_text;
+use crate::helpers::{Backend, TestApp, navet, spawn_app};
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} missing in {v}"))
+}
+
+/// The bytes at an API path.
+async fn fetch(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
+    let res = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.bytes().await.unwrap().to_vec()
+}
+
+/// The text of an issued document's PDF; `None` where pdftotext is missing (never in CI).
+async fn text_of(app: &TestApp, token: &str, org: &str, document: &str) -> Option<String> {
+    pdf_text(
+        &fetch(
+            app,
+            token,
+            &format!("/api/v1/organisations/{org}/documents/{document}/pdf"),
+        )
+        .await,
+    )
+}
+
+fn assert_says(text: &Option<String>, needles: &[&str]) {
+    if let Some(text) = text {
+        for needle in needles {
+            assert!(text.contains(needle), "{needle:?} missing in {text}");
+        }
+    }
+}
+
+fn assert_never_says(text: &Option<String>, needles: &[&str]) {
+    if let Some(text) = text {
+        for needle in needles {
+            assert!(!text.contains(needle), "{needle:?} in {text}");
+        }
+    }
+}
+
+async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let r = app.post(token, path, &body).await;
+    assert_eq!(r.status, 201, "{path}: {}", r.body);
+    r.body
+}
+
+/// Imports municipalities from the shipped data; their ids by name.
+async fn import(
+    app: &TestApp,
+    org: &str,
+    admin: &str,
+    country: &str,
+    codes: &[&str],
+) -> BTreeMap<String, String> {
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(
+            admin,
+            &format!("{base}/imports/municipalities"),
+            &json!({"country": country, "codes": codes}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let list = app.get(admin, &format!("{base}/members?limit=500")).await;
+    list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (s(m, "name").to_owned(), s(m, "id").to_owned()))
+        .collect()
+}
+
+async fn transition(app: &TestApp, admin: &str, agreement: &str, body: Value) {
+    let r = app
+        .post(admin, &format!("{agreement}/transitions"), &body)
+        .await;
+    assert_eq!(r.status, 200, "{body}: {}", r.body);
+}
+
+/// Navet science center offers Bollebygd an agreement from 2023-01-01 until further
+/// notice, with six months' notice and its fixed part invoiced quarterly on the 15th. The
+/// letter says so to the member's kommundirektör and utbildningschef, without a variable
+/// part it does not have; the year's invoices come on 15 January, April, July and October,
+/// numbered in that order, each for its own quarter, and are paid.
+async fn navet_offers_bollebygd_and_invoices_its_year(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app
+        .post(
+            &app.operator,
+            "/api/v1/organisations",
+            &navet("Navet science center"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let org = s(&r.body, "id").to_owned();
+    let admin = app.token(&org, "admin").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let members = import(&app, &org, &admin, "SE", &["1443", "1490"]).await;
+    let bollebygd = members["Bollebygd"].clone();
+    let member = format!("{base}/members/{bollebygd}");
+    let r = app
+        .patch(
+            &admin,
+            &member,
+            &json!({"billing_address": {"line1": "Box 100", "postal_code": "517 21", "city": "Bollebygd"},
+                    "invoice_email": "faktura@bollebygd.se", "buyer_reference": "4411"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for (name, title) in [
+        ("Anna Lind", "kommundirektör"),
+        ("Per Ek", "utbildningschef"),
+    ] {
+        created(
+            &app,
+            &admin,
+            &format!("{member}/contacts"),
+            json!({"name": name, "title": title, "email": "kansli@bollebygd.se", "receives_offers": true}),
+        )
+        .await;
+    }
+    let model = created(
+        &app,
+        &admin,
+        &format!("{base}/fee-models"),
+        json!({"fee_year": 2027, "name": "Fast del per invånare",
+               "model": {"type": "per_inhabitant", "currency": "SEK", "rate": "28.50"}, "indexation": null}),
+    )
+    .await;
+    let agreement = created(
+        &app,
+        &admin,
+        &format!("{base}/agreements"),
+        json!({"member_id": bollebygd, "pro_rata": "whole_months", "notice_months": 6,
+               "start_date": "2023-01-01",
+               "terms": {"fixed": [{"id": "fast-del", "fee_model_id": model["id"]}],
+                         "billing": {"schedule": "quarterly", "invoice_day": 15}}}),
+    )
+    .await;
+    let agreement = format!("{base}/agreements/{}", s(&agreement, "id"));
+
+    // The letter for 2027, the first year with a population count to go by.
+    let offer = created(
+        &app,
+        &admin,
+        &format!("{agreement}/offers"),
+        json!({"fee_year": 2027, "date": "2026-10-30", "diarienummer": "BRS 2026/0412"}),
+    )
+    .await;
+    let letter = text_of(&app, &admin, &org, s(&offer, "id")).await;
+    assert_says(
+        &letter,
+        &[
+            "Till Anna Lind, kommundirektör, och Per Ek, utbildningschef",
+            "Avtalet gäller från och med 2023-01-01 och tills vidare.",
+            "Uppsägningstiden är 6 månader.",
+            "Fast del kvartalsvis, fakturadatum den 15:e i periodens första månad",
+            "Första faktura 2023-01-15",
+            // 9 784 inhabitants on 31 December 2025 × 28.50 kr.
+            "9 784 invånare (2025-12-31) × 28,50 kr 278 844,00 kr",
+            "Lisa Belfrage",
+            "Magnus Haggren",
+        ],
+    );
+    // A fee-only agreement: no variable part, and the period is the agreement's own.
+    assert_never_says(&letter, &["Rörlig del", "2027-12-31", "2027-07-01"]);
+
+    transition(
+        &app,
+        &admin,
+        &agreement,
+        json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Anna Lind", "decision_reference": "KS 2026/88"}),
+    )
+    .await;
+    transition(&app, &admin, &agreement, json!({"to": "active"})).await;
+
+    // One run over the year: one invoice per quarter, dated on the 15th, numbered in
+    // date order, each with its own delivery period.
+    let run = created(
+        &app,
+        &admin,
+        &format!("{base}/invoice-runs"),
+        json!({"from": "2027-01-01", "to": "2027-12-31"}),
+    )
+    .await;
+    let invoices = run["invoices"].as_array().unwrap().clone();
+    let seen: Vec<(&str, &str, &str, &str, &str)> = invoices
+        .iter()
+        .map(|i| {
+            (
+                s(i, "number"),
+                s(i, "invoice_date"),
+                s(i, "period_start"),
+                s(i, "period_end"),
+                s(i, "total"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "NAV-2027-0001",
+                "2027-01-15",
+                "2027-01-01",
+                "2027-03-31",
+                "69711.00"
+            ),
+            (
+                "NAV-2027-0002",
+                "2027-04-15",
+                "2027-04-01",
+                "2027-06-30",
+                "69711.00"
+            ),
+            (
+                "NAV-2027-0003",
+                "2027-07-15",
+                "2027-07-01",
+                "2027-09-30",
+                "69711.00"
+            ),
+            (
+                "NAV-2027-0004",
+                "2027-10-15",
+                "2027-10-01",
+                "2027-12-31",
+                "69711.00"
+            ),
+        ]
+    );
+    for (invoice, (number, date, start, end, _)) in invoices.iter().zip(&seen) {
+        let text = text_of(&app, &admin, &org, s(invoice, "document_id")).await;
+        assert_says(&text, &[number, date, start, end, "69 711,00", "Bollebygd"]);
+        let xml = String::from_utf8(
+            fetch(
+                &app,
+                &admin,
+                &format!("{base}/invoices/{}/e-invoice", s(invoice, "id")),
+            )
+            .await,
+        )
+        .unwrap();
+        let period = xml
+            .split("<cac:InvoicePeriod>")
+            .nth(1)
+            .and_then(|rest| rest.split("</cac:InvoicePeriod>").next())
+            .unwrap_or_else(|| panic!("no InvoicePeriod in {xml}"));
+        assert!(
+            period.contains(&format!("<cbc:StartDate>{start}</cbc:StartDate>"))
+                && period.contains(&format!("<cbc:EndDate>{end}</cbc:EndDate>")),
+            "{period}"
+        );
+    }
+    // Running the year again bills nothing twice.
+    let again = created(
+        &app,
+        &admin,
+        &format!("{base}/invoice-runs"),
+        json!({"from": "2027-01-01", "to": "2027-12-31"}),
+    )
+    .await;
+    assert_eq!(again["invoices"], json!([]));
+
+    // The first quarter is paid by its OCR number and is settled.
+    let first = &invoices[0];
+    let r = app
+        .send(
+            app.client
+                .post(app.url(&format!("{base}/payments")))
+                .bearer_auth(&admin)
+                .header("Idempotency-Key", "bollebygd-q1")
+                .json(&json!({"amount": "69711.00", "paid_on": "2027-02-10",
+                              "reference": s(first, "payment_reference")})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app
+        .get(&admin, &format!("{base}/invoices/{}", s(first, "id")))
+        .await;
+    assert_eq!(r.body["status"], "paid", "{}", r.body);
+}
+
+/// Kraftsamling Gävleborg: nine municipalities share a budget by population after Region
+/// Gävleborg's 40 %, entered as one term of the pool. Their letters, issued one by one,
+/// show the shares of the whole pool's preview.
+async fn kraftsamling_letters_one_by_one_show_the_whole_pools_shares(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app
+        .post(
+            &app.operator,
+            "/api/v1/organisations",
+            &json!({
+                "name": "Hälsinglands Utbildningsförbund",
+                "country": "SE", "org_number": "222000-2337",
+                "address": {"line1": "Collinigatan 12", "postal_code": "821 43", "city": "Bollnäs"},
+                "contact_email": "info@hufb.se", "bankgiro": "5050-1055",
+                "signatories": [{"name": "Lotta Svensson", "title": "Projektledare"}]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["invoice_prefix"], "HU");
+    let org = s(&r.body, "id").to_owned();
+    let admin = app.token(&org, "admin").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let codes = [
+        "2132", "2183", "2182", "2184", "2180", "2161", "2104", "2181", "2121",
+    ];
+    let members = import(&app, &org, &admin, "SE", &codes).await;
+    let region = created(
+        &app,
+        &admin,
+        &format!("{base}/members"),
+        json!({"kind": "region", "name": "Region Gävleborg", "country": "SE", "org_number": "232100-0198"}),
+    )
+    .await;
+    let region = s(&region, "id").to_owned();
+    let model = created(
+        &app,
+        &admin,
+        &format!("{base}/fee-models"),
+        json!({"fee_year": 2027, "name": "Kraftsamling Gävleborg",
+               "model": {"type": "pool", "currency": "SEK", "total": "2500000.00",
+                         "key": {"type": "population"},
+                         "co_funders": [{"member_id": region, "percent": "40"}]},
+               "indexation": null}),
+    )
+    .await;
+    let model = s(&model, "id").to_owned();
+
+    // The board's preview of the whole pool: the region's 40 % comes off first.
+    let mut ids: Vec<String> = members.values().cloned().collect();
+    ids.push(region.clone());
+    let preview = app
+        .post(
+            &admin,
+            &format!("{base}/contributions/preview"),
+            &json!({"fee_year": 2027, "fee_model_id": model, "member_ids": ids}),
+        )
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let share: BTreeMap<String, String> = preview.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (s(r, "member").to_owned(), s(r, "total").to_owned()))
+        .collect();
+    assert_eq!(share["Region Gävleborg"], "1000000.00");
+    let municipalities: rust_decimal::Decimal = members
+        .keys()
+        .map(|name| share[name].parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(municipalities, rust_decimal::Decimal::new(150000000, 2));
+
+    // Every member's agreement is entered, then the letters go out one at a time.
+    let mut agreements = Vec::new();
+    for (name, id) in members
+        .iter()
+        .chain([(&"Region Gävleborg".to_owned(), &region)])
+    {
+        let a = created(
+            &app,
+            &admin,
+            &format!("{base}/agreements"),
+            json!({"member_id": id, "pro_rata": "whole_months", "notice_months": 3,
+                   "start_date": "2027-01-01", "end_date": "2027-12-31",
+                   "terms": {"fixed": [{"id": "kraftsamling", "fee_model_id": model}]}}),
+        )
+        .await;
+        agreements.push((name.clone(), format!("{base}/agreements/{}", s(&a, "id"))));
+    }
+    for (name, agreement) in &agreements {
+        let offer = created(&app, &admin, &format!("{agreement}/offers"), json!({})).await;
+        assert_eq!(offer["fee_year"], 2027);
+        let r = app
+            .get(&admin, &format!("{agreement}/contribution?year=2027"))
+            .await;
+        assert_eq!(
+            r.body["lines"][0]["amount"].as_str(),
+            Some(share[name].as_str()),
+            "{name}"
+        );
+        let amount = rust_decimal::Decimal::from_str_exact(&share[name]).unwrap();
+        let printed = format_sek(amount);
+        let text = text_of(&app, &admin, &org, s(&offer, "id")).await;
+        assert_says(&text, &[&printed, "Avtalet gäller 2027-01-01 – 2027-12-31"]);
+    }
+    // The letters issued first still say what they said: documents never change.
+    let docs = app
+        .get(
+            &admin,
+            &format!(
+                "{base}/documents?agreement_id={}",
+                agreements[0].1.rsplit('/').next().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(docs.body["items"].as_array().unwrap().len(), 1);
+}
+
+/// "1 234 567,89 kr" as the documents print it (with plain spaces, as pdftotext gives).
+fn format_sek(amount: rust_decimal::Decimal) -> String {
+    let text = format!("{:.2}", amount);
+    let (int, frac) = text.split_once('.').unwrap();
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(' ');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped},{frac} kr")
+}
+
+/// Scandinavian Science Cluster: an Interreg budget over 2016–2018 in EUR, entered in one
+/// request, half of it EU funding; partners on both sides of the border pay their agreed
+/// percentages in SEK and NOK. Their letters and invoices show the EUR amount, the rate,
+/// its date and source, and the amount in their own currency.
+async fn ssc_budget_over_three_years_in_eur_billed_in_sek_and_nok(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app
+        .post(
+            &app.operator,
+            "/api/v1/organisations",
+            &json!({
+                "name": "Scandinavian Science Cluster", "legal_name": "Innovatum AB",
+                "country": "SE", "org_number": "556530-8680",
+                "address": {"line1": "Box 1", "postal_code": "461 29", "city": "Trollhättan"},
+                "contact_email": "ssc@innovatum.se", "bankgiro": "5050-1055",
+                "iban": "SE45 5000 0000 0583 9825 7466", "bic": "ESSESESS",
+                "signatories": [{"name": "Projektledare SSC", "title": "Innovatum AB"}]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let org = s(&r.body, "id").to_owned();
+    let admin = app.token(&org, "admin").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let mut members = import(&app, &org, &admin, "SE", &["1488"]).await;
+    members.extend(import(&app, &org, &admin, "NO", &["3101"]).await);
+    let (trollhattan, halden) = (members["Trollhättan"].clone(), members["Halden"].clone());
+
+    // 3 606 848 EUR over three years in one request, 50 % EU and Interreg funding.
+    let model = created(
+        &app,
+        &admin,
+        &format!("{base}/fee-models"),
+        json!({"fee_year": 2016, "name": "Partnerfinansiering SSC",
+               "model": {"type": "pool", "currency": "EUR",
+                         "totals": {"2016": "1202283.00", "2017": "1202283.00", "2018": "1202282.00"},
+                         "external_percent": "50",
+                         "key": {"type": "agreed", "percentages": {trollhattan.clone(): "60", halden.clone(): "40"}}},
+               "indexation": null}),
+    )
+    .await;
+    let model = s(&model, "id").to_owned();
+    let mut agreements = BTreeMap::new();
+    for (name, id, rate, date, source) in [
+        (
+            "Trollhättan",
+            &trollhattan,
+            "9.3537",
+            "2015-12-30",
+            "Riksbanken",
+        ),
+        ("Halden", &halden, "9.6030", "2015-12-30", "Norges Bank"),
+    ] {
+        let a = created(
+            &app,
+            &admin,
+            &format!("{base}/agreements"),
+            json!({"member_id": id, "pro_rata": "days", "notice_months": 3,
+                   "start_date": "2016-01-01", "end_date": "2018-12-31",
+                   "terms": {"fixed": [{"id": "partnerandel", "fee_model_id": model}],
+                             "conversion": {"from": "EUR", "rate": rate, "date": date, "source": source}}}),
+        )
+        .await;
+        agreements.insert(name, format!("{base}/agreements/{}", s(&a, "id")));
+    }
+
+    // Trollhättan, in Swedish: 60 % of 601 141.50 EUR = 360 684.90 EUR × 9.3537
+    // = 3 373 738.35 SEK for 2016, and every year of the project.
+    let offer = created(
+        &app,
+        &admin,
+        &format!("{}/offers", agreements["Trollhättan"]),
+        json!({"date": "2015-12-30"}),
+    )
+    .await;
+    assert_eq!(offer["fee_year"], 2016);
+    let letter = text_of(&app, &admin, &org, s(&offer, "id")).await;
+    assert_says(
+        &letter,
+        &[
+            "Avtalet gäller 2016-01-01 – 2018-12-31.",
+            "Uppsägningstiden är 3 månader.",
+            "60 % av 601 141,50 EUR = 360 684,90 EUR × 9,3537 3 373 738,35 kr",
+            "Beloppen är beräknade i EUR och omräknade till SEK med kursen 9,3537 SEK per EUR (Riksbanken, 2015-12-30).",
+            "Avgift per år",
+            "2016 360 684,90 EUR 3 373 738,35 kr",
+            "2017 360 684,90 EUR 3 373 738,35 kr",
+            // 2018's budget is 1 EUR less: 360 684.60 EUR.
+            "2018 360 684,60 EUR",
+        ],
+    );
+    // Halden, in Norwegian: 40 % = 240 456.60 EUR × 9.6030 = 2 309 104.73 NOK.
+    let offer = created(
+        &app,
+        &admin,
+        &format!("{}/offers", agreements["Halden"]),
+        json!({"date": "2015-12-30"}),
+    )
+    .await;
+    assert_eq!(offer["language"], "nb");
+    let letter = text_of(&app, &admin, &org, s(&offer, "id")).await;
+    assert_says(
+        &letter,
+        &[
+            "Avtalen gjelder 01.01.2016 – 31.12.2018.",
+            "240 456,60 EUR × 9,603 2 309 104,73 kr",
+            "Beløpene er beregnet i EUR og omregnet til NOK med kursen 9,603 NOK per EUR (Norges Bank, 30.12.2015).",
+        ],
+    );
+
+    // The 2016 invoices say the same: the year's EUR amount, the rate, its source and
+    // date, and the amount to pay in SEK or NOK.
+    for agreement in agreements.values() {
+        let r = app
+            .post(
+                &admin,
+                &format!("{agreement}/transitions"),
+                &json!({"to": "accepted", "date": "2015-12-31", "signed_by": "Kommunstyrelsen", "decision_reference": "KS 2015/1"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        transition(&app, &admin, agreement, json!({"to": "active"})).await;
+    }
+    let run = created(
+        &app,
+        &admin,
+        &format!("{base}/invoice-runs"),
+        json!({"from": "2016-01-01", "to": "2016-12-31"}),
+    )
+    .await;
+    let invoices = run["invoices"].as_array().unwrap();
+    assert_eq!(invoices.len(), 2, "{run}");
+    let by_member: BTreeMap<&str, &Value> =
+        invoices.iter().map(|i| (s(i, "member_id"), i)).collect();
+    let troll = by_member[trollhattan.as_str()];
+    assert_eq!(
+        (s(troll, "currency"), s(troll, "total")),
+        ("SEK", "3373738.35")
+    );
+    assert_says(
+        &text_of(&app, &admin, &org, s(troll, "document_id")).await,
+        &[
+            "årsbelopp 360 684,90 EUR × 9,3537 SEK/EUR (Riksbanken, 2015-12-30)",
+            "3 373 738,35",
+        ],
+    );
+    let hald = by_member[halden.as_str()];
+    assert_eq!(
+        (s(hald, "currency"), s(hald, "total")),
+        ("NOK", "2309104.73")
+    );
+    assert_says(
+        &text_of(&app, &admin, &org, s(hald, "document_id")).await,
+        &["årsbeløp 240 456,60 EUR × 9,603 NOK/EUR (Norges Bank, 30.12.2015)"],
+    );
+}
+
+crate::on_both_backends!(
+    navet_offers_bollebygd_and_invoices_its_year,
+    kraftsamling_letters_one_by_one_show_the_whole_pools_shares,
+    ssc_budget_over_three_years_in_eur_billed_in_sek_and_nok,
+);
