@@ -3,6 +3,7 @@
 //! conversion and dates.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -29,15 +30,18 @@ async fn fetch(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
 }
 
 /// The text of an issued document's PDF; `None` where pdftotext is missing (never in CI).
+/// With `AVTAL_TEST_PDF_DIR` set, each document read is also written there, to look at.
 async fn text_of(app: &TestApp, token: &str, org: &str, document: &str) -> Option<String> {
-    pdf_text(
-        &fetch(
-            app,
-            token,
-            &format!("/api/v1/organisations/{org}/documents/{document}/pdf"),
-        )
-        .await,
+    let pdf = fetch(
+        app,
+        token,
+        &format!("/api/v1/organisations/{org}/documents/{document}/pdf"),
     )
+    .await;
+    if let Some(dir) = std::env::var_os("AVTAL_TEST_PDF_DIR") {
+        std::fs::write(Path::new(&dir).join(format!("{document}.pdf")), &pdf).unwrap();
+    }
+    pdf_text(&pdf)
 }
 
 fn assert_says(text: &Option<String>, needles: &[&str]) {
@@ -297,6 +301,255 @@ async fn navet_offers_bollebygd_and_invoices_its_year(backend: Backend) {
         .get(&admin, &format!("{base}/invoices/{}", s(first, "id")))
         .await;
     assert_eq!(r.body["status"], "paid", "{}", r.body);
+
+    // The second quarter is not paid by its due date (15 May): on 1 June it is reminded,
+    // with 17 days' interest at 2 % + 8 points: 69 711 × 10 % × 17/365 = 324.68.
+    let r = app
+        .send(
+            app.client
+                .put(app.url("/api/v1/reference-rates/SE/2027-01-01"))
+                .bearer_auth(&app.operator)
+                .json(&json!({"percent": "2.00"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let run = created(
+        &app,
+        &admin,
+        &format!("{base}/reminder-runs"),
+        json!({"date": "2027-06-01"}),
+    )
+    .await;
+    let reminders = run["reminders"].as_array().unwrap();
+    assert_eq!(reminders.len(), 1, "{run}");
+    let reminder = &reminders[0];
+    assert_eq!(reminder["items"][0]["number"], "NAV-2027-0002");
+    assert_eq!(reminder["interest"], "324.68");
+    assert_says(
+        &text_of(&app, &admin, &org, s(reminder, "document_id")).await,
+        &["Påminnelse", "NAV-2027-0002", "69 711,00", "324,68"],
+    );
+}
+
+/// A pool whose member joins after the first quarter was invoiced: the issued invoices
+/// stay as they are, the dry run of the next quarter says the fixed part was re-split,
+/// and the instalments left share what is left of each member's new share.
+async fn a_member_joining_a_pool_re_splits_only_what_is_not_issued(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app
+        .post(
+            &app.operator,
+            "/api/v1/organisations",
+            &navet("Navet science center"),
+        )
+        .await;
+    let org = s(&r.body, "id").to_owned();
+    let admin = app.token(&org, "admin").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let members = import(&app, &org, &admin, "SE", &["1443", "1490", "1463"]).await;
+    let model = created(
+        &app,
+        &admin,
+        &format!("{base}/fee-models"),
+        json!({"fee_year": 2027, "name": "Gemensam budget",
+               "model": {"type": "pool", "currency": "SEK", "total": "100000.00", "key": {"type": "equal"}},
+               "indexation": null}),
+    )
+    .await;
+    let agreement = |member: &str| {
+        json!({"member_id": member, "pro_rata": "whole_months", "notice_months": 6,
+               "start_date": "2027-01-01",
+               "terms": {"fixed": [{"id": "budget", "fee_model_id": model["id"]}],
+                         "billing": {"schedule": "quarterly"}}})
+    };
+    for name in ["Bollebygd", "Borås"] {
+        let a = created(
+            &app,
+            &admin,
+            &format!("{base}/agreements"),
+            agreement(&members[name]),
+        )
+        .await;
+        let path = format!("{base}/agreements/{}", s(&a, "id"));
+        transition(&app, &admin, &path, json!({"to": "offered"})).await;
+        transition(
+            &app,
+            &admin,
+            &path,
+            json!({"to": "accepted", "date": "2026-12-01", "signed_by": "KS", "decision_reference": "KS 1"}),
+        )
+        .await;
+        transition(&app, &admin, &path, json!({"to": "active"})).await;
+    }
+    // Two members: 50 000 each, 12 500 a quarter.
+    let q1 = created(
+        &app,
+        &admin,
+        &format!("{base}/invoice-runs"),
+        json!({"from": "2027-01-01", "to": "2027-03-31"}),
+    )
+    .await;
+    let issued: Vec<(&str, &str)> = q1["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (s(i, "id"), s(i, "total")))
+        .collect();
+    assert_eq!(issued.len(), 2);
+    assert!(issued.iter().all(|(_, total)| *total == "12500.00"), "{q1}");
+
+    // Mark joins: each share is now a third. Q1 stands; Q2–Q4 share what is left.
+    created(
+        &app,
+        &admin,
+        &format!("{base}/agreements"),
+        agreement(&members["Mark"]),
+    )
+    .await;
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoice-runs"),
+            &json!({"from": "2027-04-01", "to": "2027-06-30", "dry_run": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let proposals = r.body["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 2, "{}", r.body);
+    for p in proposals {
+        // 33 333.33 (or .34) less 12 500.00, over three quarters: 6 944.44 now.
+        assert_eq!(s(p, "total"), "6944.44", "{p}");
+        assert_eq!(p["notes"][0]["code"], "fixed_part_resplit", "{p}");
+    }
+    for (id, total) in issued {
+        let r = app.get(&admin, &format!("{base}/invoices/{id}")).await;
+        assert_eq!(r.body["total"], total, "an issued invoice never changes");
+    }
+}
+
+/// Bergslagsakademin: a yearly membership offer to municipalities and regions at one
+/// fee and to companies on other terms; fee-only letters, one invoice a year.
+async fn bergslagsakademin_offers_membership_by_kind(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app
+        .post(
+            &app.operator,
+            "/api/v1/organisations",
+            &json!({
+                "name": "Bergslagsakademin", "country": "SE", "org_number": "802477-1233",
+                "address": {"line1": "Box 3", "postal_code": "711 22", "city": "Lindesberg"},
+                "contact_email": "info@bergslagsakademin.se", "plusgiro": "28 65 43-4",
+                "signatories": [{"name": "Processledare", "title": "Bergslagsakademin"}]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["invoice_prefix"], "BER");
+    let org = s(&r.body, "id").to_owned();
+    let admin = app.token(&org, "admin").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let members = import(&app, &org, &admin, "SE", &["1885"]).await;
+    let company = created(
+        &app,
+        &admin,
+        &format!("{base}/members"),
+        json!({"kind": "company", "name": "Epiroc Rock Drills AB", "country": "SE",
+               "billing_address": {"line1": "Box 1", "postal_code": "701 91", "city": "Örebro"}}),
+    )
+    .await;
+    let model = created(
+        &app,
+        &admin,
+        &format!("{base}/fee-models"),
+        json!({"fee_year": 2027, "name": "Medlemsavgift",
+               "model": {"type": "flat", "currency": "SEK", "amount": "25000.00", "by_kind": {"company": "10000.00"}},
+               "indexation": null}),
+    )
+    .await;
+    for (member, fee) in [
+        (members["Lindesberg"].as_str(), "25 000,00 kr"),
+        (s(&company, "id"), "10 000,00 kr"),
+    ] {
+        let a = created(
+            &app,
+            &admin,
+            &format!("{base}/agreements"),
+            json!({"member_id": member, "pro_rata": "whole_months", "notice_months": 3,
+                   "start_date": "2027-01-01", "end_date": "2027-12-31",
+                   "terms": {"fixed": [{"id": "medlemsavgift", "fee_model_id": model["id"]}]}}),
+        )
+        .await;
+        let offer = created(
+            &app,
+            &admin,
+            &format!("{base}/agreements/{}/offers", s(&a, "id")),
+            json!({"date": "2026-11-15"}),
+        )
+        .await;
+        let letter = text_of(&app, &admin, &org, s(&offer, "id")).await;
+        assert_says(
+            &letter,
+            &[
+                "Avtalet gäller 2027-01-01 – 2027-12-31.",
+                "Uppsägningstiden är 3 månader.",
+                "Fast del en gång om året, fakturadatum den 15:e",
+                fee,
+            ],
+        );
+        assert_never_says(&letter, &["Rörlig del", "Till kommundirektör"]);
+    }
+}
+
+/// RegEnt: a network without fees whose roster of named contacts gets its mailings; a
+/// mailing sent twice by mistake goes out once.
+async fn regent_mails_its_roster_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app
+        .post(
+            &app.operator,
+            "/api/v1/organisations",
+            &json!({
+                "name": "RegEnt", "legal_name": "Region Halland", "country": "SE",
+                "org_number": "232100-0115",
+                "address": {"line1": "Box 517", "postal_code": "301 80", "city": "Halmstad"},
+                "contact_email": "regent@regionhalland.se"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let org = s(&r.body, "id").to_owned();
+    let admin = app.token(&org, "admin").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let members = import(&app, &org, &admin, "SE", &["1380", "1381", "1382"]).await;
+    for (name, person) in [
+        ("Halmstad", "Lisa Crona"),
+        ("Laholm", "Mats Franzén"),
+        ("Falkenberg", "Helena Johansson"),
+    ] {
+        created(
+            &app,
+            &admin,
+            &format!("{base}/members/{}/contacts", members[name]),
+            json!({"name": person, "email": format!("{}@example.se", name.to_lowercase()),
+                   "receives_newsletters": true}),
+        )
+        .await;
+    }
+    let mailing = json!({"subject": "Infoblad: goda exempel från våra kommuner", "text": "Hej!"});
+    let r = app
+        .post(&admin, &format!("{base}/mailings"), &mailing)
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["queued"], 3, "{}", r.body);
+    let r = app
+        .post(&admin, &format!("{base}/mailings"), &mailing)
+        .await;
+    assert_eq!(
+        (r.status, r.body["already_sent"].as_bool()),
+        (200, Some(true))
+    );
+    let outbox = app.get(&admin, &format!("{base}/outbox")).await;
+    assert_eq!(outbox.body["items"].as_array().unwrap().len(), 3);
 }
 
 /// Kraftsamling Gävleborg: nine municipalities share a budget by population after Region
@@ -590,6 +843,9 @@ async fn ssc_budget_over_three_years_in_eur_billed_in_sek_and_nok(backend: Backe
 
 crate::on_both_backends!(
     navet_offers_bollebygd_and_invoices_its_year,
+    a_member_joining_a_pool_re_splits_only_what_is_not_issued,
+    bergslagsakademin_offers_membership_by_kind,
+    regent_mails_its_roster_once,
     kraftsamling_letters_one_by_one_show_the_whole_pools_shares,
     ssc_budget_over_three_years_in_eur_billed_in_sek_and_nok,
 );
