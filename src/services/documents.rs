@@ -301,6 +301,39 @@ fn offered_year(agreement: &Agreement, letter_date: NaiveDate) -> i32 {
         .map_or(year, |end| year.min(end.year()))
 }
 
+/// The fee year a letter sets out when none is asked for, with its contribution: the
+/// first of [`offered_year`] and the three years after it (within the agreement) whose fees
+/// can be calculated — a letter issued today for an agreement that began years ago shows
+/// the fees of the latest year the population counts allow — or the first year's error.
+fn default_year(
+    conn: &mut DbConnection,
+    org: &str,
+    agreement: &Agreement,
+    letter_date: NaiveDate,
+    contributions: &mut agreements::Contributions,
+) -> Result<(i32, agreements::Contribution), Error> {
+    let first = offered_year(agreement, letter_date);
+    let mut first_error = None;
+    for year in first..=first + 3 {
+        if !agreement.reaches_into(year) {
+            break;
+        }
+        match contributions.through(conn, org, &agreement.id, year, None) {
+            Ok(c) => return Ok((year, c)),
+            Err(e @ Error::Contribution(_)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Err(first_error.unwrap_or(Error::field(
+        "fee_year",
+        Invalid::Mismatch {
+            other: "start_date",
+        },
+    )))
+}
+
 /// The offer letter of an agreement, from what is stored now: the agreed period and
 /// notice, how and from when it is invoiced, the fees of the fee year with their
 /// calculation (and each year's, for an agreement of several years with an end), the
@@ -314,20 +347,25 @@ pub fn prepare_offer(
 ) -> Result<Prepared, Error> {
     let organisation = organisations::get(conn, org)?.ok_or(Error::NotFound("organisation"))?;
     let agreement = crate::storage::agreements::get(conn, org, agreement_id)?;
-    let fee_year = opts
-        .fee_year
-        .unwrap_or_else(|| offered_year(&agreement, opts.date));
-    // A letter offering a year the agreement does not cover would offer nothing.
-    if !agreement.reaches_into(fee_year) {
-        return Err(Error::field(
-            "fee_year",
-            Invalid::Mismatch {
-                other: "start_date",
-            },
-        ));
-    }
     let mut contributions = agreements::Contributions::default();
-    let contribution = contributions.through(conn, org, agreement_id, fee_year, None)?;
+    let (fee_year, contribution) = match opts.fee_year {
+        Some(year) => {
+            // A letter offering a year the agreement does not cover would offer nothing.
+            if !agreement.reaches_into(year) {
+                return Err(Error::field(
+                    "fee_year",
+                    Invalid::Mismatch {
+                        other: "start_date",
+                    },
+                ));
+            }
+            (
+                year,
+                contributions.through(conn, org, agreement_id, year, None)?,
+            )
+        }
+        None => default_year(conn, org, &agreement, opts.date, &mut contributions)?,
+    };
     let header = &contribution.agreement.header;
     let member = members::get(conn, org, &header.member_id)?;
     let lang = opts.language.unwrap_or(member.details.language);
