@@ -16,8 +16,8 @@ use crate::domain::documents::{
     PaymentReference, vat_summary,
 };
 use crate::domain::invoicing::{
-    BuyerFacts, InvoiceFacts, InvoiceGap, InvoiceNumber, InvoiceStatus, ReferenceRate,
-    ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, instalment_part,
+    Billable, Billed, BuyerFacts, InvoiceFacts, InvoiceGap, InvoiceNumber, InvoiceStatus,
+    ReferenceRate, ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices,
     invoice_gaps, invoices_by_vat_scope, payment_reference, reference_base, reference_rate_on,
     rounding_to_whole,
 };
@@ -1166,11 +1166,11 @@ fn period_name(schedule: Schedule, start: NaiveDate, end: NaiveDate, lang: Langu
 /// ([`due_invoices`]): each instalment of the fixed part that starts in the run, and the
 /// variable part — advance: ordered services and usage before the period, with the first
 /// instalment; arrears: what was used in a period, billed by the run holding the day after
-/// it ends. The variable part is billed as the difference between the year's statement up
-/// to then and what earlier invoices and credit notes billed, so that caps, quotas and late
-/// usage come out right and nothing is billed twice; an instalment bills its part of the
-/// year's fixed amount by [`instalment_part`], which re-splits what is left when the
-/// amount changed after earlier instalments were issued.
+/// it ends. What each of them bills is the pure [`Billed`]'s to decide: an instalment's part
+/// of the year's fixed amount (re-splitting what is left when the amount changed after
+/// earlier instalments were issued), and the variable part as the difference between the
+/// year's statement up to then and what earlier invoices and credit notes billed. This
+/// function gathers (the plan, the statements, what was billed), asks, and words the lines.
 fn propose_agreement(
     conn: &mut DbConnection,
     org: &str,
@@ -1214,46 +1214,40 @@ fn propose_agreement(
         let names = LineNames::new(&terms, prices, |model| {
             contributions.model_name(conn, org, model)
         })?;
-        // What issued documents billed of the year, per component: the fixed part by
-        // invoices alone (a credit note corrects an invoice, it does not move its amount to
-        // the next instalment), the variable part by invoices and credit notes.
-        let mut fixed_billed: HashMap<String, i64> = HashMap::new();
-        let mut variable_billed: HashMap<String, i64> = HashMap::new();
-        for (line, kind) in store::billed_lines(conn, &agreement.id, year)? {
-            let Some(key) = line.component else { continue };
-            let fixed = key.starts_with("fixed:");
-            if fixed && kind == DocumentKind::CreditNote.as_str() {
-                continue;
-            }
-            let sums = if fixed {
-                &mut fixed_billed
-            } else {
-                &mut variable_billed
-            };
-            *sums.entry(key).or_default() += line.amount_minor;
-        }
+        let mut billed = Billed::from_lines(
+            store::billed_lines(conn, &agreement.id, year)?
+                .iter()
+                .filter_map(|(line, kind)| {
+                    let key = line.component.as_deref()?;
+                    Some((
+                        key,
+                        kind == DocumentKind::CreditNote.as_str(),
+                        line.amount_minor,
+                    ))
+                }),
+        );
+        let fixed: Vec<&StatementLine> = whole_year
+            .statement
+            .lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Fixed)
+            .collect();
+        let fixed_billables: Vec<Billable> = fixed
+            .iter()
+            .map(|l| Billable {
+                key: component_key(l, LineSource::Terms),
+                amount: l.amount,
+                per_unit: None,
+            })
+            .collect();
         for d in due {
             let mut lines: Vec<LineInput> = Vec::new();
             let mut resplit = false;
             if let Some(inst) = d.instalment {
-                for line in whole_year
-                    .statement
-                    .lines
-                    .iter()
-                    .filter(|l| l.kind == LineKind::Fixed)
-                {
-                    let key = component_key(line, LineSource::Terms);
-                    let before = fixed_billed.entry(key.clone()).or_default();
-                    let part = instalment_part(
-                        line.amount,
-                        Money::from_minor(*before, line.amount.currency()),
-                        &inst,
-                    );
-                    *before += part.amount.to_minor();
-                    resplit |= part.resplit;
-                    if part.amount.is_zero() {
-                        continue;
-                    }
+                let (charges, re) = billed.instalment(&inst, &fixed_billables);
+                resplit = re;
+                for c in charges {
+                    let line = fixed[c.index];
                     let mut description = if inst.count > 1 {
                         format!(
                             "{}, {}",
@@ -1270,11 +1264,11 @@ fn propose_agreement(
                         description,
                         quantity: Decimal::ONE,
                         unit: String::new(),
-                        unit_price: part.amount,
+                        unit_price: c.amount,
                         vat: line.vat.clone(),
-                        component: Some(key),
+                        component: Some(fixed_billables[c.index].key.clone()),
                         fee_year: Some(year),
-                        amount: Some(part.amount),
+                        amount: Some(c.amount),
                     });
                 }
             }
@@ -1283,34 +1277,37 @@ fn propose_agreement(
                 let through = v.through;
                 let contribution =
                     contributions.through(conn, org, &agreement.id, year, Some(through))?;
-                for (line, source) in contribution
+                let variable: Vec<(&StatementLine, LineSource)> = contribution
                     .statement
                     .lines
                     .iter()
-                    .zip(contribution.sources.iter())
+                    .zip(contribution.sources.iter().copied())
                     .filter(|(l, _)| l.kind != LineKind::Fixed)
-                {
-                    let key = component_key(line, *source);
-                    let before = variable_billed.entry(key.clone()).or_default();
-                    let delta = line.amount.to_minor() - *before;
-                    if delta == 0 {
-                        continue;
-                    }
-                    let first_billing = *before == 0;
-                    *before += delta;
-                    let amount = Money::from_minor(delta, line.amount.currency());
-                    let (quantity, unit, price) =
-                        match calculation(line, lang, names.unit(line, lang)) {
+                    .collect();
+                let billables: Vec<Billable> = variable
+                    .iter()
+                    .map(|(line, source)| Billable {
+                        key: component_key(line, *source),
+                        amount: line.amount,
+                        per_unit: match calculation(line, lang, names.unit(line, lang)) {
                             Calculation::PerUnit {
                                 quantity,
-                                unit,
                                 price,
                                 discount_percent: None,
-                            } if first_billing && quantity * price.amount() == amount.amount() => {
-                                (quantity, unit, price)
-                            }
-                            _ => (Decimal::ONE, String::new(), amount),
-                        };
+                                ..
+                            } => Some((quantity, price)),
+                            _ => None,
+                        },
+                    })
+                    .collect();
+                for c in billed.variable(&billables) {
+                    let (line, source) = variable[c.index];
+                    let (quantity, unit, price) = match c.per_unit {
+                        Some((quantity, price)) => {
+                            (quantity, names.unit(line, lang).to_owned(), price)
+                        }
+                        None => (Decimal::ONE, String::new(), c.amount),
+                    };
                     let suffix = match source {
                         LineSource::Usage => format!(
                             ", {}",
@@ -1330,9 +1327,9 @@ fn propose_agreement(
                         unit,
                         unit_price: price,
                         vat: line.vat.clone(),
-                        component: Some(key),
+                        component: Some(billables[c.index].key.clone()),
                         fee_year: Some(year),
-                        amount: Some(amount),
+                        amount: Some(c.amount),
                     });
                     bills_variable = true;
                 }

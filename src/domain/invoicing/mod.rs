@@ -8,6 +8,7 @@
 
 mod gaps;
 mod interest;
+mod lines;
 mod numbering;
 mod plan;
 mod reminders;
@@ -17,6 +18,7 @@ mod status;
 
 pub use gaps::*;
 pub use interest::*;
+pub use lines::*;
 pub use numbering::*;
 pub use plan::*;
 pub use reminders::*;

@@ -471,5 +471,35 @@ mod tests {
                 prop_assert_eq!(parts, split_evenly(amount_at(0), list.len() as u32));
             }
         }
+
+        /// An issued invoice is never changed by a later version of the terms: when the
+        /// year's amount changes after instalment `k`, the instalments up to `k` are what
+        /// they were under the old amount, and only those after it differ.
+        #[test]
+        fn a_later_version_never_changes_an_issued_instalment(
+            schedule in prop::sample::select(Schedule::ALL.to_vec()),
+            before in 0_i64..100_000_000,
+            after in 0_i64..100_000_000,
+            k in 0_usize..12,
+        ) {
+            let list = instalments(&plan(schedule, VariableBilling::Arrears, 15), 2027, date(2027, 1, 1), None);
+            let k = k.min(list.len());
+            let run = |amount_after_k: i64| {
+                let mut billed = 0_i64;
+                list.iter().enumerate().map(|(i, inst)| {
+                    let amount = if i < k { before } else { amount_after_k };
+                    let part = instalment_part(
+                        Money::from_minor(amount, Currency::Sek),
+                        Money::from_minor(billed, Currency::Sek),
+                        inst,
+                    ).amount;
+                    billed += part.to_minor();
+                    part
+                }).collect::<Vec<_>>()
+            };
+            let unchanged = run(before);
+            let changed = run(after);
+            prop_assert_eq!(&unchanged[..k], &changed[..k]);
+        }
     }
 }
