@@ -120,6 +120,8 @@ pub struct OfferFixedLine {
     pub population_date: Option<NaiveDate>,
     /// The amount before conversion, in the fee model's currency.
     pub converted_from: Option<Money>,
+    /// The index the fee model's values were uplifted by: its base year and the factor.
+    pub index: Option<(i32, Decimal)>,
     pub amount: Money,
 }
 

@@ -53,6 +53,11 @@ pub struct PriceItemBody {
     #[schema(example = "25")]
     pub vat: Option<String>,
     pub vat_exempt_reason: Option<String>,
+    /// When creating: the same item on the price list of every fee year from the path's
+    /// year through this one (at most ten years), in one request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 2018)]
+    pub through_year: Option<i64>,
 }
 
 impl PriceItemBody {
@@ -109,6 +114,7 @@ impl PriceItemBody {
             currency: Some(p.item.unit_price.currency().as_str().to_owned()),
             vat: Some(p.item.vat.code()),
             vat_exempt_reason: p.item.vat.exempt_reason().map(str::to_owned),
+            through_year: None,
         }
     }
 }
@@ -172,21 +178,42 @@ pub async fn create_item(
     let (org, year) = path.into_inner();
     caller.write_members(&org)?;
     let year = fee_year(year, "year")?;
+    let last = match body.through_year {
+        None => year,
+        Some(through) if (i64::from(year)..=i64::from(year) + 10).contains(&through) => {
+            fee_year(through, "through_year")?
+        }
+        Some(_) => {
+            return Err(Error::field(
+                "through_year",
+                Invalid::OutOfRange {
+                    min: i64::from(year),
+                    max: i64::from(year) + 10,
+                },
+            ));
+        }
+    };
     let (names, item) = body.parse()?;
     let actor = caller.0.name.clone();
     let created = db
         .write(move |conn| {
-            let created = store::insert_item(conn, &org, year, &names, &item)?;
-            let id = item_id(year, &created.item.code);
-            audit::created(
-                conn,
-                &Change::new(&org, Entity::PriceItem, &id, "create", &actor),
-                &PriceItemView::from(created.clone()),
-            )?;
-            Ok(created)
+            let mut first = None;
+            for year in year..=last {
+                let created = store::insert_item(conn, &org, year, &names, &item)?;
+                let id = item_id(year, &created.item.code);
+                audit::created(
+                    conn,
+                    &Change::new(&org, Entity::PriceItem, &id, "create", &actor),
+                    &PriceItemView::from(created.clone()),
+                )?;
+                first.get_or_insert(created);
+            }
+            first.ok_or_else(|| Error::Internal(anyhow::anyhow!("no year to create")))
         })
         .await?;
-    Ok(HttpResponse::Created().json(PriceItemView::from(created)))
+    let mut view = PriceItemView::from(created);
+    view.body.through_year = (last > year).then_some(i64::from(last));
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// A price-list item's id in the audit trail: its fee year and code.
@@ -212,7 +239,15 @@ pub async fn update_item(
             let current = store::get_item(conn, &org, year, &code)?;
             let mut doc = to_value(&PriceItemBody::from_domain(&current))?;
             merge_patch(&mut doc, &patch);
-            let (names, item) = from_value::<PriceItemBody>(doc)?.parse()?;
+            let body = from_value::<PriceItemBody>(doc)?;
+            // An item changes year by year; several years are created together only.
+            if body.through_year.is_some() {
+                return Err(Error::field(
+                    "through_year",
+                    Invalid::Mismatch { other: "year" },
+                ));
+            }
+            let (names, item) = body.parse()?;
             let updated = store::update_item(conn, &org, year, &code, &names, &item)?;
             audit::changed(
                 conn,

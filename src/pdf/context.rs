@@ -485,6 +485,19 @@ pub fn offer(doc: &OfferLetter) -> Context {
                     }
                     (other, None) => calculation(other, lang),
                 };
+                if let Some((base, factor)) = l.index {
+                    let factor = format::number(factor.round_dp(4), lang, 0);
+                    let indexed = match lang {
+                        Language::Sv => format!("uppräknat med index sedan {base}: ×{factor}"),
+                        Language::Nb => format!("indeksregulert fra {base}: ×{factor}"),
+                        Language::En => format!("indexed since {base}: ×{factor}"),
+                    };
+                    how = if how.is_empty() {
+                        indexed
+                    } else {
+                        format!("{how}, {indexed}")
+                    };
+                }
                 if let (Some(from), Some(c)) = (l.converted_from, &doc.conversion) {
                     let converted = format::converted(from, c.rate, lang);
                     how = if how.is_empty() {

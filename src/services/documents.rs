@@ -209,6 +209,19 @@ impl LineNames {
     }
 }
 
+/// The index a statement line's values were uplifted by: its base year and the factor.
+fn line_index(line: &StatementLine) -> Option<(i32, Decimal)> {
+    let base = line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
+        (InputName::IndexBaseYear, Value::Year(y)) => Some(*y),
+        _ => None,
+    })?;
+    let factor = line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
+        (InputName::IndexFactor, Value::Decimal(f)) => Some(*f),
+        _ => None,
+    })?;
+    Some((base, factor))
+}
+
 /// What a statement line's inputs say of its population date and its amount before
 /// conversion.
 fn line_origin(line: &StatementLine) -> (Option<NaiveDate>, Option<Money>) {
@@ -385,6 +398,7 @@ pub fn prepare_offer(
             calculation,
             population_date,
             converted_from,
+            index: line_index(line),
             amount: line.amount,
         };
         match line.kind {

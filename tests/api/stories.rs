@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::documents::pdf_text;
 use crate::helpers::{Backend, TestApp, navet, spawn_app};
+use crate::peppol;
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key]
@@ -42,6 +43,16 @@ async fn text_of(app: &TestApp, token: &str, org: &str, document: &str) -> Optio
         std::fs::write(Path::new(&dir).join(format!("{document}.pdf")), &pdf).unwrap();
     }
     pdf_text(&pdf)
+}
+
+/// Each e-invoice passes the official Peppol BIS Billing 3.0 rules (skipped only where the
+/// offline validator is missing, never in CI).
+fn valid_einvoices(documents: &[(&str, Vec<u8>)]) {
+    if peppol::available().is_some() {
+        for (number, fatal) in peppol::validate(documents) {
+            assert!(fatal.is_empty(), "{number}: {fatal:#?}");
+        }
+    }
 }
 
 fn assert_says(text: &Option<String>, needles: &[&str]) {
@@ -125,7 +136,8 @@ async fn navet_offers_bollebygd_and_invoices_its_year(backend: Backend) {
             &admin,
             &member,
             &json!({"billing_address": {"line1": "Box 100", "postal_code": "517 21", "city": "Bollebygd"},
-                    "invoice_email": "faktura@bollebygd.se", "buyer_reference": "4411"}),
+                    "invoice_email": "faktura@bollebygd.se", "buyer_reference": "4411",
+                    "org_number": "212000-1546"}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -251,18 +263,18 @@ async fn navet_offers_bollebygd_and_invoices_its_year(backend: Backend) {
             ),
         ]
     );
+    let mut einvoices = Vec::new();
     for (invoice, (number, date, start, end, _)) in invoices.iter().zip(&seen) {
         let text = text_of(&app, &admin, &org, s(invoice, "document_id")).await;
         assert_says(&text, &[number, date, start, end, "69 711,00", "Bollebygd"]);
-        let xml = String::from_utf8(
-            fetch(
-                &app,
-                &admin,
-                &format!("{base}/invoices/{}/e-invoice", s(invoice, "id")),
-            )
-            .await,
+        let bytes = fetch(
+            &app,
+            &admin,
+            &format!("{base}/invoices/{}/e-invoice", s(invoice, "id")),
         )
-        .unwrap();
+        .await;
+        einvoices.push((*number, bytes.clone()));
+        let xml = String::from_utf8(bytes).unwrap();
         let period = xml
             .split("<cac:InvoicePeriod>")
             .nth(1)
@@ -274,6 +286,7 @@ async fn navet_offers_bollebygd_and_invoices_its_year(backend: Backend) {
             "{period}"
         );
     }
+    valid_einvoices(&einvoices);
     // Running the year again bills nothing twice.
     let again = created(
         &app,
@@ -457,18 +470,26 @@ async fn bergslagsakademin_offers_membership_by_kind(backend: Backend) {
                "billing_address": {"line1": "Box 1", "postal_code": "701 91", "city": "Örebro"}}),
     )
     .await;
+    // The fees decided for 2026, uplifted by the index for 2027 (3 %).
+    let series = created(
+        &app,
+        &admin,
+        &format!("{base}/index-series"),
+        json!({"name": "PKV", "points": {"2027": "3.0"}}),
+    )
+    .await;
     let model = created(
         &app,
         &admin,
         &format!("{base}/fee-models"),
         json!({"fee_year": 2027, "name": "Medlemsavgift",
                "model": {"type": "flat", "currency": "SEK", "amount": "25000.00", "by_kind": {"company": "10000.00"}},
-               "indexation": null}),
+               "indexation": {"series_id": series["id"], "base_year": 2026}}),
     )
     .await;
     for (member, fee) in [
-        (members["Lindesberg"].as_str(), "25 000,00 kr"),
-        (s(&company, "id"), "10 000,00 kr"),
+        (members["Lindesberg"].as_str(), "25 750,00 kr"),
+        (s(&company, "id"), "10 300,00 kr"),
     ] {
         let a = created(
             &app,
@@ -493,6 +514,7 @@ async fn bergslagsakademin_offers_membership_by_kind(backend: Backend) {
                 "Avtalet gäller 2027-01-01 – 2027-12-31.",
                 "Uppsägningstiden är 3 månader.",
                 "Fast del en gång om året, fakturadatum den 15:e",
+                "uppräknat med index sedan 2026: ×1,03",
                 fee,
             ],
         );
@@ -711,6 +733,39 @@ async fn ssc_budget_over_three_years_in_eur_billed_in_sek_and_nok(backend: Backe
     let mut members = import(&app, &org, &admin, "SE", &["1488"]).await;
     members.extend(import(&app, &org, &admin, "NO", &["3101"]).await);
     let (trollhattan, halden) = (members["Trollhättan"].clone(), members["Halden"].clone());
+    // What an invoice to each needs (the shipped data has Halden's organisation number).
+    for (id, body) in [
+        (
+            &trollhattan,
+            json!({"org_number": "212000-1504", "buyer_reference": "SSC",
+                   "billing_address": {"line1": "Gärdhemsvägen 9", "postal_code": "461 83", "city": "Trollhättan"}}),
+        ),
+        (
+            &halden,
+            json!({"buyer_reference": "SSC",
+                   "billing_address": {"line1": "Postboks 150", "postal_code": "1751", "city": "Halden", "country": "NO"}}),
+        ),
+    ] {
+        let r = app
+            .patch(&admin, &format!("{base}/members/{id}"), &body)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    // The project's services, the same three years, in one request.
+    let item = created(
+        &app,
+        &admin,
+        &format!("{base}/price-lists/2016/items"),
+        json!({"code": "WORKSHOP", "name_sv": "Workshop", "name_nb": "Verksted", "unit": "day",
+               "unit_price": "12000.00", "currency": "SEK", "vat": "25", "through_year": 2018}),
+    )
+    .await;
+    assert_eq!(item["through_year"], 2018);
+    for year in 2016..=2018 {
+        let list = app.get(&admin, &format!("{base}/price-lists/{year}")).await;
+        assert_eq!(list.body["items"][0]["code"], "WORKSHOP", "{year}");
+    }
 
     // 3 606 848 EUR over three years in one request, 50 % EU and Interreg funding.
     let model = created(
@@ -830,6 +885,17 @@ async fn ssc_budget_over_three_years_in_eur_billed_in_sek_and_nok(backend: Backe
             "3 373 738,35",
         ],
     );
+    let mut einvoices = Vec::new();
+    for i in invoices {
+        let xml = fetch(
+            &app,
+            &admin,
+            &format!("{base}/invoices/{}/e-invoice", s(i, "id")),
+        )
+        .await;
+        einvoices.push((s(i, "number"), xml));
+    }
+    valid_einvoices(&einvoices);
     let hald = by_member[halden.as_str()];
     assert_eq!(
         (s(hald, "currency"), s(hald, "total")),
