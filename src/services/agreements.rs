@@ -1254,6 +1254,7 @@ impl Contributions {
         Ok((shared.members.clone(), own_share(shared, &own.id)))
     }
 
+    /// An agreement's inputs for a fee year, loaded once.
     fn inputs(
         &mut self,
         conn: &mut DbConnection,
@@ -1261,11 +1262,25 @@ impl Contributions {
         id: &str,
         fee_year: i32,
         year_end: NaiveDate,
-    ) -> Result<YearInputs, Error> {
+    ) -> Result<&YearInputs, Error> {
         let key = (id.to_owned(), fee_year);
-        if let Some(inputs) = self.inputs.get(&key) {
-            return Ok(inputs.clone());
+        if !self.inputs.contains_key(&key) {
+            let inputs = self.load_inputs(conn, org, id, year_end, fee_year)?;
+            self.inputs.insert(key.clone(), inputs);
         }
+        self.inputs
+            .get(&key)
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("inputs not kept")))
+    }
+
+    fn load_inputs(
+        &mut self,
+        conn: &mut DbConnection,
+        org: &str,
+        id: &str,
+        year_end: NaiveDate,
+        fee_year: i32,
+    ) -> Result<YearInputs, Error> {
         let agreement = store::get(conn, org, id)?;
         let versions = store::versions(conn, org, id)?;
         let version = version_on(&versions, year_end)
@@ -1283,15 +1298,13 @@ impl Contributions {
             .1
             .clone();
         let usage = store::usage(conn, org, id, Some(fee_year))?;
-        let inputs = YearInputs {
+        Ok(YearInputs {
             agreement,
             version,
             terms,
             member,
             usage,
-        };
-        self.inputs.insert(key, inputs.clone());
-        Ok(inputs)
+        })
     }
 
     /// How agreement `id` is invoiced in `fee_year`, and whether it has a variable part that
@@ -1344,7 +1357,7 @@ impl Contributions {
             terms,
             member,
             mut usage,
-        } = self.inputs(conn, org, id, fee_year, year_end)?;
+        } = self.inputs(conn, org, id, fee_year, year_end)?.clone();
 
         let mut pool_shares = BTreeMap::new();
         let mut pools = BTreeMap::new();

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use chrono::Datelike;
 
 use crate::domain::agreement::{Agreement, AgreementStatus, TransitionDetails};
-use crate::domain::contribution::{Conversion, InputName, LineKind, StatementLine, Step, Value};
+use crate::domain::contribution::{InputName, LineKind, StatementLine, Step, Value};
 use crate::domain::documents::{
     Buyer, Calculation, DocumentKind, MenuItem, OfferFixedLine, OfferLetter, OfferYear, Seller,
     offer_addressees,
@@ -80,12 +80,7 @@ pub fn seller(org: &Organisation) -> Seller {
 /// `9 784 invånare × 28,50 kr`: the population times the rate, when the line is a fee
 /// per inhabitant; the quantity times the price for a service.
 pub(crate) fn calculation(line: &StatementLine, lang: Language, unit_word: &str) -> Calculation {
-    let input = |name: InputName| {
-        line.inputs
-            .iter()
-            .find(|i| i.name == name)
-            .map(|i| &i.value)
-    };
+    let input = |name: InputName| line.input(name);
     let currency = line.amount.currency();
     if let Some(Value::PopulationAt { count, .. }) = input(InputName::Population) {
         let population = Decimal::from(*count);
@@ -211,29 +206,21 @@ impl LineNames {
 
 /// The index a statement line's values were uplifted by: its base year and the factor.
 fn line_index(line: &StatementLine) -> Option<(i32, Decimal)> {
-    let base = line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
-        (InputName::IndexBaseYear, Value::Year(y)) => Some(*y),
+    match (
+        line.input(InputName::IndexBaseYear),
+        line.input(InputName::IndexFactor),
+    ) {
+        (Some(Value::Year(base)), Some(Value::Decimal(factor))) => Some((*base, *factor)),
         _ => None,
-    })?;
-    let factor = line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
-        (InputName::IndexFactor, Value::Decimal(f)) => Some(*f),
-        _ => None,
-    })?;
-    Some((base, factor))
+    }
 }
 
-/// What a statement line's inputs say of its population date and its amount before
-/// conversion.
-fn line_origin(line: &StatementLine) -> (Option<NaiveDate>, Option<Money>) {
-    let population_date = line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
-        (InputName::Population, Value::PopulationAt { date, .. }) => Some(*date),
+/// The date of the population count a statement line used.
+fn population_date(line: &StatementLine) -> Option<NaiveDate> {
+    match line.input(InputName::Population) {
+        Some(Value::PopulationAt { date, .. }) => Some(*date),
         _ => None,
-    });
-    let converted_from = line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
-        (InputName::ConvertedFrom, Value::Money(m)) => Some(*m),
-        _ => None,
-    });
-    (population_date, converted_from)
+    }
 }
 
 /// `30 % av 1 803 424,00 EUR`: a pool share as its percentage of the pool's net.
@@ -245,14 +232,10 @@ fn share_of_pool(line: &StatementLine) -> Option<Calculation> {
             total_weight,
             ..
         } if !total_weight.is_zero() => {
-            let currency = line
-                .inputs
-                .iter()
-                .find_map(|i| match (&i.name, &i.value) {
-                    (InputName::PoolTotal, Value::Money(m)) => Some(m.currency()),
-                    _ => None,
-                })
-                .unwrap_or(line.amount.currency());
+            let currency = match line.input(InputName::PoolTotal) {
+                Some(Value::Money(total)) => total.currency(),
+                _ => line.amount.currency(),
+            };
             let percent = (*weight * Decimal::ONE_HUNDRED / *total_weight).round_dp(4);
             Some(Calculation::Share {
                 percent: percent.normalize(),
@@ -263,31 +246,11 @@ fn share_of_pool(line: &StatementLine) -> Option<Calculation> {
     })
 }
 
-/// The conversion stored terms state.
-fn stored_conversion(
-    terms: &agreements::TermsSpec,
-    to: crate::domain::Currency,
-) -> Option<Conversion> {
-    let c = terms.conversion.as_ref()?;
-    Some(Conversion {
-        from: crate::domain::Currency::parse(&c.from).ok()?,
-        to,
-        rate: crate::domain::money::parse_decimal(&c.rate).ok()?,
-        date: NaiveDate::parse_from_str(c.date.trim(), "%Y-%m-%d").ok()?,
-        source: c.source.clone(),
-    })
-}
-
 /// What an invoice line of a converted fee says of the conversion: the year's amount in
 /// the fee model's currency, the rate, its source and date — "årsbelopp 541 027,20 EUR ×
 /// 11,4527 SEK/EUR (Riksbanken, 2026-12-30)".
-pub(crate) fn conversion_note(
-    line: &StatementLine,
-    terms: &agreements::TermsSpec,
-    lang: Language,
-) -> Option<String> {
-    let from = line_origin(line).1?;
-    let c = stored_conversion(terms, line.amount.currency())?;
+pub(crate) fn conversion_note(line: &StatementLine, lang: Language) -> Option<String> {
+    let (from, c) = line.conversion()?;
     let year_amount = match lang {
         Language::Sv => "årsbelopp",
         Language::Nb => "årsbeløp",
@@ -388,7 +351,10 @@ pub fn prepare_offer(
     let mut fixed = Vec::new();
     let mut ordered = Vec::new();
     for line in &contribution.statement.lines {
-        let (population_date, converted_from) = line_origin(line);
+        let (population_date, converted_from) = (
+            population_date(line),
+            line.conversion().map(|(from, _)| from),
+        );
         let calculation = match calculation(line, lang, names.unit(line, lang)) {
             Calculation::Flat => share_of_pool(line).unwrap_or(Calculation::Flat),
             other => other,
@@ -450,7 +416,7 @@ pub fn prepare_offer(
                 .lines
                 .iter()
                 .filter(|l| l.kind == LineKind::Fixed)
-                .filter_map(|l| line_origin(l).1)
+                .filter_map(|l| l.conversion().map(|(from, _)| from))
                 .collect();
             years.push(OfferYear {
                 year,
@@ -496,7 +462,11 @@ pub fn prepare_offer(
             .answer_by
             .unwrap_or_else(|| opts.date + chrono::Duration::days(30)),
         currency: header.currency,
-        conversion: stored_conversion(&terms, header.currency),
+        conversion: contribution
+            .statement
+            .lines
+            .iter()
+            .find_map(|l| l.conversion().map(|(_, c)| c)),
         fixed,
         variable,
         menu,

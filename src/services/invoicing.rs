@@ -1257,7 +1257,7 @@ fn propose_agreement(
                     } else {
                         format!("{} {}", names.describe(line, lang), year)
                     };
-                    if let Some(note) = conversion_note(line, &terms, lang) {
+                    if let Some(note) = conversion_note(line, lang) {
                         description = format!("{description}, {note}");
                     }
                     lines.push(LineInput {

@@ -57,6 +57,33 @@ pub struct Conversion {
     pub source: String,
 }
 
+impl StatementLine {
+    /// The conversion the line's amount went through, with the amount before it: read
+    /// back from the inputs [`calculate`] records when it converts.
+    pub fn conversion(&self) -> Option<(Money, Conversion)> {
+        let Some(Value::Money(from)) = self.input(InputName::ConvertedFrom) else {
+            return None;
+        };
+        let (Some(Value::Decimal(rate)), Some(Value::Date(date)), Some(Value::Code(source))) = (
+            self.input(InputName::ExchangeRate),
+            self.input(InputName::ExchangeDate),
+            self.input(InputName::ExchangeSource),
+        ) else {
+            return None;
+        };
+        Some((
+            *from,
+            Conversion {
+                from: from.currency(),
+                to: self.amount.currency(),
+                rate: *rate,
+                date: *date,
+                source: source.clone(),
+            },
+        ))
+    }
+}
+
 /// Everything one member's statement for one fee year is computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalculationInput {

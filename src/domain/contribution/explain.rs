@@ -265,6 +265,16 @@ pub struct StatementLine {
     pub vat: VatTreatment,
 }
 
+impl StatementLine {
+    /// The value of the input named `name`, when the line has one.
+    pub fn input(&self, name: InputName) -> Option<&Value> {
+        self.inputs
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| &i.value)
+    }
+}
+
 /// The sum of the lines in one currency under one VAT treatment: what an invoice shows per
 /// VAT rate.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -223,40 +223,39 @@ pub fn share_pool(
         .iter()
         .try_fold(Decimal::ZERO, |sum, w| sum.checked_add(*w))
         .ok_or(ContributionError::Overflow)?;
+    // Shares in the order of `members`: a co-funder's part where it stands, the key's
+    // allocation (made over the others, in the same order) for everyone else.
+    let mut allocated = sharing.iter().zip(weights).zip(parts).zip(own_inputs);
     let mut shares = Vec::with_capacity(members.len());
     for member in members {
-        if let Some((part, own)) = co_funded.get(member.id.as_str()) {
-            let mut trace = common.clone();
-            trace.inputs.extend(own.inputs.iter().cloned());
-            trace.steps.extend(own.steps.iter().cloned());
-            shares.push(PoolShare {
-                member_id: member.id.clone(),
-                amount: *part,
-                inputs: trace.inputs,
-                steps: trace.steps,
-            });
-        }
-    }
-    for (((member, weight), part), inputs) in sharing.iter().zip(weights).zip(parts).zip(own_inputs)
-    {
         let mut trace = common.clone();
-        trace.inputs.extend(inputs);
-        trace.steps.push(Step::Allocated {
-            net: net.amount(),
-            weight,
-            total_weight,
-            exact_share: exact_share(net.amount(), weight, total_weight)?,
-            result: part.amount(),
-        });
+        let amount = match co_funded.get(member.id.as_str()) {
+            Some((part, own)) => {
+                trace.inputs.extend(own.inputs.iter().cloned());
+                trace.steps.extend(own.steps.iter().cloned());
+                *part
+            }
+            None => {
+                let (((_, weight), part), inputs) =
+                    allocated.next().ok_or(ContributionError::Overflow)?;
+                trace.inputs.extend(inputs);
+                trace.steps.push(Step::Allocated {
+                    net: net.amount(),
+                    weight,
+                    total_weight,
+                    exact_share: exact_share(net.amount(), weight, total_weight)?,
+                    result: part.amount(),
+                });
+                part
+            }
+        };
         shares.push(PoolShare {
             member_id: member.id.clone(),
-            amount: part,
+            amount,
             inputs: trace.inputs,
             steps: trace.steps,
         });
     }
-    // In the order of `members`, as promised.
-    shares.sort_by_key(|s| members.iter().position(|m| m.id == s.member_id));
     Ok(shares)
 }
 
