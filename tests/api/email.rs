@@ -192,6 +192,26 @@ async fn member(
     id
 }
 
+/// Three municipalities, each with a head of education receiving newsletters at
+/// `skola@<code>.example.se`.
+async fn newsletter_members(app: &TestApp, o: &Org) {
+    for (name, code) in [
+        ("Bollebygds kommun", "1443"),
+        ("Borås stad", "1490"),
+        ("Marks kommun", "1463"),
+    ] {
+        member(
+            app,
+            o,
+            name,
+            code,
+            None,
+            &[json!({"name": "Utbildningschef", "email": format!("skola@{code}.example.se"), "receives_newsletters": true})],
+        )
+        .await;
+    }
+}
+
 /// An issued invoice to the member; returns the invoice.
 async fn issued_invoice(app: &TestApp, o: &Org, member: &str) -> Value {
     let r = app
@@ -431,21 +451,7 @@ async fn a_server_that_comes_up_late_gets_every_message_once(backend: Backend) {
     let port = free_port();
     let app = spawn_app_with(backend, smtp_settings(port)).await;
     let o = organisation(&app).await;
-    for (name, code) in [
-        ("Bollebygds kommun", "1443"),
-        ("Borås stad", "1490"),
-        ("Marks kommun", "1463"),
-    ] {
-        member(
-            &app,
-            &o,
-            name,
-            code,
-            None,
-            &[json!({"name": "Utbildningschef", "email": format!("skola@{code}.example.se"), "receives_newsletters": true})],
-        )
-        .await;
-    }
+    newsletter_members(&app, &o).await;
     let r = app
         .post(
             &o.admin,
@@ -1670,21 +1676,7 @@ async fn a_mailing_never_mails_twice_by_accident(backend: Backend) {
     let smtp = Smtp::start(port, dir.path(), &["--reject-to", "skola@1490.example.se"]);
     let app = spawn_app_with(backend, smtp_settings(port)).await;
     let o = organisation(&app).await;
-    for (name, code) in [
-        ("Bollebygds kommun", "1443"),
-        ("Borås stad", "1490"),
-        ("Marks kommun", "1463"),
-    ] {
-        member(
-            &app,
-            &o,
-            name,
-            code,
-            None,
-            &[json!({"name": "Utbildningschef", "email": format!("skola@{code}.example.se"), "receives_newsletters": true})],
-        )
-        .await;
-    }
+    newsletter_members(&app, &o).await;
     let mailing = json!({"subject": "Nyheter från Navet", "text": "Vårens program är klart."});
     let r = app.post(&o.admin, &o.path("/mailings"), &mailing).await;
     assert_eq!(r.status, 202, "{}", r.body);

@@ -103,6 +103,18 @@ async fn import(
         .collect()
 }
 
+/// An organisation the operator creates, with an admin token and the organisation's API
+/// path: (the organisation as created, admin, base).
+async fn organisation(app: &TestApp, body: Value) -> (Value, String, String) {
+    let r = app
+        .post(&app.operator, "/api/v1/organisations", &body)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let org = s(&r.body, "id").to_owned();
+    let admin = app.token(&org, "admin").await;
+    (r.body, admin, format!("/api/v1/organisations/{org}"))
+}
+
 async fn transition(app: &TestApp, admin: &str, agreement: &str, body: Value) {
     let r = app
         .post(admin, &format!("{agreement}/transitions"), &body)
@@ -117,17 +129,8 @@ async fn transition(app: &TestApp, admin: &str, agreement: &str, body: Value) {
 /// numbered in that order, each for its own quarter, and are paid.
 async fn navet_offers_bollebygd_and_invoices_its_year(backend: Backend) {
     let app = spawn_app(backend).await;
-    let r = app
-        .post(
-            &app.operator,
-            "/api/v1/organisations",
-            &navet("Navet science center"),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let org = s(&r.body, "id").to_owned();
-    let admin = app.token(&org, "admin").await;
-    let base = format!("/api/v1/organisations/{org}");
+    let (created_org, admin, base) = organisation(&app, navet("Navet science center")).await;
+    let org = s(&created_org, "id").to_owned();
     let members = import(&app, &org, &admin, "SE", &["1443", "1490"]).await;
     let bollebygd = members["Bollebygd"].clone();
     let member = format!("{base}/members/{bollebygd}");
@@ -349,16 +352,8 @@ async fn navet_offers_bollebygd_and_invoices_its_year(backend: Backend) {
 /// and the instalments left share what is left of each member's new share.
 async fn a_member_joining_a_pool_re_splits_only_what_is_not_issued(backend: Backend) {
     let app = spawn_app(backend).await;
-    let r = app
-        .post(
-            &app.operator,
-            "/api/v1/organisations",
-            &navet("Navet science center"),
-        )
-        .await;
-    let org = s(&r.body, "id").to_owned();
-    let admin = app.token(&org, "admin").await;
-    let base = format!("/api/v1/organisations/{org}");
+    let (created_org, admin, base) = organisation(&app, navet("Navet science center")).await;
+    let org = s(&created_org, "id").to_owned();
     let members = import(&app, &org, &admin, "SE", &["1443", "1490", "1463"]).await;
     let model = created(
         &app,
@@ -444,23 +439,18 @@ async fn a_member_joining_a_pool_re_splits_only_what_is_not_issued(backend: Back
 /// fee and to companies on other terms; fee-only letters, one invoice a year.
 async fn bergslagsakademin_offers_membership_by_kind(backend: Backend) {
     let app = spawn_app(backend).await;
-    let r = app
-        .post(
-            &app.operator,
-            "/api/v1/organisations",
-            &json!({
-                "name": "Bergslagsakademin", "country": "SE", "org_number": "802477-1233",
-                "address": {"line1": "Box 3", "postal_code": "711 22", "city": "Lindesberg"},
-                "contact_email": "info@bergslagsakademin.se", "plusgiro": "28 65 43-4",
-                "signatories": [{"name": "Processledare", "title": "Bergslagsakademin"}]
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(r.body["invoice_prefix"], "BER");
-    let org = s(&r.body, "id").to_owned();
-    let admin = app.token(&org, "admin").await;
-    let base = format!("/api/v1/organisations/{org}");
+    let (created_org, admin, base) = organisation(
+        &app,
+        json!({
+            "name": "Bergslagsakademin", "country": "SE", "org_number": "802477-1233",
+            "address": {"line1": "Box 3", "postal_code": "711 22", "city": "Lindesberg"},
+            "contact_email": "info@bergslagsakademin.se", "plusgiro": "28 65 43-4",
+            "signatories": [{"name": "Processledare", "title": "Bergslagsakademin"}]
+        }),
+    )
+    .await;
+    let org = s(&created_org, "id").to_owned();
+    assert_eq!(created_org["invoice_prefix"], "BER");
     let members = import(&app, &org, &admin, "SE", &["1885"]).await;
     let company = created(
         &app,
@@ -526,22 +516,17 @@ async fn bergslagsakademin_offers_membership_by_kind(backend: Backend) {
 /// mailing sent twice by mistake goes out once.
 async fn regent_mails_its_roster_once(backend: Backend) {
     let app = spawn_app(backend).await;
-    let r = app
-        .post(
-            &app.operator,
-            "/api/v1/organisations",
-            &json!({
-                "name": "RegEnt", "legal_name": "Region Halland", "country": "SE",
-                "org_number": "232100-0115",
-                "address": {"line1": "Box 517", "postal_code": "301 80", "city": "Halmstad"},
-                "contact_email": "regent@regionhalland.se"
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let org = s(&r.body, "id").to_owned();
-    let admin = app.token(&org, "admin").await;
-    let base = format!("/api/v1/organisations/{org}");
+    let (created_org, admin, base) = organisation(
+        &app,
+        json!({
+            "name": "RegEnt", "legal_name": "Region Halland", "country": "SE",
+            "org_number": "232100-0115",
+            "address": {"line1": "Box 517", "postal_code": "301 80", "city": "Halmstad"},
+            "contact_email": "regent@regionhalland.se"
+        }),
+    )
+    .await;
+    let org = s(&created_org, "id").to_owned();
     let members = import(&app, &org, &admin, "SE", &["1380", "1381", "1382"]).await;
     for (name, person) in [
         ("Halmstad", "Lisa Crona"),
@@ -579,24 +564,19 @@ async fn regent_mails_its_roster_once(backend: Backend) {
 /// show the shares of the whole pool's preview.
 async fn kraftsamling_letters_one_by_one_show_the_whole_pools_shares(backend: Backend) {
     let app = spawn_app(backend).await;
-    let r = app
-        .post(
-            &app.operator,
-            "/api/v1/organisations",
-            &json!({
-                "name": "Hälsinglands Utbildningsförbund",
-                "country": "SE", "org_number": "222000-2337",
-                "address": {"line1": "Collinigatan 12", "postal_code": "821 43", "city": "Bollnäs"},
-                "contact_email": "info@hufb.se", "bankgiro": "5050-1055",
-                "signatories": [{"name": "Lotta Svensson", "title": "Projektledare"}]
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(r.body["invoice_prefix"], "HU");
-    let org = s(&r.body, "id").to_owned();
-    let admin = app.token(&org, "admin").await;
-    let base = format!("/api/v1/organisations/{org}");
+    let (created_org, admin, base) = organisation(
+        &app,
+        json!({
+            "name": "Hälsinglands Utbildningsförbund",
+            "country": "SE", "org_number": "222000-2337",
+            "address": {"line1": "Collinigatan 12", "postal_code": "821 43", "city": "Bollnäs"},
+            "contact_email": "info@hufb.se", "bankgiro": "5050-1055",
+            "signatories": [{"name": "Lotta Svensson", "title": "Projektledare"}]
+        }),
+    )
+    .await;
+    let org = s(&created_org, "id").to_owned();
+    assert_eq!(created_org["invoice_prefix"], "HU");
     let codes = [
         "2132", "2183", "2182", "2184", "2180", "2161", "2104", "2181", "2121",
     ];
@@ -712,24 +692,19 @@ fn format_sek(amount: rust_decimal::Decimal) -> String {
 /// its date and source, and the amount in their own currency.
 async fn ssc_budget_over_three_years_in_eur_billed_in_sek_and_nok(backend: Backend) {
     let app = spawn_app(backend).await;
-    let r = app
-        .post(
-            &app.operator,
-            "/api/v1/organisations",
-            &json!({
-                "name": "Scandinavian Science Cluster", "legal_name": "Innovatum AB",
-                "country": "SE", "org_number": "556530-8680",
-                "address": {"line1": "Box 1", "postal_code": "461 29", "city": "Trollhättan"},
-                "contact_email": "ssc@innovatum.se", "bankgiro": "5050-1055",
-                "iban": "SE45 5000 0000 0583 9825 7466", "bic": "ESSESESS",
-                "signatories": [{"name": "Projektledare SSC", "title": "Innovatum AB"}]
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let org = s(&r.body, "id").to_owned();
-    let admin = app.token(&org, "admin").await;
-    let base = format!("/api/v1/organisations/{org}");
+    let (created_org, admin, base) = organisation(
+        &app,
+        json!({
+            "name": "Scandinavian Science Cluster", "legal_name": "Innovatum AB",
+            "country": "SE", "org_number": "556530-8680",
+            "address": {"line1": "Box 1", "postal_code": "461 29", "city": "Trollhättan"},
+            "contact_email": "ssc@innovatum.se", "bankgiro": "5050-1055",
+            "iban": "SE45 5000 0000 0583 9825 7466", "bic": "ESSESESS",
+            "signatories": [{"name": "Projektledare SSC", "title": "Innovatum AB"}]
+        }),
+    )
+    .await;
+    let org = s(&created_org, "id").to_owned();
     let mut members = import(&app, &org, &admin, "SE", &["1488"]).await;
     members.extend(import(&app, &org, &admin, "NO", &["3101"]).await);
     let (trollhattan, halden) = (members["Trollhättan"].clone(), members["Halden"].clone());
