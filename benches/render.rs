@@ -31,8 +31,8 @@ fn run_of_290() -> Vec<context::Context> {
                 }),
                 org_number: m.org_number.map(|o| o.to_string()),
             };
-            doc.lines[0].quantity = m.population.into();
-            doc.lines[0].amount = avtal::domain::money::Money::from_minor(
+            doc.invoice.lines[0].quantity = m.population.into();
+            doc.invoice.lines[0].amount = avtal::domain::money::Money::from_minor(
                 m.population * 2850,
                 avtal::domain::Currency::Sek,
             );

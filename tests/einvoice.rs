@@ -32,7 +32,7 @@ fn the_validator_catches_a_broken_e_invoice() {
     }
     let (_, mut doc, parties) = sample::cases().remove(0);
     // A Swedish seller may not charge 15 % (SE-R-006).
-    for line in &mut doc.lines {
+    for line in &mut doc.invoice.lines {
         line.vat = avtal::domain::contribution::VatTreatment::Rate(15.into());
     }
     let results = peppol::validate(&[("broken", invoice_ubl(&doc, &parties))]);

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::contribution::{Conversion, VatTreatment};
-use crate::domain::invoicing::BillingPlan;
+use crate::domain::invoicing::{BillingPlan, Invoice};
 use crate::domain::member::ContactDetails;
 use crate::domain::money::Money;
 use crate::domain::organisation::{PaymentAccounts, Signatory};
@@ -196,25 +196,15 @@ pub struct MenuItem {
     pub vat: VatTreatment,
 }
 
-/// An invoice or a credit note, as issued.
+/// An invoice or a credit note as issued: the [`Invoice`] with its number, due date,
+/// parties and payment reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceDocument {
-    pub language: Language,
+    pub invoice: Invoice,
     pub number: String,
-    pub date: NaiveDate,
     pub due_date: NaiveDate,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
     pub seller: Seller,
     pub buyer: Buyer,
-    /// "Er referens": the buyer's reference, often a cost centre or a person.
-    pub buyer_reference: Option<String>,
-    /// "Vår referens".
-    pub our_reference: Option<String>,
-    pub currency: Currency,
-    pub lines: Vec<InvoiceLine>,
-    /// Öresavrundning: what rounding the total to whole kronor added (may be negative).
-    pub rounding: Money,
     pub reference: PaymentReference,
     /// For a credit note: the invoice it credits, number and date.
     pub credits: Option<(String, NaiveDate)>,
@@ -222,74 +212,6 @@ pub struct InvoiceDocument {
     /// `None` when no reference rate is known for the invoice date, and the line names the
     /// rule instead.
     pub late_interest_percent: Option<Decimal>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvoiceLine {
-    pub description: String,
-    pub quantity: Decimal,
-    pub unit: String,
-    pub unit_price: Money,
-    pub vat: VatTreatment,
-    /// Net of VAT.
-    pub amount: Money,
-}
-
-/// One VAT rate's part of an invoice.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VatSummaryLine {
-    pub vat: VatTreatment,
-    pub base: Money,
-    pub vat_amount: Money,
-}
-
-/// The lines grouped by VAT treatment, VAT rounded per rate to the öre (half away from
-/// zero), in the order treatments first appear.
-pub fn vat_summary(lines: &[InvoiceLine], currency: Currency) -> Vec<VatSummaryLine> {
-    let mut out: Vec<VatSummaryLine> = Vec::new();
-    for line in lines {
-        let minor = line.amount.to_minor();
-        match out.iter_mut().find(|s| s.vat == line.vat) {
-            Some(s) => s.base = Money::from_minor(s.base.to_minor() + minor, currency),
-            None => out.push(VatSummaryLine {
-                vat: line.vat.clone(),
-                base: Money::from_minor(minor, currency),
-                vat_amount: Money::zero(currency),
-            }),
-        }
-    }
-    for s in &mut out {
-        if let VatTreatment::Rate(rate) = &s.vat {
-            let vat = (s.base.amount() * rate / Decimal::ONE_HUNDRED)
-                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-            s.vat_amount = Money::new(vat, currency).unwrap_or_else(|_| Money::zero(currency));
-        }
-    }
-    out
-}
-
-impl InvoiceDocument {
-    pub fn vat_summary(&self) -> Vec<VatSummaryLine> {
-        vat_summary(&self.lines, self.currency)
-    }
-
-    pub fn net(&self) -> Money {
-        self.sum(|s| s.base.to_minor())
-    }
-
-    pub fn vat(&self) -> Money {
-        self.sum(|s| s.vat_amount.to_minor())
-    }
-
-    /// Att betala: net + VAT + öresavrundning.
-    pub fn total(&self) -> Money {
-        let minor = self.net().to_minor() + self.vat().to_minor() + self.rounding.to_minor();
-        Money::from_minor(minor, self.currency)
-    }
-
-    fn sum(&self, part: impl Fn(&VatSummaryLine) -> i64) -> Money {
-        Money::from_minor(self.vat_summary().iter().map(part).sum(), self.currency)
-    }
 }
 
 /// A påminnelse: what is overdue, with interest and fees, and a new date to pay by.

@@ -91,7 +91,7 @@ struct Subtotal {
 pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
     let credit = doc.credits.is_some();
     let sign: i64 = if credit { -1 } else { 1 };
-    let currency = doc.currency.as_str();
+    let currency = doc.invoice.currency.as_str();
     let subtotals = subtotals(doc, sign);
     let outside_scope = subtotals.iter().any(|s| s.category == Category::O);
 
@@ -108,7 +108,7 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
     x.leaf("cbc:CustomizationID", CUSTOMIZATION_ID);
     x.leaf("cbc:ProfileID", PROFILE_ID);
     x.leaf("cbc:ID", &doc.number);
-    x.leaf("cbc:IssueDate", &doc.date.to_string());
+    x.leaf("cbc:IssueDate", &doc.invoice.date.to_string());
     if credit {
         // UBL 2.1's CreditNote has no DueDate: nothing is to be paid by the buyer.
         x.leaf("cbc:CreditNoteTypeCode", "381");
@@ -119,8 +119,8 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
     x.leaf("cbc:DocumentCurrencyCode", currency);
     x.leaf("cbc:BuyerReference", &buyer_reference(doc, parties));
     x.open("cac:InvoicePeriod");
-    x.leaf("cbc:StartDate", &doc.period_start.to_string());
-    x.leaf("cbc:EndDate", &doc.period_end.to_string());
+    x.leaf("cbc:StartDate", &doc.invoice.period_start.to_string());
+    x.leaf("cbc:EndDate", &doc.invoice.period_end.to_string());
     x.close("cac:InvoicePeriod");
     if let Some((number, date)) = &doc.credits {
         x.open("cac:BillingReference");
@@ -156,7 +156,10 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
         match s.category {
             Category::O => {
                 x.leaf("cbc:TaxExemptionReasonCode", "VATEX-EU-O");
-                x.leaf("cbc:TaxExemptionReason", not_subject_to_vat(doc.language));
+                x.leaf(
+                    "cbc:TaxExemptionReason",
+                    not_subject_to_vat(doc.invoice.language),
+                );
             }
             Category::E => x.leaf("cbc:TaxExemptionReason", &s.reasons.join("; ")),
             Category::S(_) => {}
@@ -167,8 +170,13 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
     }
     x.close("cac:TaxTotal");
 
-    let line_minor: i64 = doc.lines.iter().map(|l| l.amount.to_minor() * sign).sum();
-    let rounding_minor = doc.rounding.to_minor() * sign;
+    let line_minor: i64 = doc
+        .invoice
+        .lines
+        .iter()
+        .map(|l| l.amount.to_minor() * sign)
+        .sum();
+    let rounding_minor = doc.invoice.rounding.to_minor() * sign;
     x.open("cac:LegalMonetaryTotal");
     x.amount("cbc:LineExtensionAmount", line_minor, currency);
     x.amount("cbc:TaxExclusiveAmount", line_minor, currency);
@@ -188,7 +196,7 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
     } else {
         ("cac:InvoiceLine", "cbc:InvoicedQuantity")
     };
-    for (i, line) in doc.lines.iter().enumerate() {
+    for (i, line) in doc.invoice.lines.iter().enumerate() {
         let amount_minor = line.amount.to_minor() * sign;
         let (quantity, price) = quantity_and_price(
             line.quantity * Decimal::from(sign),
@@ -227,7 +235,7 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
 /// merged by category, so the e-invoice's VAT is the PDF's to the öre.
 fn subtotals(doc: &InvoiceDocument, sign: i64) -> Vec<Subtotal> {
     let mut out: Vec<Subtotal> = Vec::new();
-    for s in doc.vat_summary() {
+    for s in doc.invoice.vat_summary() {
         let category = Category::of(&s.vat);
         let at = match out.iter().position(|o| o.category == category) {
             Some(at) => at,
@@ -257,7 +265,8 @@ fn subtotals(doc: &InvoiceDocument, sign: i64) -> Vec<Subtotal> {
 /// one ("Er referens"); without it the buyer's organisation number is the most useful thing
 /// to route on, and the invoice number the last resort.
 fn buyer_reference(doc: &InvoiceDocument, parties: &Parties) -> String {
-    doc.buyer_reference
+    doc.invoice
+        .buyer_reference
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty())
@@ -321,7 +330,7 @@ fn seller_party(x: &mut Xml, doc: &InvoiceDocument, parties: &Parties, outside_s
         x.leaf("cbc:CompanyLegalForm", &format!("Säte: {}", seller.seat));
     }
     x.close("cac:PartyLegalEntity");
-    let contact = doc.our_reference.as_deref().unwrap_or("");
+    let contact = doc.invoice.our_reference.as_deref().unwrap_or("");
     if !contact.trim().is_empty() || !seller.email.trim().is_empty() {
         x.open("cac:Contact");
         x.leaf("cbc:Name", contact);
@@ -440,15 +449,15 @@ fn payment_means(x: &mut Xml, doc: &InvoiceDocument) {
 /// credit note the invoice it credits.
 fn payment_terms(doc: &InvoiceDocument) -> String {
     if let Some((number, _)) = &doc.credits {
-        return match doc.language {
+        return match doc.invoice.language {
             Language::Sv => format!("Kreditering av faktura {number}."),
             Language::Nb => format!("Kreditering av faktura {number}."),
             Language::En => format!("Credit of invoice {number}."),
         };
     }
-    let days = (doc.due_date - doc.date).num_days();
+    let days = (doc.due_date - doc.invoice.date).num_days();
     let interest = doc.late_interest_percent.map(|p| p.normalize().to_string());
-    match (doc.language, interest) {
+    match (doc.invoice.language, interest) {
         (Language::Sv, Some(p)) => format!("{days} dagar netto. Dröjsmålsränta {p} %."),
         (Language::Sv, None) => format!("{days} dagar netto. Dröjsmålsränta enligt räntelagen."),
         (Language::Nb, Some(p)) => format!("{days} dager netto. Forsinkelsesrente {p} %."),

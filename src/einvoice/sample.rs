@@ -8,8 +8,9 @@ use rust_decimal::Decimal;
 
 use crate::domain::contribution::VatTreatment;
 use crate::domain::documents::{Buyer, Seller};
-use crate::domain::documents::{InvoiceDocument, InvoiceLine, PaymentReference};
+use crate::domain::documents::{InvoiceDocument, PaymentReference};
 use crate::domain::invoicing::rounding_to_whole;
+use crate::domain::invoicing::{Invoice, InvoiceLine};
 use crate::domain::money::Money;
 use crate::domain::organisation::PaymentAccounts;
 use crate::domain::{
@@ -36,6 +37,8 @@ fn line(
         unit_price: Money::from_minor(price_minor, currency),
         vat,
         amount: Money::from_minor(quantity * price_minor, currency),
+        component: None,
+        fee_year: None,
     }
 }
 
@@ -87,12 +90,19 @@ fn address(
 /// A Swedish federation's invoice to Borås, without lines.
 fn swedish() -> InvoiceDocument {
     InvoiceDocument {
-        language: Language::Sv,
+        invoice: Invoice {
+            language: Language::Sv,
+            currency: Currency::Sek,
+            date: day(2026, 11, 22),
+            period_start: day(2027, 1, 1),
+            period_end: day(2027, 12, 31),
+            buyer_reference: Some("4711 Åsa Öberg".into()),
+            our_reference: Some("Lisa Belfrage".into()),
+            lines: Vec::new(),
+            rounding: Money::zero(Currency::Sek),
+        },
         number: "NAV-2026-0001".into(),
-        date: day(2026, 11, 22),
         due_date: day(2026, 12, 22),
-        period_start: day(2027, 1, 1),
-        period_end: day(2027, 12, 31),
         seller: Seller {
             name: "Navet science center".into(),
             legal_name: "Boråsregionen Sjuhärads kommunalförbund".into(),
@@ -122,11 +132,6 @@ fn swedish() -> InvoiceDocument {
             )),
             org_number: Some("212000-1561".into()),
         },
-        buyer_reference: Some("4711 Åsa Öberg".into()),
-        our_reference: Some("Lisa Belfrage".into()),
-        currency: Currency::Sek,
-        lines: Vec::new(),
-        rounding: Money::zero(Currency::Sek),
         reference: PaymentReference::Ocr("202600012326".into()),
         credits: None,
         late_interest_percent: Some(Decimal::from(10)),
@@ -138,7 +143,7 @@ pub fn se_services() -> InvoiceDocument {
     let sek = Currency::Sek;
     let vat = || VatTreatment::Rate(Decimal::from(25));
     let mut doc = swedish();
-    doc.lines = vec![
+    doc.invoice.lines = vec![
         line("Skolprogram Kemi åk 4–6", 6, "klass", 350_000, vat(), sek),
         line(
             "Konsulttimmar & handledning",
@@ -166,15 +171,17 @@ pub fn se_membership_fee() -> InvoiceDocument {
     let mut doc = swedish();
     doc.seller.vat_number = None;
     doc.seller.f_skatt = false;
-    doc.buyer_reference = None;
+    doc.invoice.buyer_reference = None;
     doc.number = "NAV-2026-0002".into();
-    doc.lines = vec![InvoiceLine {
+    doc.invoice.lines = vec![InvoiceLine {
         description: "Medlemsavgift 2027, 115 238 invånare × 0,50 kr".into(),
         quantity: Decimal::from(115_238),
         unit: "invånare".into(),
         unit_price: Money::from_minor(50, Currency::Sek),
         vat: VatTreatment::OutsideScope,
         amount: Money::from_minor(5_761_900, Currency::Sek),
+        component: None,
+        fee_year: None,
     }];
     doc
 }
@@ -199,7 +206,7 @@ pub fn se_mixed() -> InvoiceDocument {
         sek,
     );
     share.amount = Money::from_minor(100_000, sek);
-    doc.lines = vec![
+    doc.invoice.lines = vec![
         line(
             "Prova-på-verkstad Teknik",
             3,
@@ -242,9 +249,9 @@ pub fn se_credit_note() -> InvoiceDocument {
     let mut doc = se_services();
     doc.number = "NAV-K-2026-0001".into();
     doc.credits = Some(("NAV-2026-0001".into(), day(2026, 11, 22)));
-    doc.date = day(2026, 12, 5);
-    doc.due_date = doc.date;
-    doc.lines = vec![line(
+    doc.invoice.date = day(2026, 12, 5);
+    doc.due_date = doc.invoice.date;
+    doc.invoice.lines = vec![line(
         "Skolprogram Kemi åk 4–6",
         -2,
         "klass",
@@ -260,7 +267,7 @@ pub fn se_rounded() -> InvoiceDocument {
     let sek = Currency::Sek;
     let mut doc = se_services();
     doc.number = "NAV-2026-0004".into();
-    doc.lines = vec![line(
+    doc.invoice.lines = vec![line(
         "Handledning",
         1,
         "st",
@@ -268,8 +275,8 @@ pub fn se_rounded() -> InvoiceDocument {
         VatTreatment::Rate(Decimal::from(25)),
         sek,
     )];
-    let total = doc.total();
-    doc.rounding = rounding_to_whole(total);
+    let total = doc.invoice.total();
+    doc.invoice.rounding = rounding_to_whole(total);
     doc
 }
 
@@ -277,10 +284,10 @@ pub fn se_rounded() -> InvoiceDocument {
 pub fn no_kid() -> InvoiceDocument {
     let nok = Currency::Nok;
     let mut doc = swedish();
-    doc.language = Language::Nb;
+    doc.invoice.language = Language::Nb;
     doc.number = "RNTF-2026-0001".into();
-    doc.currency = nok;
-    doc.rounding = Money::zero(nok);
+    doc.invoice.currency = nok;
+    doc.invoice.rounding = Money::zero(nok);
     doc.late_interest_percent = None;
     doc.seller = Seller {
         name: "Regionrådet Nord-Troms og Finnmark".into(),
@@ -311,10 +318,10 @@ pub fn no_kid() -> InvoiceDocument {
         )),
         org_number: Some("945 475 056".into()),
     };
-    doc.buyer_reference = Some("Ellen Máret Hætta".into());
-    doc.our_reference = Some("Ingrid Sørbø".into());
+    doc.invoice.buyer_reference = Some("Ellen Máret Hætta".into());
+    doc.invoice.our_reference = Some("Ingrid Sørbø".into());
     doc.reference = PaymentReference::Kid("20260001236".into());
-    doc.lines = vec![
+    doc.invoice.lines = vec![
         line(
             "Skoleprogram Kjemi 4.–7. trinn",
             6,

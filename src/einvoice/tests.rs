@@ -377,7 +377,7 @@ fn units_map_to_recommendation_20() {
 #[test]
 fn blank_optional_fields_leave_no_empty_elements() {
     let (_, mut doc, parties) = sample::cases().remove(0);
-    doc.our_reference = Some("  ".into());
+    doc.invoice.our_reference = Some("  ".into());
     doc.seller.email = String::new();
     if let Some(a) = doc.buyer.address.as_mut() {
         a.line2 = Some(String::new());

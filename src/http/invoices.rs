@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::contribution::VatTreatment;
-use crate::domain::invoicing::{InvoiceGap, ReferenceScheme};
+use crate::domain::invoicing::{InvoiceGap, InvoiceLine, ReferenceScheme};
 use crate::domain::money::{Money, parse_amount, parse_decimal};
 use crate::domain::{Country, Currency, Errors, Invalid, LINE_MAX, Language, iso_date, text};
 use crate::error::Error;
@@ -19,7 +19,7 @@ use crate::pdf::Renderer;
 use crate::services::Db;
 use crate::services::audit::{self, Change, Entity};
 use crate::services::invoicing::{
-    self as service, Book, DraftInput, Issuer, LineInput, Proposal, RunRequest, Settings,
+    self as service, Book, DraftInput, Issuer, Proposal, RunRequest, Settings,
 };
 use crate::services::mail::{self, Composer};
 use crate::storage::invoicing::{self as store, InvoiceFilter, InvoiceRow, LineRow};
@@ -250,7 +250,7 @@ fn parse_lines(
     currency: Currency,
     field: &str,
     e: &mut Errors,
-) -> Option<Vec<LineInput>> {
+) -> Option<Vec<InvoiceLine>> {
     if lines.is_empty() {
         e.add(field, Invalid::Required);
         return None;
@@ -274,16 +274,11 @@ fn parse_lines(
                     l.vat_exempt_reason.as_deref(),
                 ),
             );
-            Some(LineInput {
-                description: description?,
-                quantity: quantity?,
-                unit: unit?,
-                unit_price: price?,
-                vat: vat?,
-                component: None,
-                fee_year: None,
-                amount: None,
-            })
+            let line = InvoiceLine::priced(description?, quantity?, unit?, price?, vat?);
+            if line.is_none() {
+                e.add(at("quantity"), Invalid::OutOfRange { min: 0, max: 0 });
+            }
+            line
         })
         .collect::<Vec<_>>()
         .into_iter()
@@ -860,22 +855,19 @@ fn proposal_views(p: Proposal, gaps: Vec<Vec<InvoiceGap>>) -> impl Iterator<Item
                     unit_price: l.unit_price.amount().to_string(),
                     vat: l.vat.code(),
                     vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
-                    amount: l
-                        .amount()
-                        .map(|a| a.amount().to_string())
-                        .unwrap_or_default(),
+                    amount: l.amount.amount().to_string(),
                 })
                 .collect(),
             agreement_id: p.agreement_id.clone(),
             member_id: p.member_id.clone(),
             member_name: p.member_name.clone(),
-            invoice_date: p.invoice_date,
-            period_start: p.period_start,
-            period_end: p.period_end,
-            currency: p.currency.as_str().to_owned(),
-            net: invoice.net.amount().to_string(),
-            vat: invoice.vat.amount().to_string(),
-            total: invoice.total.amount().to_string(),
+            invoice_date: invoice.date,
+            period_start: invoice.period_start,
+            period_end: invoice.period_end,
+            currency: invoice.currency.as_str().to_owned(),
+            net: invoice.net().amount().to_string(),
+            vat: invoice.vat().amount().to_string(),
+            total: invoice.total().amount().to_string(),
         })
 }
 

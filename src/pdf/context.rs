@@ -604,9 +604,9 @@ pub fn offer(doc: &OfferLetter) -> Context {
 
 /// Why no VAT is charged, for the invoice to state (ML 17 kap. 24 §).
 fn vat_note(doc: &InvoiceDocument) -> String {
-    let lang = doc.language;
+    let lang = doc.invoice.language;
     let mut notes: Vec<String> = Vec::new();
-    for line in &doc.lines {
+    for line in &doc.invoice.lines {
         let note = match &line.vat {
             VatTreatment::Rate(_) => continue,
             VatTreatment::Exempt { reason } => reason.clone(),
@@ -663,35 +663,35 @@ fn using_qr(
 
 /// The values of an invoice or, when it credits another, a credit note.
 pub fn invoice(doc: &InvoiceDocument) -> Context {
-    let lang = doc.language;
+    let lang = doc.invoice.language;
     let kind = if doc.credits.is_some() {
         DocumentKind::CreditNote
     } else {
         DocumentKind::Invoice
     };
-    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date);
+    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.invoice.date);
     b.set("invoice.number", &doc.number);
-    b.date("invoice.date", doc.date);
+    b.date("invoice.date", doc.invoice.date);
     b.date("invoice.due_date", doc.due_date);
     b.set(
         "invoice.period",
-        &format::period(doc.period_start, Some(doc.period_end), lang),
+        &format::period(doc.invoice.period_start, Some(doc.invoice.period_end), lang),
     );
     b.set(
         "invoice.buyer_reference",
-        doc.buyer_reference.as_deref().unwrap_or(""),
+        doc.invoice.buyer_reference.as_deref().unwrap_or(""),
     );
     b.set(
         "invoice.our_reference",
-        doc.our_reference.as_deref().unwrap_or(""),
+        doc.invoice.our_reference.as_deref().unwrap_or(""),
     );
-    let summary = doc.vat_summary();
-    let total = doc.total();
-    b.money("invoice.net", doc.net());
-    b.money("invoice.vat", doc.vat());
-    b.money_unless_zero("invoice.rounding", doc.rounding);
+    let summary = doc.invoice.vat_summary();
+    let total = doc.invoice.total();
+    b.money("invoice.net", doc.invoice.net());
+    b.money("invoice.vat", doc.invoice.vat());
+    b.money_unless_zero("invoice.rounding", doc.invoice.rounding);
     b.money("invoice.total", total);
-    b.set("invoice.currency", doc.currency.as_str());
+    b.set("invoice.currency", doc.invoice.currency.as_str());
     b.set("invoice.reference", doc.reference.as_str());
     b.set("invoice.vat_note", &vat_note(doc));
     b.set(
@@ -719,6 +719,7 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
         }
     }
     let lines = doc
+        .invoice
         .lines
         .iter()
         .map(|l| {
@@ -735,8 +736,10 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
     let vat_summary = summary
         .iter()
         .map(|s| {
-            let total =
-                Money::from_minor(s.base.to_minor() + s.vat_amount.to_minor(), doc.currency);
+            let total = Money::from_minor(
+                s.base.to_minor() + s.vat_amount.to_minor(),
+                doc.invoice.currency,
+            );
             vec![
                 format::vat(&s.vat, lang),
                 format::amount(s.base, lang),
@@ -746,15 +749,19 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
         })
         .collect();
     let qr = match kind {
-        DocumentKind::Invoice => {
-            using_qr(&doc.seller, &doc.reference, doc.date, doc.due_date, total)
-        }
+        DocumentKind::Invoice => using_qr(
+            &doc.seller,
+            &doc.reference,
+            doc.invoice.date,
+            doc.due_date,
+            total,
+        ),
         _ => None,
     };
     Context {
         kind,
         language: lang,
-        date: doc.date,
+        date: doc.invoice.date,
         title: format!("{} {}", kind_name(kind, lang), doc.number),
         author: doc.seller.name.clone(),
         values: b.values,

@@ -8,11 +8,11 @@ use rust_decimal::Decimal;
 
 use crate::domain::contribution::VatTreatment;
 use crate::domain::documents::{
-    Buyer, Calculation, DocumentKind, InvoiceDocument, InvoiceLine, MenuItem, OfferFixedLine,
-    OfferLetter, OpenItem, OverdueItem, PaymentReference, ReminderDocument, Seller,
-    StatementDocument,
+    Buyer, Calculation, DocumentKind, InvoiceDocument, MenuItem, OfferFixedLine, OfferLetter,
+    OpenItem, OverdueItem, PaymentReference, ReminderDocument, Seller, StatementDocument,
 };
 use crate::domain::invoicing::{BillingPlan, Schedule, VariableBilling};
+use crate::domain::invoicing::{Invoice, InvoiceLine};
 use crate::domain::money::Money;
 use crate::domain::organisation::{PaymentAccounts, Signatory};
 use crate::domain::{Address, Bankgiro, Bic, Country, Currency, Iban, Language, Plusgiro};
@@ -357,38 +357,42 @@ pub fn invoice(lang: Language) -> InvoiceDocument {
             unit_price: money(price, lang),
             vat: vat.clone(),
             amount: money(quantity * price, lang),
+            component: None,
+            fee_year: None,
         }
     };
     let prefix = if norwegian(lang) { "RNTF" } else { "NAV" };
     InvoiceDocument {
-        language: lang,
+        invoice: Invoice {
+            language: lang,
+            date: day(2026, 11, 22),
+            period_start: day(2027, 1, 1),
+            period_end: day(2027, 12, 31),
+            buyer_reference: Some(if norwegian(lang) {
+                "Ellen Máret Hætta".into()
+            } else {
+                "4711 Åsa Öberg".into()
+            }),
+            our_reference: Some(if norwegian(lang) {
+                "Ingrid Sørbø".into()
+            } else {
+                "Lisa Belfrage".into()
+            }),
+            currency: currency(lang),
+            lines: vec![
+                line(education, 2, days, 950_000, &exempt),
+                line(w[2], 6, w[3], 350_000, &vat),
+                line(w[4], 2, w[5], 1_200_000, &vat),
+                line(w[6], 3, w[3], 280_000, &vat),
+                line(w[7], 14, w[8], 95_000, &vat),
+                line(w[2], 1, w[3], 175_050, &vat),
+            ],
+            rounding: money(0, lang),
+        },
         number: format!("{prefix}-2026-0001"),
-        date: day(2026, 11, 22),
         due_date: day(2026, 12, 22),
-        period_start: day(2027, 1, 1),
-        period_end: day(2027, 12, 31),
         seller: seller(lang),
         buyer: buyer(lang),
-        buyer_reference: Some(if norwegian(lang) {
-            "Ellen Máret Hætta".into()
-        } else {
-            "4711 Åsa Öberg".into()
-        }),
-        our_reference: Some(if norwegian(lang) {
-            "Ingrid Sørbø".into()
-        } else {
-            "Lisa Belfrage".into()
-        }),
-        currency: currency(lang),
-        lines: vec![
-            line(education, 2, days, 950_000, &exempt),
-            line(w[2], 6, w[3], 350_000, &vat),
-            line(w[4], 2, w[5], 1_200_000, &vat),
-            line(w[6], 3, w[3], 280_000, &vat),
-            line(w[7], 14, w[8], 95_000, &vat),
-            line(w[2], 1, w[3], 175_050, &vat),
-        ],
-        rounding: money(0, lang),
         reference: reference(lang),
         credits: None,
         late_interest_percent: Some(dec(10, 0)),
@@ -398,11 +402,11 @@ pub fn invoice(lang: Language) -> InvoiceDocument {
 /// The sample invoice with many lines, so that it runs over two pages.
 pub fn long_invoice(lang: Language) -> InvoiceDocument {
     let mut doc = invoice(lang);
-    let template = doc.lines.clone();
+    let template = doc.invoice.lines.clone();
     for i in 0..40 {
         let mut line = template[1 + i % 5].clone();
         line.description = format!("{} ({})", line.description, i + 1);
-        doc.lines.push(line);
+        doc.invoice.lines.push(line);
     }
     doc
 }
@@ -414,15 +418,17 @@ pub fn credit_note(lang: Language) -> InvoiceDocument {
     let prefix = if norwegian(lang) { "RNTF" } else { "NAV" };
     doc.number = format!("{prefix}-K-2026-0001");
     doc.credits = Some((format!("{prefix}-2026-0001"), day(2026, 11, 22)));
-    doc.date = day(2026, 12, 5);
+    doc.invoice.date = day(2026, 12, 5);
     doc.due_date = day(2026, 12, 5);
-    doc.lines = vec![InvoiceLine {
+    doc.invoice.lines = vec![InvoiceLine {
         description: w[6].into(),
         quantity: Decimal::from(-2),
         unit: w[3].into(),
         unit_price: money(280_000, lang),
         vat: VatTreatment::Rate(dec(25, 0)),
         amount: money(-560_000, lang),
+        component: None,
+        fee_year: None,
     }];
     doc
 }

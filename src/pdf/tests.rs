@@ -311,9 +311,9 @@ mod arbitrary_invoices {
             lang in prop::sample::select(Language::ALL),
         ) {
             let mut doc = sample::invoice(lang);
-            let currency = doc.currency;
-            let template = doc.lines[0].clone();
-            doc.lines = lines
+            let currency = doc.invoice.currency;
+            let template = doc.invoice.lines[0].clone();
+            doc.invoice.lines = lines
                 .into_iter()
                 .map(|(description, quantity, price)| {
                     let mut line = template.clone();
@@ -325,7 +325,7 @@ mod arbitrary_invoices {
                 })
                 .collect();
             doc.buyer.name = buyer;
-            doc.buyer_reference = Some(reference);
+            doc.invoice.buyer_reference = Some(reference);
             let ctx = context::invoice(&doc);
             let laid_out = pages(&ctx);
             prop_assert!(check_pages("arbitrary", &ctx, &laid_out).is_ok(), "{:?}", check_pages("arbitrary", &ctx, &laid_out));
@@ -437,7 +437,7 @@ fn the_template_guide_names_everything_a_template_can_use() {
 #[test]
 fn the_vat_summary_groups_by_rate_and_rounds_per_rate() {
     use crate::domain::contribution::VatTreatment;
-    use crate::domain::documents::InvoiceLine;
+    use crate::domain::invoicing::InvoiceLine;
     use crate::domain::test_support::{d, sek};
     let line = |amount: &str, vat: VatTreatment| InvoiceLine {
         description: "x".into(),
@@ -446,22 +446,24 @@ fn the_vat_summary_groups_by_rate_and_rounds_per_rate() {
         unit_price: sek(amount),
         vat,
         amount: sek(amount),
+        component: None,
+        fee_year: None,
     };
     let mut doc = sample::invoice(Language::Sv);
-    doc.lines = vec![
+    doc.invoice.lines = vec![
         line("100.05", VatTreatment::Rate(d("25"))),
         line("200.00", VatTreatment::OutsideScope),
         line("0.01", VatTreatment::Rate(d("25"))),
     ];
-    doc.rounding = sek("-0.13");
-    let summary = doc.vat_summary();
+    doc.invoice.rounding = sek("-0.13");
+    let summary = doc.invoice.vat_summary();
     assert_eq!(summary.len(), 2);
     assert_eq!(summary[0].base, sek("100.06"));
     // 25 % of 100.06 = 25.015, half away from zero.
     assert_eq!(summary[0].vat_amount, sek("25.02"));
     assert_eq!(summary[1].vat_amount, sek("0"));
-    assert_eq!(doc.net(), sek("300.06"));
-    assert_eq!(doc.total(), sek("324.95"));
+    assert_eq!(doc.invoice.net(), sek("300.06"));
+    assert_eq!(doc.invoice.total(), sek("324.95"));
 }
 
 /// `font = "serif"` sets the whole document in DejaVu Serif, measured as such.

@@ -7,19 +7,18 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use crate::domain::agreement::AgreementStatus;
 use crate::domain::contribution::{LineKind, StatementLine, VatTreatment};
 use crate::domain::documents::{
-    Buyer, Calculation, DocumentKind, EINVOICE_KIND, InvoiceDocument, InvoiceLine,
-    PaymentReference, vat_summary,
+    Buyer, Calculation, DocumentKind, EINVOICE_KIND, InvoiceDocument, PaymentReference,
 };
 use crate::domain::invoicing::{
-    Billable, Billed, BuyerFacts, InvoiceFacts, InvoiceGap, InvoiceNumber, InvoiceStatus,
-    ReferenceRate, ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices,
-    invoice_gaps, invoices_by_vat_scope, payment_reference, reference_base, reference_rate_on,
-    rounding_to_whole,
+    Billable, Billed, BuyerFacts, Invoice, InvoiceFacts, InvoiceGap, InvoiceLine, InvoiceNumber,
+    InvoiceStatus, ReferenceRate, ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule,
+    due_invoices, invoice_gaps, invoices_by_vat_scope, net_and_vat, payment_reference,
+    reference_base, reference_rate_on,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -162,41 +161,6 @@ pub fn reference_rates(
         .collect()
 }
 
-/// A line as a draft or a run proposes it; the amount is the quantity times the unit price,
-/// rounded to the öre.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineInput {
-    pub description: String,
-    pub quantity: Decimal,
-    pub unit: String,
-    pub unit_price: Money,
-    pub vat: VatTreatment,
-    /// What the line bills (a statement component), so later runs bill only the rest.
-    pub component: Option<String>,
-    pub fee_year: Option<i32>,
-    /// Set when the line is a whole amount whose quantity × price would not give it exactly
-    /// (a share of an instalment, a difference of usage); otherwise computed.
-    pub amount: Option<Money>,
-}
-
-impl LineInput {
-    pub fn amount(&self) -> Result<Money, Error> {
-        if let Some(a) = self.amount {
-            return Ok(a);
-        }
-        let exact = self
-            .quantity
-            .checked_mul(self.unit_price.amount())
-            .ok_or(Error::field(
-                "lines",
-                Invalid::OutOfRange { min: 0, max: 0 },
-            ))?;
-        let rounded = exact.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-        Money::new(rounded, self.unit_price.currency())
-            .map_err(|_| Error::field("lines", Invalid::OutOfRange { min: 0, max: 0 }))
-    }
-}
-
 /// What a draft invoice says before it is issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftInput {
@@ -207,59 +171,7 @@ pub struct DraftInput {
     pub period_end: NaiveDate,
     pub buyer_reference: Option<String>,
     pub our_reference: Option<String>,
-    pub lines: Vec<LineInput>,
-}
-
-fn line_rows(invoice_id: &str, lines: &[LineInput], sign: i64) -> Result<Vec<LineRow>, Error> {
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            Ok(LineRow {
-                invoice_id: invoice_id.to_owned(),
-                position: i32::try_from(i + 1).unwrap_or(i32::MAX),
-                description: l.description.clone(),
-                quantity: (l.quantity * Decimal::from(sign)).normalize().to_string(),
-                unit: l.unit.clone(),
-                unit_price_minor: l.unit_price.to_minor(),
-                vat: l.vat.code(),
-                vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
-                amount_minor: l.amount()?.to_minor() * sign,
-                component: l.component.clone(),
-                fee_year: l.fee_year,
-            })
-        })
-        .collect()
-}
-
-fn document_lines(rows: &[LineRow], currency: Currency) -> Result<Vec<InvoiceLine>, Error> {
-    let bad = |what: &str| Error::Internal(anyhow::anyhow!("stored invoice line {what}"));
-    rows.iter()
-        .map(|r| {
-            Ok(InvoiceLine {
-                description: r.description.clone(),
-                quantity: r.quantity.parse().map_err(|_| bad("quantity"))?,
-                unit: r.unit.clone(),
-                unit_price: Money::from_minor(r.unit_price_minor, currency),
-                vat: VatTreatment::parse(&r.vat, r.vat_exempt_reason.as_deref())
-                    .map_err(|_| bad("vat"))?,
-                amount: Money::from_minor(r.amount_minor, currency),
-            })
-        })
-        .collect()
-}
-
-/// Net, VAT, öresavrundning and total of lines as an invoice sums them (VAT per rate).
-fn totals(lines: &[InvoiceLine], currency: Currency, round: bool) -> (i64, i64, i64, i64) {
-    let summary = vat_summary(lines, currency);
-    let net: i64 = summary.iter().map(|s| s.base.to_minor()).sum();
-    let vat: i64 = summary.iter().map(|s| s.vat_amount.to_minor()).sum();
-    let rounding = if round {
-        rounding_to_whole(Money::from_minor(net + vat, currency)).to_minor()
-    } else {
-        0
-    };
-    (net, vat, rounding, net + vat + rounding)
+    pub lines: Vec<InvoiceLine>,
 }
 
 /// Creates a draft: free lines to a member, editable until issued.
@@ -270,7 +182,7 @@ pub fn create_draft(
     actor: &str,
 ) -> Result<InvoiceRow, Error> {
     let row = draft_row(conn, org, &new_id(), input, actor, None)?;
-    let lines = line_rows(&row.id, &input.lines, 1)?;
+    let lines = store::line_rows(&row.id, &input.lines);
     store::insert_invoice(conn, &row, &lines)?;
     audit::created(
         conn,
@@ -314,8 +226,7 @@ fn draft_row(
             },
         ));
     }
-    let doc_lines = document_lines(&line_rows(id, &input.lines, 1)?, currency)?;
-    let (net, vat, _, total) = totals(&doc_lines, currency, false);
+    let (net, vat) = net_and_vat(&input.lines, currency);
     let at = now();
     Ok(InvoiceRow {
         id: id.to_owned(),
@@ -343,10 +254,10 @@ fn draft_row(
         invoice_date: None,
         due_date: None,
         payment_reference: None,
-        net_minor: net,
-        vat_minor: vat,
+        net_minor: net.to_minor(),
+        vat_minor: vat.to_minor(),
         rounding_minor: 0,
-        total_minor: total,
+        total_minor: net.to_minor() + vat.to_minor(),
         document_id: None,
         einvoice_document_id: None,
         issued_by: None,
@@ -372,7 +283,7 @@ pub fn replace_draft(
     let mut row = draft_row(conn, org, id, input, actor, before.run_id.as_deref())?;
     row.created_by = before.created_by.clone();
     row.created_at = before.created_at;
-    let lines = line_rows(id, &input.lines, 1)?;
+    let lines = store::line_rows(id, &input.lines);
     store::replace_draft(conn, &row, &lines)?;
     audit::changed(
         conn,
@@ -543,7 +454,7 @@ impl<'r> Issuer<'r> {
             &NewDocument {
                 organisation_id: &self.organisation.id,
                 kind: EINVOICE_KIND,
-                language: document.language.as_str(),
+                language: document.invoice.language.as_str(),
                 member_id: &member.id,
                 agreement_id,
                 fee_year: None,
@@ -554,14 +465,6 @@ impl<'r> Issuer<'r> {
         )?;
         Ok(doc.id)
     }
-}
-
-fn stored_language(raw: &str) -> Result<Language, Error> {
-    Language::parse(raw).map_err(|_| Error::Internal(anyhow::anyhow!("stored language {raw}")))
-}
-
-fn stored_currency(raw: &str) -> Result<Currency, Error> {
-    Currency::parse(raw).map_err(|_| Error::Internal(anyhow::anyhow!("stored currency {raw}")))
 }
 
 /// Issues a draft in the caller's transaction: the next number of its series, the payment
@@ -602,7 +505,6 @@ struct Numbered {
     context: context::Context,
     series: String,
     reference: Option<String>,
-    totals: (i64, i64, i64, i64),
 }
 
 /// The first half of issuing: claims the next number of the series and freezes what the
@@ -642,10 +544,10 @@ fn number(
         Some(c) => c.payment_reference.clone().unwrap_or_default(),
         None => reference_for(issuer.settings.reference_scheme, date.year(), sequence)?,
     };
-    let currency = stored_currency(&draft.currency)?;
-    let language = stored_language(&draft.language)?;
-    let lines = document_lines(&store::lines(conn, id)?, currency)?;
-    let totals = totals(&lines, currency, issuer.settings.round_to_whole);
+    let invoice = draft
+        .invoice(&store::lines(conn, id)?, date)?
+        .rounded(issuer.settings.round_to_whole);
+    let language = invoice.language;
     let due_date = match (kind, due) {
         (DocumentKind::CreditNote, _) => date,
         (_, Some(due)) => due,
@@ -653,23 +555,15 @@ fn number(
     };
     let member = members::get(conn, &org, &draft.member_id)?;
     let document = InvoiceDocument {
-        language,
+        invoice,
         number,
-        date,
         due_date,
-        period_start: draft.period_start,
-        period_end: draft.period_end,
         seller: seller(&issuer.organisation),
         buyer: Buyer {
             name: member.details.name.clone(),
             address: member.details.billing_address.clone(),
             org_number: member.details.org_number.as_ref().map(ToString::to_string),
         },
-        buyer_reference: draft.buyer_reference.clone(),
-        our_reference: draft.our_reference.clone(),
-        currency,
-        lines,
-        rounding: Money::from_minor(totals.2, currency),
         reference: match issuer.settings.reference_scheme {
             ReferenceScheme::Ocr => PaymentReference::Ocr(reference.clone()),
             _ => PaymentReference::Kid(reference.clone()),
@@ -692,7 +586,6 @@ fn number(
         context,
         series,
         reference: Some(reference).filter(|r| !r.is_empty() && credited.is_none()),
-        totals,
     })
 }
 
@@ -713,7 +606,6 @@ fn finish(
         context,
         series,
         reference,
-        totals: (net, vat, rounding, total),
     } = numbered;
     let agreement_id = draft.agreement_id.as_deref();
     let document_id = issuer.store_rendered(
@@ -733,17 +625,18 @@ fn finish(
         agreement_id,
         actor,
     )?;
-    let date = document.date;
+    let invoice = &document.invoice;
+    let date = invoice.date;
     let mut row = draft.clone();
     row.series = Some(series);
     row.number = Some(document.number);
     row.invoice_date = Some(date);
     row.due_date = Some(document.due_date);
     row.payment_reference = reference;
-    row.net_minor = net;
-    row.vat_minor = vat;
-    row.rounding_minor = rounding;
-    row.total_minor = total;
+    row.net_minor = invoice.net().to_minor();
+    row.vat_minor = invoice.vat().to_minor();
+    row.rounding_minor = invoice.rounding.to_minor();
+    row.total_minor = invoice.total().to_minor();
     row.document_id = Some(document_id);
     row.einvoice_document_id = Some(einvoice_id);
     row.issued_by = Some(actor.to_owned());
@@ -778,7 +671,7 @@ pub fn gaps(
     conn: &mut DbConnection,
     seller: &Organisation,
     member: &Member,
-    invoices: &[ProposedInvoice],
+    invoices: &[Invoice],
 ) -> Result<Vec<Vec<InvoiceGap>>, Error> {
     let d = &member.details;
     let recipients =
@@ -862,7 +755,7 @@ pub fn credit(
     conn: &mut DbConnection,
     issuer: &mut Issuer<'_>,
     invoice_id: &str,
-    lines: Option<Vec<LineInput>>,
+    lines: Option<Vec<InvoiceLine>>,
     date: NaiveDate,
     actor: &str,
 ) -> Result<InvoiceRow, Error> {
@@ -874,7 +767,7 @@ pub fn credit(
     if original.kind != DocumentKind::Invoice.as_str() {
         return Err(Error::field("invoice", Invalid::Mismatch { other: "kind" }));
     }
-    let currency = stored_currency(&original.currency)?;
+    let currency = original.currency()?;
     let book = Book::load_for(conn, &org, std::slice::from_ref(&original.id))?;
     let creditable = original.total_minor - book.credited(&original.id);
     let lines = match lines {
@@ -891,22 +784,8 @@ pub fn credit(
                 ));
             }
             store::lines(conn, invoice_id)?
-                .into_iter()
-                .map(|r| {
-                    let line = document_lines(std::slice::from_ref(&r), currency)?
-                        .pop()
-                        .ok_or_else(|| Error::Internal(anyhow::anyhow!("empty line")))?;
-                    Ok(LineInput {
-                        description: line.description,
-                        quantity: line.quantity,
-                        unit: line.unit,
-                        unit_price: line.unit_price,
-                        vat: line.vat,
-                        component: r.component,
-                        fee_year: r.fee_year,
-                        amount: Some(line.amount),
-                    })
-                })
+                .iter()
+                .map(|r| r.line(currency))
                 .collect::<Result<Vec<_>, Error>>()?
         }
     };
@@ -914,9 +793,10 @@ pub fn credit(
         return Err(Error::field("lines", Invalid::Required));
     }
     let id = new_id();
-    let rows = line_rows(&id, &lines, -1)?;
-    let doc_lines = document_lines(&rows, currency)?;
-    let (_, _, _, total) = totals(&doc_lines, currency, false);
+    let credited: Vec<InvoiceLine> = lines.iter().map(InvoiceLine::credited).collect();
+    let (net, vat) = net_and_vat(&credited, currency);
+    let total = net.to_minor() + vat.to_minor();
+    let rows = store::line_rows(&id, &credited);
     if -total > creditable || total >= 0 {
         return Err(Error::field(
             "lines",
@@ -1089,48 +969,31 @@ pub struct Proposal {
     pub agreement_id: String,
     pub member_id: String,
     pub member_name: String,
-    pub currency: Currency,
-    pub invoice_date: NaiveDate,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
-    pub invoices: Vec<ProposedInvoice>,
+    /// Never empty; all of one date, period, currency and language.
+    pub invoices: Vec<Invoice>,
     /// The agreement periods it bills: (part, first day).
     pub claims: Vec<(String, NaiveDate)>,
-    pub language: Language,
     /// The year's fixed amount changed after earlier instalments were issued (a member
     /// joined the pool, new terms): this instalment bills a share of what is left.
     pub resplit: bool,
 }
 
-/// One invoice a run would create (dry run) or created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProposedInvoice {
-    pub lines: Vec<LineInput>,
-    pub net: Money,
-    pub vat: Money,
-    pub total: Money,
-}
-
-impl ProposedInvoice {
-    fn new(lines: Vec<LineInput>, currency: Currency) -> Result<Self, Error> {
-        let doc_lines = document_lines(&line_rows("", &lines, 1)?, currency)?;
-        let (net, vat, _, total) = totals(&doc_lines, currency, false);
-        Ok(ProposedInvoice {
-            lines,
-            net: Money::from_minor(net, currency),
-            vat: Money::from_minor(vat, currency),
-            total: Money::from_minor(total, currency),
-        })
+impl Proposal {
+    /// Numbers follow the invoice dates within a series, then the members' names.
+    fn order(&self) -> (Option<NaiveDate>, &str, &str, Option<NaiveDate>) {
+        let first = self.invoices.first();
+        (
+            first.map(|i| i.date),
+            &self.member_name,
+            &self.agreement_id,
+            first.map(|i| i.period_start),
+        )
     }
 }
 
-fn outside_scope(line: &LineInput) -> bool {
-    line.vat == VatTreatment::OutsideScope
-}
-
 /// Refuses lines that would need two invoices (see [`invoices_by_vat_scope`]).
-fn one_vat_scope(lines: &[LineInput]) -> Result<(), Error> {
-    if invoices_by_vat_scope(lines.iter().collect(), |l| outside_scope(l)).len() > 1 {
+fn one_vat_scope(lines: &[InvoiceLine]) -> Result<(), Error> {
+    if invoices_by_vat_scope(lines.iter().collect(), |l| l.outside_scope()).len() > 1 {
         return Err(Error::field("lines", Invalid::MixedVatScope));
     }
     Ok(())
@@ -1241,7 +1104,7 @@ fn propose_agreement(
             })
             .collect();
         for d in due {
-            let mut lines: Vec<LineInput> = Vec::new();
+            let mut lines: Vec<InvoiceLine> = Vec::new();
             let mut resplit = false;
             if let Some(inst) = d.instalment {
                 let (charges, re) = billed.instalment(&inst, &fixed_billables);
@@ -1260,7 +1123,7 @@ fn propose_agreement(
                     if let Some(note) = conversion_note(line, lang) {
                         description = format!("{description}, {note}");
                     }
-                    lines.push(LineInput {
+                    lines.push(InvoiceLine {
                         description,
                         quantity: Decimal::ONE,
                         unit: String::new(),
@@ -1268,7 +1131,7 @@ fn propose_agreement(
                         vat: line.vat.clone(),
                         component: Some(fixed_billables[c.index].key.clone()),
                         fee_year: Some(year),
-                        amount: Some(c.amount),
+                        amount: c.amount,
                     });
                 }
             }
@@ -1321,7 +1184,7 @@ fn propose_agreement(
                         ),
                         _ => format!(" {year}"),
                     };
-                    lines.push(LineInput {
+                    lines.push(InvoiceLine {
                         description: format!("{}{suffix}", names.describe(line, lang)),
                         quantity,
                         unit,
@@ -1329,7 +1192,7 @@ fn propose_agreement(
                         vat: line.vat.clone(),
                         component: Some(billables[c.index].key.clone()),
                         fee_year: Some(year),
-                        amount: Some(c.amount),
+                        amount: c.amount,
                     });
                     bills_variable = true;
                 }
@@ -1338,25 +1201,30 @@ fn propose_agreement(
                 continue;
             }
             let currency = agreement.header.currency;
-            let invoices = invoices_by_vat_scope(lines, outside_scope)
+            let invoices = invoices_by_vat_scope(lines, InvoiceLine::outside_scope)
                 .into_iter()
-                .map(|lines| ProposedInvoice::new(lines, currency))
-                .collect::<Result<_, _>>()?;
+                .map(|lines| Invoice {
+                    language: lang,
+                    currency,
+                    date: req.invoice_date.unwrap_or(d.invoice_date),
+                    period_start: d.start,
+                    period_end: d.end,
+                    buyer_reference: member.details.buyer_reference.clone(),
+                    our_reference: None,
+                    lines,
+                    rounding: Money::zero(currency),
+                })
+                .collect();
             proposals.push(Proposal {
                 agreement_id: agreement.id.clone(),
                 member_id: member.id.clone(),
                 member_name: member.details.name.clone(),
-                currency,
-                invoice_date: req.invoice_date.unwrap_or(d.invoice_date),
-                period_start: d.start,
-                period_end: d.end,
                 invoices,
                 claims: d
                     .claims(bills_variable)
                     .into_iter()
                     .map(|(part, start)| (part.as_str().to_owned(), start))
                     .collect(),
-                language: lang,
                 resplit,
             });
         }
@@ -1396,21 +1264,7 @@ pub fn propose(
             Err(e) => return Err(e),
         }
     }
-    // Numbers follow the invoice dates within a series, then the members' names.
-    proposals.sort_by(|a, b| {
-        (
-            a.invoice_date,
-            &a.member_name,
-            &a.agreement_id,
-            a.period_start,
-        )
-            .cmp(&(
-                b.invoice_date,
-                &b.member_name,
-                &b.agreement_id,
-                b.period_start,
-            ))
-    });
+    proposals.sort_by(|a, b| a.order().cmp(&b.order()));
     Ok((proposals, skipped))
 }
 
@@ -1536,18 +1390,18 @@ fn number_proposal(
         let input = DraftInput {
             member_id: p.member_id.clone(),
             agreement_id: Some(p.agreement_id.clone()),
-            language: Some(p.language),
-            period_start: p.period_start,
-            period_end: p.period_end,
-            buyer_reference: None,
-            our_reference: None,
+            language: Some(invoice.language),
+            period_start: invoice.period_start,
+            period_end: invoice.period_end,
+            buyer_reference: invoice.buyer_reference.clone(),
+            our_reference: invoice.our_reference.clone(),
             lines: invoice.lines.clone(),
         };
         let row = draft_row(conn, &org, &id, &input, actor, Some(run))?;
-        store::insert_invoice(conn, &row, &line_rows(&id, &invoice.lines, 1)?)?;
-        ids.push(id);
+        store::insert_invoice(conn, &row, &store::line_rows(&id, &invoice.lines))?;
+        ids.push((id, invoice.date));
     }
-    let first = ids
+    let (first, _) = ids
         .first()
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("a proposal without invoices")))?;
     for (part, start) in &p.claims {
@@ -1556,7 +1410,7 @@ fn number_proposal(
         }
     }
     ids.iter()
-        .map(|id| number(conn, issuer, id, p.invoice_date, None))
+        .map(|(id, date)| number(conn, issuer, id, *date, None))
         .collect()
 }
 

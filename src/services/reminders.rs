@@ -14,8 +14,8 @@ use crate::domain::documents::{
     Buyer, DocumentKind, OverdueItem, PaymentReference, ReminderDocument,
 };
 use crate::domain::invoicing::{
-    InterestError, InvoiceStatus, LATE_COMPENSATION_SEK, OverdueInvoice, ReferenceScheme,
-    ReminderRules, STATUTORY_MARGIN, reference_rate_on, reminder_charge,
+    InterestError, InvoiceLine, InvoiceStatus, LATE_COMPENSATION_SEK, OverdueInvoice,
+    ReferenceScheme, ReminderRules, STATUTORY_MARGIN, reference_rate_on, reminder_charge,
 };
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Invalid, Language, MemberKind};
@@ -24,7 +24,7 @@ use crate::pdf::{context, format};
 use crate::services::agreements::stored_terms;
 use crate::services::audit::{self, Change, Entity};
 use crate::services::documents::seller;
-use crate::services::invoicing::{self, Book, DraftInput, Issuer, LineInput};
+use crate::services::invoicing::{self, Book, DraftInput, Issuer};
 use crate::storage::invoicing::{self as store, InvoiceRow, ReminderItemRow, ReminderRow};
 use crate::storage::{DbConnection, members, new_id, now};
 
@@ -386,8 +386,8 @@ fn charge_words(lang: Language) -> (&'static str, &'static str, &'static str, &'
     }
 }
 
-fn charge_line(description: String, amount: Money, component: String) -> LineInput {
-    LineInput {
+fn charge_line(description: String, amount: Money, component: String) -> InvoiceLine {
+    InvoiceLine {
         description,
         quantity: Decimal::ONE,
         unit: String::new(),
@@ -396,7 +396,7 @@ fn charge_line(description: String, amount: Money, component: String) -> LineInp
         vat: VatTreatment::OutsideScope,
         component: Some(component),
         fee_year: None,
-        amount: Some(amount),
+        amount,
     }
 }
 

@@ -8,6 +8,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
+use crate::domain::contribution::VatTreatment;
+use crate::domain::invoicing::{Invoice, InvoiceLine};
+use crate::domain::money::Money;
+use crate::domain::{Currency, Language};
 use crate::error::Error;
 use crate::storage::schema::allocations::dsl as al;
 use crate::storage::schema::audit_log::dsl as au;
@@ -186,6 +190,82 @@ pub struct LineRow {
     pub amount_minor: i64,
     pub component: Option<String>,
     pub fee_year: Option<i32>,
+}
+
+impl LineRow {
+    /// A line as stored, at its position (from 1) on its invoice.
+    pub fn of(invoice_id: &str, position: usize, line: &InvoiceLine) -> Self {
+        LineRow {
+            invoice_id: invoice_id.to_owned(),
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+            description: line.description.clone(),
+            quantity: line.quantity.normalize().to_string(),
+            unit: line.unit.clone(),
+            unit_price_minor: line.unit_price.to_minor(),
+            vat: line.vat.code(),
+            vat_exempt_reason: line.vat.exempt_reason().map(str::to_owned),
+            amount_minor: line.amount.to_minor(),
+            component: line.component.clone(),
+            fee_year: line.fee_year,
+        }
+    }
+
+    /// The stored line as the domain's, in its invoice's currency.
+    pub fn line(&self, currency: Currency) -> Result<InvoiceLine, Error> {
+        let bad = |what: &str| Error::Internal(anyhow::anyhow!("stored invoice line {what}"));
+        Ok(InvoiceLine {
+            description: self.description.clone(),
+            quantity: self.quantity.parse().map_err(|_| bad("quantity"))?,
+            unit: self.unit.clone(),
+            unit_price: Money::from_minor(self.unit_price_minor, currency),
+            vat: VatTreatment::parse(&self.vat, self.vat_exempt_reason.as_deref())
+                .map_err(|_| bad("vat"))?,
+            amount: Money::from_minor(self.amount_minor, currency),
+            component: self.component.clone(),
+            fee_year: self.fee_year,
+        })
+    }
+}
+
+/// Lines as stored on one invoice, in their order.
+pub fn line_rows(invoice_id: &str, lines: &[InvoiceLine]) -> Vec<LineRow> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LineRow::of(invoice_id, i + 1, l))
+        .collect()
+}
+
+impl InvoiceRow {
+    pub fn currency(&self) -> Result<Currency, Error> {
+        Currency::parse(&self.currency)
+            .map_err(|_| Error::Internal(anyhow::anyhow!("stored currency {}", self.currency)))
+    }
+
+    pub fn language(&self) -> Result<Language, Error> {
+        Language::parse(&self.language)
+            .map_err(|_| Error::Internal(anyhow::anyhow!("stored language {}", self.language)))
+    }
+
+    /// The stored invoice with its lines as the domain's, dated `date` (a draft has no
+    /// date until it is issued).
+    pub fn invoice(&self, lines: &[LineRow], date: NaiveDate) -> Result<Invoice, Error> {
+        let currency = self.currency()?;
+        Ok(Invoice {
+            language: self.language()?,
+            currency,
+            date,
+            period_start: self.period_start,
+            period_end: self.period_end,
+            buyer_reference: self.buyer_reference.clone(),
+            our_reference: self.our_reference.clone(),
+            lines: lines
+                .iter()
+                .map(|l| l.line(currency))
+                .collect::<Result<_, _>>()?,
+            rounding: Money::from_minor(self.rounding_minor, currency),
+        })
+    }
 }
 
 pub fn insert_invoice(

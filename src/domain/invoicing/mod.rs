@@ -8,6 +8,7 @@
 
 mod gaps;
 mod interest;
+mod invoice;
 mod lines;
 mod numbering;
 mod plan;
@@ -18,6 +19,7 @@ mod status;
 
 pub use gaps::*;
 pub use interest::*;
+pub use invoice::*;
 pub use lines::*;
 pub use numbering::*;
 pub use plan::*;

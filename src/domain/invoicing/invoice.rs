@@ -1,0 +1,251 @@
+//! The invoice as one value, from the plan to the page: the lines a run or a draft bills,
+//! the period they cover, the date, the currency and the references. A run's proposal, the
+//! dry run, the stored draft, the PDF and the e-invoice all hold this same [`Invoice`];
+//! issuing adds a number, parties and a payment reference around it
+//! ([`crate::domain::documents::InvoiceDocument`]).
+
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::rounding_to_whole;
+use crate::domain::contribution::VatTreatment;
+use crate::domain::money::Money;
+use crate::domain::{Currency, Language};
+
+/// One line of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceLine {
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit: String,
+    pub unit_price: Money,
+    pub vat: VatTreatment,
+    /// Net of VAT: the quantity times the unit price rounded to the öre ([`Self::priced`]),
+    /// or a whole amount their product would not give exactly (a share of an instalment, a
+    /// difference of usage).
+    pub amount: Money,
+    /// What the line bills (a statement component), so later runs bill only the rest.
+    pub component: Option<String>,
+    pub fee_year: Option<i32>,
+}
+
+impl InvoiceLine {
+    /// A free line whose amount is the quantity times the unit price, rounded to the öre
+    /// half away from zero; `None` when that does not fit an amount.
+    pub fn priced(
+        description: String,
+        quantity: Decimal,
+        unit: String,
+        unit_price: Money,
+        vat: VatTreatment,
+    ) -> Option<Self> {
+        let exact = quantity.checked_mul(unit_price.amount())?;
+        let rounded = exact.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        let amount = Money::new(rounded, unit_price.currency()).ok()?;
+        Some(InvoiceLine {
+            description,
+            quantity,
+            unit,
+            unit_price,
+            vat,
+            amount,
+            component: None,
+            fee_year: None,
+        })
+    }
+
+    /// Outside the scope of VAT (a contribution with nothing in return): such lines are
+    /// never invoiced together with taxed or exempt ones (see
+    /// [`super::invoices_by_vat_scope`]).
+    pub fn outside_scope(&self) -> bool {
+        self.vat == VatTreatment::OutsideScope
+    }
+
+    /// The line as a credit note states it: the quantity and the amount negated, the unit
+    /// price as it was.
+    pub fn credited(&self) -> Self {
+        InvoiceLine {
+            quantity: -self.quantity,
+            amount: Money::from_minor(-self.amount.to_minor(), self.amount.currency()),
+            ..self.clone()
+        }
+    }
+}
+
+/// One VAT treatment's part of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VatSummaryLine {
+    pub vat: VatTreatment,
+    pub base: Money,
+    pub vat_amount: Money,
+}
+
+/// The lines grouped by VAT treatment, VAT rounded per rate to the öre (half away from
+/// zero), in the order treatments first appear.
+pub fn vat_summary(lines: &[InvoiceLine], currency: Currency) -> Vec<VatSummaryLine> {
+    let mut out: Vec<VatSummaryLine> = Vec::new();
+    for line in lines {
+        let minor = line.amount.to_minor();
+        match out.iter_mut().find(|s| s.vat == line.vat) {
+            Some(s) => s.base = Money::from_minor(s.base.to_minor() + minor, currency),
+            None => out.push(VatSummaryLine {
+                vat: line.vat.clone(),
+                base: Money::from_minor(minor, currency),
+                vat_amount: Money::zero(currency),
+            }),
+        }
+    }
+    for s in &mut out {
+        if let VatTreatment::Rate(rate) = &s.vat {
+            let vat = (s.base.amount() * rate / Decimal::ONE_HUNDRED)
+                .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            s.vat_amount = Money::new(vat, currency).unwrap_or_else(|_| Money::zero(currency));
+        }
+    }
+    out
+}
+
+/// Net and VAT of lines as an invoice sums them: VAT once per rate, not per line.
+pub fn net_and_vat(lines: &[InvoiceLine], currency: Currency) -> (Money, Money) {
+    let summary = vat_summary(lines, currency);
+    let sum = |part: fn(&VatSummaryLine) -> i64| {
+        Money::from_minor(summary.iter().map(part).sum(), currency)
+    };
+    (sum(|s| s.base.to_minor()), sum(|s| s.vat_amount.to_minor()))
+}
+
+/// An invoice or a credit note: what it bills, for which period, on which date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    pub language: Language,
+    pub currency: Currency,
+    /// The invoice date: the plan's invoice day for a run's invoice, the day of issue once
+    /// issued.
+    pub date: NaiveDate,
+    /// The delivery period ("Leveransperiod", the e-invoice's `InvoicePeriod`).
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// "Er referens": the buyer's reference, often a cost centre or a person.
+    pub buyer_reference: Option<String>,
+    /// "Vår referens".
+    pub our_reference: Option<String>,
+    /// Positive amounts on an invoice, negative on a credit note.
+    pub lines: Vec<InvoiceLine>,
+    /// Öresavrundning: what rounding the total to whole kronor added (may be negative).
+    pub rounding: Money,
+}
+
+impl Invoice {
+    pub fn vat_summary(&self) -> Vec<VatSummaryLine> {
+        vat_summary(&self.lines, self.currency)
+    }
+
+    pub fn net(&self) -> Money {
+        net_and_vat(&self.lines, self.currency).0
+    }
+
+    pub fn vat(&self) -> Money {
+        net_and_vat(&self.lines, self.currency).1
+    }
+
+    /// Att betala: net + VAT + öresavrundning.
+    pub fn total(&self) -> Money {
+        let minor = self.net().to_minor() + self.vat().to_minor() + self.rounding.to_minor();
+        Money::from_minor(minor, self.currency)
+    }
+
+    /// Sets the öresavrundning: to whole kronor when the organisation rounds, none
+    /// otherwise.
+    pub fn rounded(mut self, to_whole: bool) -> Self {
+        self.rounding = Money::zero(self.currency);
+        if to_whole {
+            self.rounding = rounding_to_whole(self.total());
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sek(s: &str) -> Money {
+        Money::new(s.parse().unwrap(), Currency::Sek).unwrap()
+    }
+
+    fn line(amount: &str, vat: VatTreatment) -> InvoiceLine {
+        InvoiceLine::priced("x".into(), Decimal::ONE, String::new(), sek(amount), vat).unwrap()
+    }
+
+    fn invoice(lines: Vec<InvoiceLine>) -> Invoice {
+        let day = NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+        Invoice {
+            language: Language::Sv,
+            currency: Currency::Sek,
+            date: day,
+            period_start: day,
+            period_end: day,
+            buyer_reference: None,
+            our_reference: None,
+            lines,
+            rounding: Money::zero(Currency::Sek),
+        }
+    }
+
+    #[test]
+    fn a_priced_line_rounds_half_away_from_zero_once() {
+        let l = InvoiceLine::priced(
+            "Skolprogram".into(),
+            "3.5".parse().unwrap(),
+            "st".into(),
+            sek("10.01"),
+            VatTreatment::OutsideScope,
+        )
+        .unwrap();
+        assert_eq!(l.amount, sek("35.04"));
+        let huge = InvoiceLine::priced(
+            "x".into(),
+            Decimal::MAX,
+            String::new(),
+            sek("2"),
+            VatTreatment::OutsideScope,
+        );
+        assert_eq!(huge, None);
+    }
+
+    #[test]
+    fn totals_sum_vat_per_rate_and_round_to_whole_kronor() {
+        let rate = |r: &str| VatTreatment::Rate(r.parse().unwrap());
+        let i = invoice(vec![
+            line("100.10", rate("25")),
+            line("0.11", rate("25")),
+            line("50.00", VatTreatment::OutsideScope),
+        ]);
+        assert_eq!(i.vat_summary().len(), 2);
+        assert_eq!(i.net(), sek("150.21"));
+        // 25 % of 100.21 is 25.0525: 25.05 once per rate, not per line.
+        assert_eq!(i.vat(), sek("25.05"));
+        assert_eq!(i.total(), sek("175.26"));
+        let rounded = i.rounded(true);
+        assert_eq!(rounded.rounding, sek("-0.26"));
+        assert_eq!(rounded.total(), sek("175.00"));
+        assert_eq!(rounded.rounded(false).total(), sek("175.26"));
+    }
+
+    #[test]
+    fn a_credited_line_negates_quantity_and_amount_not_the_price() {
+        let l = InvoiceLine::priced(
+            "Workshop".into(),
+            Decimal::from(2),
+            "st".into(),
+            sek("2800.00"),
+            VatTreatment::Rate(Decimal::from(25)),
+        )
+        .unwrap()
+        .credited();
+        assert_eq!(
+            (l.quantity, l.unit_price, l.amount),
+            (Decimal::from(-2), sek("2800.00"), sek("-5600.00"))
+        );
+    }
+}
