@@ -191,9 +191,9 @@ fn every_kind_and_language_reads_back_with_its_mandatory_fields() {
                 "NAV-2026-0014",
                 "Obetalt belopp 49 215,33 kr",
                 "Dröjsmålsränta 10 % 643,36 kr",
-                "Påminnelseavgift 60,00 kr",
                 "Förseningsersättning 450,00 kr",
-                "Att betala 50 368,69 kr",
+                "Att betala 50 308,69 kr",
+                "enligt räntelagen",
                 "OCR-nummer 202600012326",
             ],
         ),
@@ -204,6 +204,7 @@ fn every_kind_and_language_reads_back_with_its_mandatory_fields() {
                 "Purring",
                 "Purregebyr 35,00 kr",
                 "minst 14 dager",
+                "etter forsinkelsesrenteloven",
                 "KID 20260001236",
             ],
         ),
@@ -212,8 +213,8 @@ fn every_kind_and_language_reads_back_with_its_mandatory_fields() {
             "en",
             &[
                 "Reminder",
-                "Reminder fee SEK 60.00",
                 "Late-payment compensation SEK 450.00",
+                "Swedish Interest Act",
             ],
         ),
         (
@@ -301,7 +302,7 @@ fn the_payment_qr_code_scans_to_using_qr_with_the_ocr_number_and_amount() {
     let dir = tempfile::tempdir().unwrap();
     for (kind, reference, due) in [
         ("invoice", "202600012326", "104563.13"),
-        ("reminder", "202600012326", "50368.69"),
+        ("reminder", "202600012326", "50308.69"),
     ] {
         let pdf = render(kind, "sv", dir.path(), &[]);
         let prefix = dir.path().join(kind);

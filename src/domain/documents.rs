@@ -230,6 +230,8 @@ pub struct ReminderDocument {
     pub compensation: Money,
     pub interest_percent: Decimal,
     pub reference: PaymentReference,
+    /// The law the reminder follows, cited at its foot: the debtor's country's.
+    pub law: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::contribution::VatTreatment;
-use crate::domain::invoicing::{InvoiceGap, InvoiceLine, ReferenceScheme};
+use crate::domain::invoicing::{InvoiceGap, InvoiceLine, REMINDER_MINIMUM_MINOR, ReferenceScheme};
 use crate::domain::money::{Money, parse_amount, parse_decimal};
 use crate::domain::{Country, Currency, Errors, Invalid, LINE_MAX, Language, iso_date, text};
 use crate::error::Error;
@@ -56,6 +56,11 @@ pub struct SettingsBody {
     /// members' invoice recipients (through the outbox); off when not given.
     #[serde(default)]
     pub send_on_issue: bool,
+    /// The smallest outstanding amount a reminder chases, in the invoice's currency
+    /// (default 10): a rounding residue or a small short payment is left alone.
+    #[serde(default)]
+    #[schema(example = "10.00")]
+    pub reminder_minimum: Option<String>,
 }
 
 impl From<Settings> for SettingsBody {
@@ -67,6 +72,11 @@ impl From<Settings> for SettingsBody {
             reminder_after_days: i64::from(s.reminder_after_days),
             reminder_pay_days: i64::from(s.reminder_pay_days),
             send_on_issue: s.send_on_issue,
+            reminder_minimum: Some(
+                Money::from_minor(s.reminder_minimum, Currency::Sek)
+                    .amount()
+                    .to_string(),
+            ),
         }
     }
 }
@@ -116,6 +126,20 @@ pub async fn put_settings(
     };
     let after = e.check("reminder_after_days", days(body.reminder_after_days));
     let pay = e.check("reminder_pay_days", days(body.reminder_pay_days));
+    let minimum = match body.reminder_minimum.as_deref() {
+        None => Some(REMINDER_MINIMUM_MINOR),
+        Some(raw) => e.check(
+            "reminder_minimum",
+            parse_amount(raw, Currency::Sek).and_then(|m| {
+                Some(m.to_minor())
+                    .filter(|m| (0..=10_000_000).contains(m))
+                    .ok_or(Invalid::OutOfRange {
+                        min: 0,
+                        max: 100_000,
+                    })
+            }),
+        ),
+    };
     let settings = e
         .finish(|| {
             Some(Settings {
@@ -125,6 +149,7 @@ pub async fn put_settings(
                 reminder_after_days: after?,
                 reminder_pay_days: pay?,
                 send_on_issue: body.send_on_issue,
+                reminder_minimum: minimum?,
             })
         })
         .map_err(Error::Validation)?;

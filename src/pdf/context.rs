@@ -163,6 +163,7 @@ static REMINDER: Vocabulary = Vocabulary {
         "reminder.compensation",
         "reminder.total",
         "reminder.reference",
+        "reminder.law",
     ),
     tables: &[(
         "overdue",
@@ -789,6 +790,7 @@ pub fn reminder(doc: &ReminderDocument) -> Context {
     let total = doc.total();
     b.money("reminder.total", total);
     b.set("reminder.reference", doc.reference.as_str());
+    b.set("reminder.law", &doc.law);
     let rows = doc
         .overdue
         .iter()

@@ -11,8 +11,9 @@ use crate::domain::documents::{
     Buyer, Calculation, DocumentKind, InvoiceDocument, MenuItem, OfferFixedLine, OfferLetter,
     OpenItem, OverdueItem, PaymentReference, ReminderDocument, Seller, StatementDocument,
 };
-use crate::domain::invoicing::{BillingPlan, Schedule, VariableBilling};
-use crate::domain::invoicing::{Invoice, InvoiceLine};
+use crate::domain::invoicing::{
+    BillingPlan, CollectionRules, Invoice, InvoiceLine, Schedule, VariableBilling,
+};
 use crate::domain::money::Money;
 use crate::domain::organisation::{PaymentAccounts, Signatory};
 use crate::domain::{Address, Bankgiro, Bic, Country, Currency, Iban, Language, Plusgiro};
@@ -460,10 +461,25 @@ pub fn reminder(lang: Language) -> ReminderDocument {
                 interest: money(14_041, lang),
             },
         ],
-        fee: money(if norwegian(lang) { 3_500 } else { 6_000 }, lang),
+        // A Swedish public debtor owes the 450 kr förseningsersättning, which absorbs a
+        // reminder fee; a Norwegian one a purregebyr.
+        fee: money(if norwegian(lang) { 3_500 } else { 0 }, lang),
         compensation: money(if norwegian(lang) { 0 } else { 45_000 }, lang),
         interest_percent: dec(10, 0),
         reference: reference(lang),
+        law: CollectionRules::of(
+            if norwegian(lang) {
+                Country::No
+            } else {
+                Country::Se
+            },
+            currency(lang),
+            true,
+            day(2027, 2, 10),
+            &[],
+        )
+        .law(lang)
+        .to_owned(),
     }
 }
 

@@ -164,9 +164,6 @@ pub struct Billing {
     pub reminder_fee: Option<Money>,
 }
 
-/// The most a påminnelseavgift may be (lag 1981:739 om ersättning för inkassokostnader).
-pub const REMINDER_FEE_MAX_SEK: i64 = 6_000;
-
 fn billing(
     spec: Option<&BillingSpec>,
     currency: Currency,
@@ -197,7 +194,8 @@ fn billing(
     let fee = e.check_opt(&at("reminder_fee"), spec.reminder_fee.as_deref(), |r| {
         let fee = parse_amount(r, currency)?;
         if fee.to_minor() < 0
-            || (currency == Currency::Sek && fee.to_minor() > REMINDER_FEE_MAX_SEK)
+            || (currency == Currency::Sek
+                && fee.to_minor() > crate::domain::invoicing::REMINDER_FEE_MAX_SEK)
         {
             return Err(Invalid::OutOfRange { min: 0, max: 60 });
         }

@@ -15,10 +15,10 @@ use crate::domain::documents::{
     Buyer, Calculation, DocumentKind, EINVOICE_KIND, InvoiceDocument, PaymentReference,
 };
 use crate::domain::invoicing::{
-    Billable, Billed, BuyerFacts, Invoice, InvoiceFacts, InvoiceGap, InvoiceLine, InvoiceNumber,
-    InvoiceStatus, ReferenceRate, ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule,
-    due_invoices, invoice_gaps, invoices_by_vat_scope, net_and_vat, payment_reference,
-    reference_base, reference_rate_on,
+    Billable, Billed, BuyerFacts, Inkassosats, Invoice, InvoiceFacts, InvoiceGap, InvoiceLine,
+    InvoiceNumber, InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate, ReferenceScheme,
+    RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, invoice_gaps, invoices_by_vat_scope,
+    net_and_vat, payment_reference, reference_base, reference_rate_on,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -54,6 +54,8 @@ pub struct Settings {
     pub reminder_pay_days: i32,
     /// Issuing an invoice, alone or in a run, or a reminder run also queues the emails.
     pub send_on_issue: bool,
+    /// The smallest outstanding amount (minor units) a reminder chases.
+    pub reminder_minimum: i64,
 }
 
 impl Settings {
@@ -70,6 +72,7 @@ impl Settings {
             reminder_after_days: 10,
             reminder_pay_days: if norway { 14 } else { 10 },
             send_on_issue: false,
+            reminder_minimum: REMINDER_MINIMUM_MINOR,
         }
     }
 }
@@ -91,6 +94,7 @@ pub fn settings(conn: &mut DbConnection, org: &Organisation) -> Result<Settings,
         reminder_after_days: row.reminder_after_days,
         reminder_pay_days: row.reminder_pay_days,
         send_on_issue: row.send_on_issue,
+        reminder_minimum: row.reminder_minimum_minor,
     })
 }
 
@@ -118,6 +122,7 @@ pub fn put_settings(
         reminder_pay_days: new.reminder_pay_days,
         send_on_issue: new.send_on_issue,
         updated_at: now(),
+        reminder_minimum_minor: new.reminder_minimum,
     };
     store::put_settings(conn, &row)?;
     audit::changed(
@@ -157,6 +162,23 @@ pub fn reference_rates(
                 Error::Internal(anyhow::anyhow!("stored reference rate {from}: {e}"))
             })?;
             Ok(ReferenceRate { from, percent })
+        })
+        .collect()
+}
+
+/// Norway's inkassosats by year, as the operator entered it.
+pub fn inkassosats(conn: &mut DbConnection) -> Result<Vec<Inkassosats>, Error> {
+    store::inkassosats(conn)?
+        .into_iter()
+        .map(|(year, minor, currency, source)| {
+            let currency = Currency::parse(&currency).map_err(|_| {
+                Error::Internal(anyhow::anyhow!("stored inkassosats currency {currency}"))
+            })?;
+            Ok(Inkassosats {
+                year,
+                amount: Money::from_minor(minor, currency),
+                source,
+            })
         })
         .collect()
 }
@@ -313,13 +335,14 @@ pub fn delete_draft(
     )
 }
 
-/// What every document of one issuing pass shares: the organisation, its settings, its
-/// reference rates, its templates and its logo (decoded once).
+/// What every document of one issuing pass shares: the organisation, its settings, the
+/// reference rates of every country its members may be in (late payment follows the
+/// debtor's law), its templates and its logo (decoded once).
 pub struct Issuer<'r> {
     pub renderer: &'r Renderer,
     pub organisation: Organisation,
     pub settings: Settings,
-    rates: Vec<ReferenceRate>,
+    rates: HashMap<Country, Vec<ReferenceRate>>,
     templates: HashMap<(DocumentKind, Language), Option<Template>>,
     logo: Option<Option<Arc<Raster>>>,
 }
@@ -328,7 +351,10 @@ impl<'r> Issuer<'r> {
     pub fn new(conn: &mut DbConnection, renderer: &'r Renderer, org: &str) -> Result<Self, Error> {
         let organisation = organisation(conn, org)?;
         let settings = settings(conn, &organisation)?;
-        let rates = reference_rates(conn, organisation.details.country)?;
+        let rates = Country::ALL
+            .iter()
+            .map(|c| Ok((*c, reference_rates(conn, *c)?)))
+            .collect::<Result<_, Error>>()?;
         Ok(Issuer {
             renderer,
             organisation,
@@ -343,13 +369,16 @@ impl<'r> Issuer<'r> {
         &self.organisation.id
     }
 
-    /// The statutory late-payment rate on a day, when its reference rate is known.
-    pub fn late_interest_percent(&self, on: NaiveDate) -> Option<Decimal> {
-        reference_rate_on(&self.rates, on).map(|r| r + STATUTORY_MARGIN)
+    /// The statutory late-payment rate in a debtor's country on a day, when its
+    /// reference rate is known.
+    pub fn late_interest_percent(&self, country: Country, on: NaiveDate) -> Option<Decimal> {
+        reference_rate_on(self.rates(country), on).map(|r| r + STATUTORY_MARGIN)
     }
 
-    pub fn rates(&self) -> &[ReferenceRate] {
-        &self.rates
+    /// The reference rates of a country: Sveriges Riksbank's for Sweden, Norges Bank's
+    /// policy rate for Norway (each + 8 points is the statutory rate).
+    pub fn rates(&self, country: Country) -> &[ReferenceRate] {
+        self.rates.get(&country).map_or(&[], Vec::as_slice)
     }
 
     /// Renders a document context with the organisation's template and logo, and stores
@@ -574,7 +603,7 @@ fn number(
                 c.invoice_date.unwrap_or(date),
             )
         }),
-        late_interest_percent: issuer.late_interest_percent(date),
+        late_interest_percent: issuer.late_interest_percent(member.details.country, date),
     };
     let context = context::invoice(&document);
     issuer.load_template(conn, kind, language)?;

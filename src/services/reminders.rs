@@ -14,8 +14,8 @@ use crate::domain::documents::{
     Buyer, DocumentKind, OverdueItem, PaymentReference, ReminderDocument,
 };
 use crate::domain::invoicing::{
-    InterestError, InvoiceLine, InvoiceStatus, LATE_COMPENSATION_SEK, OverdueInvoice,
-    ReferenceScheme, ReminderRules, STATUTORY_MARGIN, reference_rate_on, reminder_charge,
+    CollectionRules, InterestError, InvoiceLine, InvoiceStatus, OverdueInvoice, ReferenceScheme,
+    ReminderRules, STATUTORY_MARGIN, reminder_charge,
 };
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Invalid, Language, MemberKind};
@@ -64,6 +64,8 @@ pub struct Proposal {
     pub fee: Money,
     /// Reference rate + 8 points on the reminder's date, when the rate is known.
     pub interest_percent: Option<Decimal>,
+    /// The rules of the debtor's country, which the reminder follows and cites.
+    pub rules: CollectionRules,
 }
 
 impl Proposal {
@@ -269,17 +271,15 @@ pub fn propose(
     let settings = &issuer.settings;
     let book = Book::load(conn, &org)?;
     let earlier = Earlier::load(conn, &org)?;
+    let inkassosats = invoicing::inkassosats(conn)?;
     let mut by_member: BTreeMap<(String, String), Vec<&InvoiceRow>> = BTreeMap::new();
     for row in &book.invoices {
-        let Some(due) = row.due_date else { continue };
-        let days_late = (req.date - due).num_days();
         let waiting = earlier
             .due_again
             .get(&row.id)
             .is_some_and(|again| *again >= req.date);
         if row.kind == DocumentKind::Invoice.as_str()
             && book.status(row, req.date) == InvoiceStatus::Overdue
-            && days_late >= i64::from(settings.reminder_after_days)
             && !waiting
         {
             by_member
@@ -288,25 +288,42 @@ pub fn propose(
                 .push(row);
         }
     }
-    let interest_percent =
-        reference_rate_on(issuer.rates(), req.date).map(|r| r + STATUTORY_MARGIN);
     let mut proposals = Vec::with_capacity(by_member.len());
     for ((member_id, currency), rows) in by_member {
         let member = members::get(conn, &org, &member_id)?;
         let currency = Currency::parse(&currency)
             .map_err(|_| Error::Internal(anyhow::anyhow!("stored currency {currency}")))?;
-        let business_or_authority = member.details.kind != MemberKind::Other;
-        let compensation =
-            (req.charge_compensation && business_or_authority && currency == Currency::Sek)
-                .then(|| Money::from_minor(LATE_COMPENSATION_SEK, currency));
-        let rules = ReminderRules {
+        let country = member.details.country;
+        let rules = CollectionRules::of(
+            country,
+            currency,
+            member.details.kind != MemberKind::Other,
+            req.date,
+            &inkassosats,
+        );
+        // The organisation may wait longer and give more time than the law asks, never less.
+        let after_days = i64::from(settings.reminder_after_days).max(rules.earliest_after_days);
+        let pay_days = i64::from(settings.reminder_pay_days).max(rules.least_pay_days);
+        let days_late = |row: &InvoiceRow| (req.date - row.due_date.unwrap_or(req.date)).num_days();
+        let rows: Vec<&InvoiceRow> = rows
+            .into_iter()
+            .filter(|row| {
+                days_late(row) >= after_days && book.outstanding(row) >= settings.reminder_minimum
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let compensation = rules.compensation.filter(|_| req.charge_compensation);
+        let interest_rules = ReminderRules {
             date: req.date,
-            rates: issuer.rates(),
+            rates: issuer.rates(country),
             charge_interest: req.charge_interest,
             compensation,
         };
         let mut items = Vec::with_capacity(rows.len());
-        let mut fee = Money::zero(currency);
+        let mut agreed: Option<Money> = None;
+        let mut every_invoice_compensated = true;
         for row in rows {
             let money = |minor| Money::from_minor(minor, currency);
             let due = row.due_date.unwrap_or(req.date);
@@ -324,17 +341,25 @@ pub fn propose(
                 bears_interest: !earlier.charges.contains(&row.id)
                     && (req.charge_interest || compensation.is_some()),
             };
-            let charge = reminder_charge(&overdue, &rules).map_err(interest_error)?;
+            let charge = reminder_charge(&overdue, &interest_rules).map_err(interest_error)?;
+            // A reminder's own charges are not a claim of their own: a fee for them would
+            // be a fee on the compensated invoices.
+            if !overdue.compensation_charged
+                && charge.compensation.is_zero()
+                && !earlier.charges.contains(&row.id)
+            {
+                every_invoice_compensated = false;
+            }
             if let Some(agreement) = &row.agreement_id
-                && let Some(agreed) = agreed_fee(conn, &org, agreement, due, currency)?
-                && agreed.to_minor() > fee.to_minor()
+                && let Some(fee) = agreed_fee(conn, &org, agreement, due, currency)?
+                && agreed.is_none_or(|a| fee.to_minor() > a.to_minor())
             {
                 // One fee per reminder, however many invoices it lists.
-                fee = agreed;
+                agreed = Some(fee);
             }
             items.push(Item {
                 outstanding: money(book.outstanding(row)),
-                days_late: (req.date - due).num_days(),
+                days_late: days_late(row),
                 interest: charge.interest,
                 compensation: charge.compensation,
                 invoice: row.clone(),
@@ -349,10 +374,13 @@ pub fn propose(
             member_id,
             currency,
             date: req.date,
-            new_due_date: req.date + chrono::Duration::days(i64::from(settings.reminder_pay_days)),
+            new_due_date: req.date + chrono::Duration::days(pay_days),
             items,
-            fee,
-            interest_percent,
+            fee: rules
+                .fee(agreed, every_invoice_compensated)
+                .unwrap_or(Money::zero(currency)),
+            interest_percent: issuer.late_interest_percent(country, req.date),
+            rules,
         });
     }
     proposals.sort_by(|a, b| (&a.member_name, &a.member_id).cmp(&(&b.member_name, &b.member_id)));
@@ -510,6 +538,7 @@ pub fn issue_run(
             fee: p.fee,
             compensation: p.compensation(),
             interest_percent: p.interest_percent.unwrap_or(STATUTORY_MARGIN),
+            law: p.rules.law(p.language).to_owned(),
             reference: match issuer.settings.reference_scheme {
                 ReferenceScheme::Ocr => PaymentReference::Ocr(reference),
                 _ => PaymentReference::Kid(reference),

@@ -17,6 +17,7 @@ use crate::storage::schema::allocations::dsl as al;
 use crate::storage::schema::audit_log::dsl as au;
 use crate::storage::schema::billed_periods::dsl as bp;
 use crate::storage::schema::idempotency_keys::dsl as ik;
+use crate::storage::schema::inkassosats::dsl as ik_sats;
 use crate::storage::schema::invoice_events::dsl as ev;
 use crate::storage::schema::invoice_lines::dsl as il;
 use crate::storage::schema::invoice_runs::dsl as ir;
@@ -41,6 +42,7 @@ pub struct SettingsRow {
     pub reminder_pay_days: i32,
     pub send_on_issue: bool,
     pub updated_at: NaiveDateTime,
+    pub reminder_minimum_minor: i64,
 }
 
 pub fn settings(conn: &mut DbConnection, org: &str) -> Result<Option<SettingsRow>, Error> {
@@ -103,6 +105,51 @@ pub fn put_reference_rate(
                 rr::percent.eq(percent),
                 rr::updated_at.eq(now()),
             ))
+            .execute(conn)?;
+    }
+    Ok(before)
+}
+
+/// Norway's inkassosats, oldest first: (year, amount in öre, currency, source).
+pub fn inkassosats(conn: &mut DbConnection) -> Result<Vec<(i32, i64, String, String)>, Error> {
+    Ok(ik_sats::inkassosats
+        .order(ik_sats::year.asc())
+        .select((
+            ik_sats::year,
+            ik_sats::amount_minor,
+            ik_sats::currency,
+            ik_sats::source,
+        ))
+        .load(conn)?)
+}
+
+/// Sets a year's inkassosats; returns what it replaced.
+pub fn put_inkassosats(
+    conn: &mut DbConnection,
+    year: i32,
+    amount_minor: i64,
+    currency: &str,
+    source: &str,
+) -> Result<Option<(i64, String, String)>, Error> {
+    let before = ik_sats::inkassosats
+        .filter(ik_sats::year.eq(year))
+        .select((ik_sats::amount_minor, ik_sats::currency, ik_sats::source))
+        .load::<(i64, String, String)>(conn)?
+        .pop();
+    let values = (
+        ik_sats::amount_minor.eq(amount_minor),
+        ik_sats::currency.eq(currency),
+        ik_sats::source.eq(source),
+        ik_sats::updated_at.eq(now()),
+    );
+    if before.is_some() {
+        diesel::update(ik_sats::inkassosats)
+            .filter(ik_sats::year.eq(year))
+            .set(values)
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(ik_sats::inkassosats)
+            .values((ik_sats::year.eq(year), values))
             .execute(conn)?;
     }
     Ok(before)

@@ -253,6 +253,17 @@ diesel::table! {
         reminder_pay_days -> Integer,
         send_on_issue -> Bool,
         updated_at -> Timestamp,
+        reminder_minimum_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    inkassosats (year) {
+        year -> Integer,
+        amount_minor -> BigInt,
+        currency -> Text,
+        source -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -517,6 +528,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_templates,
     organisation_logos,
     invoicing_settings,
+    inkassosats,
     reference_rates,
     number_series,
     invoice_runs,

@@ -770,6 +770,8 @@ async fn reminders_with_interest_then_the_ledger(
     let summaries: Vec<_> = first.iter().map(reminder_summary).collect();
     // Bollebygd's first-quarter usage and second-quarter fee are dated on the plan's 15
     // April like everyone's second quarter, 16 days late, each with its own compensation.
+    // The agreed 60 kr påminnelseavgift is absorbed by the compensation every listed
+    // invoice bears (lag 1981:739, 4 a §): never both.
     // Borås: 321 070.75 left of the first quarter
     // for 106 days and the second quarter for 16 days at 10 %; Marks: its first quarter is charged only from 1 March, when the
     // payment that had settled it was reversed (92 days).
@@ -782,8 +784,8 @@ async fn reminders_with_interest_then_the_ledger(
                     item("NAV-2027-0005", "8750.00", "38.36", "450.00"),
                     item("NAV-2027-0006", "69711.00", "305.58", "450.00")
                 ],
-                "60.00".to_owned(),
-                "79764.94".to_owned()
+                "0.00".to_owned(),
+                "79704.94".to_owned()
             ),
             (
                 "Borås stad".to_owned(),
@@ -791,8 +793,8 @@ async fn reminders_with_interest_then_the_ledger(
                     item("NAV-2027-0002", "321070.75", "9324.25", "450.00"),
                     item("NAV-2027-0007", "821070.75", "3599.21", "450.00")
                 ],
-                "60.00".to_owned(),
-                "1156024.96".to_owned()
+                "0.00".to_owned(),
+                "1155964.96".to_owned()
             ),
             (
                 "Marks kommun".to_owned(),
@@ -800,14 +802,14 @@ async fn reminders_with_interest_then_the_ledger(
                     item("NAV-2027-0003", "249375.00", "6285.62", "450.00"),
                     item("NAV-2027-0008", "249375.00", "1093.15", "450.00")
                 ],
-                "60.00".to_owned(),
-                "507088.77".to_owned()
+                "0.00".to_owned(),
+                "507028.77".to_owned()
             ),
             (
                 "Ulricehamns kommun".to_owned(),
                 vec![item("NAV-2027-0009", "178125.00", "780.82", "450.00")],
-                "60.00".to_owned(),
-                "179415.82".to_owned()
+                "0.00".to_owned(),
+                "179355.82".to_owned()
             ),
         ]
     );
@@ -831,7 +833,7 @@ async fn reminders_with_interest_then_the_ledger(
             str_of(&charges, "total"),
             str_of(&charges, "due_date")
         ),
-        ("NAV-2027-0011", "13883.46", "2027-06-10")
+        ("NAV-2027-0011", "13823.46", "2027-06-10")
     );
     assert_eq!(status(app, admin, base, &q1[1]).await.1, "321070.75");
     let pdf = app
@@ -856,7 +858,7 @@ async fn reminders_with_interest_then_the_ledger(
             "NAV-2027-0007",
             "2027-06-10",
             "9 324,25",
-            "1 156 024,96",
+            "1 155 964,96",
             ocr.as_str(),
         ] {
             assert!(text.contains(needle), "{needle} missing in {text}");
@@ -893,7 +895,7 @@ async fn reminders_with_interest_then_the_ledger(
         admin,
         base,
         "k5",
-        json!({"amount": "1156024.96", "paid_on": "2027-06-05", "reference": ocr}),
+        json!({"amount": "1155964.96", "paid_on": "2027-06-05", "reference": ocr}),
     )
     .await;
     assert_eq!(p["status"], "allocated", "{p}");
@@ -929,10 +931,10 @@ async fn reminders_with_interest_then_the_ledger(
             vec![
                 item("NAV-2027-0003", "249375.00", "4061.73", "0.00"),
                 item("NAV-2027-0008", "249375.00", "4061.74", "0.00"),
-                item("NAV-2027-0012", "8338.77", "0.00", "0.00"),
+                item("NAV-2027-0012", "8278.77", "0.00", "0.00"),
             ],
-            "60.00".to_owned(),
-            "515272.24".to_owned()
+            "0.00".to_owned(),
+            "515152.24".to_owned()
         )
     );
     assert_eq!(second[1]["interest_percent"], "9.5");
@@ -950,7 +952,7 @@ async fn reminders_with_interest_then_the_ledger(
         .collect();
     assert_eq!(
         stored,
-        [("2027-05-31", "507088.77"), ("2027-07-31", "515272.24")]
+        [("2027-05-31", "507028.77"), ("2027-07-31", "515152.24")]
     );
 
     // Borås' ledger: every document and payment in date order, settled to zero.
@@ -980,8 +982,8 @@ async fn reminders_with_interest_then_the_ledger(
             ("2027-02-12", "payment", "-500000.00", "321070.75"),
             ("2027-02-12", "allocation", "0.00", "321070.75"),
             ("2027-04-15", "invoice", "821070.75", "1142141.50"),
-            ("2027-05-31", "invoice", "13883.46", "1156024.96"),
-            ("2027-06-05", "payment", "-1156024.96", "0.00"),
+            ("2027-05-31", "invoice", "13823.46", "1155964.96"),
+            ("2027-06-05", "payment", "-1155964.96", "0.00"),
             ("2027-06-05", "allocation", "0.00", "0.00"),
             ("2027-06-05", "allocation", "0.00", "0.00"),
             ("2027-06-05", "allocation", "0.00", "0.00"),
@@ -1010,7 +1012,7 @@ async fn reminders_with_interest_then_the_ledger(
         .unwrap()
         .clone();
     let marks_charges2 = second[1]["total"].as_str().unwrap();
-    assert_eq!(marks_charges2, "515272.24");
+    assert_eq!(marks_charges2, "515152.24");
     assert_eq!(
         (
             str_of(&marks, "not_due"),
@@ -1019,9 +1021,9 @@ async fn reminders_with_interest_then_the_ledger(
             str_of(&marks, "61-90"),
             str_of(&marks, "over_90"),
         ),
-        ("8183.47", "0.00", "8338.77", "249375.00", "249375.00")
+        ("8123.47", "0.00", "8278.77", "249375.00", "249375.00")
     );
-    assert_eq!(str_of(&marks, "total"), "515272.24");
+    assert_eq!(str_of(&marks, "total"), "515152.24");
 
     // The same report as a spreadsheet file and as CSV for Excel.
     let r = app

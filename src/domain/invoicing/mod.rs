@@ -6,6 +6,7 @@
 //! Amounts are whole öre throughout; every rounding is named where it happens, and sums
 //! that must add up (instalments, interest) are computed exactly and rounded once.
 
+mod collection;
 mod gaps;
 mod interest;
 mod invoice;
@@ -17,6 +18,7 @@ mod rounding;
 mod schedule;
 mod status;
 
+pub use collection::*;
 pub use gaps::*;
 pub use interest::*;
 pub use invoice::*;

@@ -6,9 +6,6 @@ use chrono::NaiveDate;
 use super::*;
 use crate::domain::money::Money;
 
-/// Förseningsersättning (lag 1981:739, 4 a §): 450 kr once per invoice.
-pub const LATE_COMPENSATION_SEK: i64 = 45_000;
-
 /// One overdue invoice as a reminder sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverdueInvoice {
