@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::contribution::VatTreatment;
-use crate::domain::invoicing::{InvoiceGap, InvoiceLine, REMINDER_MINIMUM_MINOR, ReferenceScheme};
+use crate::domain::invoicing::{
+    Inkassosats, InvoiceGap, InvoiceLine, REMINDER_MINIMUM_MINOR, ReferenceScheme,
+};
 use crate::domain::money::{Money, parse_amount, parse_decimal};
 use crate::domain::{Country, Currency, Errors, Invalid, LINE_MAX, Language, iso_date, text};
 use crate::error::Error;
@@ -248,6 +250,96 @@ pub async fn put_reference_rate(
         valid_from: Some(from.to_string()),
         percent: text,
     }))
+}
+
+/// Norway's inkassosats of a year: a purregebyr may be at most a tenth of it
+/// (inkassoforskriften § 1-1).
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InkassosatsBody {
+    #[schema(example = 2027)]
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// In NOK, e.g. "700.00".
+    #[schema(example = "700.00")]
+    pub amount: String,
+    /// Where the figure comes from.
+    #[schema(example = "Inkassoforskriften § 1-1, fastsatt av Justis- og beredskapsdepartementet")]
+    pub source: String,
+}
+
+/// Norway's inkassosats by year, oldest first.
+#[utoipa::path(tag = "invoicing", responses((status = 200, body = Items<InkassosatsBody>)), security(("bearer" = [])))]
+#[get("/inkassosats")]
+pub async fn inkassosats(
+    db: web::Data<Db>,
+    _caller: Caller,
+) -> Result<web::Json<Items<InkassosatsBody>>, Error> {
+    let table = db.run(service::inkassosats).await?;
+    Ok(web::Json(Items {
+        items: table
+            .into_iter()
+            .map(|s| InkassosatsBody {
+                year: Some(s.year),
+                amount: s.amount.amount().to_string(),
+                source: s.source,
+            })
+            .collect(),
+    }))
+}
+
+/// Sets a year's inkassosats; the deployment's operator enters it for every organisation.
+#[utoipa::path(tag = "invoicing", params(("year" = i32, Path)), request_body = InkassosatsBody, responses((status = 200, body = InkassosatsBody), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/inkassosats/{year}")]
+pub async fn put_inkassosats(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(body): Body<InkassosatsBody>,
+) -> Result<web::Json<InkassosatsBody>, Error> {
+    caller.operator()?;
+    let mut e = Errors::new();
+    let year = e.check(
+        "year",
+        path.into_inner()
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or(Invalid::OutOfRange {
+                min: 2000,
+                max: 2100,
+            }),
+    );
+    let amount = e.check(
+        "amount",
+        parse_amount(&body.amount, Currency::Nok).and_then(|a| {
+            Some(a)
+                .filter(|a| (1..=1_000_000).contains(&a.to_minor()))
+                .ok_or(Invalid::OutOfRange {
+                    min: 0,
+                    max: 10_000,
+                })
+        }),
+    );
+    let source = e.check("source", text(&body.source, LINE_MAX));
+    let sats = e
+        .finish(|| {
+            Some(Inkassosats {
+                year: year?,
+                amount: amount?,
+                source: source?,
+            })
+        })
+        .map_err(Error::Validation)?;
+    let actor = caller.0.name.clone();
+    let out = InkassosatsBody {
+        year: Some(sats.year),
+        amount: sats.amount.amount().to_string(),
+        source: sats.source.clone(),
+    };
+    db.write(move |conn| service::put_inkassosats(conn, &sats, &actor))
+        .await?;
+    Ok(web::Json(out))
 }
 
 /// An invoice line as a request gives it.

@@ -239,6 +239,8 @@ where
                 .service(invoices::put_settings)
                 .service(invoices::reference_rates)
                 .service(invoices::put_reference_rate)
+                .service(invoices::inkassosats)
+                .service(invoices::put_inkassosats)
                 .service(invoices::create)
                 .service(invoices::list)
                 .service(invoices::read)

@@ -183,6 +183,30 @@ pub fn inkassosats(conn: &mut DbConnection) -> Result<Vec<Inkassosats>, Error> {
         .collect()
 }
 
+/// Sets a year's inkassosats with its source; the deployment's operator enters it when
+/// the ministry publishes it.
+pub fn put_inkassosats(
+    conn: &mut DbConnection,
+    sats: &Inkassosats,
+    actor: &str,
+) -> Result<(), Error> {
+    let currency = sats.amount.currency().as_str();
+    let before = store::put_inkassosats(
+        conn,
+        sats.year,
+        sats.amount.to_minor(),
+        currency,
+        &sats.source,
+    )?;
+    let after = (sats.amount.to_minor(), currency, &sats.source);
+    let id = sats.year.to_string();
+    let c = change("", Entity::Inkassosats, &id, "set", actor);
+    match before {
+        Some(b) => audit::changed(conn, &c, &b, &after),
+        None => audit::created(conn, &c, &after),
+    }
+}
+
 /// What a draft invoice says before it is issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftInput {

@@ -8,6 +8,7 @@ mod peppol;
 mod agreements;
 mod audit;
 mod auth;
+mod collection;
 mod documents;
 mod einvoices;
 mod email;

@@ -115,6 +115,8 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("put", format!("{o}/{{org}}/invoicing-settings")),
         ("get", "/api/v1/reference-rates/{country}".to_owned()),
         ("put", "/api/v1/reference-rates/{country}/{from}".to_owned()),
+        ("get", "/api/v1/inkassosats".to_owned()),
+        ("put", "/api/v1/inkassosats/{year}".to_owned()),
         ("get", format!("{o}/{{org}}/invoices")),
         ("post", format!("{o}/{{org}}/invoices")),
         ("get", format!("{o}/{{org}}/invoices/{{id}}")),
