@@ -89,7 +89,7 @@ fn every_kind_and_language_reads_back_with_its_mandatory_fields() {
                 "Momsreg.nr SE222000132101",
                 "Godkänd för F-skatt",
                 "Beskrivning Antal Enhet À-pris Moms Belopp",
-                "Studiedag för lärare, NO 2 dag 9 500,00 0 % 19 000,00",
+                "Studiedag för lärare, NO 2 dag 9 500,00 Undantag 19 000,00",
                 "Skolprogram Kemi åk 4–6 6 klass 3 500,00 25 % 21 000,00",
                 "Momssats Underlag Moms Summa",
                 "25 % 68 450,50 17 112,63 85 563,13",

@@ -47,6 +47,8 @@ enum Category {
     E,
     /// Outside the scope of VAT.
     O,
+    /// Reverse charge: the buyer accounts for the VAT.
+    Ae,
 }
 
 impl Category {
@@ -55,6 +57,7 @@ impl Category {
             VatTreatment::Rate(rate) => Category::S(*rate),
             VatTreatment::Exempt { .. } => Category::E,
             VatTreatment::OutsideScope => Category::O,
+            VatTreatment::ReverseCharge => Category::Ae,
         }
     }
 
@@ -63,14 +66,15 @@ impl Category {
             Category::S(_) => "S",
             Category::E => "E",
             Category::O => "O",
+            Category::Ae => "AE",
         }
     }
 
-    /// BR-S-05: a positive rate; BR-E-05: zero; BR-O-05: none at all.
+    /// BR-S-05: a positive rate; BR-E-05 and BR-AE-05: zero; BR-O-05: none at all.
     fn percent(&self) -> Option<String> {
         match self {
             Category::S(rate) => Some(rate.normalize().to_string()),
-            Category::E => Some("0".to_owned()),
+            Category::E | Category::Ae => Some("0".to_owned()),
             Category::O => None,
         }
     }
@@ -162,6 +166,13 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
                 );
             }
             Category::E => x.leaf("cbc:TaxExemptionReason", &s.reasons.join("; ")),
+            Category::Ae => {
+                x.leaf("cbc:TaxExemptionReasonCode", "VATEX-EU-AE");
+                x.leaf(
+                    "cbc:TaxExemptionReason",
+                    reverse_charge(doc.invoice.language),
+                );
+            }
             Category::S(_) => {}
         }
         tax_scheme(&mut x);
@@ -466,6 +477,14 @@ fn payment_terms(doc: &InvoiceDocument) -> String {
         }
         (Language::En, Some(p)) => format!("{days} days net. Late payment interest {p} %."),
         (Language::En, None) => format!("{days} days net. Late payment interest by law."),
+    }
+}
+
+fn reverse_charge(lang: Language) -> &'static str {
+    match lang {
+        Language::Sv => "Omvänd betalningsskyldighet",
+        Language::Nb => "Omvendt avgiftsplikt",
+        Language::En => "Reverse charge",
     }
 }
 

@@ -607,15 +607,34 @@ pub fn offer(doc: &OfferLetter) -> Context {
 fn vat_note(doc: &InvoiceDocument) -> String {
     let lang = doc.invoice.language;
     let mut notes: Vec<String> = Vec::new();
+    // A reminder's charges: interest, compensation and fees, all damages.
+    let damages = doc.invoice.lines.iter().all(|l| {
+        l.component
+            .as_deref()
+            .is_some_and(crate::domain::invoicing::is_reminder_charge)
+    });
     for line in &doc.invoice.lines {
         let note = match &line.vat {
             VatTreatment::Rate(_) => continue,
             VatTreatment::Exempt { reason } => reason.clone(),
+            VatTreatment::OutsideScope if damages => match lang {
+                Language::Sv => "Dröjsmålsränta och avgifter för sen betalning är ersättning, inte omsättning, och ligger utanför momsens tillämpningsområde.".into(),
+                Language::Nb => "Forsinkelsesrente og gebyrer for sen betaling er erstatning, ikke omsetning, og er utenfor merverdiavgiftsområdet.".into(),
+                Language::En => "Late-payment interest and fees are compensation, not a supply, and outside the scope of VAT.".into(),
+            },
             VatTreatment::OutsideScope => match lang {
                 Language::Sv => "Medlemsavgiften ligger utanför momsens tillämpningsområde.".into(),
                 Language::Nb => "Medlemskontingenten er utenfor merverdiavgiftsområdet.".into(),
                 Language::En => "The membership contribution is outside the scope of VAT.".into(),
             },
+            VatTreatment::ReverseCharge => {
+                let buyer = doc.buyer.org_number.as_deref().unwrap_or("");
+                match lang {
+                    Language::Sv => format!("Omvänd betalningsskyldighet. Tjänsten är inte skattepliktig i Sverige (mervärdesskattelagen 6 kap. 33 §); köparen ({buyer}) redovisar mervärdesskatten."),
+                    Language::Nb => format!("Omvendt avgiftsplikt. Tjenesten er ikke avgiftspliktig i Sverige; kjøperen ({buyer}) beregner merverdiavgiften."),
+                    Language::En => format!("Reverse charge. The service is not taxable in Sweden; the buyer ({buyer}) accounts for the VAT."),
+                }
+            }
         };
         if !notes.contains(&note) {
             notes.push(note);

@@ -138,15 +138,22 @@ pub fn inhabitants(lang: Language) -> &'static str {
     }
 }
 
-/// The VAT column of a line: "25 %", or the word for no VAT.
+/// The VAT column of a line: "25 %", or in a word why no VAT is charged (the note under
+/// the lines says it in full).
 pub fn vat(v: &VatTreatment, lang: Language) -> String {
-    match v {
-        VatTreatment::Rate(rate) => percent(*rate, lang),
-        VatTreatment::Exempt { .. } | VatTreatment::OutsideScope => match lang {
-            Language::Sv | Language::Nb => "0\u{a0}%".to_owned(),
-            Language::En => "0%".to_owned(),
-        },
-    }
+    let word = match (v, lang) {
+        (VatTreatment::Rate(rate), _) => return percent(*rate, lang),
+        (VatTreatment::Exempt { .. }, Language::Sv) => "Undantag",
+        (VatTreatment::Exempt { .. }, Language::Nb) => "Fritatt",
+        (VatTreatment::Exempt { .. }, Language::En) => "Exempt",
+        (VatTreatment::OutsideScope, Language::Sv) => "Utanför",
+        (VatTreatment::OutsideScope, Language::Nb) => "Utenfor",
+        (VatTreatment::OutsideScope, Language::En) => "Outside",
+        (VatTreatment::ReverseCharge, Language::Sv) => "Omvänd",
+        (VatTreatment::ReverseCharge, Language::Nb) => "Omvendt",
+        (VatTreatment::ReverseCharge, Language::En) => "Reverse",
+    };
+    word.to_owned()
 }
 
 /// An agreed period as a letter states it: "2016-01-01 – 2018-12-31", or "från och med

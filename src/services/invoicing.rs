@@ -227,6 +227,7 @@ pub fn create_draft(
     input: &DraftInput,
     actor: &str,
 ) -> Result<InvoiceRow, Error> {
+    let input = &for_buyer(conn, org, input)?;
     let row = draft_row(conn, org, &new_id(), input, actor, None)?;
     let lines = store::line_rows(&row.id, &input.lines);
     store::insert_invoice(conn, &row, &lines)?;
@@ -236,6 +237,18 @@ pub fn create_draft(
         &(&row, &lines),
     )?;
     Ok(row)
+}
+
+/// A draft's lines as its buyer is charged: a rate of the seller's country becomes a
+/// reverse charge for a buyer in another country (see [`VatTreatment::for_buyer`]).
+fn for_buyer(conn: &mut DbConnection, org: &str, input: &DraftInput) -> Result<DraftInput, Error> {
+    let seller = organisation(conn, org)?.details.country;
+    let buyer = members::get(conn, org, &input.member_id)?.details.country;
+    let mut input = input.clone();
+    for line in &mut input.lines {
+        line.vat = line.vat.clone().for_buyer(seller, buyer);
+    }
+    Ok(input)
 }
 
 fn draft_row(
@@ -326,6 +339,7 @@ pub fn replace_draft(
         return Err(Error::State(StateConflict::InvoiceIssued));
     }
     let before_lines = store::lines(conn, id)?;
+    let input = &for_buyer(conn, org, input)?;
     let mut row = draft_row(conn, org, id, input, actor, before.run_id.as_deref())?;
     row.created_by = before.created_by.clone();
     row.created_at = before.created_at;
@@ -1094,11 +1108,16 @@ fn propose_agreement(
     agreement: &crate::domain::agreement::Agreement,
     req: &RunRequest,
     billed: &HashSet<(String, String, NaiveDate)>,
+    seller_country: Country,
 ) -> Result<Vec<Proposal>, Error> {
     let member = contributions
         .member(conn, org, &agreement.header.member_id)?
         .clone();
     let lang = member.details.language;
+    let vat_for_buyer = |vat: &VatTreatment| {
+        vat.clone()
+            .for_buyer(seller_country, member.details.country)
+    };
     let window = RunWindow {
         from: req.from,
         to: req.to,
@@ -1181,7 +1200,7 @@ fn propose_agreement(
                         quantity: Decimal::ONE,
                         unit: String::new(),
                         unit_price: c.amount,
-                        vat: line.vat.clone(),
+                        vat: vat_for_buyer(&line.vat),
                         component: Some(fixed_billables[c.index].key.clone()),
                         fee_year: Some(year),
                         amount: c.amount,
@@ -1242,7 +1261,7 @@ fn propose_agreement(
                         quantity,
                         unit,
                         unit_price: price,
-                        vat: line.vat.clone(),
+                        vat: vat_for_buyer(&line.vat),
                         component: Some(billables[c.index].key.clone()),
                         fee_year: Some(year),
                         amount: c.amount,
@@ -1295,6 +1314,7 @@ pub fn propose(
     if req.to < req.from {
         return Err(Error::field("to", Invalid::Mismatch { other: "from" }));
     }
+    let seller_country = organisation(conn, org)?.details.country;
     let billed: HashSet<(String, String, NaiveDate)> =
         store::billed_periods(conn, org)?.into_iter().collect();
     let billable = [
@@ -1307,7 +1327,15 @@ pub fn propose(
     let mut skipped = Vec::new();
     let mut contributions = Contributions::default();
     for (agreement, _) in crate::storage::agreements::with_versions(conn, org, &billable)? {
-        match propose_agreement(conn, org, &mut contributions, &agreement, req, &billed) {
+        match propose_agreement(
+            conn,
+            org,
+            &mut contributions,
+            &agreement,
+            req,
+            &billed,
+            seller_country,
+        ) {
             Ok(due) => proposals.extend(due),
             Err(e @ (Error::Contribution(_) | Error::Validation(_))) => skipped.push(Skipped {
                 agreement_id: agreement.id.clone(),

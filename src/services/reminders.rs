@@ -14,8 +14,8 @@ use crate::domain::documents::{
     Buyer, DocumentKind, OverdueItem, PaymentReference, ReminderDocument,
 };
 use crate::domain::invoicing::{
-    CollectionRules, InterestError, InvoiceLine, InvoiceStatus, OverdueInvoice, ReferenceScheme,
-    ReminderRules, STATUTORY_MARGIN, reminder_charge,
+    CollectionRules, FEE_COMPONENT, InterestError, InvoiceLine, InvoiceStatus, OverdueInvoice,
+    ReferenceScheme, ReminderRules, STATUTORY_MARGIN, reminder_charge,
 };
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Invalid, Language, MemberKind};
@@ -386,9 +386,6 @@ pub fn propose(
     proposals.sort_by(|a, b| (&a.member_name, &a.member_id).cmp(&(&b.member_name, &b.member_id)));
     Ok(proposals)
 }
-
-/// The component of a charge invoice's line that carries the påminnelseavgift.
-pub const FEE_COMPONENT: &str = "reminder_fee";
 
 /// The words of a reminder's charge lines.
 fn charge_words(lang: Language) -> (&'static str, &'static str, &'static str, &'static str) {

@@ -5,6 +5,7 @@ mod helpers;
 #[path = "../support/peppol.rs"]
 mod peppol;
 
+mod abroad;
 mod agreements;
 mod audit;
 mod auth;

@@ -33,6 +33,10 @@ pub enum VatTreatment {
     },
     /// The rate in percent, e.g. 25, 12 or 6.
     Rate(Decimal),
+    /// A taxable service to a business or a public body established in another country:
+    /// not taxed where the seller is (mervärdesskattelagen 6 kap. 33 §), the buyer accounts
+    /// for the VAT (omvänd betalningsskyldighet; omvendt avgiftsplikt in Norway).
+    ReverseCharge,
 }
 
 impl VatTreatment {
@@ -44,6 +48,7 @@ impl VatTreatment {
         use crate::domain::Invalid;
         match raw.trim() {
             "outside_scope" => Ok(VatTreatment::OutsideScope),
+            "reverse_charge" => Ok(VatTreatment::ReverseCharge),
             "exempt" => match exempt_reason.map(str::trim).filter(|r| !r.is_empty()) {
                 Some(reason) => Ok(VatTreatment::Exempt {
                     reason: reason.to_owned(),
@@ -57,7 +62,15 @@ impl VatTreatment {
                     allowed: Self::RATES,
                 }),
             _ => Err(Invalid::OneOf {
-                allowed: &["outside_scope", "exempt", "25", "15", "12", "6"],
+                allowed: &[
+                    "outside_scope",
+                    "exempt",
+                    "reverse_charge",
+                    "25",
+                    "15",
+                    "12",
+                    "6",
+                ],
             }),
         }
     }
@@ -68,6 +81,17 @@ impl VatTreatment {
             VatTreatment::OutsideScope => "outside_scope".to_owned(),
             VatTreatment::Exempt { .. } => "exempt".to_owned(),
             VatTreatment::Rate(rate) => rate.normalize().to_string(),
+            VatTreatment::ReverseCharge => "reverse_charge".to_owned(),
+        }
+    }
+
+    /// The treatment of a sale from a seller in one country to a buyer in another: a rate
+    /// of the seller's country is never charged abroad; the buyer reverse-charges it.
+    /// Exempt and outside-scope sales stay as they are.
+    pub fn for_buyer(self, seller: crate::domain::Country, buyer: crate::domain::Country) -> Self {
+        match self {
+            VatTreatment::Rate(_) if seller != buyer => VatTreatment::ReverseCharge,
+            other => other,
         }
     }
 

@@ -6,6 +6,19 @@ use chrono::NaiveDate;
 use super::*;
 use crate::domain::money::Money;
 
+/// The component of a charge invoice's line that carries the påminnelseavgift; the
+/// interest and compensation lines carry `interest:` and `compensation:` with the invoice
+/// they are charged on.
+pub const FEE_COMPONENT: &str = "reminder_fee";
+
+/// Whether a line's component is a reminder's charge (interest, compensation, fee): damages
+/// for late payment, not a supply.
+pub fn is_reminder_charge(component: &str) -> bool {
+    component == FEE_COMPONENT
+        || component.starts_with("interest:")
+        || component.starts_with("compensation:")
+}
+
 /// One overdue invoice as a reminder sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverdueInvoice {

@@ -1,0 +1,116 @@
+//! Invoices to a buyer in another country: a Swedish organisation never charges Swedish
+//! VAT to a Norwegian municipality; the buyer accounts for it (omvendt avgiftsplikt), the
+//! invoice says so in the buyer's language, and the e-invoice uses the reverse-charge
+//! category the official rules prescribe.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::peppol;
+
+fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
+}
+
+async fn bytes(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
+    let r = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.bytes().await.unwrap().to_vec()
+}
+
+/// Halden kommune orders two teacher days at 25 % from a Swedish science center: no Swedish
+/// VAT; the lines say "Omvendt", the note names the reverse charge and the buyer, and the
+/// e-invoice's category is AE with VATEX-EU-AE and passes the Peppol rules.
+async fn a_norwegian_municipality_is_not_charged_swedish_vat(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/members"),
+            &json!({
+                "kind": "municipality",
+                "name": "Halden kommune",
+                "country": "NO",
+                "municipality_code": "3101",
+                "org_number": "959159092",
+                "billing_address": {"line1": "Postboks 150", "postal_code": "1751",
+                                    "city": "Halden", "country": "NO"},
+                "invoice_email": "faktura@halden.kommune.no",
+                "buyer_reference": "SSC",
+                "currency": "SEK"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let member = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoices"),
+            &json!({
+                "member_id": member,
+                "period_start": "2027-03-01",
+                "period_end": "2027-03-31",
+                "our_reference": "Lisa Belfrage",
+                "lines": [
+                    {"description": "Lærerdag realfag", "quantity": "2", "unit": "dag",
+                     "unit_price": "9500.00", "vat": "25"}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = str_of(&r.body, "id").to_owned();
+    assert_eq!(r.body["lines"][0]["vat"], "reverse_charge", "{}", r.body);
+    assert_eq!(r.body["vat"], "0.00", "{}", r.body);
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoices/{id}/issue"),
+            &json!({"date": "2027-04-01"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (str_of(&r.body, "total"), str_of(&r.body, "vat")),
+        ("19000.00", "0.00")
+    );
+    let pdf = bytes(
+        &app,
+        &admin,
+        &format!("{base}/documents/{}/pdf", str_of(&r.body, "document_id")),
+    )
+    .await;
+    if let Some(text) = crate::documents::pdf_text(&pdf) {
+        for needle in [
+            "Halden kommune",
+            "Omvendt",
+            "Omvendt avgiftsplikt",
+            "959 159 092",
+            "19 000,00",
+        ] {
+            assert!(text.contains(needle), "{needle} missing in {text}");
+        }
+        assert!(!text.contains("25 %"), "{text}");
+    }
+    let xml = bytes(&app, &admin, &format!("{base}/invoices/{id}/e-invoice")).await;
+    let text = String::from_utf8(xml.clone()).unwrap();
+    assert!(text.contains("<cbc:ID>AE</cbc:ID>"), "{text}");
+    assert!(text.contains("VATEX-EU-AE"), "{text}");
+    assert!(text.contains("Omvendt avgiftsplikt"), "{text}");
+    if peppol::available().is_some() {
+        for (number, fatal) in peppol::validate(&[("halden", xml)]) {
+            assert!(fatal.is_empty(), "{number}: {fatal:#?}");
+        }
+    }
+}
+
+crate::on_both_backends!(a_norwegian_municipality_is_not_charged_swedish_vat);
