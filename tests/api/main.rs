@@ -5,6 +5,7 @@ mod helpers;
 #[path = "../support/peppol.rs"]
 mod peppol;
 
+mod accounts;
 mod agreements;
 mod audit;
 mod auth;
