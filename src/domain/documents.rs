@@ -44,6 +44,8 @@ pub struct Seller {
     pub seat: String,
     pub email: String,
     pub accounts: PaymentAccounts,
+    /// The currency of the accounts' default IBAN (see [`PaymentAccounts::accepting`]).
+    pub default_currency: Currency,
     pub signatories: Vec<Signatory>,
 }
 

@@ -67,6 +67,14 @@ pub enum Invalid {
     /// Lines outside the scope of VAT beside taxable or exempt ones on one invoice, which
     /// Peppol BIS Billing 3.0 forbids (BR-O-11).
     MixedVatScope,
+    /// The organisation has no account that takes payments in the invoice's currency.
+    NoAccount {
+        currency: &'static str,
+    },
+    /// An account kind that only exists for one currency (a kontonummer takes NOK).
+    OnlyFor {
+        currency: &'static str,
+    },
 }
 
 impl Invalid {
@@ -93,6 +101,8 @@ impl Invalid {
             Invalid::Template { .. } => "template",
             Invalid::NoRecipient { .. } => "no_recipient",
             Invalid::MixedVatScope => "mixed_vat_scope",
+            Invalid::NoAccount { .. } => "no_account",
+            Invalid::OnlyFor { .. } => "only_for_currency",
         }
     }
 
@@ -189,6 +199,18 @@ impl Invalid {
             (Invalid::MixedVatScope, En) => "lines outside the scope of VAT cannot share an \
                  invoice with taxed or exempt lines; invoice them separately"
                 .into(),
+            (Invalid::NoAccount { currency }, Sv) => {
+                format!("organisationen har inget konto för betalningar i {currency}")
+            }
+            (Invalid::NoAccount { currency }, Nb) => {
+                format!("organisasjonen har ingen konto for betalinger i {currency}")
+            }
+            (Invalid::NoAccount { currency }, En) => {
+                format!("the organisation has no account for payments in {currency}")
+            }
+            (Invalid::OnlyFor { currency }, Sv) => format!("gäller bara {currency}"),
+            (Invalid::OnlyFor { currency }, Nb) => format!("gjelder bare {currency}"),
+            (Invalid::OnlyFor { currency }, En) => format!("applies to {currency} only"),
         }
     }
 }

@@ -20,8 +20,9 @@ pub(crate) mod test_support;
 mod text;
 
 pub use identifiers::{
-    Bankgiro, Bic, Email, Iban, Kid, KidMethod, MunicipalityCode, OcrReference, OrgNumber,
-    PeppolEndpoint, Plusgiro, VatNumber, luhn_check_digit, luhn_valid, mod11_check_digit,
+    Bankgiro, Bic, Email, Iban, Kid, KidMethod, Kontonummer, MunicipalityCode, OcrReference,
+    OrgNumber, PeppolEndpoint, Plusgiro, VatNumber, luhn_check_digit, luhn_valid,
+    mod11_check_digit,
 };
 pub use invalid::{Errors, FieldError, Invalid};
 pub use kinds::{Country, Currency, Language, MemberKind, MemberStatus, Role, VatStatus};

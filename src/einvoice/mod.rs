@@ -12,7 +12,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::domain::contribution::VatTreatment;
 use crate::domain::documents::InvoiceDocument;
-use crate::domain::{Country, Language, OrgNumber, PeppolEndpoint, VatNumber};
+use crate::domain::organisation::PayTo;
+use crate::domain::{Country, Currency, Language, OrgNumber, PeppolEndpoint, VatNumber};
 
 use xml::Xml;
 
@@ -420,33 +421,43 @@ fn tax_scheme(x: &mut Xml) {
     x.close("cac:TaxScheme");
 }
 
-/// Credit transfer (code 30) to each of the seller's accounts, with the OCR number or KID
-/// as the payment id: bankgiro and plusgiro the way the Swedish rules (SE-R-007..012) want.
+/// The seller's accounts that take the invoice's currency, with the OCR number or KID as the
+/// payment id: a EUR invoice by SEPA credit transfer (code 58) to its IBAN; any other by
+/// credit transfer (code 30) to each account, the preferred first — bankgiro and plusgiro
+/// the way the Swedish rules (SE-R-007..012) want, a kontonummer by its 11 digits. One code
+/// for all, as UBL-SR-47 wants.
 fn payment_means(x: &mut Xml, doc: &InvoiceDocument) {
-    let accounts = &doc.seller.accounts;
-    let mut means: Vec<(String, Option<&str>)> = Vec::new();
-    if let Some(bg) = &accounts.bankgiro {
-        means.push((bg.digits().to_owned(), Some("SE:BANKGIRO")));
-    }
-    if let Some(pg) = &accounts.plusgiro {
-        means.push((pg.digits().to_owned(), Some("SE:PLUSGIRO")));
-    }
-    if let Some(iban) = &accounts.iban {
-        means.push((
-            iban.as_str().to_owned(),
-            accounts.bic.as_ref().map(|b| b.as_str()),
-        ));
-    }
+    let seller = &doc.seller;
+    let currency = doc.invoice.currency;
+    let code = match currency {
+        Currency::Eur => "58",
+        _ => "30",
+    };
+    let means: Vec<(String, Option<String>)> = seller
+        .accounts
+        .accepting(currency, seller.default_currency)
+        .into_iter()
+        .filter_map(|account| match account {
+            PayTo::Iban { iban, bic } => {
+                Some((iban.as_str().to_owned(), bic.map(|b| b.as_str().to_owned())))
+            }
+            // SEPA transfers go to an IBAN only.
+            _ if code == "58" => None,
+            PayTo::Bankgiro(bg) => Some((bg.digits().to_owned(), Some("SE:BANKGIRO".into()))),
+            PayTo::Plusgiro(pg) => Some((pg.digits().to_owned(), Some("SE:PLUSGIRO".into()))),
+            PayTo::Kontonummer(k) => Some((k.digits().to_owned(), None)),
+        })
+        .collect();
     let reference = doc.reference.as_str().trim();
     for (account, branch) in means {
         x.open("cac:PaymentMeans");
-        x.leaf("cbc:PaymentMeansCode", "30");
+        x.leaf("cbc:PaymentMeansCode", code);
         if !reference.is_empty() {
             x.leaf("cbc:PaymentID", reference);
         }
         x.open("cac:PayeeFinancialAccount");
         x.leaf("cbc:ID", &account);
-        if let Some(branch) = branch {
+        if let Some(branch) = &branch {
             x.open("cac:FinancialInstitutionBranch");
             x.leaf("cbc:ID", branch);
             x.close("cac:FinancialInstitutionBranch");

@@ -3,6 +3,8 @@
 //! note, öresavrundning, and a Norwegian seller with a KID. The tests write each one and
 //! check it against the Peppol rules.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -118,7 +120,9 @@ fn swedish() -> InvoiceDocument {
                 plusgiro: None,
                 iban: None,
                 bic: None,
+                by_currency: BTreeMap::new(),
             },
+            default_currency: Currency::Sek,
             signatories: Vec::new(),
         },
         buyer: Buyer {
@@ -304,7 +308,9 @@ pub fn no_kid() -> InvoiceDocument {
             plusgiro: None,
             iban: Iban::parse("NO9386011117947").ok(),
             bic: Bic::parse("DNBANOKK").ok(),
+            by_currency: BTreeMap::new(),
         },
+        default_currency: nok,
         signatories: Vec::new(),
     };
     doc.buyer = Buyer {

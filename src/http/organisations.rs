@@ -1,16 +1,18 @@
 //! Organisations: the issuing bodies. The operator creates them; their admins keep them up
 //! to date.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::organisation::{
-    self, Organisation, OrganisationDetails, PaymentAccounts, Signatory,
+    self, CurrencyAccount, Organisation, OrganisationDetails, PaymentAccounts, Signatory,
 };
 use crate::domain::{
-    Bankgiro, Bic, Country, Currency, Email, Errors, Iban, Invalid, Language, OrgNumber, Plusgiro,
-    VatNumber, VatStatus, text,
+    Bankgiro, Bic, Country, Currency, Email, Errors, Iban, Invalid, Kontonummer, Language,
+    OrgNumber, Plusgiro, VatNumber, VatStatus, text,
 };
 use crate::error::Error;
 use crate::http::Items;
@@ -41,10 +43,19 @@ pub struct OrganisationBody {
     pub seat: Option<String>,
     /// Approved for F-tax (Godkänd för F-skatt).
     pub f_skatt: Option<bool>,
+    /// Swedish bankgiro: takes SEK.
+    #[schema(example = "5050-1055")]
     pub bankgiro: Option<String>,
+    /// Swedish plusgiro: takes SEK.
     pub plusgiro: Option<String>,
+    /// The account in the default currency, by IBAN (with `bic`).
     pub iban: Option<String>,
     pub bic: Option<String>,
+    /// The accounts of other currencies, keyed by currency code: a Norwegian kontonummer
+    /// for NOK, an IBAN (with BIC) for any currency. An invoice is paid to an account of its
+    /// own currency, and is not issued without one.
+    #[schema(example = json!({"NOK": {"kontonummer": "1234.56.78903"}, "EUR": {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"}}))]
+    pub accounts: Option<BTreeMap<String, CurrencyAccountBody>>,
     pub default_currency: Option<String>,
     pub default_language: Option<String>,
     #[schema(example = 30)]
@@ -55,6 +66,59 @@ pub struct OrganisationBody {
     pub invoice_prefix: Option<String>,
     pub contact_email: Option<String>,
     pub signatories: Option<Vec<SignatoryBody>>,
+}
+
+/// The accounts that take payments in one currency.
+#[derive(Deserialize, Serialize, ToSchema, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CurrencyAccountBody {
+    /// Norwegian bank account number, 11 digits with a mod 11 check digit; NOK only.
+    #[schema(example = "1234.56.78903")]
+    pub kontonummer: Option<String>,
+    pub iban: Option<String>,
+    /// Required with `iban`.
+    pub bic: Option<String>,
+}
+
+impl CurrencyAccountBody {
+    /// Parses the accounts of the currency named `code`; errors under `accounts.{code}`.
+    fn parse(self, code: &str, e: &mut Errors) -> Option<(Currency, CurrencyAccount)> {
+        let field = format!("accounts.{code}");
+        let currency = e.check(&field, Currency::parse(code))?;
+        let kontonummer = e.check_opt(
+            &format!("{field}.kontonummer"),
+            self.kontonummer.as_deref(),
+            |raw| match currency {
+                Currency::Nok => Kontonummer::parse(raw),
+                _ => Err(Invalid::OnlyFor { currency: "NOK" }),
+            },
+        );
+        let iban = e.check_opt(&format!("{field}.iban"), self.iban.as_deref(), Iban::parse);
+        let bic = e.check_opt(&format!("{field}.bic"), self.bic.as_deref(), Bic::parse);
+        if self.iban.is_some() && self.bic.is_none() {
+            e.add(format!("{field}.bic"), Invalid::Required);
+        }
+        if self.kontonummer.is_none() && self.iban.is_none() {
+            e.add(field, Invalid::Required);
+            return None;
+        }
+        Some((
+            currency,
+            CurrencyAccount {
+                kontonummer: kontonummer?,
+                iban: iban?,
+                bic: bic?,
+            },
+        ))
+    }
+
+    fn from_domain(a: &CurrencyAccount) -> Self {
+        Self {
+            kontonummer: a.kontonummer.as_ref().map(ToString::to_string),
+            iban: a.iban.as_ref().map(|i| i.as_str().to_owned()),
+            bic: a.bic.as_ref().map(|b| b.as_str().to_owned()),
+        }
+    }
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
@@ -96,6 +160,12 @@ impl OrganisationBody {
         if matches!(&iban, Some(Some(_))) && self.bic.is_none() {
             e.add("bic", Invalid::Required);
         }
+        let by_currency: Vec<Option<(Currency, CurrencyAccount)>> = self
+            .accounts
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(code, a)| a.parse(&code, &mut e))
+            .collect();
         let currency = e.check_opt(
             "default_currency",
             self.default_currency.as_deref(),
@@ -189,6 +259,7 @@ impl OrganisationBody {
                     plusgiro: plusgiro?,
                     iban: iban?,
                     bic: bic?,
+                    by_currency: by_currency.into_iter().collect::<Option<_>>()?,
                 },
                 default_currency: currency?.unwrap_or(country.currency()),
                 default_language: language?.unwrap_or(country.language()),
@@ -217,6 +288,13 @@ impl OrganisationBody {
             plusgiro: d.accounts.plusgiro.as_ref().map(ToString::to_string),
             iban: d.accounts.iban.as_ref().map(|i| i.as_str().to_owned()),
             bic: d.accounts.bic.as_ref().map(|b| b.as_str().to_owned()),
+            accounts: Some(
+                d.accounts
+                    .by_currency
+                    .iter()
+                    .map(|(c, a)| (c.as_str().to_owned(), CurrencyAccountBody::from_domain(a)))
+                    .collect(),
+            ),
             default_currency: Some(d.default_currency.as_str().to_owned()),
             default_language: Some(d.default_language.as_str().to_owned()),
             payment_terms_days: Some(i64::from(d.payment_terms_days)),

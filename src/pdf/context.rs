@@ -5,14 +5,14 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::domain::Address;
-use crate::domain::Language;
 use crate::domain::contribution::VatTreatment;
 use crate::domain::documents::{
     Buyer, Calculation, DocumentKind, InvoiceDocument, OfferLetter, PaymentReference,
     ReminderDocument, Seller, StatementDocument,
 };
 use crate::domain::money::Money;
+use crate::domain::organisation::PayTo;
+use crate::domain::{Address, Bic, Currency, Iban, Language};
 use crate::pdf::format;
 use crate::pdf::template::{Align, Vocabulary};
 
@@ -29,7 +29,8 @@ pub struct Context {
     pub tables: HashMap<&'static str, Vec<Vec<String>>>,
     pub lists: HashMap<&'static str, Vec<String>>,
     pub signatories: Vec<(String, String)>,
-    /// The UsingQR JSON for the payment QR code, when there is something to pay.
+    /// The payment QR code's text when there is something to pay to an account of the
+    /// document's currency: UsingQR JSON for SEK, an EPC code for EUR.
     pub qr: Option<String>,
 }
 
@@ -51,6 +52,7 @@ macro_rules! values {
             "organisation.plusgiro",
             "organisation.iban",
             "organisation.bic",
+            "organisation.kontonummer",
             "member.name",
             "member.address",
             "member.org_number",
@@ -248,7 +250,15 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(lang: Language, seller: &Seller, buyer: &Buyer, date: chrono::NaiveDate) -> Self {
+    /// The organisation's accounts are those that take `currency`, the document's: an NOK
+    /// invoice from a Swedish body shows its kontonummer and NOK IBAN, not its bankgiro.
+    fn new(
+        lang: Language,
+        seller: &Seller,
+        buyer: &Buyer,
+        date: chrono::NaiveDate,
+        currency: Currency,
+    ) -> Self {
         let mut b = Builder {
             lang,
             values: HashMap::with_capacity(48),
@@ -290,29 +300,26 @@ impl Builder {
         );
         b.set("organisation.seat", &s.seat);
         b.set("organisation.email", &s.email);
-        let acc = &s.accounts;
-        b.set(
-            "organisation.bankgiro",
-            &acc.bankgiro
-                .as_ref()
-                .map(|g| g.to_string())
-                .unwrap_or_default(),
-        );
-        b.set(
-            "organisation.plusgiro",
-            &acc.plusgiro
-                .as_ref()
-                .map(|g| g.to_string())
-                .unwrap_or_default(),
-        );
-        b.set(
-            "organisation.iban",
-            &acc.iban.as_ref().map(|g| g.to_string()).unwrap_or_default(),
-        );
-        b.set(
-            "organisation.bic",
-            acc.bic.as_ref().map(|g| g.as_str()).unwrap_or_default(),
-        );
+        let (mut bankgiro, mut plusgiro, mut kontonummer) = (None, None, None);
+        let mut iban = None;
+        for account in s.accounts.accepting(currency, s.default_currency) {
+            match account {
+                PayTo::Bankgiro(g) => bankgiro = Some(g.to_string()),
+                PayTo::Plusgiro(g) => plusgiro = Some(g.to_string()),
+                PayTo::Kontonummer(k) => kontonummer = Some(k.to_string()),
+                PayTo::Iban { iban: i, bic } if iban.is_none() => iban = Some((i, bic)),
+                PayTo::Iban { .. } => {}
+            }
+        }
+        b.set("organisation.bankgiro", &bankgiro.unwrap_or_default());
+        b.set("organisation.plusgiro", &plusgiro.unwrap_or_default());
+        b.set("organisation.kontonummer", &kontonummer.unwrap_or_default());
+        let (iban, bic) = match iban {
+            Some((i, bic)) => (i.to_string(), bic.map(|b| b.as_str().to_owned())),
+            None => (String::new(), None),
+        };
+        b.set("organisation.iban", &iban);
+        b.set("organisation.bic", &bic.unwrap_or_default());
         b.set("member.name", &buyer.name);
         b.set(
             "member.address",
@@ -402,14 +409,14 @@ fn calculation(c: &Calculation, lang: Language) -> String {
     }
 }
 
-fn sum(amounts: impl Iterator<Item = Money>, currency: crate::domain::Currency) -> Money {
+fn sum(amounts: impl Iterator<Item = Money>, currency: Currency) -> Money {
     Money::from_minor(amounts.map(Money::to_minor).sum(), currency)
 }
 
 /// The values of an offer letter.
 pub fn offer(doc: &OfferLetter) -> Context {
     let lang = doc.language;
-    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date);
+    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date, doc.currency);
     b.set("fee_year", &doc.fee_year.to_string());
     b.date("offer.date", doc.date);
     b.set(
@@ -643,8 +650,10 @@ fn vat_note(doc: &InvoiceDocument) -> String {
     notes.join(" ")
 }
 
-/// The UsingQR payload: the keys Swedish banking apps read to fill in a payment.
-fn using_qr(
+/// The payment QR code of a document to pay, for the account of its currency: the UsingQR
+/// JSON Swedish banking apps read for SEK, the EPC (SEPA credit transfer) code European
+/// banking apps read for EUR. NOK has no code Norwegian banks share, so none.
+fn payment_qr(
     seller: &Seller,
     reference: &PaymentReference,
     date: chrono::NaiveDate,
@@ -654,20 +663,59 @@ fn using_qr(
     if amount.to_minor() <= 0 {
         return None;
     }
-    let acc = &seller.accounts;
-    let (pt, account) = if let Some(bg) = &acc.bankgiro {
-        ("BG", bg.to_string())
-    } else if let Some(pg) = &acc.plusgiro {
-        ("PG", pg.to_string())
-    } else if let Some(iban) = &acc.iban {
-        ("IBAN", iban.as_str().to_owned())
-    } else {
-        return None;
-    };
+    let currency = amount.currency();
+    let account = seller
+        .accounts
+        .for_currency(currency, seller.default_currency)?;
+    match (currency, account) {
+        (Currency::Sek, PayTo::Bankgiro(bg)) => Some(using_qr(
+            seller,
+            reference,
+            date,
+            due,
+            amount,
+            "BG",
+            &bg.to_string(),
+        )),
+        (Currency::Sek, PayTo::Plusgiro(pg)) => Some(using_qr(
+            seller,
+            reference,
+            date,
+            due,
+            amount,
+            "PG",
+            &pg.to_string(),
+        )),
+        (Currency::Sek, PayTo::Iban { iban, .. }) => Some(using_qr(
+            seller,
+            reference,
+            date,
+            due,
+            amount,
+            "IBAN",
+            iban.as_str(),
+        )),
+        (Currency::Eur, PayTo::Iban { iban, bic }) => {
+            epc_qr(seller, reference, amount, &iban, bic.as_ref())
+        }
+        _ => None,
+    }
+}
+
+/// The UsingQR payload: the keys Swedish banking apps read to fill in a payment.
+fn using_qr(
+    seller: &Seller,
+    reference: &PaymentReference,
+    date: chrono::NaiveDate,
+    due: chrono::NaiveDate,
+    amount: Money,
+    pt: &str,
+    account: &str,
+) -> String {
     // Written by hand so that `due` is a JSON number with exactly two decimals, as the
     // format wants, without passing through a float; the keys in the order of the spec.
     let text = |s: &str| serde_json::Value::from(s).to_string();
-    Some(format!(
+    format!(
         "{{\"uqr\":1,\"tp\":1,\"nme\":{},\"cid\":{},\"iref\":{},\"idt\":\"{}\",\"ddt\":\"{}\",\"due\":{},\"cur\":\"{}\",\"pt\":\"{}\",\"acc\":{}}}",
         text(&seller.name),
         text(&seller.org_number),
@@ -677,7 +725,40 @@ fn using_qr(
         amount.amount().round_dp(2),
         amount.currency().as_str(),
         pt,
-        text(&account),
+        text(account),
+    )
+}
+
+/// The EPC QR code (European Payments Council, EPC069-12, version 002, UTF-8): service tag,
+/// version, character set, SCT, BIC, beneficiary, IBAN, amount, an empty purpose and
+/// structured reference (the OCR number or KID is no ISO 11649 creditor reference), and
+/// the reference as remittance text. The beneficiary is the legal name the account is
+/// held in, which payee verification compares. `None` above the format's largest amount.
+fn epc_qr(
+    seller: &Seller,
+    reference: &PaymentReference,
+    amount: Money,
+    iban: &Iban,
+    bic: Option<&Bic>,
+) -> Option<String> {
+    let minor = amount.to_minor();
+    if minor > 99_999_999_999 {
+        return None;
+    }
+    let name: String = seller
+        .legal_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(70)
+        .collect();
+    Some(format!(
+        "BCD\n002\n1\nSCT\n{}\n{}\n{}\nEUR{}.{:02}\n\n\n{}",
+        bic.map(Bic::as_str).unwrap_or_default(),
+        name,
+        iban.as_str(),
+        minor / 100,
+        minor % 100,
+        reference.as_str(),
     ))
 }
 
@@ -689,7 +770,13 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
     } else {
         DocumentKind::Invoice
     };
-    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.invoice.date);
+    let mut b = Builder::new(
+        lang,
+        &doc.seller,
+        &doc.buyer,
+        doc.invoice.date,
+        doc.invoice.currency,
+    );
     b.set("invoice.number", &doc.number);
     b.date("invoice.date", doc.invoice.date);
     b.date("invoice.due_date", doc.due_date);
@@ -769,7 +856,7 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
         })
         .collect();
     let qr = match kind {
-        DocumentKind::Invoice => using_qr(
+        DocumentKind::Invoice => payment_qr(
             &doc.seller,
             &doc.reference,
             doc.invoice.date,
@@ -795,7 +882,7 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
 /// The values of a reminder.
 pub fn reminder(doc: &ReminderDocument) -> Context {
     let lang = doc.language;
-    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date);
+    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date, doc.currency);
     b.date("reminder.date", doc.date);
     b.date("reminder.due_date", doc.new_due_date);
     b.money("reminder.outstanding", doc.outstanding());
@@ -838,7 +925,7 @@ pub fn reminder(doc: &ReminderDocument) -> Context {
         tables: HashMap::from([("overdue", rows)]),
         lists: HashMap::new(),
         signatories: signatories(&doc.seller),
-        qr: using_qr(
+        qr: payment_qr(
             &doc.seller,
             &doc.reference,
             doc.date,
@@ -851,7 +938,7 @@ pub fn reminder(doc: &ReminderDocument) -> Context {
 /// The values of an account statement.
 pub fn statement(doc: &StatementDocument) -> Context {
     let lang = doc.language;
-    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date);
+    let mut b = Builder::new(lang, &doc.seller, &doc.buyer, doc.date, doc.currency);
     b.date("statement.date", doc.date);
     b.money("statement.balance", doc.balance());
     b.money_unless_zero("statement.overdue", doc.overdue());

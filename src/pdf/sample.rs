@@ -3,6 +3,8 @@
 //! benchmarks have a fixed input. A Swedish federation bills Borås; a Norwegian regional
 //! council bills Kautokeino.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -15,8 +17,10 @@ use crate::domain::invoicing::{
     BillingPlan, CollectionRules, Invoice, InvoiceLine, Schedule, VariableBilling,
 };
 use crate::domain::money::Money;
-use crate::domain::organisation::{PaymentAccounts, Signatory};
-use crate::domain::{Address, Bankgiro, Bic, Country, Currency, Iban, Language, Plusgiro};
+use crate::domain::organisation::{CurrencyAccount, PaymentAccounts, Signatory};
+use crate::domain::{
+    Address, Bankgiro, Bic, Country, Currency, Iban, Kontonummer, Language, Plusgiro,
+};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
@@ -65,7 +69,16 @@ pub fn seller(lang: Language) -> Seller {
                 plusgiro: None,
                 iban: Iban::parse("NO9386011117947").ok(),
                 bic: Bic::parse("DNBANOKK").ok(),
+                by_currency: BTreeMap::from([(
+                    Currency::Nok,
+                    CurrencyAccount {
+                        kontonummer: Kontonummer::parse("8601.11.17947").ok(),
+                        iban: None,
+                        bic: None,
+                    },
+                )]),
             },
+            default_currency: Currency::Nok,
             signatories: vec![
                 Signatory {
                     name: "Ingrid Sørbø".into(),
@@ -99,7 +112,9 @@ pub fn seller(lang: Language) -> Seller {
             plusgiro: Plusgiro::parse("28 65 43-4").ok(),
             iban: None,
             bic: None,
+            by_currency: BTreeMap::new(),
         },
+        default_currency: Currency::Sek,
         signatories: vec![
             Signatory {
                 name: "Lisa Belfrage".into(),

@@ -73,6 +73,7 @@ pub fn seller(org: &Organisation) -> Seller {
         seat: d.seat.clone(),
         email: d.contact_email.as_str().to_owned(),
         accounts: d.accounts.clone(),
+        default_currency: d.default_currency,
         signatories: d.signatories.clone(),
     }
 }

@@ -22,7 +22,7 @@ use crate::domain::invoicing::{
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
-use crate::domain::organisation::Organisation;
+use crate::domain::organisation::{Organisation, OrganisationDetails};
 use crate::domain::{Country, Currency, Invalid, Language, MemberKind, VatStatus};
 use crate::einvoice;
 use crate::email::templates::MessageKind;
@@ -599,6 +599,16 @@ fn number(
         DocumentKind::CreditNote => issuer.settings.credit_note_prefix.clone(),
         _ => details.invoice_prefix.clone(),
     };
+    let invoice = draft
+        .invoice(&store::lines(conn, id)?, date)?
+        .rounded(issuer.settings.round_to_whole);
+    // Refused before a number is taken: numbers have no gaps. A credit note pays nothing.
+    if kind != DocumentKind::CreditNote {
+        details
+            .accounts
+            .require(invoice.currency, details.default_currency)
+            .map_err(|e| Error::Validation(vec![e]))?;
+    }
     let sequence = store::next_number(conn, &org, &series, date.year())?;
     let number = InvoiceNumber {
         prefix: series.clone(),
@@ -611,9 +621,6 @@ fn number(
         Some(c) => c.payment_reference.clone().unwrap_or_default(),
         None => reference_for(issuer.settings.reference_scheme, date.year(), sequence)?,
     };
-    let invoice = draft
-        .invoice(&store::lines(conn, id)?, date)?
-        .rounded(issuer.settings.round_to_whole);
     let language = invoice.language;
     let due_date = match (kind, due) {
         (DocumentKind::CreditNote, _) => date,
@@ -1104,11 +1111,11 @@ fn period_name(schedule: Schedule, start: NaiveDate, end: NaiveDate, lang: Langu
 fn propose_agreement(
     conn: &mut DbConnection,
     org: &str,
+    seller: &OrganisationDetails,
     contributions: &mut Contributions,
     agreement: &crate::domain::agreement::Agreement,
     req: &RunRequest,
     billed: &HashSet<(String, String, NaiveDate)>,
-    seller_country: Country,
 ) -> Result<Vec<Proposal>, Error> {
     let member = contributions
         .member(conn, org, &agreement.header.member_id)?
@@ -1116,7 +1123,7 @@ fn propose_agreement(
     let lang = member.details.language;
     let vat_for_buyer = |vat: &VatTreatment| {
         vat.clone()
-            .for_buyer(seller_country, member.details.country)
+            .for_buyer(seller.country, member.details.country)
     };
     let window = RunWindow {
         from: req.from,
@@ -1273,6 +1280,12 @@ fn propose_agreement(
                 continue;
             }
             let currency = agreement.header.currency;
+            // An agreement in a currency the organisation has no account for is left out
+            // of the run (and named in its answer), before anything is numbered.
+            seller
+                .accounts
+                .require(currency, seller.default_currency)
+                .map_err(|e| Error::Validation(vec![e]))?;
             let invoices = invoices_by_vat_scope(lines, InvoiceLine::outside_scope)
                 .into_iter()
                 .map(|lines| Invoice {
@@ -1314,7 +1327,6 @@ pub fn propose(
     if req.to < req.from {
         return Err(Error::field("to", Invalid::Mismatch { other: "from" }));
     }
-    let seller_country = organisation(conn, org)?.details.country;
     let billed: HashSet<(String, String, NaiveDate)> =
         store::billed_periods(conn, org)?.into_iter().collect();
     let billable = [
@@ -1326,27 +1338,41 @@ pub fn propose(
     let mut proposals = Vec::new();
     let mut skipped = Vec::new();
     let mut contributions = Contributions::default();
+    let seller = organisation(conn, org)?.details;
     for (agreement, _) in crate::storage::agreements::with_versions(conn, org, &billable)? {
         match propose_agreement(
             conn,
             org,
+            &seller,
             &mut contributions,
             &agreement,
             req,
             &billed,
-            seller_country,
         ) {
             Ok(due) => proposals.extend(due),
             Err(e @ (Error::Contribution(_) | Error::Validation(_))) => skipped.push(Skipped {
                 agreement_id: agreement.id.clone(),
                 member_id: agreement.header.member_id.clone(),
-                reason: e.detail(Language::Sv),
+                reason: skip_reason(&e),
             }),
             Err(e) => return Err(e),
         }
     }
     proposals.sort_by(|a, b| a.order().cmp(&b.order()));
     Ok((proposals, skipped))
+}
+
+/// Why an agreement is left out of a run, in Swedish: the fields at fault by name (such as
+/// `accounts.NOK`), so that whoever runs it knows what to complete.
+fn skip_reason(e: &Error) -> String {
+    match e {
+        Error::Validation(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.invalid.message(Language::Sv)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.detail(Language::Sv),
+    }
 }
 
 /// The outcome of issuing a run.

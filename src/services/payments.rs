@@ -470,15 +470,27 @@ pub struct Import {
     pub unread: Vec<Unread>,
 }
 
-/// Whether `paid_to` is one of the organisation's accounts.
+/// Whether `paid_to` is one of the organisation's accounts, in any currency.
 fn is_ours(accounts: &PaymentAccounts, paid_to: &PaidTo) -> bool {
     let bankgiro = accounts.bankgiro.as_ref().map(|b| b.digits());
     let plusgiro = accounts.plusgiro.as_ref().map(|p| p.digits());
+    let mut ibans = accounts.iban.iter().chain(
+        accounts
+            .by_currency
+            .values()
+            .filter_map(|a| a.iban.as_ref()),
+    );
+    let mut kontonummer = accounts
+        .by_currency
+        .values()
+        .filter_map(|a| a.kontonummer.as_ref());
     match paid_to {
         PaidTo::Bankgiro(digits) => bankgiro == Some(digits.as_str()),
-        PaidTo::Iban(iban) => accounts.iban.as_ref().map(|i| i.as_str()) == Some(iban.as_str()),
+        PaidTo::Iban(iban) => ibans.any(|i| i.as_str() == iban),
         PaidTo::Account(digits) => {
-            bankgiro == Some(digits.as_str()) || plusgiro == Some(digits.as_str())
+            bankgiro == Some(digits.as_str())
+                || plusgiro == Some(digits.as_str())
+                || kontonummer.any(|k| k.digits() == digits)
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Rows as the database holds them, and their conversion to and from domain values. Stored
 //! values were parsed on the way in, so a failure to parse them back is an internal fault.
 
+use std::collections::BTreeMap;
+
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -8,10 +10,12 @@ use diesel::prelude::*;
 use crate::domain::member::{
     Contact, ContactDetails, County, Mailings, Member, MemberDetails, PopulationCount,
 };
-use crate::domain::organisation::{Organisation, OrganisationDetails, PaymentAccounts, Signatory};
+use crate::domain::organisation::{
+    CurrencyAccount, Organisation, OrganisationDetails, PaymentAccounts, Signatory,
+};
 use crate::domain::{
-    Address, Bankgiro, Bic, Country, Currency, Email, Iban, Language, MemberKind, MemberStatus,
-    MunicipalityCode, OrgNumber, PeppolEndpoint, Plusgiro, VatNumber, VatStatus,
+    Address, Bankgiro, Bic, Country, Currency, Email, Iban, Kontonummer, Language, MemberKind,
+    MemberStatus, MunicipalityCode, OrgNumber, PeppolEndpoint, Plusgiro, VatNumber, VatStatus,
 };
 use crate::storage::schema::{contacts, members, organisations, populations};
 
@@ -48,6 +52,8 @@ pub struct OrganisationRow {
     pub plusgiro: Option<String>,
     pub iban: Option<String>,
     pub bic: Option<String>,
+    /// JSON: the accounts of each currency beside the default one, keyed by currency code.
+    pub currency_accounts: String,
     pub default_currency: String,
     pub default_language: String,
     pub payment_terms_days: i32,
@@ -56,6 +62,54 @@ pub struct OrganisationRow {
     pub signatories: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// One currency's accounts as stored: bare digits and electronic IBANs, as parsed.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CurrencyAccountJson {
+    kontonummer: Option<String>,
+    iban: Option<String>,
+    bic: Option<String>,
+}
+
+fn currency_accounts_json(
+    accounts: &BTreeMap<Currency, CurrencyAccount>,
+) -> anyhow::Result<String> {
+    let json: BTreeMap<&str, CurrencyAccountJson> = accounts
+        .iter()
+        .map(|(currency, a)| {
+            (
+                currency.as_str(),
+                CurrencyAccountJson {
+                    kontonummer: a.kontonummer.as_ref().map(|k| k.digits().to_owned()),
+                    iban: a.iban.as_ref().map(|i| i.as_str().to_owned()),
+                    bic: a.bic.as_ref().map(|b| b.as_str().to_owned()),
+                },
+            )
+        })
+        .collect();
+    Ok(serde_json::to_string(&json)?)
+}
+
+fn currency_accounts(raw: &str) -> anyhow::Result<BTreeMap<Currency, CurrencyAccount>> {
+    let json: BTreeMap<String, CurrencyAccountJson> =
+        serde_json::from_str(raw).context("stored currency accounts")?;
+    json.into_iter()
+        .map(|(currency, a)| {
+            Ok((
+                stored("account currency", Currency::parse(&currency))?,
+                CurrencyAccount {
+                    kontonummer: stored_opt(
+                        "kontonummer",
+                        a.kontonummer.as_deref(),
+                        Kontonummer::parse,
+                    )?,
+                    iban: stored_opt("iban", a.iban.as_deref(), Iban::parse)?,
+                    bic: stored_opt("bic", a.bic.as_deref(), Bic::parse)?,
+                },
+            ))
+        })
+        .collect()
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -98,6 +152,7 @@ impl OrganisationRow {
             plusgiro: d.accounts.plusgiro.as_ref().map(|p| p.digits().to_owned()),
             iban: d.accounts.iban.as_ref().map(|i| i.as_str().to_owned()),
             bic: d.accounts.bic.as_ref().map(|b| b.as_str().to_owned()),
+            currency_accounts: currency_accounts_json(&d.accounts.by_currency)?,
             default_currency: d.default_currency.as_str().to_owned(),
             default_language: d.default_language.as_str().to_owned(),
             payment_terms_days: i32::from(d.payment_terms_days),
@@ -136,6 +191,7 @@ impl OrganisationRow {
                 plusgiro: stored_opt("plusgiro", self.plusgiro.as_deref(), Plusgiro::parse)?,
                 iban: stored_opt("iban", self.iban.as_deref(), Iban::parse)?,
                 bic: stored_opt("bic", self.bic.as_deref(), Bic::parse)?,
+                by_currency: currency_accounts(&self.currency_accounts)?,
             },
             default_currency: stored("default_currency", Currency::parse(&self.default_currency))?,
             default_language: stored("default_language", Language::parse(&self.default_language))?,

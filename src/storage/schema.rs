@@ -21,6 +21,7 @@ diesel::table! {
         plusgiro -> Nullable<Text>,
         iban -> Nullable<Text>,
         bic -> Nullable<Text>,
+        currency_accounts -> Text,
         default_currency -> Text,
         default_language -> Text,
         payment_terms_days -> Integer,

@@ -331,6 +331,15 @@ async fn norwegian_reminders_follow_norwegian_law(backend: Backend) {
         .organisation_with_admin("Scandinavian Science Cluster")
         .await;
     let base = format!("/api/v1/organisations/{org}");
+    // The Norwegian partners pay NOK to the project's Norwegian account.
+    let r = app
+        .patch(
+            &admin,
+            &base,
+            &json!({"accounts": {"NOK": {"kontonummer": "8601.11.17947"}}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     // The rate Finansdepartementet sets: 12.25 % from 1 July 2026, 12.00 % from 1 January.
     for (from, percent) in [("2026-07-01", "4.25"), ("2027-01-01", "4.00")] {
         put_as_operator(

@@ -6,6 +6,7 @@ mod helpers;
 mod peppol;
 
 mod abroad;
+mod accounts;
 mod agreements;
 mod audit;
 mod auth;

@@ -700,6 +700,8 @@ async fn ssc_budget_over_three_years_in_eur_billed_in_sek_and_nok(backend: Backe
             "address": {"line1": "Box 1", "postal_code": "461 29", "city": "Trollhättan"},
             "contact_email": "ssc@innovatum.se", "bankgiro": "5050-1055",
             "iban": "SE45 5000 0000 0583 9825 7466", "bic": "ESSESESS",
+            // The Norwegian partners pay NOK to the project's Norwegian account.
+            "accounts": {"NOK": {"kontonummer": "8601.11.17947"}},
             "signatories": [{"name": "Projektledare SSC", "title": "Innovatum AB"}]
         }),
     )
@@ -876,10 +878,16 @@ async fn ssc_budget_over_three_years_in_eur_billed_in_sek_and_nok(backend: Backe
         (s(hald, "currency"), s(hald, "total")),
         ("NOK", "2309104.73")
     );
+    let halden_invoice = text_of(&app, &admin, &org, s(hald, "document_id")).await;
     assert_says(
-        &text_of(&app, &admin, &org, s(hald, "document_id")).await,
-        &["årsbeløp 240 456,60 EUR × 9,603 NOK/EUR (Norges Bank, 30.12.2015)"],
+        &halden_invoice,
+        &[
+            "årsbeløp 240 456,60 EUR × 9,603 NOK/EUR (Norges Bank, 30.12.2015)",
+            "Kontonummer 8601.11.17947",
+        ],
     );
+    // Not the Swedish accounts: they take SEK.
+    assert_never_says(&halden_invoice, &["5050-1055", "SE45"]);
 }
 
 crate::on_both_backends!(

@@ -62,6 +62,14 @@ pub fn available() -> Option<()> {
 
 /// Validates documents by name; returns the fatal findings of each, and prints warnings.
 pub fn validate(documents: &[(&str, Vec<u8>)]) -> Vec<(String, Fatal)> {
+    findings(documents)
+        .into_iter()
+        .map(|(name, fatal, _)| (name, fatal))
+        .collect()
+}
+
+/// Validates documents by name; the fatal findings and the warnings of each.
+pub fn findings(documents: &[(&str, Vec<u8>)]) -> Vec<(String, Fatal, Fatal)> {
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<PathBuf> = documents
         .iter()
@@ -89,7 +97,7 @@ pub fn validate(documents: &[(&str, Vec<u8>)]) -> Vec<(String, Fatal)> {
             String::from_utf8_lossy(&output.stdout)
         )
     });
-    let results: Vec<(String, Fatal)> = documents
+    let results: Vec<(String, Fatal, Fatal)> = documents
         .iter()
         .zip(&paths)
         .map(|((name, _), path)| {
@@ -97,20 +105,23 @@ pub fn validate(documents: &[(&str, Vec<u8>)]) -> Vec<(String, Fatal)> {
                 .as_array()
                 .cloned()
                 .unwrap_or_else(|| panic!("no result for {name} in {report}"));
-            let mut fatal = Vec::new();
+            let (mut fatal, mut warnings) = (Vec::new(), Vec::new());
             for f in findings {
                 let id = f["id"].as_str().unwrap_or("?").to_owned();
                 let text = f["text"].as_str().unwrap_or("").to_owned();
                 match f["flag"].as_str() {
                     Some("fatal" | "error") => fatal.push((id, text)),
-                    flag => eprintln!("{name}: [{}] {id} {text}", flag.unwrap_or("?")),
+                    flag => {
+                        eprintln!("{name}: [{}] {id} {text}", flag.unwrap_or("?"));
+                        warnings.push((id, text));
+                    }
                 }
             }
-            (name.to_string(), fatal)
+            (name.to_string(), fatal, warnings)
         })
         .collect();
     // The exit status must agree: 1 when anything fatal fired.
-    let any_fatal = results.iter().any(|(_, f)| !f.is_empty());
+    let any_fatal = results.iter().any(|(_, f, _)| !f.is_empty());
     assert_eq!(output.status.code() == Some(1), any_fatal, "{report}");
     results
 }
