@@ -133,6 +133,14 @@ pub struct OrganisationDetails {
     pub signatories: Vec<Signatory>,
 }
 
+impl OrganisationDetails {
+    /// "Vår referens" on every invoice unless one is given: the first signatory, the person
+    /// members know the agreements by.
+    pub fn our_reference(&self) -> Option<String> {
+        self.signatories.first().map(|s| s.name.clone())
+    }
+}
+
 /// Letters, digits and hyphens, so that invoice numbers survive every bank and Peppol field.
 pub fn invoice_prefix(raw: &str) -> Result<String, crate::domain::Invalid> {
     let p = raw.trim().to_uppercase();

@@ -12,7 +12,7 @@ use crate::domain::documents::{
 };
 use crate::domain::money::Money;
 use crate::domain::organisation::PayTo;
-use crate::domain::{Address, Bic, Currency, Iban, Language};
+use crate::domain::{Address, Bic, Country, Currency, Iban, Language};
 use crate::pdf::format;
 use crate::pdf::template::{Align, Vocabulary};
 
@@ -279,11 +279,15 @@ impl Builder {
             "organisation.vat_number",
             s.vat_number.as_deref().unwrap_or(""),
         );
-        // Norwegian VAT-registered businesses print "MVA" after the organisation number.
-        b.set(
-            "organisation.mva",
-            if s.vat_number.is_some() { "MVA" } else { "" },
-        );
+        // Norwegian VAT-registered businesses print "MVA" after the organisation number; a
+        // Swedish seller's Norwegian-language documents state its VAT number, as every
+        // invoice must (ML 17 kap. 24 §).
+        let mva = match (&s.vat_number, s.address.country) {
+            (None, _) => String::new(),
+            (Some(_), Country::No) => "MVA".to_owned(),
+            (Some(v), Country::Se) => format!("MVA-nr. {v}"),
+        };
+        b.set("organisation.mva", &mva);
         let f_skatt = match (s.f_skatt, lang) {
             (false, _) => "",
             (true, Language::Sv | Language::Nb) => "Godkänd för F-skatt",

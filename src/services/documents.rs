@@ -154,11 +154,11 @@ impl LineNames {
     ) -> Result<Self, Error> {
         let mut models = Vec::new();
         for f in &terms.fixed {
-            if let Some(model) = f.fee_model_id.as_deref() {
-                // A model deleted since keeps its component's id as the name.
-                if let Some(name) = model_name(model)? {
-                    models.push((f.id.clone(), name));
-                }
+            // A model deleted since, like a model given in the terms, has no name here.
+            if let Some(model) = f.fee_model_id.as_deref()
+                && let Some(name) = model_name(model)?
+            {
+                models.push((f.id.clone(), name));
             }
         }
         Ok(Self { prices, models })
@@ -190,11 +190,22 @@ impl LineNames {
 
     pub fn describe(&self, line: &StatementLine, lang: Language) -> String {
         match line.kind {
+            // A component priced in the terms themselves has no model name: it is the
+            // fixed fee, in the document's language, never its identifier.
             LineKind::Fixed => self
                 .models
                 .iter()
                 .find(|(id, _)| *id == line.component)
-                .map_or_else(|| line.component.clone(), |(_, name)| name.clone()),
+                .map_or_else(
+                    || {
+                        match lang {
+                            Language::Sv | Language::Nb => "Fast avgift",
+                            Language::En => "Fixed fee",
+                        }
+                        .to_owned()
+                    },
+                    |(_, name)| name.clone(),
+                ),
             LineKind::Variable => self.service(&line.component, lang),
             LineKind::CapAdjustment => match lang {
                 Language::Sv => "Tak för rörlig del".into(),

@@ -239,15 +239,17 @@ pub fn create_draft(
     Ok(row)
 }
 
-/// A draft's lines as its buyer is charged: a rate of the seller's country becomes a
-/// reverse charge for a buyer in another country (see [`VatTreatment::for_buyer`]).
+/// A draft as its buyer is charged: a rate of the seller's country becomes a reverse
+/// charge for a buyer in another country (see [`VatTreatment::for_buyer`]), and "Vår
+/// referens" is the organisation's unless one is given.
 fn for_buyer(conn: &mut DbConnection, org: &str, input: &DraftInput) -> Result<DraftInput, Error> {
-    let seller = organisation(conn, org)?.details.country;
+    let seller = organisation(conn, org)?.details;
     let buyer = members::get(conn, org, &input.member_id)?.details.country;
     let mut input = input.clone();
     for line in &mut input.lines {
-        line.vat = line.vat.clone().for_buyer(seller, buyer);
+        line.vat = line.vat.clone().for_buyer(seller.country, buyer);
     }
+    input.our_reference = input.our_reference.or_else(|| seller.our_reference());
     Ok(input)
 }
 
@@ -1295,7 +1297,7 @@ fn propose_agreement(
                     period_start: d.start,
                     period_end: d.end,
                     buyer_reference: member.details.buyer_reference.clone(),
-                    our_reference: None,
+                    our_reference: seller.our_reference(),
                     lines,
                     rounding: Money::zero(currency),
                 })

@@ -95,6 +95,7 @@ async fn a_norwegian_municipality_is_not_charged_swedish_vat(backend: Backend) {
             "Omvendt",
             "Omvendt avgiftsplikt",
             "959 159 092",
+            "MVA-nr. SE222000132101",
             "19 000,00",
         ] {
             assert!(text.contains(needle), "{needle} missing in {text}");
@@ -113,4 +114,67 @@ async fn a_norwegian_municipality_is_not_charged_swedish_vat(backend: Backend) {
     }
 }
 
-crate::on_both_backends!(a_norwegian_municipality_is_not_charged_swedish_vat);
+/// A fixed part priced in the terms themselves (no fee model) is invoiced under its name
+/// in the buyer's language, never under its identifier.
+async fn a_component_is_named_not_coded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/members"),
+            &crate::helpers::bollebygd(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let member = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/agreements"),
+            &json!({
+                "member_id": member, "notice_months": 6, "pro_rata": "whole_months",
+                "start_date": "2027-01-01", "end_date": "2027-12-31",
+                "terms": {"fixed": [{"id": "fast-del", "model": {"model":
+                    {"type": "flat", "currency": "SEK", "amount": "12000.00"}}}]}
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let agreement = format!("{base}/agreements/{}", str_of(&r.body, "id"));
+    for to in [
+        json!({"to": "offered"}),
+        json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören",
+               "decision_reference": "KS 2026/1"}),
+    ] {
+        let r = app
+            .post(&admin, &format!("{agreement}/transitions"), &to)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoice-runs"),
+            &json!({"from": "2027-01-01", "to": "2027-12-31"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let invoice = &r.body["invoices"][0];
+    let pdf = bytes(
+        &app,
+        &admin,
+        &format!("{base}/documents/{}/pdf", str_of(invoice, "document_id")),
+    )
+    .await;
+    if let Some(text) = crate::documents::pdf_text(&pdf) {
+        assert!(text.contains("Fast avgift 2027"), "{text}");
+        assert!(!text.contains("fast-del"), "{text}");
+    }
+}
+
+crate::on_both_backends!(
+    a_norwegian_municipality_is_not_charged_swedish_vat,
+    a_component_is_named_not_coded,
+);

@@ -87,6 +87,14 @@ async fn billed_member(
     assert_eq!(r.status, 201, "{}", r.body);
     let invoices = r.body["invoices"].as_array().unwrap();
     assert_eq!(invoices.len(), 1, "{}", r.body);
+    // A run's invoice names the organisation's contact as "Vår referens".
+    if let Some(text) = pdf_of(app, admin, base, str_of(&invoices[0], "document_id")).await {
+        assert!(
+            text.contains("Vår referens Lisa Belfrage")
+                || text.contains("Vår referanse Lisa Belfrage"),
+            "{text}"
+        );
+    }
     invoices[0].clone()
 }
 
