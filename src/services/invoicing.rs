@@ -17,8 +17,8 @@ use crate::domain::documents::{
 use crate::domain::invoicing::{
     Billable, Billed, BuyerFacts, Inkassosats, Invoice, InvoiceFacts, InvoiceGap, InvoiceLine,
     InvoiceNumber, InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate, ReferenceScheme,
-    RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, invoice_gaps, invoices_by_vat_scope,
-    net_and_vat, payment_reference, reference_base, reference_rate_on,
+    RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, invoice_gaps, invoice_reference,
+    invoices_by_vat_scope, net_and_vat, reference_rate_on,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -781,20 +781,15 @@ pub fn gaps(
         .collect())
 }
 
-/// The payment reference of an invoice number. A KID mod 11 has no check digit for about
-/// one base in eleven; since numbers may not be skipped, such a base gets one more digit
-/// (the longer reference cannot equal another invoice's).
+/// The payment reference of an invoice number (see [`invoice_reference`]).
 fn reference_for(scheme: ReferenceScheme, year: i32, sequence: i64) -> Result<String, Error> {
-    let base = reference_base(year, sequence);
-    let candidates = std::iter::once(base.clone()).chain((0..10).map(|d| format!("{base}{d}")));
-    for candidate in candidates {
-        if let Ok(r) = payment_reference(scheme, &candidate) {
-            return Ok(r.as_str().to_owned());
-        }
-    }
-    Err(Error::Internal(anyhow::anyhow!(
-        "no payment reference for {year}/{sequence}"
-    )))
+    invoice_reference(scheme, year, sequence)
+        .map(|r| r.as_str().to_owned())
+        .ok_or_else(|| {
+            Error::Internal(anyhow::anyhow!(
+                "no payment reference for {year}/{sequence}"
+            ))
+        })
 }
 
 /// Records that an invoice was sent (by post or mail) or written off: events its status is

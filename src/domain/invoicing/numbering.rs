@@ -63,6 +63,24 @@ pub fn payment_reference(scheme: ReferenceScheme, base: &str) -> Result<PaymentR
     })
 }
 
+/// The payment reference of an invoice, of one length for every invoice of a scheme (a
+/// bank registers the length of a KID agreement, and a payer's app checks it). A KID mod 11
+/// has no check digit for about one base in eleven, and numbers may not be skipped: so
+/// every mod 11 base carries one more digit, 0 unless the check needs another.
+pub fn invoice_reference(
+    scheme: ReferenceScheme,
+    year: i32,
+    sequence: i64,
+) -> Option<PaymentReference> {
+    let base = reference_base(year, sequence);
+    match scheme {
+        ReferenceScheme::KidMod11 => {
+            (0..10).find_map(|d| payment_reference(scheme, &format!("{base}{d}")).ok())
+        }
+        _ => payment_reference(scheme, &base).ok(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -142,6 +160,23 @@ mod tests {
             assert_eq!(payment_reference(*scheme, ""), Err(Invalid::Empty));
             assert_eq!(payment_reference(*scheme, "12a4"), Err(Invalid::DigitsOnly));
             assert!(payment_reference(*scheme, &"1".repeat(25)).is_err());
+        }
+    }
+
+    proptest::proptest! {
+        /// Within a scheme every invoice's reference has the same length, and each is valid.
+        #[test]
+        fn references_have_one_length_per_scheme(sequence in 1_i64..=999_999, year in 2020_i32..2100) {
+            for (scheme, len) in [
+                (ReferenceScheme::Ocr, 12),
+                (ReferenceScheme::KidMod10, 11),
+                (ReferenceScheme::KidMod11, 12),
+            ] {
+                let r = invoice_reference(scheme, year, sequence);
+                proptest::prop_assert!(r.is_some(), "{:?} {}", scheme, sequence);
+                let r = r.unwrap_or(PaymentReference::Kid(String::new()));
+                proptest::prop_assert_eq!(r.as_str().len(), len, "{:?} {}", scheme, sequence);
+            }
         }
     }
 }
