@@ -75,6 +75,7 @@ fn layout_in(doc: &Document, measure: &dyn Measure) -> Vec<Page> {
         pages: Vec::new(),
         items: Vec::new(),
         size: doc.font_size,
+        running: footer_size * LEADING + 10.0,
     };
     for block in &doc.blocks {
         l.block(block);
@@ -84,6 +85,9 @@ fn layout_in(doc: &Document, measure: &dyn Measure) -> Vec<Page> {
     let mut pages = std::mem::take(&mut l.pages);
     for (i, page) in pages.iter_mut().enumerate() {
         l.footer(page, i + 1, total, footer_size);
+        if i > 0 {
+            l.running_header(page, i + 1, total, footer_size);
+        }
     }
     pages
 }
@@ -100,6 +104,8 @@ struct Layout<'a> {
     pages: Vec<Page>,
     items: Vec<Item>,
     size: f32,
+    /// The height of the running header every page after the first begins with.
+    running: f32,
 }
 
 impl Layout<'_> {
@@ -117,7 +123,7 @@ impl Layout<'_> {
             height: A4_HEIGHT,
             items: std::mem::take(&mut self.items),
         });
-        self.y = self.top;
+        self.y = self.top + self.running;
     }
 
     /// Starts a new page unless `height` still fits under the cursor. A block taller
@@ -670,10 +676,9 @@ impl Layout<'_> {
         self.y += size;
     }
 
-    fn footer(&self, page: &mut Page, number: usize, total: usize, size: f32) {
-        let c = self.doc.colours;
-        let label: String = self
-            .doc
+    /// The page label with its number filled in: "Sida 2 av 3".
+    fn page_label(&self, number: usize, total: usize) -> String {
+        self.doc
             .page_label
             .0
             .iter()
@@ -683,7 +688,60 @@ impl Layout<'_> {
                 Piece::Placeholder("pages") => total.to_string(),
                 Piece::Placeholder(_) => String::new(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// What a page after the first begins with, so that a loose page still says whose and
+    /// which document it is: the sender and the title (e.g. "Faktura NAV-2026-0001") on the
+    /// left, the page label on the right, over a rule.
+    fn running_header(&self, page: &mut Page, number: usize, total: usize, size: f32) {
+        let c = self.doc.colours;
+        let label = self.page_label(number, total);
+        let base = self.top + size * self.measure.ascent();
+        let label_w = self.measure.width(FontStyle::Regular, &label, size);
+        page.items.push(Item::Text {
+            x: self.right - label_w,
+            y: base,
+            text: label,
+            style: FontStyle::Regular,
+            size,
+            colour: c.muted,
+        });
+        let meta = &self.doc.meta;
+        let title = if meta.author.is_empty() {
+            meta.title.clone()
+        } else {
+            format!("{} · {}", meta.author, meta.title)
+        };
+        let fitted = fit(
+            self.measure,
+            &title,
+            FontStyle::Regular,
+            size,
+            self.width() - label_w - mm(4.0),
+        );
+        page.items.push(Item::Text {
+            x: self.left,
+            y: base,
+            text: fitted,
+            style: FontStyle::Regular,
+            size,
+            colour: c.muted,
+        });
+        let rule = self.top + size * LEADING + 2.0;
+        page.items.push(Item::Line {
+            x1: self.left,
+            y1: rule,
+            x2: self.right,
+            y2: rule,
+            width: 0.5,
+            colour: c.rule,
+        });
+    }
+
+    fn footer(&self, page: &mut Page, number: usize, total: usize, size: f32) {
+        let c = self.doc.colours;
+        let label = self.page_label(number, total);
         let top = self.bottom + 8.0;
         page.items.push(Item::Line {
             x1: self.left,

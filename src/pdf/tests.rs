@@ -355,6 +355,11 @@ fn a_long_invoice_repeats_the_table_header_and_numbers_its_pages() {
             assert!(t.contains(&"Beskrivning"), "header on page {}", i + 1);
         }
         assert!(t.contains(&format!("Sida {} av {n}", i + 1).as_str()));
+        // Every page after the first says whose and which document it is.
+        let running = t
+            .iter()
+            .any(|t| t.contains("Navet science center") && t.contains("Faktura NAV-2026-0001"));
+        assert_eq!(running, i > 0, "running header on page {}", i + 1);
     }
     // The totals and the payment block follow the last line, on the last page.
     assert!(texts(&pages[n - 1]).contains(&"Att betala"));
