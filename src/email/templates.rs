@@ -15,17 +15,25 @@ pub enum MessageKind {
     Invoice,
     CreditNote,
     Reminder,
+    Statement,
     Newsletter,
 }
 
 impl MessageKind {
-    pub const NAMES: &'static [&'static str] =
-        &["offer", "invoice", "credit-note", "reminder", "newsletter"];
-    pub const ALL: [MessageKind; 5] = [
+    pub const NAMES: &'static [&'static str] = &[
+        "offer",
+        "invoice",
+        "credit-note",
+        "reminder",
+        "statement",
+        "newsletter",
+    ];
+    pub const ALL: [MessageKind; 6] = [
         MessageKind::Offer,
         MessageKind::Invoice,
         MessageKind::CreditNote,
         MessageKind::Reminder,
+        MessageKind::Statement,
         MessageKind::Newsletter,
     ];
 
@@ -35,6 +43,7 @@ impl MessageKind {
             MessageKind::Invoice => "invoice",
             MessageKind::CreditNote => "credit-note",
             MessageKind::Reminder => "reminder",
+            MessageKind::Statement => "statement",
             MessageKind::Newsletter => "newsletter",
         }
     }
@@ -98,6 +107,17 @@ impl MessageKind {
                 "reminder.total",
                 "reminder.reference",
             ],
+            MessageKind::Statement => &[
+                "organisation.name",
+                "organisation.email",
+                "member.name",
+                "signatory.name",
+                "signatory.title",
+                "document.title",
+                "statement.date",
+                "statement.balance",
+                "statement.overdue",
+            ],
             MessageKind::Newsletter => &[
                 "organisation.name",
                 "organisation.email",
@@ -149,6 +169,9 @@ shipped!(
     "reminder" / "sv",
     "reminder" / "nb",
     "reminder" / "en",
+    "statement" / "sv",
+    "statement" / "nb",
+    "statement" / "en",
     "newsletter" / "sv",
     "newsletter" / "nb",
     "newsletter" / "en",

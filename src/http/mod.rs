@@ -16,6 +16,7 @@ pub mod preview;
 pub mod pricing;
 pub mod problem;
 pub mod reminders;
+pub mod statements;
 pub mod system;
 pub mod tokens;
 
@@ -262,6 +263,7 @@ where
                 .service(payments::reverse)
                 .service(payments::import_file)
                 .service(reminders::run)
+                .service(statements::issue)
                 .service(reminders::list)
                 .service(reminders::read)
                 .service(ledger::member_ledger)

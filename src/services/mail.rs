@@ -77,9 +77,10 @@ pub struct Missing {
 pub(crate) fn wanted(kind: MessageKind) -> &'static str {
     match kind {
         MessageKind::Offer => "contacts.receives_offers",
-        MessageKind::Invoice | MessageKind::CreditNote | MessageKind::Reminder => {
-            "invoice_email or contacts.receives_invoices"
-        }
+        MessageKind::Invoice
+        | MessageKind::CreditNote
+        | MessageKind::Reminder
+        | MessageKind::Statement => "invoice_email or contacts.receives_invoices",
         MessageKind::Newsletter => "contacts.receives_newsletters",
     }
 }
@@ -101,7 +102,10 @@ pub fn recipients(
     };
     let invoicing = matches!(
         kind,
-        MessageKind::Invoice | MessageKind::CreditNote | MessageKind::Reminder
+        MessageKind::Invoice
+            | MessageKind::CreditNote
+            | MessageKind::Reminder
+            | MessageKind::Statement
     );
     if invoicing && let Some(e) = &member.details.invoice_email {
         push(e.as_str());
@@ -109,9 +113,10 @@ pub fn recipients(
     for c in members::contacts(conn, org, &member.id)? {
         let flagged = match kind {
             MessageKind::Offer => c.details.mailings.offers,
-            MessageKind::Invoice | MessageKind::CreditNote | MessageKind::Reminder => {
-                c.details.mailings.invoices
-            }
+            MessageKind::Invoice
+            | MessageKind::CreditNote
+            | MessageKind::Reminder
+            | MessageKind::Statement => c.details.mailings.invoices,
             MessageKind::Newsletter => c.details.mailings.newsletters,
         };
         if flagged && let Some(e) = &c.details.email {
@@ -586,6 +591,62 @@ pub fn send_reminder_run(
         }
     }
     Ok(report)
+}
+
+/// What an account statement's message says beside its PDF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementFacts {
+    pub date: NaiveDate,
+    pub balance: Money,
+    pub overdue: Money,
+}
+
+/// An account statement to the member's invoice address and the contacts flagged for
+/// invoices, once per statement document.
+pub fn send_statement(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    document_id: &str,
+    facts: &StatementFacts,
+    actor: &str,
+) -> Result<Queued, Error> {
+    let doc = documents::get(conn, org, document_id)?;
+    if doc.kind != "statement" {
+        return Err(Error::NotFound("statement"));
+    }
+    if let Some(message) = outbox::live_for_document(conn, org, document_id)? {
+        return Ok(Queued {
+            message,
+            created: false,
+        });
+    }
+    let organisation = organisation(conn, org)?;
+    let member = members::get(conn, org, &doc.member_id)?;
+    let to = recipients(conn, org, &member, MessageKind::Statement)?;
+    if to.is_empty() {
+        return Err(no_recipient(MessageKind::Statement));
+    }
+    let lang = stored_language(&doc.language);
+    let mut values = common(&organisation, &member);
+    values.insert("document.title", doc.title.clone());
+    values.insert("statement.date", format::date(facts.date, lang));
+    values.insert("statement.balance", format::money(facts.balance, lang));
+    values.insert("statement.overdue", format::money(facts.overdue, lang));
+    let draft = Draft {
+        kind: MessageKind::Statement,
+        member: &member,
+        document_id: Some(document_id),
+        attachment: None,
+        attachment_name: Some(file_name(&doc.title)),
+        language: lang,
+        values,
+    };
+    let message = enqueue(conn, composer, org, draft, to, actor)?.into();
+    Ok(Queued {
+        message,
+        created: true,
+    })
 }
 
 /// A failed message back to the queue, its attempts counted anew.

@@ -13,6 +13,7 @@ pub mod mailings;
 pub mod payments;
 pub mod preview;
 pub mod reminders;
+pub mod statements;
 pub mod tokens;
 
 use crate::error::Error;

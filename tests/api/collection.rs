@@ -326,6 +326,56 @@ async fn swedish_reminders_never_charge_the_fee_beside_the_compensation(backend:
         }
         assert!(!text.contains("Påminnelseavgift 60"), "{text}");
     }
+
+    // Bollebygd's account statement the next day: the invoice and the reminder's charges,
+    // of which the invoice is overdue; stored as a PDF and emailed to its invoice address.
+    let member_id = str_of(&bollebygd_invoice, "member_id");
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/members/{member_id}/statements"),
+            &json!({"date": "2027-01-02", "send": true}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let statement = &r.body["statements"][0];
+    assert_eq!(
+        (
+            str_of(statement, "currency"),
+            statement["items"].as_i64(),
+            str_of(statement, "balance"),
+            str_of(statement, "overdue")
+        ),
+        ("SEK", Some(2), "10534.93", "10000.00")
+    );
+    assert_eq!(statement["message"]["kind"], "statement");
+    assert_eq!(
+        statement["message"]["recipients"],
+        json!(["faktura@bollebygd.se"])
+    );
+    assert_eq!(
+        statement["message"]["subject"],
+        "Kontoutdrag från Navet science center"
+    );
+    if let Some(text) = pdf_of(&app, &admin, &base, str_of(statement, "document_id")).await {
+        for needle in [
+            "Kontoutdrag",
+            "Bollebygds kommun",
+            "NAV-2026-0001",
+            "10 534,93",
+        ] {
+            assert!(text.contains(needle), "{needle} missing in {text}");
+        }
+    }
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/members/{member_id}/statements"),
+            &json!({"date": "2027-13-02"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(crate::helpers::error_fields(&r.body), ["date"]);
 }
 
 /// Norway: Halden kommune is billed 10 000 NOK, due 15 December 2026. Ten days late it

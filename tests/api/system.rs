@@ -117,6 +117,7 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("put", "/api/v1/reference-rates/{country}/{from}".to_owned()),
         ("get", "/api/v1/inkassosats".to_owned()),
         ("put", "/api/v1/inkassosats/{year}".to_owned()),
+        ("post", format!("{o}/{{org}}/members/{{member}}/statements")),
         ("get", format!("{o}/{{org}}/invoices")),
         ("post", format!("{o}/{{org}}/invoices")),
         ("get", format!("{o}/{{org}}/invoices/{{id}}")),
