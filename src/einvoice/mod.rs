@@ -210,10 +210,12 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
     };
     for (i, line) in doc.invoice.lines.iter().enumerate() {
         let amount_minor = line.amount.to_minor() * sign;
+        // A discounted line states its quantity times price before the discount, and the
+        // discount as an allowance (PEPPOL-EN16931-R120: net = quantity × price − allowances).
         let (quantity, price) = quantity_and_price(
             line.quantity * Decimal::from(sign),
             line.unit_price.amount(),
-            amount_minor,
+            line.gross().to_minor() * sign,
         );
         x.open(line_tag);
         x.leaf("cbc:ID", &(i + 1).to_string());
@@ -223,6 +225,22 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
             &quantity.normalize().to_string(),
         );
         x.amount("cbc:LineExtensionAmount", amount_minor, currency);
+        if let Some(d) = &line.discount {
+            x.open("cac:AllowanceCharge");
+            x.leaf("cbc:ChargeIndicator", "false");
+            x.leaf("cbc:AllowanceChargeReasonCode", "95");
+            x.leaf(
+                "cbc:AllowanceChargeReason",
+                discount_word(doc.invoice.language),
+            );
+            x.leaf(
+                "cbc:MultiplierFactorNumeric",
+                &d.percent.normalize().to_string(),
+            );
+            x.amount("cbc:Amount", d.amount.to_minor() * sign, currency);
+            x.amount("cbc:BaseAmount", line.gross().to_minor() * sign, currency);
+            x.close("cac:AllowanceCharge");
+        }
         x.open("cac:Item");
         x.leaf("cbc:Name", &line.description);
         let category = Category::of(&line.vat);
@@ -488,6 +506,13 @@ fn payment_terms(doc: &InvoiceDocument) -> String {
         }
         (Language::En, Some(p)) => format!("{days} days net. Late payment interest {p} %."),
         (Language::En, None) => format!("{days} days net. Late payment interest by law."),
+    }
+}
+
+fn discount_word(lang: Language) -> &'static str {
+    match lang {
+        Language::Sv | Language::Nb => "Rabatt",
+        Language::En => "Discount",
     }
 }
 

@@ -41,6 +41,7 @@ fn line(
         amount: Money::from_minor(quantity * price_minor, currency),
         component: None,
         fee_year: None,
+        discount: None,
     }
 }
 
@@ -186,6 +187,7 @@ pub fn se_membership_fee() -> InvoiceDocument {
         amount: Money::from_minor(5_761_900, Currency::Sek),
         component: None,
         fee_year: None,
+        discount: None,
     }];
     doc
 }

@@ -476,7 +476,14 @@ pub struct LineView {
     pub unit_price: String,
     pub vat: String,
     pub vat_exempt_reason: Option<String>,
+    /// Net of VAT, after the discount.
     pub amount: String,
+    /// The discount agreed on the quantity times the unit price, in percent.
+    #[schema(example = "10")]
+    pub discount_percent: Option<String>,
+    /// What the discount takes off the quantity times the unit price.
+    #[schema(example = "3500.00")]
+    pub discount: Option<String>,
 }
 
 impl LineView {
@@ -489,6 +496,8 @@ impl LineView {
             vat: l.vat.clone(),
             vat_exempt_reason: l.vat_exempt_reason.clone(),
             amount: money(l.amount_minor, currency),
+            discount_percent: l.discount_percent.clone(),
+            discount: l.discount_minor.map(|m| money(m, currency)),
         }
     }
 }
@@ -973,6 +982,11 @@ fn proposal_views(p: Proposal, gaps: Vec<Vec<InvoiceGap>>) -> impl Iterator<Item
                     vat: l.vat.code(),
                     vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
                     amount: l.amount.amount().to_string(),
+                    discount_percent: l
+                        .discount
+                        .as_ref()
+                        .map(|d| d.percent.normalize().to_string()),
+                    discount: l.discount.as_ref().map(|d| d.amount.amount().to_string()),
                 })
                 .collect(),
             agreement_id: p.agreement_id.clone(),

@@ -829,19 +829,39 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
             b.set("credited.date", "");
         }
     }
+    // A discounted line shows the quantity times the price, and its discount on a row of
+    // its own under it.
     let lines = doc
         .invoice
         .lines
         .iter()
-        .map(|l| {
-            vec![
+        .flat_map(|l| {
+            let line = vec![
                 l.description.clone(),
                 format::number(l.quantity, lang, 0),
                 l.unit.clone(),
                 format::amount(l.unit_price, lang),
                 format::vat(&l.vat, lang),
-                format::amount(l.amount, lang),
-            ]
+                format::amount(l.gross(), lang),
+            ];
+            let discount = l.discount.as_ref().map(|d| {
+                let word = match lang {
+                    Language::Sv | Language::Nb => "Rabatt",
+                    Language::En => "Discount",
+                };
+                vec![
+                    format!("{word} {}", format::percent(d.percent, lang)),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    format::amount(
+                        Money::from_minor(-d.amount.to_minor(), d.amount.currency()),
+                        lang,
+                    ),
+                ]
+            });
+            std::iter::once(line).chain(discount)
         })
         .collect();
     let vat_summary = summary

@@ -375,6 +375,7 @@ pub fn invoice(lang: Language) -> InvoiceDocument {
             amount: money(quantity * price, lang),
             component: None,
             fee_year: None,
+            discount: None,
         }
     };
     let prefix = if norwegian(lang) { "RNTF" } else { "NAV" };
@@ -445,6 +446,7 @@ pub fn credit_note(lang: Language) -> InvoiceDocument {
         amount: money(-560_000, lang),
         component: None,
         fee_year: None,
+        discount: None,
     }];
     doc
 }

@@ -453,6 +453,7 @@ fn the_vat_summary_groups_by_rate_and_rounds_per_rate() {
         amount: sek(amount),
         component: None,
         fee_year: None,
+        discount: None,
     };
     let mut doc = sample::invoice(Language::Sv);
     doc.invoice.lines = vec![

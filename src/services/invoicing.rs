@@ -15,10 +15,10 @@ use crate::domain::documents::{
     Buyer, Calculation, DocumentKind, EINVOICE_KIND, InvoiceDocument, PaymentReference,
 };
 use crate::domain::invoicing::{
-    Billable, Billed, BuyerFacts, Inkassosats, Invoice, InvoiceFacts, InvoiceGap, InvoiceLine,
-    InvoiceNumber, InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate, ReferenceScheme,
-    RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, invoice_gaps, invoice_reference,
-    invoices_by_vat_scope, net_and_vat, reference_rate_on,
+    Billable, Billed, BuyerFacts, Discount, Inkassosats, Invoice, InvoiceFacts, InvoiceGap,
+    InvoiceLine, InvoiceNumber, InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate,
+    ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, invoice_gaps,
+    invoice_reference, invoices_by_vat_scope, net_and_vat, reference_rate_on,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -1208,6 +1208,7 @@ fn propose_agreement(
                         component: Some(fixed_billables[c.index].key.clone()),
                         fee_year: Some(year),
                         amount: c.amount,
+                        discount: None,
                     });
                 }
             }
@@ -1241,12 +1242,43 @@ fn propose_agreement(
                     .collect();
                 for c in billed.variable(&billables) {
                     let (line, source) = variable[c.index];
-                    let (quantity, unit, price) = match c.per_unit {
-                        Some((quantity, price)) => {
-                            (quantity, names.unit(line, lang).to_owned(), price)
-                        }
-                        None => (Decimal::ONE, String::new(), c.amount),
-                    };
+                    let mut discount = None;
+                    let (quantity, unit, price) =
+                        match (c.per_unit, calculation(line, lang, names.unit(line, lang))) {
+                            (Some((quantity, price)), _) => {
+                                (quantity, names.unit(line, lang).to_owned(), price)
+                            }
+                            // The whole of a discounted component billed at once keeps its
+                            // quantity and price; the discount is its own allowance.
+                            (
+                                None,
+                                Calculation::PerUnit {
+                                    quantity,
+                                    price,
+                                    discount_percent: Some(percent),
+                                    ..
+                                },
+                            ) if c.amount == line.amount
+                                && let Some(gross) = InvoiceLine::priced(
+                                    String::new(),
+                                    quantity,
+                                    String::new(),
+                                    price,
+                                    VatTreatment::OutsideScope,
+                                )
+                                && gross.amount.to_minor() > c.amount.to_minor() =>
+                            {
+                                discount = Some(Discount {
+                                    percent,
+                                    amount: Money::from_minor(
+                                        gross.amount.to_minor() - c.amount.to_minor(),
+                                        c.amount.currency(),
+                                    ),
+                                });
+                                (quantity, names.unit(line, lang).to_owned(), price)
+                            }
+                            _ => (Decimal::ONE, String::new(), c.amount),
+                        };
                     let suffix = match source {
                         LineSource::Usage => format!(
                             ", {}",
@@ -1269,6 +1301,7 @@ fn propose_agreement(
                         component: Some(billables[c.index].key.clone()),
                         fee_year: Some(year),
                         amount: c.amount,
+                        discount,
                     });
                     bills_variable = true;
                 }

@@ -421,6 +421,7 @@ fn charge_line(description: String, amount: Money, component: String) -> Invoice
         vat: VatTreatment::OutsideScope,
         component: Some(component),
         fee_year: None,
+        discount: None,
         amount,
     }
 }

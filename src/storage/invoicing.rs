@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::domain::contribution::VatTreatment;
-use crate::domain::invoicing::{Invoice, InvoiceLine};
+use crate::domain::invoicing::{Discount, Invoice, InvoiceLine};
 use crate::domain::money::Money;
 use crate::domain::{Currency, Language};
 use crate::error::Error;
@@ -237,6 +237,8 @@ pub struct LineRow {
     pub amount_minor: i64,
     pub component: Option<String>,
     pub fee_year: Option<i32>,
+    pub discount_percent: Option<String>,
+    pub discount_minor: Option<i64>,
 }
 
 impl LineRow {
@@ -254,6 +256,11 @@ impl LineRow {
             amount_minor: line.amount.to_minor(),
             component: line.component.clone(),
             fee_year: line.fee_year,
+            discount_percent: line
+                .discount
+                .as_ref()
+                .map(|d| d.percent.normalize().to_string()),
+            discount_minor: line.discount.as_ref().map(|d| d.amount.to_minor()),
         }
     }
 
@@ -270,6 +277,13 @@ impl LineRow {
             amount: Money::from_minor(self.amount_minor, currency),
             component: self.component.clone(),
             fee_year: self.fee_year,
+            discount: match (&self.discount_percent, self.discount_minor) {
+                (Some(p), Some(minor)) => Some(Discount {
+                    percent: p.parse().map_err(|_| bad("discount"))?,
+                    amount: Money::from_minor(minor, currency),
+                }),
+                _ => None,
+            },
         })
     }
 }

@@ -344,6 +344,8 @@ diesel::table! {
         amount_minor -> BigInt,
         component -> Nullable<Text>,
         fee_year -> Nullable<Integer>,
+        discount_percent -> Nullable<Text>,
+        discount_minor -> Nullable<BigInt>,
     }
 }
 

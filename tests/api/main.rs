@@ -17,6 +17,7 @@ mod email;
 mod errors;
 mod imports;
 mod invoicing;
+mod lines;
 mod members;
 mod organisations;
 mod preview;

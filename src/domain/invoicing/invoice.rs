@@ -27,6 +27,16 @@ pub struct InvoiceLine {
     /// What the line bills (a statement component), so later runs bill only the rest.
     pub component: Option<String>,
     pub fee_year: Option<i32>,
+    /// A discount on the quantity times the unit price: the amount is what is left of it.
+    pub discount: Option<Discount>,
+}
+
+/// A line's discount, stated as its own allowance: the percent agreed and what it takes
+/// off the quantity times the unit price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discount {
+    pub percent: Decimal,
+    pub amount: Money,
 }
 
 impl InvoiceLine {
@@ -51,6 +61,7 @@ impl InvoiceLine {
             amount,
             component: None,
             fee_year: None,
+            discount: None,
         })
     }
 
@@ -61,13 +72,29 @@ impl InvoiceLine {
         self.vat == VatTreatment::OutsideScope
     }
 
-    /// The line as a credit note states it: the quantity and the amount negated, the unit
-    /// price as it was.
+    /// The line as a credit note states it: the quantity, the amount and the discount
+    /// negated, the unit price as it was.
     pub fn credited(&self) -> Self {
+        let negated = |m: Money| Money::from_minor(-m.to_minor(), m.currency());
         InvoiceLine {
             quantity: -self.quantity,
-            amount: Money::from_minor(-self.amount.to_minor(), self.amount.currency()),
+            amount: negated(self.amount),
+            discount: self.discount.as_ref().map(|d| Discount {
+                percent: d.percent,
+                amount: negated(d.amount),
+            }),
             ..self.clone()
+        }
+    }
+
+    /// The quantity times the unit price, before the discount.
+    pub fn gross(&self) -> Money {
+        match &self.discount {
+            Some(d) => Money::from_minor(
+                self.amount.to_minor() + d.amount.to_minor(),
+                self.amount.currency(),
+            ),
+            None => self.amount,
         }
     }
 }

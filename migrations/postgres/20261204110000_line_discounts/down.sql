@@ -1,0 +1,2 @@
+ALTER TABLE invoice_lines DROP COLUMN discount_minor;
+ALTER TABLE invoice_lines DROP COLUMN discount_percent;
