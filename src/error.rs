@@ -389,6 +389,11 @@ impl From<diesel::result::Error> for Error {
                 .map(str::to_owned);
                 Error::Conflict { field }
             }
+            // PostgreSQL refuses text with a NUL byte (SQLite stores it); what reaches the
+            // database so, from a path or a query string, is the request's fault.
+            D::DatabaseError(_, info) if info.message().contains("0x00") => {
+                Error::BadRequest("text with a NUL character (\\u0000)".to_owned())
+            }
             other => Error::Internal(other.into()),
         }
     }

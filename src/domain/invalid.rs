@@ -36,6 +36,10 @@ pub enum Invalid {
         other: &'static str,
     },
     Email,
+    /// Text with a NUL character, which no document or database can hold.
+    NulCharacter,
+    /// An invoice whose lines add up to less than nothing: money back is a credit note.
+    NegativeTotal,
     /// A field the request may not carry (often a misspelling).
     UnknownField,
     /// A JSON value of the wrong type, e.g. a number where text is expected.
@@ -93,6 +97,8 @@ impl Invalid {
             Invalid::WrongCountry => "wrong_country",
             Invalid::Mismatch { .. } => "mismatch",
             Invalid::Email => "email",
+            Invalid::NulCharacter => "nul_character",
+            Invalid::NegativeTotal => "negative_total",
             Invalid::UnknownField => "unknown_field",
             Invalid::WrongType { .. } => "wrong_type",
             Invalid::OverlapsAgreement => "overlaps_agreement",
@@ -150,6 +156,18 @@ impl Invalid {
             (Invalid::Email, Sv) => "är ingen giltig e-postadress".into(),
             (Invalid::Email, Nb) => "er ingen gyldig e-postadresse".into(),
             (Invalid::Email, En) => "is not a valid email address".into(),
+            (Invalid::NulCharacter, Sv) => "får inte innehålla NUL-tecken (\\u0000)".into(),
+            (Invalid::NulCharacter, Nb) => "kan ikke inneholde NUL-tegn (\\u0000)".into(),
+            (Invalid::NulCharacter, En) => "must not contain a NUL character (\\u0000)".into(),
+            (Invalid::NegativeTotal, Sv) => {
+                "ger en negativ summa; en återbetalning görs med en kreditfaktura".into()
+            }
+            (Invalid::NegativeTotal, Nb) => {
+                "gir en negativ sum; en tilbakebetaling gjøres med en kreditnota".into()
+            }
+            (Invalid::NegativeTotal, En) => {
+                "add up to less than zero; money back is a credit note".into()
+            }
             (Invalid::UnknownField, Sv) => "är inget känt fält".into(),
             (Invalid::UnknownField, Nb) => "er ikke et kjent felt".into(),
             (Invalid::UnknownField, En) => "is not a known field".into(),

@@ -97,7 +97,40 @@ fn field_error(path: &str, message: &str) -> FieldError {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    if let Some(field) = nul_at(&value, "") {
+        // PostgreSQL cannot store it and no document can print it: refused here, by name,
+        // the same on every backend.
+        return Err(Error::Validation(vec![FieldError {
+            field,
+            invalid: Invalid::NulCharacter,
+        }]));
+    }
     from_value(value)
+}
+
+/// The path of the first string (or key) in a JSON value that holds a NUL character.
+fn nul_at(value: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0').then(|| path.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let at = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(at)
+            } else {
+                nul_at(v, &at)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// Reads a JSON value into `T`, naming the field at fault.

@@ -604,6 +604,9 @@ fn number(
     let invoice = draft
         .invoice(&store::lines(conn, id)?, date)?
         .rounded(issuer.settings.round_to_whole);
+    if kind == DocumentKind::Invoice && invoice.total().to_minor() < 0 {
+        return Err(Error::field("lines", Invalid::NegativeTotal));
+    }
     // Refused before a number is taken: numbers have no gaps. A credit note pays nothing.
     if kind != DocumentKind::CreditNote {
         details

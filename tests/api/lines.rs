@@ -158,4 +158,54 @@ async fn a_discount_is_its_own_allowance(backend: Backend) {
     }
 }
 
-crate::on_both_backends!(a_discount_is_its_own_allowance);
+/// A draft whose lines come to less than nothing is not issued as an invoice (it would be
+/// "paid" with money owed back): the answer names the lines and says a refund is a credit
+/// note, and no number is used.
+async fn a_negative_invoice_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(&admin, &format!("{base}/members"), &bollebygd())
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let member = str_of(&r.body, "id").to_owned();
+    let draft = |quantity: &str| {
+        json!({"member_id": member, "period_start": "2027-03-01", "period_end": "2027-03-31",
+               "lines": [{"description": "Återbetalning", "quantity": quantity,
+                          "unit_price": "1250.00"}]})
+    };
+    let r = app
+        .post(&admin, &format!("{base}/invoices"), &draft("-1"))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let negative = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoices/{negative}/issue"),
+            &json!({"date": "2027-04-01"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(crate::helpers::error_fields(&r.body), ["lines"]);
+    assert_eq!(r.body["errors"][0]["code"], "negative_total");
+    let r = app
+        .post(&admin, &format!("{base}/invoices"), &draft("1"))
+        .await;
+    let positive = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoices/{positive}/issue"),
+            &json!({"date": "2027-04-01"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(str_of(&r.body, "number"), "NAV-2027-0001");
+}
+
+crate::on_both_backends!(
+    a_discount_is_its_own_allowance,
+    a_negative_invoice_is_refused
+);
