@@ -12,7 +12,7 @@ use crate::domain::contribution::VatTreatment;
 use crate::domain::invoicing::{Discount, Invoice, InvoiceLine};
 use crate::domain::money::Money;
 use crate::domain::{Currency, Language};
-use crate::error::Error;
+use crate::error::{Error, StateConflict};
 use crate::storage::schema::allocations::dsl as al;
 use crate::storage::schema::audit_log::dsl as au;
 use crate::storage::schema::billed_periods::dsl as bp;
@@ -466,7 +466,8 @@ pub fn issue(conn: &mut DbConnection, row: &InvoiceRow) -> Result<(), Error> {
     if updated == 1 {
         Ok(())
     } else {
-        Err(Error::NotFound("invoice"))
+        // Another request issued it between our read and this update.
+        Err(Error::State(StateConflict::InvoiceIssued))
     }
 }
 

@@ -22,6 +22,7 @@ mod members;
 mod organisations;
 mod preview;
 mod pricing;
+mod races;
 mod seeds;
 mod stories;
 mod system;
