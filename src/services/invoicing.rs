@@ -1216,6 +1216,7 @@ fn propose_agreement(
                 }
             }
             let mut bills_variable = false;
+            let variable_before = billed.variable_total();
             if let Some(v) = d.variable {
                 let through = v.through;
                 let contribution =
@@ -1332,7 +1333,12 @@ fn propose_agreement(
                     lines,
                     rounding: Money::zero(currency),
                 })
-                .collect();
+                .collect::<Vec<_>>();
+            if invoices.iter().any(|i| i.total().to_minor() < 0) {
+                // Less billed than before (usage corrected down): money back is a credit
+                // note, which the run leaves to a person, naming the agreement.
+                return Err(Error::field("lines", Invalid::NegativeTotal));
+            }
             proposals.push(Proposal {
                 agreement_id: agreement.id.clone(),
                 member_id: member.id.clone(),
@@ -1342,6 +1348,16 @@ fn propose_agreement(
                     .claims(bills_variable)
                     .into_iter()
                     .map(|(part, start)| (part.as_str().to_owned(), start))
+                    // Variable charges are what the year comes to less what was billed:
+                    // two runs computing them from the same billed state (at the same
+                    // moment, over different periods) claim the same key, and only one
+                    // issues them.
+                    .chain(bills_variable.then(|| {
+                        (
+                            format!("variable-after:{variable_before}"),
+                            NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(d.start),
+                        )
+                    }))
                     .collect(),
                 resplit,
             });

@@ -35,13 +35,15 @@ async fn one_draft_issued_by_many_at_once(backend: Backend) {
     let answers = join_all((0..8).map(|_| app.post(&admin, &path, &body))).await;
     let mut statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
     statuses.sort_unstable();
-    assert_eq!(statuses, [200, 409, 409, 409, 409, 409, 409, 409], "{statuses:?}");
+    assert_eq!(
+        statuses,
+        [200, 409, 409, 409, 409, 409, 409, 409],
+        "{statuses:?}"
+    );
     for r in answers.iter().filter(|r| r.status == 409) {
         assert_eq!(r.body["code"], "invoice_issued", "{}", r.body);
     }
-    let issued = app
-        .get(&admin, &format!("{base}/invoices"))
-        .await;
+    let issued = app.get(&admin, &format!("{base}/invoices")).await;
     let numbers: Vec<&str> = issued.body["items"]
         .as_array()
         .unwrap()
@@ -51,4 +53,105 @@ async fn one_draft_issued_by_many_at_once(backend: Backend) {
     assert_eq!(numbers, ["NAV-2027-0001"]);
 }
 
-crate::on_both_backends!(one_draft_issued_by_many_at_once);
+/// Two invoice runs of different quarters at the same moment: the year's ordered services
+/// (billed in advance) are billed once, whichever run gets there first; the quarter of the
+/// run that found them taken is billed when that run is made again, and then the year is
+/// complete: four quarters and the services once.
+async fn runs_of_different_periods_at_once_bill_the_services_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/price-lists/2027/items"),
+            &json!({"code": "SKOLPROG", "name_sv": "Skolprogram", "unit": "class",
+                    "unit_price": "3500.00", "currency": "SEK", "vat": "25"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app
+        .post(&admin, &format!("{base}/members"), &bollebygd())
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let member = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/agreements"),
+            &json!({
+                "member_id": member, "notice_months": 6, "pro_rata": "whole_months",
+                "start_date": "2027-01-01", "end_date": "2027-12-31",
+                "terms": {
+                    "fixed": [{"id": "avgift", "model": {"model":
+                        {"type": "flat", "currency": "SEK", "amount": "40000.00"}}}],
+                    "variable": [{"fee_year": 2027, "item_code": "SKOLPROG", "quantity": "4"}],
+                    "billing": {"schedule": "quarterly", "variable": "advance", "invoice_day": 15}
+                }
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let agreement = format!("{base}/agreements/{}", str_of(&r.body, "id"));
+    for to in [
+        json!({"to": "offered"}),
+        json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören",
+               "decision_reference": "KS 2026/1"}),
+    ] {
+        let r = app
+            .post(&admin, &format!("{agreement}/transitions"), &to)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let runs = format!("{base}/invoice-runs");
+    let q1 = json!({"from": "2027-01-01", "to": "2027-03-31"});
+    let q2 = json!({"from": "2027-04-01", "to": "2027-06-30"});
+    let (a, b) = tokio::join!(app.post(&admin, &runs, &q1), app.post(&admin, &runs, &q2));
+    assert_eq!((a.status, b.status), (201, 201), "{} {}", a.body, b.body);
+    // Made again, each run bills what the other one's claim kept it from.
+    for run in [&q1, &q2] {
+        let r = app.post(&admin, &runs, run).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let r = app
+        .post(
+            &admin,
+            &runs,
+            &json!({"from": "2027-07-01", "to": "2027-12-31"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let invoices = app.get(&admin, &format!("{base}/invoices")).await.body;
+    // Instalments billed out of order share what is left of the year, so they need not be
+    // even; they add up to the year's fee.
+    let mut fixed = 0;
+    let mut fixed_total = rust_decimal::Decimal::ZERO;
+    let mut services = 0;
+    for i in invoices["items"].as_array().unwrap() {
+        let lines = app
+            .get(&admin, &format!("{base}/invoices/{}", str_of(i, "id")))
+            .await
+            .body["lines"]
+            .as_array()
+            .unwrap()
+            .clone();
+        for l in lines {
+            if str_of(&l, "description").starts_with("Skolprogram") {
+                services += 1;
+                assert_eq!(str_of(&l, "amount"), "14000.00", "{l}");
+            } else {
+                fixed += 1;
+                fixed_total += str_of(&l, "amount")
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap();
+            }
+        }
+    }
+    assert_eq!((fixed, services), (4, 1), "{invoices}");
+    assert_eq!(fixed_total, rust_decimal::Decimal::from(40_000));
+}
+
+crate::on_both_backends!(
+    one_draft_issued_by_many_at_once,
+    runs_of_different_periods_at_once_bill_the_services_once,
+);

@@ -86,6 +86,12 @@ impl Billed {
         (charges, resplit)
     }
 
+    /// What the variable part of the year has been billed so far, in öre: the state a run
+    /// computes its next variable charges from.
+    pub fn variable_total(&self) -> i64 {
+        self.variable.values().sum()
+    }
+
     /// The variable part up to a cut-off: what each component comes to then less what was
     /// billed of it before. The quantity and price stay on a line that bills the whole of
     /// a component for the first time.
