@@ -263,8 +263,9 @@ pub fn parse_bgmax(text: &str) -> Result<BankFile, BankFileError> {
                 let paid_on = NaiveDate::parse_from_str(date, "%Y%m%d")
                     .map_err(|_| fail(line, format!("the deposit date {date:?} is not a date")))?;
                 let stated = number(record, 51, 68, line, "the deposit amount")?;
-                let sum: i64 = section.iter().map(|p| p.amount_minor).sum();
-                if unread.iter().all(|u| u.reason != "deduction") && stated != sum {
+                // Summed wide: amounts a file may state would overflow an i64 together.
+                let sum: i128 = section.iter().map(|p| i128::from(p.amount_minor)).sum();
+                if unread.iter().all(|u| u.reason != "deduction") && i128::from(stated) != sum {
                     return Err(fail(
                         line,
                         format!("the deposit states {stated} öre, its payments add up to {sum}"),
@@ -295,7 +296,12 @@ pub fn parse_bgmax(text: &str) -> Result<BankFile, BankFileError> {
                 }
                 ended = true;
             }
-            other => return Err(fail(line, format!("unknown record type {other:?}"))),
+            // A record type this reader does not know (Bankgirot adds some over time) is
+            // passed over and reported, never the cause of a refused file.
+            _ => unread.push(Unread {
+                line,
+                reason: "unknown record type",
+            }),
         }
     }
     if !ended {
@@ -416,6 +422,36 @@ pub(crate) mod tests {
         assert!(parse_bgmax(&garbled).unwrap_err().reason.contains("amount"));
         assert!(parse_bgmax("hello").is_err());
         assert!(parse_bgmax("").is_err());
+    }
+
+    #[test]
+    fn an_unknown_record_is_passed_over_and_reported() {
+        let good = bgmax(&[("202700000124", 100, "000000000001", "")]);
+        let mut lines: Vec<&str> = good.lines().collect();
+        lines.insert(3, "99SOMETHING NEW FROM BANKGIROT");
+        let file = parse_bgmax(&lines.join("\n")).unwrap();
+        assert_eq!(file.payments.len(), 1);
+        assert!(
+            file.unread
+                .iter()
+                .any(|u| u.line == 4 && u.reason == "unknown record type"),
+            "{:?}",
+            file.unread
+        );
+    }
+
+    #[test]
+    fn amounts_too_large_to_add_up_are_refused_not_wrapped() {
+        let payments: Vec<(String, i64)> = (0..10).map(|i| (format!("{:012}", i + 1), 1)).collect();
+        let rows: Vec<(&str, i64, &str, &str)> = payments
+            .iter()
+            .map(|(serial, amount)| ("202700000124", *amount, serial.as_str(), ""))
+            .collect();
+        let file = bgmax(&rows);
+        // Ten payments of 9 999 999 999 999 999.99 kr: their sum does not fit an i64.
+        let huge = file.replace(&format!("{:018}2", 1), "9999999999999999992");
+        let e = parse_bgmax(&huge).unwrap_err();
+        assert!(e.reason.contains("add up to"), "{e:?}");
     }
 
     #[test]
