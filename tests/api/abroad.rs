@@ -174,7 +174,143 @@ async fn a_component_is_named_not_coded(backend: Backend) {
     }
 }
 
+/// Halden kommune's year with a Swedish project, billed in NOK to the project's Norwegian
+/// account: the partner fee (outside the scope of VAT) and a reverse-charged service at a
+/// Swedish rate fall due together and come as two invoices, since Peppol allows no other
+/// category beside O; both print the kontonummer and no Swedish account, carry no payment
+/// QR of Sweden's, and pass the Peppol rules.
+async fn a_nok_year_with_a_fee_and_a_reverse_charged_service(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .patch(
+            &admin,
+            &base,
+            &json!({"accounts": {"NOK": {"kontonummer": "8601.11.17947"}}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/price-lists/2027/items"),
+            &json!({"code": "LABB", "name_sv": "Labbdag", "name_nb": "Laboratoriedag",
+                    "unit": "day", "unit_price": "12000.00", "currency": "NOK", "vat": "25"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/members"),
+            &json!({
+                "kind": "municipality", "name": "Halden kommune", "country": "NO",
+                "municipality_code": "3101", "org_number": "959159092",
+                "billing_address": {"line1": "Postboks 150", "postal_code": "1751",
+                                    "city": "Halden", "country": "NO"},
+                "invoice_email": "faktura@halden.kommune.no", "buyer_reference": "SSC",
+                "currency": "NOK"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let member = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/agreements"),
+            &json!({
+                "member_id": member, "currency": "NOK", "notice_months": 3,
+                "pro_rata": "whole_months", "start_date": "2027-01-01", "end_date": "2027-12-31",
+                "terms": {
+                    "fixed": [{"id": "partner", "model": {"model":
+                        {"type": "flat", "currency": "NOK", "amount": "50000.00"}}}],
+                    "variable": [{"fee_year": 2027, "item_code": "LABB", "quantity": "2"}],
+                    "billing": {"schedule": "annual", "variable": "advance", "invoice_day": 15}
+                }
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let agreement = format!("{base}/agreements/{}", str_of(&r.body, "id"));
+    for to in [
+        json!({"to": "offered"}),
+        json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Rådmannen",
+               "decision_reference": "PS 2026/1"}),
+    ] {
+        let r = app
+            .post(&admin, &format!("{agreement}/transitions"), &to)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/invoice-runs"),
+            &json!({"from": "2027-01-01", "to": "2027-12-31"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let invoices = r.body["invoices"].as_array().unwrap().clone();
+    assert_eq!(invoices.len(), 2, "{}", r.body);
+    let mut totals: Vec<(String, String)> = invoices
+        .iter()
+        .map(|i| (str_of(i, "total").to_owned(), str_of(i, "vat").to_owned()))
+        .collect();
+    totals.sort();
+    assert_eq!(
+        totals,
+        [
+            ("24000.00".to_owned(), "0.00".to_owned()),
+            ("50000.00".to_owned(), "0.00".to_owned())
+        ]
+    );
+    let mut xmls = Vec::new();
+    for i in &invoices {
+        assert_eq!(str_of(i, "currency"), "NOK");
+        let pdf = bytes(
+            &app,
+            &admin,
+            &format!("{base}/documents/{}/pdf", str_of(i, "document_id")),
+        )
+        .await;
+        if let Some(text) = crate::documents::pdf_text(&pdf) {
+            assert!(text.contains("8601.11.17947"), "{text}");
+            assert!(!text.contains("Bankgiro"), "{text}");
+            if str_of(i, "total") == "24000.00" {
+                assert!(text.contains("Omvendt avgiftsplikt"), "{text}");
+            }
+        }
+        let id = str_of(i, "id");
+        let xml = bytes(&app, &admin, &format!("{base}/invoices/{id}/e-invoice")).await;
+        let text = String::from_utf8(xml.clone()).unwrap();
+        assert!(
+            text.contains("12345678903") || text.contains("86011117947"),
+            "{text}"
+        );
+        let category = if str_of(i, "total") == "24000.00" {
+            "AE"
+        } else {
+            "O"
+        };
+        assert!(
+            text.contains(&format!("<cbc:ID>{category}</cbc:ID>")),
+            "{category} in {text}"
+        );
+        xmls.push((id.to_owned(), xml));
+    }
+    if peppol::available().is_some() {
+        let docs: Vec<(&str, Vec<u8>)> =
+            xmls.iter().map(|(n, x)| (n.as_str(), x.clone())).collect();
+        for (number, fatal) in peppol::validate(&docs) {
+            assert!(fatal.is_empty(), "{number}: {fatal:#?}");
+        }
+    }
+}
+
 crate::on_both_backends!(
     a_norwegian_municipality_is_not_charged_swedish_vat,
     a_component_is_named_not_coded,
+    a_nok_year_with_a_fee_and_a_reverse_charged_service,
 );
