@@ -15,10 +15,10 @@ use crate::domain::documents::{
     Buyer, Calculation, DocumentKind, EINVOICE_KIND, InvoiceDocument, PaymentReference,
 };
 use crate::domain::invoicing::{
-    Billable, Billed, BuyerFacts, Discount, Inkassosats, Invoice, InvoiceFacts, InvoiceGap,
-    InvoiceLine, InvoiceNumber, InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate,
-    ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, invoice_gaps,
-    invoice_reference, invoices_by_vat_scope, net_and_vat, reference_rate_on,
+    Billable, Billed, BilledPart, BuyerFacts, Discount, Inkassosats, Invoice, InvoiceFacts,
+    InvoiceGap, InvoiceLine, InvoiceNumber, InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate,
+    ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, instalments,
+    invoice_gaps, invoice_reference, invoices_by_vat_scope, net_and_vat, reference_rate_on,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -1150,6 +1150,24 @@ fn propose_agreement(
         if due.is_empty() {
             continue;
         }
+        // The year's instalments already billed, by number: runs of later periods may have
+        // come first, and the instalments left share what is left.
+        let mut billed_instalments: Vec<u32> = instalments(
+            &plan,
+            year,
+            agreement.header.start_date,
+            agreement.header.end_date,
+        )
+        .into_iter()
+        .filter(|i| {
+            billed.contains(&(
+                agreement.id.clone(),
+                BilledPart::Fixed.as_str().to_owned(),
+                i.start,
+            ))
+        })
+        .map(|i| i.index)
+        .collect();
         let whole_year = contributions.through(conn, org, &agreement.id, year, None)?;
         let terms = stored_terms(&whole_year.version)?;
         let prices = contributions.price_list(conn, org, year)?.to_vec();
@@ -1186,7 +1204,8 @@ fn propose_agreement(
             let mut lines: Vec<InvoiceLine> = Vec::new();
             let mut resplit = false;
             if let Some(inst) = d.instalment {
-                let (charges, re) = billed.instalment(&inst, &fixed_billables);
+                let (charges, re) = billed.instalment(&inst, &fixed_billables, &billed_instalments);
+                billed_instalments.push(inst.index);
                 resplit = re;
                 for c in charges {
                     let line = fixed[c.index];

@@ -3,7 +3,9 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, bollebygd, spawn_app};
+use rust_decimal::Decimal;
+
+use crate::helpers::{Backend, TestApp, bollebygd, spawn_app};
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
@@ -57,13 +59,12 @@ async fn one_draft_issued_by_many_at_once(backend: Backend) {
 /// (billed in advance) are billed once, whichever run gets there first; the quarter of the
 /// run that found them taken is billed when that run is made again, and then the year is
 /// complete: four quarters and the services once.
-async fn runs_of_different_periods_at_once_bill_the_services_once(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (org, admin) = app.organisation_with_admin("Navet science center").await;
-    let base = format!("/api/v1/organisations/{org}");
+/// Bollebygd's agreement for 2027: 40 000 kr a year billed quarterly, and four school
+/// programmes (14 000 kr) billed in advance with the first quarter billed.
+async fn quarterly_with_services(app: &TestApp, admin: &str, base: &str) {
     let r = app
         .post(
-            &admin,
+            admin,
             &format!("{base}/price-lists/2027/items"),
             &json!({"code": "SKOLPROG", "name_sv": "Skolprogram", "unit": "class",
                     "unit_price": "3500.00", "currency": "SEK", "vat": "25"}),
@@ -71,13 +72,13 @@ async fn runs_of_different_periods_at_once_bill_the_services_once(backend: Backe
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let r = app
-        .post(&admin, &format!("{base}/members"), &bollebygd())
+        .post(admin, &format!("{base}/members"), &bollebygd())
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let member = str_of(&r.body, "id").to_owned();
     let r = app
         .post(
-            &admin,
+            admin,
             &format!("{base}/agreements"),
             &json!({
                 "member_id": member, "notice_months": 6, "pro_rata": "whole_months",
@@ -99,10 +100,42 @@ async fn runs_of_different_periods_at_once_bill_the_services_once(backend: Backe
                "decision_reference": "KS 2026/1"}),
     ] {
         let r = app
-            .post(&admin, &format!("{agreement}/transitions"), &to)
+            .post(admin, &format!("{agreement}/transitions"), &to)
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
+}
+
+/// The year's fixed lines and service lines over every invoice: (count, sum) and count.
+async fn year_billed(app: &TestApp, admin: &str, base: &str) -> (usize, Decimal, usize) {
+    let invoices = app.get(admin, &format!("{base}/invoices")).await.body;
+    let mut fixed = (0, Decimal::ZERO);
+    let mut services = 0;
+    for i in invoices["items"].as_array().unwrap() {
+        let body = app
+            .get(admin, &format!("{base}/invoices/{}", str_of(i, "id")))
+            .await
+            .body;
+        for l in body["lines"].as_array().unwrap() {
+            if str_of(l, "description").starts_with("Skolprogram") {
+                services += 1;
+                assert_eq!(str_of(l, "amount"), "14000.00", "{l}");
+            } else {
+                // Whichever quarter was billed first, each is a quarter of the year.
+                assert_eq!(str_of(l, "amount"), "10000.00", "{l}");
+                fixed.0 += 1;
+                fixed.1 += str_of(l, "amount").parse::<Decimal>().unwrap();
+            }
+        }
+    }
+    (fixed.0, fixed.1, services)
+}
+
+async fn runs_of_different_periods_at_once_bill_the_services_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    quarterly_with_services(&app, &admin, &base).await;
     let runs = format!("{base}/invoice-runs");
     let q1 = json!({"from": "2027-01-01", "to": "2027-03-31"});
     let q2 = json!({"from": "2027-04-01", "to": "2027-06-30"});
@@ -121,37 +154,38 @@ async fn runs_of_different_periods_at_once_bill_the_services_once(backend: Backe
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let invoices = app.get(&admin, &format!("{base}/invoices")).await.body;
-    // Instalments billed out of order share what is left of the year, so they need not be
-    // even; they add up to the year's fee.
-    let mut fixed = 0;
-    let mut fixed_total = rust_decimal::Decimal::ZERO;
-    let mut services = 0;
-    for i in invoices["items"].as_array().unwrap() {
-        let lines = app
-            .get(&admin, &format!("{base}/invoices/{}", str_of(i, "id")))
-            .await
-            .body["lines"]
-            .as_array()
-            .unwrap()
-            .clone();
-        for l in lines {
-            if str_of(&l, "description").starts_with("Skolprogram") {
-                services += 1;
-                assert_eq!(str_of(&l, "amount"), "14000.00", "{l}");
-            } else {
-                fixed += 1;
-                fixed_total += str_of(&l, "amount")
-                    .parse::<rust_decimal::Decimal>()
-                    .unwrap();
-            }
-        }
+    assert_eq!(
+        year_billed(&app, &admin, &base).await,
+        (4, Decimal::from(40_000), 1)
+    );
+}
+
+/// The second quarter billed before the first (its run came first): each quarter is a
+/// quarter of the year, and the year adds up.
+async fn quarters_billed_out_of_order_are_even(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    quarterly_with_services(&app, &admin, &base).await;
+    let runs = format!("{base}/invoice-runs");
+    for (from, to) in [
+        ("2027-04-01", "2027-06-30"),
+        ("2027-01-01", "2027-03-31"),
+        ("2027-07-01", "2027-12-31"),
+    ] {
+        let r = app
+            .post(&admin, &runs, &json!({"from": from, "to": to}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
     }
-    assert_eq!((fixed, services), (4, 1), "{invoices}");
-    assert_eq!(fixed_total, rust_decimal::Decimal::from(40_000));
+    assert_eq!(
+        year_billed(&app, &admin, &base).await,
+        (4, Decimal::from(40_000), 1)
+    );
 }
 
 crate::on_both_backends!(
     one_draft_issued_by_many_at_once,
     runs_of_different_periods_at_once_bill_the_services_once,
+    quarters_billed_out_of_order_are_even,
 );

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::{Instalment, instalment_part};
+use super::{Instalment, instalment_part_among};
 use crate::domain::money::Money;
 
 /// A component of a statement as the plan bills it: its key (as invoice lines record it),
@@ -62,16 +62,23 @@ impl Billed {
     }
 
     /// An instalment's part of each fixed component with something to bill, and whether
-    /// any was re-split because the year's amount changed after earlier instalments.
-    pub fn instalment(&mut self, inst: &Instalment, fixed: &[Billable]) -> (Vec<Charge>, bool) {
+    /// any was re-split because the year's amount changed after earlier instalments;
+    /// `billed` numbers the year's instalments already billed, in whatever order.
+    pub fn instalment(
+        &mut self,
+        inst: &Instalment,
+        fixed: &[Billable],
+        billed: &[u32],
+    ) -> (Vec<Charge>, bool) {
         let mut resplit = false;
         let mut charges = Vec::new();
         for (index, c) in fixed.iter().enumerate() {
             let before = self.fixed.entry(c.key.clone()).or_default();
-            let part = instalment_part(
+            let part = instalment_part_among(
                 c.amount,
                 Money::from_minor(*before, c.amount.currency()),
                 inst,
+                billed,
             );
             *before += part.amount.to_minor();
             resplit |= part.resplit;
@@ -223,7 +230,8 @@ mod tests {
             let mut billed = Billed::default();
             let mut sums = [0_i64; 2];
             for inst in instalments(&plan, 2027, date(2027, 1, 1), None) {
-                let (charges, resplit) = billed.instalment(&inst, &fixed);
+                let before: Vec<u32> = (1..inst.index).collect();
+                let (charges, resplit) = billed.instalment(&inst, &fixed, &before);
                 prop_assert!(!resplit);
                 for c in charges {
                     sums[c.index] += c.amount.to_minor();

@@ -165,20 +165,37 @@ pub struct InstalmentPart {
     pub resplit: bool,
 }
 
-/// The instalment's part of `year_amount`: its even part ([`split_evenly`]) while the
-/// instalments before it billed exactly their even parts, otherwise an even part of what
-/// is left over the instalments not yet billed, so that the year's instalments always add
-/// up to the year's amount.
+/// The instalment's part of `year_amount` when the instalments before it were billed, in
+/// order (see [`instalment_part_among`]).
 pub fn instalment_part(
     year_amount: Money,
     billed_before: Money,
     inst: &Instalment,
 ) -> InstalmentPart {
-    let index = inst.index.max(1) as usize;
+    let before: Vec<u32> = (1..inst.index).collect();
+    instalment_part_among(year_amount, billed_before, inst, &before)
+}
+
+/// The instalment's part of `year_amount`, the instalments numbered in `billed` (1-based,
+/// in any order: a run of a later period may come first) having billed `billed_total`:
+/// its even part ([`split_evenly`]) while those billed exactly their even parts, otherwise
+/// its share of what is left over the instalments not yet billed, so that the year's
+/// instalments always add up to the year's amount.
+pub fn instalment_part_among(
+    year_amount: Money,
+    billed_total: Money,
+    inst: &Instalment,
+    billed: &[u32],
+) -> InstalmentPart {
+    let index = inst.index.max(1);
     let parts = split_evenly(year_amount, inst.count);
-    let even_before: i64 = parts.iter().take(index - 1).map(|m| m.to_minor()).sum();
-    if even_before == billed_before.to_minor()
-        && let Some(part) = parts.get(index - 1)
+    let even_billed: i64 = billed
+        .iter()
+        .filter_map(|i| parts.get((*i as usize).checked_sub(1)?))
+        .map(|m| m.to_minor())
+        .sum();
+    if even_billed == billed_total.to_minor()
+        && let Some(part) = parts.get(index as usize - 1)
     {
         return InstalmentPart {
             amount: *part,
@@ -186,13 +203,16 @@ pub fn instalment_part(
         };
     }
     let left = Money::from_minor(
-        year_amount.to_minor() - billed_before.to_minor(),
+        year_amount.to_minor() - billed_total.to_minor(),
         year_amount.currency(),
     );
-    let remaining = inst.count.saturating_sub(inst.index).saturating_add(1);
+    let unbilled: Vec<u32> = (1..=inst.count.max(index))
+        .filter(|i| *i == index || !billed.contains(i))
+        .collect();
+    let position = unbilled.iter().position(|i| *i == index).unwrap_or(0);
     InstalmentPart {
-        amount: split_evenly(left, remaining)
-            .first()
+        amount: split_evenly(left, unbilled.len() as u32)
+            .get(position)
             .copied()
             .unwrap_or(left),
         resplit: true,
@@ -470,6 +490,36 @@ mod tests {
             if !changes {
                 prop_assert_eq!(parts, split_evenly(amount_at(0), list.len() as u32));
             }
+        }
+
+        /// Billed in any order, while the year's amount stays, every instalment gets its
+        /// even part and the year adds up.
+        #[test]
+        fn instalments_billed_out_of_order_are_even(
+            schedule in prop::sample::select(Schedule::ALL.to_vec()),
+            amount in 0_i64..100_000_000,
+            order in Just(()).prop_perturb(|_, mut rng| rng.next_u64()),
+        ) {
+            let list = instalments(&plan(schedule, VariableBilling::Arrears, 15), 2027, date(2027, 1, 1), None);
+            let mut indices: Vec<usize> = (0..list.len()).collect();
+            // A permutation from the seed: the order the periods' runs happened to come in.
+            let mut seed = order;
+            for i in (1..indices.len()).rev() {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                indices.swap(i, (seed >> 33) as usize % (i + 1));
+            }
+            let year = Money::from_minor(amount, Currency::Sek);
+            let mut billed: Vec<u32> = Vec::new();
+            let mut total = 0_i64;
+            let even = split_evenly(year, list.len() as u32);
+            for i in indices {
+                let part = instalment_part_among(year, Money::from_minor(total, Currency::Sek), &list[i], &billed);
+                prop_assert!(!part.resplit);
+                prop_assert_eq!(part.amount, even[i]);
+                total += part.amount.to_minor();
+                billed.push(list[i].index);
+            }
+            prop_assert_eq!(total, amount);
         }
 
         /// An issued invoice is never changed by a later version of the terms: when the
