@@ -3,26 +3,10 @@
 //! invoice says so in the buyer's language, and the e-invoice uses the reverse-charge
 //! category the official rules prescribe.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, spawn_app, str_of};
 use crate::peppol;
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
-}
-
-async fn bytes(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
-    let r = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{path}");
-    r.bytes().await.unwrap().to_vec()
-}
 
 /// Halden kommune orders two teacher days at 25 % from a Swedish science center: no Swedish
 /// VAT; the lines say "Omvendt", the note names the reverse charge and the buyer, and the
@@ -83,12 +67,12 @@ async fn a_norwegian_municipality_is_not_charged_swedish_vat(backend: Backend) {
         (str_of(&r.body, "total"), str_of(&r.body, "vat")),
         ("19000.00", "0.00")
     );
-    let pdf = bytes(
-        &app,
-        &admin,
-        &format!("{base}/documents/{}/pdf", str_of(&r.body, "document_id")),
-    )
-    .await;
+    let pdf = app
+        .bytes(
+            &admin,
+            &format!("{base}/documents/{}/pdf", str_of(&r.body, "document_id")),
+        )
+        .await;
     if let Some(text) = crate::documents::pdf_text(&pdf) {
         for needle in [
             "Halden kommune",
@@ -102,7 +86,9 @@ async fn a_norwegian_municipality_is_not_charged_swedish_vat(backend: Backend) {
         }
         assert!(!text.contains("25 %"), "{text}");
     }
-    let xml = bytes(&app, &admin, &format!("{base}/invoices/{id}/e-invoice")).await;
+    let xml = app
+        .bytes(&admin, &format!("{base}/invoices/{id}/e-invoice"))
+        .await;
     let text = String::from_utf8(xml.clone()).unwrap();
     assert!(text.contains("<cbc:ID>AE</cbc:ID>"), "{text}");
     assert!(text.contains("VATEX-EU-AE"), "{text}");
@@ -129,30 +115,17 @@ async fn a_component_is_named_not_coded(backend: Backend) {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let member = str_of(&r.body, "id").to_owned();
-    let r = app
-        .post(
-            &admin,
-            &format!("{base}/agreements"),
-            &json!({
-                "member_id": member, "notice_months": 6, "pro_rata": "whole_months",
-                "start_date": "2027-01-01", "end_date": "2027-12-31",
-                "terms": {"fixed": [{"id": "fast-del", "model": {"model":
-                    {"type": "flat", "currency": "SEK", "amount": "12000.00"}}}]}
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let agreement = format!("{base}/agreements/{}", str_of(&r.body, "id"));
-    for to in [
-        json!({"to": "offered"}),
-        json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören",
-               "decision_reference": "KS 2026/1"}),
-    ] {
-        let r = app
-            .post(&admin, &format!("{agreement}/transitions"), &to)
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-    }
+    app.concluded_agreement(
+        &admin,
+        &base,
+        &json!({
+            "member_id": member, "notice_months": 6, "pro_rata": "whole_months",
+            "start_date": "2027-01-01", "end_date": "2027-12-31",
+            "terms": {"fixed": [{"id": "fast-del", "model": {"model":
+                {"type": "flat", "currency": "SEK", "amount": "12000.00"}}}]}
+        }),
+    )
+    .await;
     let r = app
         .post(
             &admin,
@@ -162,12 +135,12 @@ async fn a_component_is_named_not_coded(backend: Backend) {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let invoice = &r.body["invoices"][0];
-    let pdf = bytes(
-        &app,
-        &admin,
-        &format!("{base}/documents/{}/pdf", str_of(invoice, "document_id")),
-    )
-    .await;
+    let pdf = app
+        .bytes(
+            &admin,
+            &format!("{base}/documents/{}/pdf", str_of(invoice, "document_id")),
+        )
+        .await;
     if let Some(text) = crate::documents::pdf_text(&pdf) {
         assert!(text.contains("Fast avgift 2027"), "{text}");
         assert!(!text.contains("fast-del"), "{text}");
@@ -216,34 +189,21 @@ async fn a_nok_year_with_a_fee_and_a_reverse_charged_service(backend: Backend) {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let member = str_of(&r.body, "id").to_owned();
-    let r = app
-        .post(
-            &admin,
-            &format!("{base}/agreements"),
-            &json!({
-                "member_id": member, "currency": "NOK", "notice_months": 3,
-                "pro_rata": "whole_months", "start_date": "2027-01-01", "end_date": "2027-12-31",
-                "terms": {
-                    "fixed": [{"id": "partner", "model": {"model":
-                        {"type": "flat", "currency": "NOK", "amount": "50000.00"}}}],
-                    "variable": [{"fee_year": 2027, "item_code": "LABB", "quantity": "2"}],
-                    "billing": {"schedule": "annual", "variable": "advance", "invoice_day": 15}
-                }
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let agreement = format!("{base}/agreements/{}", str_of(&r.body, "id"));
-    for to in [
-        json!({"to": "offered"}),
-        json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Rådmannen",
-               "decision_reference": "PS 2026/1"}),
-    ] {
-        let r = app
-            .post(&admin, &format!("{agreement}/transitions"), &to)
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-    }
+    app.concluded_agreement(
+        &admin,
+        &base,
+        &json!({
+            "member_id": member, "currency": "NOK", "notice_months": 3,
+            "pro_rata": "whole_months", "start_date": "2027-01-01", "end_date": "2027-12-31",
+            "terms": {
+                "fixed": [{"id": "partner", "model": {"model":
+                    {"type": "flat", "currency": "NOK", "amount": "50000.00"}}}],
+                "variable": [{"fee_year": 2027, "item_code": "LABB", "quantity": "2"}],
+                "billing": {"schedule": "annual", "variable": "advance", "invoice_day": 15}
+            }
+        }),
+    )
+    .await;
     let r = app
         .post(
             &admin,
@@ -269,12 +229,12 @@ async fn a_nok_year_with_a_fee_and_a_reverse_charged_service(backend: Backend) {
     let mut xmls = Vec::new();
     for i in &invoices {
         assert_eq!(str_of(i, "currency"), "NOK");
-        let pdf = bytes(
-            &app,
-            &admin,
-            &format!("{base}/documents/{}/pdf", str_of(i, "document_id")),
-        )
-        .await;
+        let pdf = app
+            .bytes(
+                &admin,
+                &format!("{base}/documents/{}/pdf", str_of(i, "document_id")),
+            )
+            .await;
         if let Some(text) = crate::documents::pdf_text(&pdf) {
             assert!(text.contains("8601.11.17947"), "{text}");
             assert!(!text.contains("Bankgiro"), "{text}");
@@ -283,7 +243,9 @@ async fn a_nok_year_with_a_fee_and_a_reverse_charged_service(backend: Backend) {
             }
         }
         let id = str_of(i, "id");
-        let xml = bytes(&app, &admin, &format!("{base}/invoices/{id}/e-invoice")).await;
+        let xml = app
+            .bytes(&admin, &format!("{base}/invoices/{id}/e-invoice"))
+            .await;
         let text = String::from_utf8(xml.clone()).unwrap();
         assert!(
             text.contains("12345678903") || text.contains("86011117947"),

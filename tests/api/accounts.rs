@@ -7,12 +7,8 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::documents::pdf_text;
-use crate::helpers::{Backend, TestApp, bollebygd, error_fields, spawn_app};
+use crate::helpers::{Backend, TestApp, bollebygd, error_fields, spawn_app, str_of};
 use crate::peppol;
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
-}
 
 /// The text of the first element called `name` below `path` (local names).
 fn text_at(xml: &str, path: &[&str]) -> Option<String> {

@@ -6,21 +6,10 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, bollebygd, spawn_app};
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
-}
+use crate::helpers::{Backend, TestApp, bollebygd, spawn_app, str_of};
 
 async fn put_as_operator(app: &TestApp, path: &str, body: Value) -> Value {
-    let r = app
-        .send(
-            app.client
-                .put(app.url(path))
-                .bearer_auth(&app.operator)
-                .json(&body),
-        )
-        .await;
+    let r = app.put(&app.operator, path, &body).await;
     assert_eq!(r.status, 200, "{path}: {}", r.body);
     r.body
 }
@@ -55,28 +44,11 @@ async fn billed_member(
     if let Some(f) = reminder_fee {
         billing["reminder_fee"] = json!(f);
     }
-    let r = app
-        .post(
-            admin,
-            &format!("{base}/agreements"),
-            &json!({
+    app.concluded_agreement(admin, base, &json!({
                 "member_id": member_id, "currency": currency, "notice_months": 6, "pro_rata": "whole_months",
                 "start_date": "2026-01-01", "end_date": "2026-12-31",
                 "terms": {"fixed": [{"id": "avgift", "fee_model_id": model}], "billing": billing}
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let agreement = format!("{base}/agreements/{}", str_of(&r.body, "id"));
-    for to in [
-        json!({"to": "offered"}),
-        json!({"to": "accepted", "date": "2025-12-01", "signed_by": "Kommundirektören", "decision_reference": "KS 2025/1"}),
-    ] {
-        let r = app
-            .post(admin, &format!("{agreement}/transitions"), &to)
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-    }
+            })).await;
     let r = app
         .post(
             admin,
@@ -129,17 +101,10 @@ fn row(number: &str, outstanding: &str, interest: &str, compensation: &str) -> [
 }
 
 async fn pdf_of(app: &TestApp, admin: &str, base: &str, document_id: &str) -> Option<String> {
-    let bytes = app
-        .client
-        .get(app.url(&format!("{base}/documents/{document_id}/pdf")))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    crate::documents::pdf_text(&bytes)
+    let pdf = app
+        .bytes(admin, &format!("{base}/documents/{document_id}/pdf"))
+        .await;
+    crate::documents::pdf_text(&pdf)
 }
 
 /// Sweden (lag 1981:739): Bollebygd's agreement allows a 60 kr påminnelseavgift. With the
@@ -265,12 +230,7 @@ async fn swedish_reminders_never_charge_the_fee_beside_the_compensation(backend:
     assert_eq!(settings["reminder_minimum"], "10.00");
     settings["reminder_minimum"] = json!("0.10");
     let r = app
-        .send(
-            app.client
-                .put(app.url(&format!("{base}/invoicing-settings")))
-                .bearer_auth(&admin)
-                .json(&settings),
-        )
+        .put(&admin, &format!("{base}/invoicing-settings"), &settings)
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let all = reminders(
@@ -285,12 +245,7 @@ async fn swedish_reminders_never_charge_the_fee_beside_the_compensation(backend:
     assert_eq!(str_of(&all[2]["items"][0], "outstanding"), "0.19");
     settings["reminder_minimum"] = json!("-1");
     let r = app
-        .send(
-            app.client
-                .put(app.url(&format!("{base}/invoicing-settings")))
-                .bearer_auth(&admin)
-                .json(&settings),
-        )
+        .put(&admin, &format!("{base}/invoicing-settings"), &settings)
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(crate::helpers::error_fields(&r.body), ["reminder_minimum"]);
@@ -298,12 +253,7 @@ async fn swedish_reminders_never_charge_the_fee_beside_the_compensation(backend:
     // Sent: the reminder cites Swedish law and charges no fee beside the compensation.
     settings["reminder_minimum"] = json!("10.00");
     let r = app
-        .send(
-            app.client
-                .put(app.url(&format!("{base}/invoicing-settings")))
-                .bearer_auth(&admin)
-                .json(&settings),
-        )
+        .put(&admin, &format!("{base}/invoicing-settings"), &settings)
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let sent = reminders(

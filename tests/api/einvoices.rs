@@ -1,14 +1,10 @@
 //! The e-invoice of an issued invoice and of its credit note: stored at issue, served as
 //! XML, and valid Peppol BIS Billing 3.0.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, bollebygd, spawn_app};
+use crate::helpers::{Backend, TestApp, bollebygd, spawn_app, str_of};
 use crate::peppol;
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
-}
 
 /// The text of the first element called `name` below `path` (local names).
 fn text_at(xml: &str, path: &[&str]) -> Option<String> {

@@ -249,6 +249,16 @@ impl TestApp {
         .await
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: &Value) -> Reply {
+        self.send(
+            self.client
+                .put(self.url(path))
+                .bearer_auth(token)
+                .json(body),
+        )
+        .await
+    }
+
     pub async fn patch(&self, token: &str, path: &str, body: &Value) -> Reply {
         self.send(
             self.client
@@ -262,6 +272,38 @@ impl TestApp {
     pub async fn delete(&self, token: &str, path: &str) -> Reply {
         self.send(self.client.delete(self.url(path)).bearer_auth(token))
             .await
+    }
+
+    /// A document's bytes (a PDF, an e-invoice), which must be there.
+    pub async fn bytes(&self, token: &str, path: &str) -> Vec<u8> {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(r.status(), 200, "{path}");
+        r.bytes().await.expect("body").to_vec()
+    }
+
+    /// Creates an agreement from `body` under `base` (an organisation's path) and takes it
+    /// through offered to accepted; returns the agreement's path.
+    pub async fn concluded_agreement(&self, admin: &str, base: &str, body: &Value) -> String {
+        let r = self.post(admin, &format!("{base}/agreements"), body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let agreement = format!("{base}/agreements/{}", str_of(&r.body, "id"));
+        for to in [
+            serde_json::json!({"to": "offered"}),
+            serde_json::json!({"to": "accepted", "date": "2025-12-01",
+                               "signed_by": "Kommundirektören", "decision_reference": "KS 1"}),
+        ] {
+            let r = self
+                .post(admin, &format!("{agreement}/transitions"), &to)
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        agreement
     }
 
     /// Creates an organisation as the operator and returns its id.
@@ -329,6 +371,11 @@ pub fn bollebygd() -> Value {
         "buyer_reference": "4411",
         "population": {"count": 9784, "reference_date": "2025-12-31", "source": "SCB"}
     })
+}
+
+/// A text field of a JSON answer, which must be there.
+pub fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
 }
 
 /// The field names of a problem's `errors`, in order.

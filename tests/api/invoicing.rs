@@ -6,12 +6,8 @@ use avtal::domain::OcrReference;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, bollebygd, spawn_app};
+use crate::helpers::{Backend, TestApp, bollebygd, spawn_app, str_of};
 use crate::peppol;
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
-}
 
 /// A well-formed organisationsnummer of a municipality's own (21200 + its code + the Luhn
 /// digit), so that its e-invoices carry the buyer's Peppol address.

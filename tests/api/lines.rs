@@ -1,14 +1,10 @@
 //! Invoice lines that carry their facts: a discounted service keeps its quantity, unit and
 //! unit price, with the discount as its own allowance on the PDF and in the e-invoice.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, bollebygd, spawn_app};
+use crate::helpers::{Backend, TestApp, bollebygd, spawn_app, str_of};
 use crate::peppol;
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
-}
 
 async fn bytes(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
     let r = app
@@ -44,33 +40,20 @@ async fn a_discount_is_its_own_allowance(backend: Backend) {
     let r = app.post(&admin, &format!("{base}/members"), &buyer).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let member = str_of(&r.body, "id").to_owned();
-    let r = app
-        .post(
-            &admin,
-            &format!("{base}/agreements"),
-            &json!({
-                "member_id": member, "notice_months": 6, "pro_rata": "whole_months",
-                "start_date": "2027-01-01", "end_date": "2027-12-31",
-                "terms": {
-                    "variable": [{"fee_year": 2027, "item_code": "SKOLPROG", "quantity": "12",
-                                  "discount_percent": "10"}],
-                    "billing": {"schedule": "annual", "variable": "advance", "invoice_day": 15}
-                }
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let agreement = format!("{base}/agreements/{}", str_of(&r.body, "id"));
-    for to in [
-        json!({"to": "offered"}),
-        json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören",
-               "decision_reference": "KS 2026/1"}),
-    ] {
-        let r = app
-            .post(&admin, &format!("{agreement}/transitions"), &to)
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-    }
+    app.concluded_agreement(
+        &admin,
+        &base,
+        &json!({
+            "member_id": member, "notice_months": 6, "pro_rata": "whole_months",
+            "start_date": "2027-01-01", "end_date": "2027-12-31",
+            "terms": {
+                "variable": [{"fee_year": 2027, "item_code": "SKOLPROG", "quantity": "12",
+                              "discount_percent": "10"}],
+                "billing": {"schedule": "annual", "variable": "advance", "invoice_day": 15}
+            }
+        }),
+    )
+    .await;
     let run = json!({"from": "2027-01-01", "to": "2027-12-31", "dry_run": true});
     let r = app
         .post(&admin, &format!("{base}/invoice-runs"), &run)

@@ -1,15 +1,11 @@
 //! Requests that race: whatever the interleaving, each answer is one a client can act on.
 
 use futures_util::future::join_all;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use rust_decimal::Decimal;
 
-use crate::helpers::{Backend, TestApp, bollebygd, spawn_app};
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
-}
+use crate::helpers::{Backend, TestApp, bollebygd, spawn_app, str_of};
 
 /// Eight requests issue the same draft at once: one issues it, the others are told it is
 /// issued already (409), never that it does not exist; one number is used.
@@ -76,34 +72,21 @@ async fn quarterly_with_services(app: &TestApp, admin: &str, base: &str) {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let member = str_of(&r.body, "id").to_owned();
-    let r = app
-        .post(
-            admin,
-            &format!("{base}/agreements"),
-            &json!({
-                "member_id": member, "notice_months": 6, "pro_rata": "whole_months",
-                "start_date": "2027-01-01", "end_date": "2027-12-31",
-                "terms": {
-                    "fixed": [{"id": "avgift", "model": {"model":
-                        {"type": "flat", "currency": "SEK", "amount": "40000.00"}}}],
-                    "variable": [{"fee_year": 2027, "item_code": "SKOLPROG", "quantity": "4"}],
-                    "billing": {"schedule": "quarterly", "variable": "advance", "invoice_day": 15}
-                }
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let agreement = format!("{base}/agreements/{}", str_of(&r.body, "id"));
-    for to in [
-        json!({"to": "offered"}),
-        json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Kommundirektören",
-               "decision_reference": "KS 2026/1"}),
-    ] {
-        let r = app
-            .post(admin, &format!("{agreement}/transitions"), &to)
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-    }
+    app.concluded_agreement(
+        admin,
+        base,
+        &json!({
+            "member_id": member, "notice_months": 6, "pro_rata": "whole_months",
+            "start_date": "2027-01-01", "end_date": "2027-12-31",
+            "terms": {
+                "fixed": [{"id": "avgift", "model": {"model":
+                    {"type": "flat", "currency": "SEK", "amount": "40000.00"}}}],
+                "variable": [{"fee_year": 2027, "item_code": "SKOLPROG", "quantity": "4"}],
+                "billing": {"schedule": "quarterly", "variable": "advance", "invoice_day": 15}
+            }
+        }),
+    )
+    .await;
 }
 
 /// The year's fixed lines and service lines over every invoice: (count, sum) and count.
