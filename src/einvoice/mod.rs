@@ -231,7 +231,7 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
             x.leaf("cbc:AllowanceChargeReasonCode", "95");
             x.leaf(
                 "cbc:AllowanceChargeReason",
-                discount_word(doc.invoice.language),
+                crate::domain::invoicing::Discount::name(doc.invoice.language),
             );
             x.leaf(
                 "cbc:MultiplierFactorNumeric",
@@ -506,13 +506,6 @@ fn payment_terms(doc: &InvoiceDocument) -> String {
         }
         (Language::En, Some(p)) => format!("{days} days net. Late payment interest {p} %."),
         (Language::En, None) => format!("{days} days net. Late payment interest by law."),
-    }
-}
-
-fn discount_word(lang: Language) -> &'static str {
-    match lang {
-        Language::Sv | Language::Nb => "Rabatt",
-        Language::En => "Discount",
     }
 }
 

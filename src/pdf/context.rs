@@ -845,10 +845,7 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
                 format::amount(l.gross(), lang),
             ];
             let discount = l.discount.as_ref().map(|d| {
-                let word = match lang {
-                    Language::Sv | Language::Nb => "Rabatt",
-                    Language::En => "Discount",
-                };
+                let word = crate::domain::invoicing::Discount::name(lang);
                 vec![
                     format!("{word} {}", format::percent(d.percent, lang)),
                     String::new(),

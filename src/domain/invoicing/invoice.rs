@@ -39,6 +39,16 @@ pub struct Discount {
     pub amount: Money,
 }
 
+impl Discount {
+    /// What the PDF and the e-invoice call it.
+    pub fn name(lang: Language) -> &'static str {
+        match lang {
+            Language::Sv | Language::Nb => "Rabatt",
+            Language::En => "Discount",
+        }
+    }
+}
+
 impl InvoiceLine {
     /// A free line whose amount is the quantity times the unit price, rounded to the öre
     /// half away from zero; `None` when that does not fit an amount.
