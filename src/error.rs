@@ -17,6 +17,9 @@ pub enum Error {
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The path exists, under the methods in `allow` (an `Allow` header's value).
+    #[error("method not allowed; allowed: {allow}")]
+    MethodNotAllowed { allow: String },
     #[error("missing or invalid token")]
     Unauthorized,
     #[error("forbidden: {0:?}")]
@@ -69,6 +72,10 @@ pub enum StateConflict {
     AgreementNotConcluded(AgreementStatus),
     /// An issued invoice never changes: corrections are credit notes.
     InvoiceIssued,
+    /// Issuing an invoice that was issued already, perhaps by a request a moment earlier.
+    AlreadyIssued,
+    /// A request with this `Idempotency-Key` is still being answered.
+    RequestInFlight,
     /// Crediting, paying or sending needs an issued invoice, not a draft.
     InvoiceNotIssued,
     /// A payment already reversed cannot be reversed or allocated again.
@@ -93,6 +100,7 @@ impl Error {
             Error::BadRequest(_) => "bad_request",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::UnsupportedMediaType => "unsupported_media_type",
+            Error::MethodNotAllowed { .. } => "method_not_allowed",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden(Forbidden::ReadOnly) => "read_only_token",
             Error::Forbidden(Forbidden::OperatorNoMemberData) => "operator_no_member_data",
@@ -105,6 +113,8 @@ impl Error {
             Error::State(StateConflict::AgreementNotInForce(_)) => "agreement_not_in_force",
             Error::State(StateConflict::AgreementNotConcluded(_)) => "agreement_not_concluded",
             Error::State(StateConflict::InvoiceIssued) => "invoice_issued",
+            Error::State(StateConflict::AlreadyIssued) => "already_issued",
+            Error::State(StateConflict::RequestInFlight) => "request_in_flight",
             Error::State(StateConflict::InvoiceNotIssued) => "invoice_not_issued",
             Error::State(StateConflict::PaymentReversed) => "payment_reversed",
             Error::State(StateConflict::MessageNotFailed) => "message_not_failed",
@@ -122,6 +132,7 @@ impl Error {
             Error::MalformedJson(_) | Error::BadRequest(_) => 400,
             Error::PayloadTooLarge { .. } => 413,
             Error::UnsupportedMediaType => 415,
+            Error::MethodNotAllowed { .. } => 405,
             Error::Unauthorized => 401,
             Error::Forbidden(_) => 403,
             Error::NotFound(_) => 404,
@@ -194,6 +205,15 @@ impl Error {
             }
             (Error::PayloadTooLarge { limit }, En) => {
                 format!("The request may be at most {limit} bytes.")
+            }
+            (Error::MethodNotAllowed { allow }, Sv) => {
+                format!("Adressen svarar inte på den metoden, bara på {allow}.")
+            }
+            (Error::MethodNotAllowed { allow }, Nb) => {
+                format!("Adressen svarer ikke på den metoden, bare på {allow}.")
+            }
+            (Error::MethodNotAllowed { allow }, En) => {
+                format!("The path does not answer that method, only {allow}.")
             }
             (Error::UnsupportedMediaType, Sv) => "Skicka innehållet som application/json.".into(),
             (Error::UnsupportedMediaType, Nb) => "Send innholdet som application/json.".into(),
@@ -272,6 +292,20 @@ fn agreement_state_detail(conflict: StateConflict, lang: Language) -> String {
         }
         (StateConflict::InvoiceIssued, En) => {
             "The invoice is issued and cannot change. Correct it with a credit note.".into()
+        }
+        (StateConflict::AlreadyIssued, Sv) => "Fakturan är redan utfärdad.".into(),
+        (StateConflict::AlreadyIssued, Nb) => "Fakturaen er allerede utstedt.".into(),
+        (StateConflict::AlreadyIssued, En) => "The invoice is already issued.".into(),
+        (StateConflict::RequestInFlight, Sv) => {
+            "En begäran med samma Idempotency-Key behandlas redan; försök igen om en stund.".into()
+        }
+        (StateConflict::RequestInFlight, Nb) => {
+            "En forespørsel med samme Idempotency-Key behandles allerede; prøv igjen om litt."
+                .into()
+        }
+        (StateConflict::RequestInFlight, En) => {
+            "A request with the same Idempotency-Key is still being answered; try again shortly."
+                .into()
         }
         (StateConflict::InvoiceNotIssued, Sv) => "Fakturan är ett utkast och inte utfärdad.".into(),
         (StateConflict::InvoiceNotIssued, Nb) => "Fakturaen er et utkast og ikke utstedt.".into(),
@@ -353,9 +387,15 @@ fn forbidden_detail(f: Forbidden, lang: Language) -> &'static str {
         (Forbidden::ReadOnly, Sv) => "Nyckeln får bara läsa.",
         (Forbidden::ReadOnly, Nb) => "Nøkkelen kan bare lese.",
         (Forbidden::ReadOnly, En) => "The token may only read.",
-        (Forbidden::OperatorNoMemberData, Sv) => "Driftsnyckeln läser inga medlemsuppgifter.",
-        (Forbidden::OperatorNoMemberData, Nb) => "Driftsnøkkelen leser ingen medlemsopplysninger.",
-        (Forbidden::OperatorNoMemberData, En) => "The operator token reads no member data.",
+        (Forbidden::OperatorNoMemberData, Sv) => {
+            "Driftsnyckeln läser och ändrar inget inom en organisation."
+        }
+        (Forbidden::OperatorNoMemberData, Nb) => {
+            "Driftsnøkkelen leser og endrer ingenting i en organisasjon."
+        }
+        (Forbidden::OperatorNoMemberData, En) => {
+            "The operator token reads and changes nothing inside an organisation."
+        }
         (Forbidden::AdminOnly, Sv) => "Kräver en administratörsnyckel.",
         (Forbidden::AdminOnly, Nb) => "Krever en administratornøkkel.",
         (Forbidden::AdminOnly, En) => "Requires an admin token.",

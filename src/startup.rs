@@ -76,6 +76,7 @@ pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Resu
     let composer = web::Data::new(crate::services::mail::Composer::new(&settings.email));
     let (_, api) = http::routes(App::new());
     let openapi = web::Data::new(system::OpenApiJson(api.to_json()?));
+    let route_table = web::Data::new(http::methods::RouteTable::of(&api));
     let metrics = PrometheusMetricsBuilder::new("avtal")
         .endpoint("/metrics")
         .mask_unmatched_patterns("UNKNOWN")
@@ -88,6 +89,7 @@ pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Resu
             .app_data(renderer.clone())
             .app_data(composer.clone())
             .app_data(openapi.clone())
+            .app_data(route_table.clone())
             .app_data(http::query_config())
             .app_data(http::path_config())
             .route(
@@ -99,7 +101,7 @@ pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Resu
                 }),
             )
             .route("/docs/{file:.*}", web::get().to(system::docs))
-            .default_service(web::to(problem::not_found))
+            .default_service(web::to(http::methods::unanswered))
             .wrap(from_fn(problem::localise))
             .wrap(metrics.clone())
             .wrap(from_fn(problem::request_id_header))

@@ -38,8 +38,10 @@ pub enum Invalid {
     Email,
     /// Text with a NUL character, which no document or database can hold.
     NulCharacter,
+    /// Text with another control character (tab and line breaks are text).
+    ControlCharacter,
     /// An invoice whose lines add up to less than nothing: money back is a credit note.
-    NegativeTotal,
+    CreditNoteRequired,
     /// A field the request may not carry (often a misspelling).
     UnknownField,
     /// A JSON value of the wrong type, e.g. a number where text is expected.
@@ -98,7 +100,8 @@ impl Invalid {
             Invalid::Mismatch { .. } => "mismatch",
             Invalid::Email => "email",
             Invalid::NulCharacter => "nul_character",
-            Invalid::NegativeTotal => "negative_total",
+            Invalid::ControlCharacter => "control_character",
+            Invalid::CreditNoteRequired => "credit_note_required",
             Invalid::UnknownField => "unknown_field",
             Invalid::WrongType { .. } => "wrong_type",
             Invalid::OverlapsAgreement => "overlaps_agreement",
@@ -159,13 +162,16 @@ impl Invalid {
             (Invalid::NulCharacter, Sv) => "får inte innehålla NUL-tecken (\\u0000)".into(),
             (Invalid::NulCharacter, Nb) => "kan ikke inneholde NUL-tegn (\\u0000)".into(),
             (Invalid::NulCharacter, En) => "must not contain a NUL character (\\u0000)".into(),
-            (Invalid::NegativeTotal, Sv) => {
+            (Invalid::ControlCharacter, Sv) => "får inte innehålla styrtecken".into(),
+            (Invalid::ControlCharacter, Nb) => "kan ikke inneholde kontrolltegn".into(),
+            (Invalid::ControlCharacter, En) => "must not contain control characters".into(),
+            (Invalid::CreditNoteRequired, Sv) => {
                 "ger en negativ summa; en återbetalning görs med en kreditfaktura".into()
             }
-            (Invalid::NegativeTotal, Nb) => {
+            (Invalid::CreditNoteRequired, Nb) => {
                 "gir en negativ sum; en tilbakebetaling gjøres med en kreditnota".into()
             }
-            (Invalid::NegativeTotal, En) => {
+            (Invalid::CreditNoteRequired, En) => {
                 "add up to less than zero; money back is a credit note".into()
             }
             (Invalid::UnknownField, Sv) => "är inget känt fält".into(),

@@ -349,7 +349,7 @@ pub async fn templates(
     path: web::Path<String>,
 ) -> Result<web::Json<Items<TemplateView>>, Error> {
     let org = path.into_inner();
-    caller.read_organisation(&org)?;
+    caller.read_members(&org)?;
     let own = db.run(move |conn| store::templates(conn, &org)).await?;
     let mut items = Vec::new();
     for kind in DocumentKind::ALL {
@@ -377,7 +377,7 @@ pub async fn template(
     path: web::Path<(String, String, String)>,
 ) -> Result<web::Json<TemplateView>, Error> {
     let (org, kind, lang) = path.into_inner();
-    caller.read_organisation(&org)?;
+    caller.read_members(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
     let own = db
         .run(move |conn| store::template(conn, &org, kind.as_str(), lang.as_str()))
@@ -414,7 +414,7 @@ pub async fn put_template(
     Body(body): Body<TemplateBody>,
 ) -> Result<web::Json<TemplateView>, Error> {
     let (org, kind, lang) = path.into_inner();
-    caller.administer(&org)?;
+    caller.configure(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
     let source = body
         .source
@@ -449,7 +449,7 @@ pub async fn delete_template(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (org, kind, lang) = path.into_inner();
-    caller.administer(&org)?;
+    caller.configure(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
     let removed = db
         .write(move |conn| store::delete_template(conn, &org, kind.as_str(), lang.as_str()))
@@ -471,7 +471,7 @@ pub async fn template_sample(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (org, kind, lang) = path.into_inner();
-    caller.read_organisation(&org)?;
+    caller.read_members(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
     let bytes = db
         .run(move |conn| {
@@ -499,7 +499,7 @@ pub async fn put_logo(
     payload: web::Payload,
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
-    caller.administer(&org)?;
+    caller.configure(&org)?;
     let media = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -523,7 +523,7 @@ pub async fn logo(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
-    caller.read_organisation(&org)?;
+    caller.read_members(&org)?;
     let (media, bytes) = db
         .run(move |conn| store::logo(conn, &org))
         .await?
@@ -539,7 +539,7 @@ pub async fn delete_logo(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
-    caller.administer(&org)?;
+    caller.configure(&org)?;
     if !db.write(move |conn| store::delete_logo(conn, &org)).await? {
         return Err(Error::NotFound("logo"));
     }

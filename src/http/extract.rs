@@ -97,36 +97,44 @@ fn field_error(path: &str, message: &str) -> FieldError {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| Error::MalformedJson(e.to_string()))?;
-    if let Some(field) = nul_at(&value, "") {
-        // PostgreSQL cannot store it and no document can print it: refused here, by name,
-        // the same on every backend.
-        return Err(Error::Validation(vec![FieldError {
-            field,
-            invalid: Invalid::NulCharacter,
-        }]));
+    if let Some((field, c)) = control_at(&value, "") {
+        // PostgreSQL cannot store NUL and no document can print a control character:
+        // refused here, by name, the same on every backend.
+        let invalid = if c == '\0' {
+            Invalid::NulCharacter
+        } else {
+            Invalid::ControlCharacter
+        };
+        return Err(Error::Validation(vec![FieldError { field, invalid }]));
     }
     from_value(value)
 }
 
-/// The path of the first string (or key) in a JSON value that holds a NUL character.
-fn nul_at(value: &serde_json::Value, path: &str) -> Option<String> {
+/// A control character that text may not hold: tab and line breaks are text.
+fn forbidden_control(s: &str) -> Option<char> {
+    s.chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The path of the first string (or key) in a JSON value that holds a forbidden control
+/// character, and the character.
+fn control_at(value: &serde_json::Value, path: &str) -> Option<(String, char)> {
     use serde_json::Value;
     match value {
-        Value::String(s) => s.contains('\0').then(|| path.to_owned()),
+        Value::String(s) => forbidden_control(s).map(|c| (path.to_owned(), c)),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, v)| nul_at(v, &format!("{path}[{i}]"))),
+            .find_map(|(i, v)| control_at(v, &format!("{path}[{i}]"))),
         Value::Object(map) => map.iter().find_map(|(k, v)| {
             let at = if path.is_empty() {
                 k.clone()
             } else {
                 format!("{path}.{k}")
             };
-            if k.contains('\0') {
-                Some(at)
-            } else {
-                nul_at(v, &at)
+            match forbidden_control(k) {
+                Some(c) => Some((at, c)),
+                None => control_at(v, &at),
             }
         }),
         _ => None,
@@ -278,6 +286,11 @@ pub async fn authenticate(
     };
     match token {
         Ok(Some(token)) => {
+            let right = super::access::required(req.method(), req.path());
+            if let Some(right) = right.filter(|r| !r.granted(token.role)) {
+                let refused = Error::Forbidden(right.refusal(token.role));
+                return Ok(req.error_response(refused).map_into_right_body());
+            }
             req.extensions_mut().insert(token);
             Ok(next.call(req).await?.map_into_left_body())
         }
@@ -329,6 +342,16 @@ impl Caller {
             Role::Operator | Role::Admin => Ok(()),
             Role::Viewer => Err(Error::Forbidden(Forbidden::ReadOnly)),
             Role::Finance => Err(Error::Forbidden(Forbidden::AdminOnly)),
+        }
+    }
+
+    /// Changing the organisation's settings, templates and logo: its admin.
+    pub fn configure(&self, org: &str) -> Result<(), Error> {
+        self.read_members(org)?;
+        match self.0.role {
+            Role::Admin => Ok(()),
+            Role::Viewer => Err(Error::Forbidden(Forbidden::ReadOnly)),
+            _ => Err(Error::Forbidden(Forbidden::AdminOnly)),
         }
     }
 
@@ -385,5 +408,23 @@ mod tests {
             parse_json::<Outer>(b"{\"name\":"),
             Err(Error::MalformedJson(_))
         ));
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_name() {
+        assert_eq!(
+            fields(r#"{"address":{"city":"Bor\u0000s"}}"#),
+            [("address.city".to_owned(), "nul_character")]
+        );
+        assert_eq!(
+            fields(r#"{"name":"a\u001bb"}"#),
+            [("name".to_owned(), "control_character")]
+        );
+        assert_eq!(
+            fields(r#"{"name":"a\u0085b"}"#),
+            [("name".to_owned(), "control_character")]
+        );
+        // Tab and line breaks are text.
+        assert!(parse_json::<Outer>(br#"{"name":"a\tb\r\nc"}"#).is_ok());
     }
 }

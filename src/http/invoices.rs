@@ -110,7 +110,7 @@ pub async fn put_settings(
     Body(body): Body<SettingsBody>,
 ) -> Result<web::Json<SettingsBody>, Error> {
     let org = path.into_inner();
-    caller.administer(&org)?;
+    caller.configure(&org)?;
     let mut e = Errors::new();
     let prefix = e.check(
         "credit_note_prefix",

@@ -374,7 +374,7 @@ pub async fn template(
     path: web::Path<(String, String, String)>,
 ) -> Result<web::Json<EmailTemplateView>, Error> {
     let (org, kind, lang) = path.into_inner();
-    caller.read_organisation(&org)?;
+    caller.read_members(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
     let (src, at) = db
         .run(move |conn| {
@@ -397,7 +397,7 @@ pub async fn put_template(
     Body(body): Body<EmailTemplateBody>,
 ) -> Result<web::Json<EmailTemplateView>, Error> {
     let (org, kind, lang) = path.into_inner();
-    caller.administer(&org)?;
+    caller.configure(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
     let mut e = Errors::new();
     let part = |raw: &str| {
@@ -439,7 +439,7 @@ pub async fn delete_template(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (org, kind, lang) = path.into_inner();
-    caller.administer(&org)?;
+    caller.configure(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
     let removed = db
         .write(move |conn| outbox::delete_template(conn, &org, kind.as_str(), lang.as_str()))

@@ -1,15 +1,18 @@
 //! The HTTP API: thin handlers that extract, parse into domain types, call a use case and
 //! answer with a view.
 
+pub mod access;
 pub mod agreements;
 pub mod documents;
 pub mod extract;
+pub mod idempotency;
 pub mod imports;
 pub mod invoices;
 pub mod ledger;
 pub mod mail;
 pub mod mailings;
 pub mod members;
+pub mod methods;
 pub mod organisations;
 pub mod payments;
 pub mod preview;
@@ -29,6 +32,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::domain::{Address, Country, Errors, Invalid, LINE_MAX, postal_code, text};
 use crate::error::Error;
+use idempotency::IdempotencyHeader;
 
 /// A list of records in a response, `{"items": [...]}`: one shape for every list that is
 /// not paginated.
@@ -147,7 +151,7 @@ impl Modify for BearerAuth {
                        Member agreements, contributions, invoices and payments for Nordic public-sector bodies.",
         license(name = "AGPL-3.0-or-later")
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &IdempotencyHeader),
     components(schemas(problem::Problem, problem::ProblemField))
 )]
 struct ApiDoc;
@@ -172,6 +176,8 @@ where
         .service(system::openapi)
         .service(
             scope("/api/v1")
+                // Inside authentication (the last wrap runs first): keys are scoped by the caller.
+                .wrap(actix_web::middleware::from_fn(idempotency::idempotency))
                 .wrap(actix_web::middleware::from_fn(extract::authenticate))
                 .service(organisations::create)
                 .service(organisations::list)

@@ -1,7 +1,6 @@
 //! Payments: registered once per `Idempotency-Key`, matched by OCR number or KID,
 //! allocated by hand, paid back or reversed.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,11 +11,11 @@ use crate::domain::{Currency, Errors, Invalid, LINE_MAX, iso_date, text};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, read_body};
+use crate::http::idempotency;
 use crate::http::invoices::money;
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::payments::{self as service, PaymentInput, PaymentState, Source};
-use crate::storage::documents::sha256_hex;
 use crate::storage::invoicing as store;
 
 /// Money to an invoice.
@@ -175,11 +174,9 @@ fn parse_payment(body: &PaymentBody) -> Result<PaymentInput, Error> {
     .map_err(Error::Validation)
 }
 
-const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-
 /// Registers a payment. The `Idempotency-Key` header is required: a repeated request with
 /// the same key and body gets the first response again, and no second payment; the same
-/// key with another body is refused.
+/// key with another body is refused (the idempotency middleware sees to both).
 #[utoipa::path(tag = "payments", params(("org" = String, Path), ("Idempotency-Key" = String, Header)), request_body = PaymentBody, responses((status = 201, body = PaymentView), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/organisations/{org}/payments")]
 pub async fn register(
@@ -191,48 +188,14 @@ pub async fn register(
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
     caller.write_members(&org)?;
-    let key = req
-        .headers()
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .map(str::to_owned)
-        .ok_or(Error::field(IDEMPOTENCY_KEY, Invalid::Required))?;
+    // A payment registered twice is money counted twice: the key is not optional here.
+    idempotency::key_of(&req)?.ok_or(Error::field(idempotency::HEADER, Invalid::Required))?;
     let input = parse_payment(&body)?;
-    // The body as parsed, serialised again: the same payment written with other spacing or
-    // key order is the same request.
-    let hash = sha256_hex(
-        serde_json::to_string(&body)
-            .map_err(|e| Error::Internal(e.into()))?
-            .as_bytes(),
-    );
     let actor = caller.0.name.clone();
-    let (status, json) = db
-        .write(move |conn| {
-            if let Some(first) = store::claim_key(conn, &org, &key, &hash)? {
-                if first.request_hash != hash {
-                    return Err(Error::field(
-                        IDEMPOTENCY_KEY,
-                        Invalid::Mismatch { other: "body" },
-                    ));
-                }
-                return first.response.ok_or(Error::Conflict {
-                    field: Some(IDEMPOTENCY_KEY.to_owned()),
-                });
-            }
-            let state = service::register(conn, &org, &input, &actor)?;
-            let json = serde_json::to_string(&PaymentView::from(state))
-                .map_err(|e| Error::Internal(e.into()))?;
-            store::save_response(conn, &org, &key, 201, &json)?;
-            Ok((201, json))
-        })
+    let state = db
+        .write(move |conn| service::register(conn, &org, &input, &actor))
         .await?;
-    Ok(
-        HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED))
-            .content_type("application/json")
-            .body(json),
-    )
+    Ok(HttpResponse::Created().json(PaymentView::from(state)))
 }
 
 #[derive(Deserialize, IntoParams)]

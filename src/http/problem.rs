@@ -71,8 +71,14 @@ fn render(err: &Error, lang: Language) -> HttpResponse {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = HttpResponse::build(status);
     res.content_type("application/problem+json");
-    if matches!(err, Error::Unauthorized) {
-        res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+    match err {
+        Error::Unauthorized => {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        Error::MethodNotAllowed { allow } => {
+            res.insert_header((header::ALLOW, allow.as_str()));
+        }
+        _ => {}
     }
     res.json(problem(err, lang))
 }
@@ -139,9 +145,4 @@ pub async fn request_id_header(
             .insert(header::HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
-}
-
-/// Unknown routes answer with a problem too.
-pub async fn not_found() -> Result<HttpResponse, Error> {
-    Err(Error::NotFound("route"))
 }

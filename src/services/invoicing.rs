@@ -588,7 +588,7 @@ fn number(
     let org = issuer.organisation.id.clone();
     let draft = store::invoice(conn, &org, id)?;
     if draft.issued_at.is_some() {
-        return Err(Error::State(StateConflict::InvoiceIssued));
+        return Err(Error::State(StateConflict::AlreadyIssued));
     }
     let kind = DocumentKind::parse(&draft.kind)
         .map_err(|_| Error::Internal(anyhow::anyhow!("stored invoice kind {}", draft.kind)))?;
@@ -605,7 +605,7 @@ fn number(
         .invoice(&store::lines(conn, id)?, date)?
         .rounded(issuer.settings.round_to_whole);
     if kind == DocumentKind::Invoice && invoice.total().to_minor() < 0 {
-        return Err(Error::field("lines", Invalid::NegativeTotal));
+        return Err(Error::field("lines", Invalid::CreditNoteRequired));
     }
     // Refused before a number is taken: numbers have no gaps. A credit note pays nothing.
     if kind != DocumentKind::CreditNote {
@@ -1356,7 +1356,7 @@ fn propose_agreement(
             if invoices.iter().any(|i| i.total().to_minor() < 0) {
                 // Less billed than before (usage corrected down): money back is a credit
                 // note, which the run leaves to a person, naming the agreement.
-                return Err(Error::field("lines", Invalid::NegativeTotal));
+                return Err(Error::field("lines", Invalid::CreditNoteRequired));
             }
             proposals.push(Proposal {
                 agreement_id: agreement.id.clone(),

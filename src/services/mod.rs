@@ -5,6 +5,7 @@ pub mod agreements;
 pub mod audit;
 pub mod documents;
 pub mod fee_models;
+pub mod idempotency;
 pub mod import;
 pub mod invoicing;
 pub mod ledger;

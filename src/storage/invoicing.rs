@@ -467,7 +467,7 @@ pub fn issue(conn: &mut DbConnection, row: &InvoiceRow) -> Result<(), Error> {
         Ok(())
     } else {
         // Another request issued it between our read and this update.
-        Err(Error::State(StateConflict::InvoiceIssued))
+        Err(Error::State(StateConflict::AlreadyIssued))
     }
 }
 

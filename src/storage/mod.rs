@@ -25,6 +25,7 @@ pub mod members;
 pub mod organisations;
 pub mod outbox;
 pub mod pricing;
+pub mod request_keys;
 mod rows;
 pub mod schema;
 pub mod tokens;

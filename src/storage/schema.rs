@@ -412,6 +412,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    request_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     reminders (id) {
         id -> Text,
         organisation_id -> Text,
@@ -542,6 +555,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     payments,
     allocations,
     idempotency_keys,
+    request_keys,
     reminders,
     reminder_items,
     audit_log,

@@ -172,7 +172,7 @@ async fn a_negative_invoice_is_refused(backend: Backend) {
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(crate::helpers::error_fields(&r.body), ["lines"]);
-    assert_eq!(r.body["errors"][0]["code"], "negative_total");
+    assert_eq!(r.body["errors"][0]["code"], "credit_note_required");
     let r = app
         .post(&admin, &format!("{base}/invoices"), &draft("1"))
         .await;

@@ -11,6 +11,7 @@ mod agreements;
 mod audit;
 mod auth;
 mod collection;
+mod contract;
 mod documents;
 mod einvoices;
 mod email;

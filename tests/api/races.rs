@@ -39,7 +39,7 @@ async fn one_draft_issued_by_many_at_once(backend: Backend) {
         "{statuses:?}"
     );
     for r in answers.iter().filter(|r| r.status == 409) {
-        assert_eq!(r.body["code"], "invoice_issued", "{}", r.body);
+        assert_eq!(r.body["code"], "already_issued", "{}", r.body);
     }
     let issued = app.get(&admin, &format!("{base}/invoices")).await;
     let numbers: Vec<&str> = issued.body["items"]
