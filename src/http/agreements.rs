@@ -21,6 +21,7 @@ use crate::domain::{Currency, Errors, Invalid, NAME_MAX, text};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
+use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
 use crate::services::Db;
@@ -282,7 +283,7 @@ type AgreementPath = web::Path<(String, String)>;
 /// Lists the organisation's agreements, oldest first.
 #[utoipa::path(
     tag = "agreements",
-    params(("org" = String, Path), AgreementQuery),
+    params(("org" = String, Path), AgreementQuery, PagingParams),
     responses((status = 200, body = Items<AgreementView>), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []))
 )]
@@ -291,7 +292,7 @@ pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
     path: OrgPath,
-    query: web::Query<AgreementQuery>,
+    ListQuery(query, paging): ListQuery<AgreementQuery>,
 ) -> Result<web::Json<Items<AgreementView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
@@ -307,7 +308,7 @@ pub async fn list(
         status,
     };
     let items = db.run(move |conn| store::list(conn, &org, &filter)).await?;
-    Ok(web::Json(Items::of(items)))
+    Ok(web::Json(paging.page(items)))
 }
 
 /// Creates a draft agreement for a member of the organisation that is not archived.
@@ -532,7 +533,7 @@ pub async fn transition(
 /// Every version of the terms, oldest first.
 #[utoipa::path(
     tag = "agreements",
-    params(("org" = String, Path), ("agreement" = String, Path)),
+    params(("org" = String, Path), ("agreement" = String, Path), PagingParams),
     responses((status = 200, body = Items<VersionView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
@@ -540,17 +541,20 @@ pub async fn transition(
 pub async fn versions(
     db: web::Data<Db>,
     caller: Caller,
+    paging: Paging,
     path: AgreementPath,
 ) -> Result<web::Json<Items<VersionView>>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
     let versions = db.run(move |conn| store::versions(conn, &org, &id)).await?;
-    Ok(web::Json(Items {
-        items: versions
-            .into_iter()
-            .map(VersionView::try_from)
-            .collect::<Result<_, _>>()?,
-    }))
+    Ok(web::Json(
+        paging.page(
+            versions
+                .into_iter()
+                .map(VersionView::try_from)
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    ))
 }
 
 /// New terms for an accepted or active agreement, from a date.
@@ -695,7 +699,7 @@ pub struct UsageQuery {
 /// The usage recorded under the agreement, by date.
 #[utoipa::path(
     tag = "agreements",
-    params(("org" = String, Path), ("agreement" = String, Path), UsageQuery),
+    params(("org" = String, Path), ("agreement" = String, Path), UsageQuery, PagingParams),
     responses((status = 200, body = Items<UsageView>), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []))
 )]
@@ -704,7 +708,7 @@ pub async fn usage_list(
     db: web::Data<Db>,
     caller: Caller,
     path: AgreementPath,
-    query: web::Query<UsageQuery>,
+    ListQuery(query, paging): ListQuery<UsageQuery>,
 ) -> Result<web::Json<Items<UsageView>>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
@@ -718,7 +722,7 @@ pub async fn usage_list(
     let items = db
         .run(move |conn| store::usage(conn, &org, &id, year))
         .await?;
-    Ok(web::Json(Items::of(items)))
+    Ok(web::Json(paging.page(items)))
 }
 
 /// Records usage of a service under an accepted (or since ended) agreement, within its

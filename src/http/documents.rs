@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::http::Items;
 use crate::http::agreements::parse_year;
 use crate::http::extract::{Body, Caller, read_body};
+use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
 use crate::services::Db;
@@ -262,13 +263,13 @@ pub struct DocumentQuery {
 }
 
 /// The organisation's issued documents, newest first.
-#[utoipa::path(tag = "documents", params(("org" = String, Path), DocumentQuery), responses((status = 200, body = Items<DocumentView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("org" = String, Path), DocumentQuery, PagingParams), responses((status = 200, body = Items<DocumentView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/documents")]
 pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<DocumentQuery>,
+    ListQuery(query, paging): ListQuery<DocumentQuery>,
 ) -> Result<web::Json<Items<DocumentView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
@@ -283,7 +284,7 @@ pub async fn list(
             )
         })
         .await?;
-    Ok(web::Json(Items::of(docs)))
+    Ok(web::Json(paging.page(docs)))
 }
 
 #[utoipa::path(tag = "documents", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, body = DocumentView), (status = 404, body = Problem)), security(("bearer" = [])))]
@@ -341,11 +342,12 @@ pub struct TemplateView {
 }
 
 /// Which templates the organisation has its own copy of.
-#[utoipa::path(tag = "documents", params(("org" = String, Path)), responses((status = 200, body = Items<TemplateView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("org" = String, Path), PagingParams), responses((status = 200, body = Items<TemplateView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/templates")]
 pub async fn templates(
     db: web::Data<Db>,
     caller: Caller,
+    paging: Paging,
     path: web::Path<String>,
 ) -> Result<web::Json<Items<TemplateView>>, Error> {
     let org = path.into_inner();
@@ -366,7 +368,7 @@ pub async fn templates(
             });
         }
     }
-    Ok(web::Json(Items { items }))
+    Ok(web::Json(paging.page(items)))
 }
 
 #[utoipa::path(tag = "documents", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), responses((status = 200, body = TemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]

@@ -16,6 +16,7 @@ use crate::domain::{Country, Currency, Errors, Invalid, LINE_MAX, Language, iso_
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
+use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
 use crate::services::Db;
@@ -178,26 +179,29 @@ fn parse_country(raw: &str) -> Result<Country, Error> {
 }
 
 /// The reference rates dröjsmålsränta is computed from.
-#[utoipa::path(tag = "invoicing", params(("country" = String, Path)), responses((status = 200, body = Items<ReferenceRateBody>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "invoicing", params(("country" = String, Path), PagingParams), responses((status = 200, body = Items<ReferenceRateBody>)), security(("bearer" = [])))]
 #[get("/reference-rates/{country}")]
 pub async fn reference_rates(
     db: web::Data<Db>,
     _caller: Caller,
+    paging: Paging,
     path: web::Path<String>,
 ) -> Result<web::Json<Items<ReferenceRateBody>>, Error> {
     let country = parse_country(&path.into_inner())?;
     let rates = db
         .run(move |conn| service::reference_rates(conn, country))
         .await?;
-    Ok(web::Json(Items {
-        items: rates
-            .into_iter()
-            .map(|r| ReferenceRateBody {
-                valid_from: Some(r.from.to_string()),
-                percent: r.percent.normalize().to_string(),
-            })
-            .collect(),
-    }))
+    Ok(web::Json(
+        paging.page(
+            rates
+                .into_iter()
+                .map(|r| ReferenceRateBody {
+                    valid_from: Some(r.from.to_string()),
+                    percent: r.percent.normalize().to_string(),
+                })
+                .collect::<Vec<_>>(),
+        ),
+    ))
 }
 
 /// Sets a reference rate; the deployment's operator enters them for every organisation.
@@ -269,23 +273,26 @@ pub struct InkassosatsBody {
 }
 
 /// Norway's inkassosats by year, oldest first.
-#[utoipa::path(tag = "invoicing", responses((status = 200, body = Items<InkassosatsBody>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "invoicing", params(PagingParams), responses((status = 200, body = Items<InkassosatsBody>)), security(("bearer" = [])))]
 #[get("/inkassosats")]
 pub async fn inkassosats(
     db: web::Data<Db>,
     _caller: Caller,
+    paging: Paging,
 ) -> Result<web::Json<Items<InkassosatsBody>>, Error> {
     let table = db.run(service::inkassosats).await?;
-    Ok(web::Json(Items {
-        items: table
-            .into_iter()
-            .map(|s| InkassosatsBody {
-                year: Some(s.year),
-                amount: s.amount.amount().to_string(),
-                source: s.source,
-            })
-            .collect(),
-    }))
+    Ok(web::Json(
+        paging.page(
+            table
+                .into_iter()
+                .map(|s| InkassosatsBody {
+                    year: Some(s.year),
+                    amount: s.amount.amount().to_string(),
+                    source: s.source,
+                })
+                .collect::<Vec<_>>(),
+        ),
+    ))
 }
 
 /// Sets a year's inkassosats; the deployment's operator enters it for every organisation.
@@ -667,13 +674,13 @@ pub struct InvoiceQuery {
     pub on: Option<String>,
 }
 
-#[utoipa::path(tag = "invoicing", params(("org" = String, Path), InvoiceQuery), responses((status = 200, body = Items<InvoiceView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), InvoiceQuery, PagingParams), responses((status = 200, body = Items<InvoiceView>)), security(("bearer" = [])))]
 #[get("/organisations/{org}/invoices")]
 pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<InvoiceQuery>,
+    ListQuery(query, paging): ListQuery<InvoiceQuery>,
 ) -> Result<web::Json<Items<InvoiceView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
@@ -708,7 +715,7 @@ pub async fn list(
             Ok(out)
         })
         .await?;
-    Ok(web::Json(Items { items }))
+    Ok(web::Json(paging.page(items)))
 }
 
 #[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, body = InvoiceView), (status = 404, body = Problem)), security(("bearer" = [])))]
@@ -1072,29 +1079,31 @@ pub struct RunSummaryView {
     pub issued: i64,
 }
 
-#[utoipa::path(tag = "invoicing", params(("org" = String, Path)), responses((status = 200, body = Items<RunSummaryView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), PagingParams), responses((status = 200, body = Items<RunSummaryView>)), security(("bearer" = [])))]
 #[get("/organisations/{org}/invoice-runs")]
 pub async fn runs(
     db: web::Data<Db>,
     caller: Caller,
+    paging: Paging,
     path: web::Path<String>,
 ) -> Result<web::Json<Items<RunSummaryView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
     let runs = db.run(move |conn| store::runs(conn, &org)).await?;
-    Ok(web::Json(Items {
-        items: runs
-            .into_iter()
-            .map(|(r, issued)| RunSummaryView {
-                id: r.id,
-                from: r.period_start,
-                to: r.period_end,
-                created_by: r.created_by,
-                created_at: r.created_at.and_utc(),
-                issued,
-            })
-            .collect(),
-    }))
+    Ok(web::Json(
+        paging.page(
+            runs.into_iter()
+                .map(|(r, issued)| RunSummaryView {
+                    id: r.id,
+                    from: r.period_start,
+                    to: r.period_end,
+                    created_by: r.created_by,
+                    created_at: r.created_at.and_utc(),
+                    issued,
+                })
+                .collect::<Vec<_>>(),
+        ),
+    ))
 }
 
 #[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), responses((status = 201, body = RunView), (status = 404, body = Problem)), security(("bearer" = [])))]
@@ -1225,13 +1234,13 @@ pub struct AuditView {
 }
 
 /// Who changed what and when, oldest first. The trail cannot be changed through the API.
-#[utoipa::path(tag = "invoicing", params(("org" = String, Path), AuditQuery), responses((status = 200, body = Items<AuditView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), AuditQuery, PagingParams), responses((status = 200, body = Items<AuditView>)), security(("bearer" = [])))]
 #[get("/organisations/{org}/audit")]
 pub async fn audit_trail(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<AuditQuery>,
+    ListQuery(query, paging): ListQuery<AuditQuery>,
 ) -> Result<web::Json<Items<AuditView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
@@ -1250,18 +1259,19 @@ pub async fn audit_trail(
         .run(move |conn| store::audit(conn, &org, q.entity.as_deref(), q.entity_id.as_deref()))
         .await?;
     let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
-    Ok(web::Json(Items {
-        items: rows
-            .into_iter()
-            .map(|r| AuditView {
-                entity: r.entity,
-                entity_id: r.entity_id,
-                action: r.action,
-                actor: r.actor,
-                occurred_at: r.occurred_at,
-                before: parse(r.old_value),
-                after: parse(r.new_value),
-            })
-            .collect(),
-    }))
+    Ok(web::Json(
+        paging.page(
+            rows.into_iter()
+                .map(|r| AuditView {
+                    entity: r.entity,
+                    entity_id: r.entity_id,
+                    action: r.action,
+                    actor: r.actor,
+                    occurred_at: r.occurred_at,
+                    before: parse(r.old_value),
+                    after: parse(r.new_value),
+                })
+                .collect::<Vec<_>>(),
+        ),
+    ))
 }

@@ -334,8 +334,8 @@ where
 {
     let (bytes, content_type, extension) = match format {
         Format::Json => {
-            let items: Vec<V> = rows.iter().map(V::from).collect();
-            return Ok(HttpResponse::Ok().json(Items { items }));
+            // A report is one document, whole: it is not paged.
+            return Ok(HttpResponse::Ok().json(Items::<V>::of(rows)));
         }
         Format::Csv => (
             crate::export::table::to_csv(&table(rows, lang)),

@@ -17,6 +17,7 @@ use crate::email::templates::{MessageKind, Sources};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
+use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::mail::{self as service, BulkReport, Composer, Missing, Queued};
@@ -241,13 +242,13 @@ pub struct OutboxQuery {
 }
 
 /// The organisation's messages, newest first, with their status and attempts.
-#[utoipa::path(tag = "email", params(("org" = String, Path), OutboxQuery), responses((status = 200, body = Items<MessageView>), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "email", params(("org" = String, Path), OutboxQuery, PagingParams), responses((status = 200, body = Items<MessageView>), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/outbox")]
 pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<OutboxQuery>,
+    ListQuery(query, paging): ListQuery<OutboxQuery>,
 ) -> Result<web::Json<Items<MessageView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
@@ -265,7 +266,7 @@ pub async fn list(
     let rows = db
         .run(move |conn| outbox::list(conn, &org, q.status.as_deref(), q.member_id.as_deref()))
         .await?;
-    Ok(web::Json(Items::of(rows)))
+    Ok(web::Json(paging.page(rows)))
 }
 
 /// Puts a failed message back in the queue with its attempts counted anew.
@@ -285,11 +286,12 @@ pub async fn retry(
 }
 
 /// The messages sent (or to be sent) to a member, newest first.
-#[utoipa::path(tag = "email", params(("org" = String, Path), ("member" = String, Path)), responses((status = 200, body = Items<MessageView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("member" = String, Path), PagingParams), responses((status = 200, body = Items<MessageView>), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/members/{member}/messages")]
 pub async fn member_messages(
     db: web::Data<Db>,
     caller: Caller,
+    paging: Paging,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<Items<MessageView>>, Error> {
     let (org, member) = path.into_inner();
@@ -300,7 +302,7 @@ pub async fn member_messages(
             outbox::list(conn, &org, None, Some(&member))
         })
         .await?;
-    Ok(web::Json(Items::of(rows)))
+    Ok(web::Json(paging.page(rows)))
 }
 
 /// An email template: the organisation's own, or the shipped one.

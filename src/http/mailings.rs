@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, is_json, parse_json, read_body};
 use crate::http::mail::{BulkView, MessageView, MissingView};
+use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::mail::Composer;
@@ -215,19 +216,20 @@ fn mailing_view((m, messages): (MailingRow, Vec<MailingMessage>)) -> MailingView
 }
 
 /// The organisation's mailings, newest first.
-#[utoipa::path(tag = "email", params(("org" = String, Path)), responses((status = 200, body = Items<MailingView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "email", params(("org" = String, Path), PagingParams), responses((status = 200, body = Items<MailingView>)), security(("bearer" = [])))]
 #[get("/organisations/{org}/mailings")]
 pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
+    paging: Paging,
     path: web::Path<String>,
 ) -> Result<web::Json<Items<MailingView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
     let items = db.run(move |conn| service::list(conn, &org)).await?;
-    Ok(web::Json(Items {
-        items: items.into_iter().map(mailing_view).collect(),
-    }))
+    Ok(web::Json(paging.page(
+        items.into_iter().map(mailing_view).collect::<Vec<_>>(),
+    )))
 }
 
 #[utoipa::path(tag = "email", params(("org" = String, Path), ("mailing" = String, Path)), responses((status = 200, body = MailingView), (status = 404, body = Problem)), security(("bearer" = [])))]

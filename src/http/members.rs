@@ -16,6 +16,7 @@ use crate::domain::{
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
+use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{AddressBody, merge_patch, to_value};
 use crate::services::Db;
@@ -583,7 +584,7 @@ pub async fn archive(
 /// The member's population counts, newest first.
 #[utoipa::path(
     tag = "members",
-    params(("org" = String, Path), ("member" = String, Path)),
+    params(("org" = String, Path), ("member" = String, Path), PagingParams),
     responses((status = 200, body = Items<PopulationView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
@@ -591,6 +592,7 @@ pub async fn archive(
 pub async fn population_list(
     db: web::Data<Db>,
     caller: Caller,
+    paging: Paging,
     path: MemberPath,
 ) -> Result<web::Json<Items<PopulationView>>, Error> {
     let (org, id) = path.into_inner();
@@ -598,7 +600,7 @@ pub async fn population_list(
     let items = db
         .run(move |conn| store::populations(conn, &org, &id))
         .await?;
-    Ok(web::Json(Items::of(items)))
+    Ok(web::Json(paging.page(items)))
 }
 
 /// Records a population count; a count for the same reference date replaces the earlier one.
@@ -761,7 +763,7 @@ impl From<member::Contact> for ContactView {
 
 #[utoipa::path(
     tag = "contacts",
-    params(("org" = String, Path), ("member" = String, Path)),
+    params(("org" = String, Path), ("member" = String, Path), PagingParams),
     responses((status = 200, body = Items<ContactView>), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
@@ -769,12 +771,13 @@ impl From<member::Contact> for ContactView {
 pub async fn contact_list(
     db: web::Data<Db>,
     caller: Caller,
+    paging: Paging,
     path: MemberPath,
 ) -> Result<web::Json<Items<ContactView>>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
     let items = db.run(move |conn| store::contacts(conn, &org, &id)).await?;
-    Ok(web::Json(Items::of(items)))
+    Ok(web::Json(paging.page(items)))
 }
 
 #[utoipa::path(

@@ -14,6 +14,7 @@ pub mod mailings;
 pub mod members;
 pub mod methods;
 pub mod organisations;
+pub mod paging;
 pub mod payments;
 pub mod preview;
 pub mod pricing;
@@ -34,21 +35,24 @@ use crate::domain::{Address, Country, Errors, Invalid, LINE_MAX, postal_code, te
 use crate::error::Error;
 use idempotency::IdempotencyHeader;
 
-/// A list of records in a response, `{"items": [...]}`: one shape for every list that is
-/// not paginated.
+/// A list of records in a response, `{"items": [...], "next_cursor": …}`: one shape for
+/// every list (see [`paging`]).
 #[derive(Serialize, ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 impl<T> Items<T> {
-    /// Converts each record into its view.
+    /// Every record, converted into its view, as one page.
     pub fn of<R>(records: impl IntoIterator<Item = R>) -> Self
     where
         R: Into<T>,
     {
         Self {
             items: records.into_iter().map(Into::into).collect(),
+            next_cursor: None,
         }
     }
 }
@@ -299,21 +303,23 @@ where
 
 /// Query-string errors become problems that name the parameter.
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _| {
-        let message = err.to_string();
-        let field = message
-            .split('`')
-            .nth(1)
-            .map_or_else(|| "query".to_owned(), str::to_owned);
-        let invalid = if message.contains("unknown field") {
-            Invalid::UnknownField
-        } else {
-            Invalid::WrongType {
-                detail: message.clone(),
-            }
-        };
-        Error::Validation(vec![crate::domain::FieldError { field, invalid }]).into()
-    })
+    web::QueryConfig::default().error_handler(|err, _| query_error(&err.to_string()).into())
+}
+
+/// A query string that does not fit its parameters, as a problem naming the parameter.
+pub fn query_error(message: &str) -> Error {
+    let field = message
+        .split('`')
+        .nth(1)
+        .map_or_else(|| "query".to_owned(), str::to_owned);
+    let invalid = if message.contains("unknown field") {
+        Invalid::UnknownField
+    } else {
+        Invalid::WrongType {
+            detail: message.to_owned(),
+        }
+    };
+    Error::Validation(vec![crate::domain::FieldError { field, invalid }])
 }
 
 /// Path segments that fail to parse are bad requests, as problems.

@@ -17,6 +17,7 @@ use crate::domain::{
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
+use crate::http::paging::{Paging, PagingParams};
 use crate::http::{AddressBody, merge_patch, to_value};
 use crate::services::Db;
 use crate::storage;
@@ -366,17 +367,18 @@ pub async fn create(
 }
 
 /// Lists the organisations the token may see: all for the operator, its own otherwise.
-#[utoipa::path(tag = "organisations", responses((status = 200, body = Items<OrganisationView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "organisations", params(PagingParams), responses((status = 200, body = Items<OrganisationView>)), security(("bearer" = [])))]
 #[get("/organisations")]
 pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
+    paging: Paging,
 ) -> Result<web::Json<Items<OrganisationView>>, Error> {
     let only = caller.0.organisation_id.clone();
     let orgs = db
         .run(move |conn| storage::organisations::list(conn, only.as_deref()))
         .await?;
-    Ok(web::Json(Items::of(orgs)))
+    Ok(web::Json(paging.page(orgs)))
 }
 
 #[utoipa::path(

@@ -13,6 +13,7 @@ use crate::http::Items;
 use crate::http::extract::{Body, Caller, read_body};
 use crate::http::idempotency;
 use crate::http::invoices::money;
+use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::payments::{self as service, PaymentInput, PaymentState, Source};
@@ -208,13 +209,13 @@ pub struct PaymentQuery {
     pub status: Option<String>,
 }
 
-#[utoipa::path(tag = "payments", params(("org" = String, Path), PaymentQuery), responses((status = 200, body = Items<PaymentView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "payments", params(("org" = String, Path), PaymentQuery, PagingParams), responses((status = 200, body = Items<PaymentView>)), security(("bearer" = [])))]
 #[get("/organisations/{org}/payments")]
 pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<PaymentQuery>,
+    ListQuery(query, paging): ListQuery<PaymentQuery>,
 ) -> Result<web::Json<Items<PaymentView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
@@ -234,13 +235,15 @@ pub async fn list(
     let states = db
         .run(move |conn| service::states(conn, &org, q.member_id.as_deref()))
         .await?;
-    Ok(web::Json(Items {
-        items: states
-            .into_iter()
-            .filter(|s| q.status.as_deref().is_none_or(|want| s.status() == want))
-            .map(Into::into)
-            .collect(),
-    }))
+    Ok(web::Json(
+        paging.page(
+            states
+                .into_iter()
+                .filter(|s| q.status.as_deref().is_none_or(|want| s.status() == want))
+                .map(PaymentView::from)
+                .collect::<Vec<_>>(),
+        ),
+    ))
 }
 
 #[utoipa::path(tag = "payments", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, body = PaymentView), (status = 404, body = Problem)), security(("bearer" = [])))]

@@ -12,6 +12,7 @@ use crate::domain::{Currency, Errors, Invalid, NAME_MAX, text};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value};
+use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
 use crate::services::Db;
@@ -581,13 +582,13 @@ pub struct FeeModelQuery {
     pub year: Option<i64>,
 }
 
-#[utoipa::path(tag = "fee models", params(("org" = String, Path), FeeModelQuery), responses((status = 200, body = Items<FeeModelView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fee models", params(("org" = String, Path), FeeModelQuery, PagingParams), responses((status = 200, body = Items<FeeModelView>)), security(("bearer" = [])))]
 #[get("/organisations/{org}/fee-models")]
 pub async fn list_models(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<FeeModelQuery>,
+    ListQuery(query, paging): ListQuery<FeeModelQuery>,
 ) -> Result<web::Json<Items<FeeModelView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
@@ -595,12 +596,14 @@ pub async fn list_models(
     let items = db
         .run(move |conn| store::fee_models(conn, &org, year))
         .await?;
-    Ok(web::Json(Items {
-        items: items
-            .into_iter()
-            .map(FeeModelView::try_from)
-            .collect::<Result<_, _>>()?,
-    }))
+    Ok(web::Json(
+        paging.page(
+            items
+                .into_iter()
+                .map(FeeModelView::try_from)
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    ))
 }
 
 #[utoipa::path(tag = "fee models", params(("org" = String, Path)), request_body = FeeModelBody, responses((status = 201, body = FeeModelView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]

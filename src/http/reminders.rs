@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
 use crate::http::invoices::money;
+use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
 use crate::services::Db;
@@ -242,13 +243,13 @@ pub struct ReminderQuery {
 }
 
 /// The reminders sent, oldest first.
-#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ReminderQuery), responses((status = 200, body = Items<ReminderView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "invoicing", params(("org" = String, Path), ReminderQuery, PagingParams), responses((status = 200, body = Items<ReminderView>)), security(("bearer" = [])))]
 #[get("/organisations/{org}/reminders")]
 pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<ReminderQuery>,
+    ListQuery(query, paging): ListQuery<ReminderQuery>,
 ) -> Result<web::Json<Items<ReminderView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
@@ -259,10 +260,10 @@ pub async fn list(
             reminders
                 .into_iter()
                 .map(|r| with_charges(conn, &org, r))
-                .collect()
+                .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    Ok(web::Json(Items { items }))
+    Ok(web::Json(paging.page(items)))
 }
 
 #[utoipa::path(tag = "invoicing", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, body = ReminderView), (status = 404, body = Problem)), security(("bearer" = [])))]

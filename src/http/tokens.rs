@@ -8,6 +8,7 @@ use crate::domain::{Errors, Invalid, Role};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
+use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::storage::tokens::Token;
@@ -91,7 +92,7 @@ pub async fn create(
 
 #[utoipa::path(
     tag = "tokens",
-    params(("org" = String, Path)),
+    params(("org" = String, Path), PagingParams),
     responses((status = 200, body = Items<TokenView>), (status = 403, body = Problem)),
     security(("bearer" = []))
 )]
@@ -99,6 +100,7 @@ pub async fn create(
 pub async fn list(
     db: web::Data<Db>,
     caller: Caller,
+    paging: Paging,
     path: web::Path<String>,
 ) -> Result<web::Json<Items<TokenView>>, Error> {
     let org = path.into_inner();
@@ -106,7 +108,7 @@ pub async fn list(
     let tokens = db
         .run(move |conn| crate::storage::tokens::list(conn, Some(&org)))
         .await?;
-    Ok(web::Json(Items::of(tokens)))
+    Ok(web::Json(paging.page(tokens)))
 }
 
 #[utoipa::path(

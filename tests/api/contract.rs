@@ -267,7 +267,73 @@ async fn methods_limits_and_control_characters(backend: Backend) {
     assert_eq!(list.body["items"].as_array().unwrap().len(), 0);
 }
 
+/// Every list pages the same way: `limit`, `cursor` from `next_cursor`, null at the end,
+/// with the list's own filters beside them.
+async fn every_list_pages_by_cursor(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(&admin, &format!("{base}/members"), &bollebygd())
+        .await;
+    let member = str_of(&r.body, "id").to_owned();
+    for price in ["100.00", "200.00", "300.00"] {
+        let r = app
+            .post(
+                &admin,
+                &format!("{base}/invoices"),
+                &json!({"member_id": member, "period_start": "2027-03-01", "period_end": "2027-03-31",
+                        "lines": [{"description": "Kurs", "quantity": "1", "unit_price": price}]}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let all = app.get(&admin, &format!("{base}/invoices")).await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 3);
+    assert_eq!(all.body["next_cursor"], Value::Null);
+
+    let mut seen = Vec::new();
+    let mut path = format!("{base}/invoices?status=draft&limit=2");
+    loop {
+        let r = app.get(&admin, &path).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let items = r.body["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(items.iter().map(|i| str_of(i, "id").to_owned()));
+        match r.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{base}/invoices?status=draft&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let every: Vec<String> = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| str_of(i, "id").to_owned())
+        .collect();
+    assert_eq!(seen, every);
+
+    // A list without filters takes the paging too, and refuses what it does not know.
+    let r = app.get(&admin, &format!("{base}/tokens?limit=1")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("cursor=%21", "cursor"),
+        ("colour=red", "colour"),
+    ] {
+        let r = app.get(&admin, &format!("{base}/tokens?{query}")).await;
+        assert_eq!(r.status, 422, "{query}: {}", r.body);
+        assert_eq!(error_fields(&r.body), [field], "{query}");
+        let r = app.get(&admin, &format!("{base}/invoices?{query}")).await;
+        assert_eq!(r.status, 422, "{query}: {}", r.body);
+        assert_eq!(error_fields(&r.body), [field], "{query}");
+    }
+}
+
 crate::on_both_backends!(
+    every_list_pages_by_cursor,
     every_route_follows_the_roles_table,
     every_post_takes_an_idempotency_key,
     methods_limits_and_control_characters,
