@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod pricing;
 mod rows;
 pub mod schema;
+pub mod signals;
 pub mod tokens;
 
 use std::time::Duration;
