@@ -83,6 +83,8 @@ pub enum StateConflict {
     /// Only a failed message is sent again by a retry (and only while its document has
     /// no newer message).
     MessageNotFailed,
+    /// Another request (in this or another process) is issuing the run now.
+    RunUnderWay,
 }
 
 impl Error {
@@ -118,6 +120,7 @@ impl Error {
             Error::State(StateConflict::InvoiceNotIssued) => "invoice_not_issued",
             Error::State(StateConflict::PaymentReversed) => "payment_reversed",
             Error::State(StateConflict::MessageNotFailed) => "message_not_failed",
+            Error::State(StateConflict::RunUnderWay) => "run_under_way",
             Error::Transition(_) => "transition_not_allowed",
             Error::Contribution(e) => e.code(),
             Error::Unavailable => "unavailable",
@@ -320,6 +323,15 @@ fn agreement_state_detail(conflict: StateConflict, lang: Language) -> String {
             "Bare en melding som har feilet, kan sendes på nytt.".into()
         }
         (StateConflict::MessageNotFailed, En) => "Only a failed message can be sent again.".into(),
+        (StateConflict::RunUnderWay, Sv) => {
+            "Fakturakörningen pågår redan. Försök igen när den är klar, eller om en minut om den avbröts.".into()
+        }
+        (StateConflict::RunUnderWay, Nb) => {
+            "Fakturakjøringen pågår allerede. Prøv igjen når den er ferdig, eller om ett minutt om den ble avbrutt.".into()
+        }
+        (StateConflict::RunUnderWay, En) => {
+            "The invoice run is under way. Try again when it has finished, or in a minute if it was interrupted.".into()
+        }
         (StateConflict::AgreementNotDraft(s), Sv) => format!(
             "Avtalet har status {s}: bara ett utkast kan ändras eller tas bort. Ändrade villkor blir en ny version."
         ),

@@ -428,6 +428,7 @@ fn render(args: RenderArgs) -> anyhow::Result<()> {
 /// process killed outright loses nothing either: its messages come back after the lease.
 fn outbox(settings: &Settings, once: bool) -> anyhow::Result<()> {
     use avtal::email::worker::{Stop, Worker};
+    use avtal::storage::signals::Signal;
     avtal::telemetry::init(settings.log_format, &settings.log_filter);
     tracing::info!("{}", avtal::email::Mailer::describe(&settings.email));
     let pool = storage::connect(&settings.database, 2)?;
@@ -442,6 +443,13 @@ fn outbox(settings: &Settings, once: bool) -> anyhow::Result<()> {
         let stop = Stop::default();
         let on_signal = stop.clone();
         ctrlc::set_handler(move || on_signal.stop())?;
+        // On PostgreSQL a message queued by any server wakes this sender at once.
+        let waker = stop.clone();
+        let _signals = storage::signals::Listener::spawn(&settings.database, move |signal| {
+            if matches!(signal, Signal::OutboxQueued | Signal::Listening) {
+                waker.wake();
+            }
+        })?;
         worker.run(&stop);
         tracing::info!("outbox worker stopped");
     }

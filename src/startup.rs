@@ -10,16 +10,20 @@ use tracing_actix_web::TracingLogger;
 
 use crate::configuration::Settings;
 use crate::email::Mailer;
-use crate::email::worker::{Handle, Worker};
+use crate::email::worker::{Handle, Stop, Worker};
 use crate::http::{self, problem, system};
 use crate::services::Db;
+use crate::services::tokens::TokenCache;
 use crate::storage;
+use crate::storage::signals::{Listener, Signal};
 
 pub struct Application {
     port: u16,
     server: Server,
     /// The outbox worker, when this server runs one; it stops with the server.
     outbox: Option<Handle>,
+    /// What the other processes on the database say (PostgreSQL only).
+    signals: Option<Listener>,
 }
 
 impl Application {
@@ -42,11 +46,14 @@ impl Application {
             tracing::info!("the outbox worker is off here: `avtal outbox run` sends the email");
             None
         };
-        let server = serve(listener, Db::new(pool), settings)?;
+        let tokens = web::Data::new(TokenCache::new(settings.token_cache));
+        let signals = listen(settings, &tokens, outbox.as_ref().map(Handle::waker))?;
+        let server = serve(listener, Db::new(pool), tokens, settings)?;
         Ok(Self {
             port,
             server,
             outbox,
+            signals,
         })
     }
 
@@ -58,19 +65,56 @@ impl Application {
     /// The outbox worker stops after the server, finishing the messages under way.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if let Some(worker) = self.outbox {
-            // Joining blocks until the worker's current pass is recorded.
-            let _ = actix_web::rt::task::spawn_blocking(move || worker.stop()).await;
-        }
+        let (outbox, signals) = (self.outbox, self.signals);
+        // Joining blocks until the worker's current pass is recorded.
+        let _ = actix_web::rt::task::spawn_blocking(move || {
+            if let Some(worker) = outbox {
+                worker.stop();
+            }
+            drop(signals);
+        })
+        .await;
         result
     }
 }
 
-pub fn serve(listener: TcpListener, db: Db, settings: &Settings) -> anyhow::Result<Server> {
+/// On PostgreSQL, hears the other processes on the database: a token revoked anywhere is
+/// forgotten here at once, and a message queued anywhere wakes this server's worker. The
+/// token cache trusts nothing until the listener hears.
+fn listen(
+    settings: &Settings,
+    tokens: &web::Data<TokenCache>,
+    worker: Option<Stop>,
+) -> anyhow::Result<Option<Listener>> {
+    if matches!(settings.database, storage::DatabaseUrl::Sqlite(_)) {
+        return Ok(None);
+    }
+    tokens.hearing(false);
+    let tokens = tokens.clone();
+    Listener::spawn(&settings.database, move |signal| match signal {
+        Signal::TokenRevoked => tokens.clear(),
+        Signal::OutboxQueued => {
+            if let Some(w) = &worker {
+                w.wake();
+            }
+        }
+        Signal::Listening => {
+            tokens.hearing(true);
+            if let Some(w) = &worker {
+                w.wake();
+            }
+        }
+        Signal::Deaf => tokens.hearing(false),
+    })
+}
+
+pub fn serve(
+    listener: TcpListener,
+    db: Db,
+    tokens: web::Data<TokenCache>,
+    settings: &Settings,
+) -> anyhow::Result<Server> {
     let db = web::Data::new(db);
-    let tokens = web::Data::new(crate::services::tokens::TokenCache::new(
-        settings.token_cache,
-    ));
     // Fonts and templates are parsed once and shared by every worker.
     let renderer = web::Data::new(crate::pdf::Renderer::new()?);
     let composer = web::Data::new(crate::services::mail::Composer::new(&settings.email));

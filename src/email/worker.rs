@@ -20,30 +20,50 @@ use crate::error::Error;
 use crate::storage::outbox::{self, OutboxRow};
 use crate::storage::{self, Pool, documents, now};
 
-/// Asks a worker to stop, and wakes it from its wait.
+/// Asks a worker to stop, or to look for work now rather than at its next poll.
 #[derive(Clone, Default)]
-pub struct Stop(Arc<(Mutex<bool>, Condvar)>);
+pub struct Stop(Arc<(Mutex<State>, Condvar)>);
+
+#[derive(Default)]
+struct State {
+    stopped: bool,
+    /// Work arrived since the worker last looked.
+    woken: bool,
+}
 
 impl Stop {
     pub fn stop(&self) {
-        let (flag, cvar) = &*self.0;
-        if let Ok(mut stopped) = flag.lock() {
-            *stopped = true;
+        let (state, cvar) = &*self.0;
+        if let Ok(mut s) = state.lock() {
+            s.stopped = true;
         }
         cvar.notify_all();
     }
 
     pub fn is_stopped(&self) -> bool {
-        self.0.0.lock().map(|s| *s).unwrap_or(true)
+        self.0.0.lock().map(|s| s.stopped).unwrap_or(true)
     }
 
-    /// Waits up to `d`; `true` when asked to stop.
+    /// A message was queued (by any process): the worker looks now. A wake during a pass
+    /// is kept, so the pass after it does not wait.
+    pub fn wake(&self) {
+        let (state, cvar) = &*self.0;
+        if let Ok(mut s) = state.lock() {
+            s.woken = true;
+        }
+        cvar.notify_all();
+    }
+
+    /// Waits up to `d`, less when woken; `true` when asked to stop.
     fn wait(&self, d: Duration) -> bool {
-        let (flag, cvar) = &*self.0;
-        match flag.lock() {
+        let (state, cvar) = &*self.0;
+        match state.lock() {
             Ok(guard) => cvar
-                .wait_timeout_while(guard, d, |stopped| !*stopped)
-                .map(|(s, _)| *s)
+                .wait_timeout_while(guard, d, |s| !s.stopped && !s.woken)
+                .map(|(mut s, _)| {
+                    s.woken = false;
+                    s.stopped
+                })
                 .unwrap_or(true),
             Err(_) => true,
         }
@@ -57,6 +77,11 @@ pub struct Handle {
 }
 
 impl Handle {
+    /// What wakes the worker when a message is queued.
+    pub fn waker(&self) -> Stop {
+        self.stop.clone()
+    }
+
     /// Stops the worker and waits until the messages under way are recorded.
     pub fn stop(mut self) {
         self.stop.stop();
@@ -330,6 +355,25 @@ pub fn backoff(base: Duration, attempts: i32) -> TimeDelta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wake_cuts_the_wait_short_and_is_not_lost() {
+        let stop = Stop::default();
+        let started = std::time::Instant::now();
+        stop.wake();
+        assert!(!stop.wait(Duration::from_secs(10)));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let woken = stop.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            woken.wake();
+        });
+        assert!(!stop.wait(Duration::from_secs(10)));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        t.join().unwrap();
+        stop.stop();
+        assert!(stop.wait(Duration::from_secs(10)));
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_a_cap() {

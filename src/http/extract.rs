@@ -272,12 +272,13 @@ pub async fn authenticate(
         (Some(secret), Some(db)) => match cache.as_ref().and_then(|c| c.get(&secret)) {
             Some(token) => Ok(Some(token)),
             None => {
+                let since = cache.as_ref().map(|c| c.generation());
                 let looked_up = {
                     let secret = secret.clone();
                     db.run(move |conn| lookup(conn, &secret)).await
                 };
-                if let (Ok(Some(token)), Some(cache)) = (&looked_up, &cache) {
-                    cache.insert(&secret, token);
+                if let (Ok(Some(token)), Some(cache), Some(since)) = (&looked_up, &cache, since) {
+                    cache.insert(&secret, token, since);
                 }
                 looked_up
             }

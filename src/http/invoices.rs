@@ -1077,6 +1077,9 @@ pub struct RunSummaryView {
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// How many invoices and credit notes the run has issued so far.
     pub issued: i64,
+    /// `running` while a request (in any avtal process) issues it, `finished` once it went
+    /// through, `interrupted` when it stopped part of the way and can be resumed.
+    pub status: &'static str,
 }
 
 #[utoipa::path(tag = "invoicing", params(("org" = String, Path), PagingParams), responses((status = 200, body = Items<RunSummaryView>)), security(("bearer" = [])))]
@@ -1090,10 +1093,12 @@ pub async fn runs(
     let org = path.into_inner();
     caller.read_members(&org)?;
     let runs = db.run(move |conn| store::runs(conn, &org)).await?;
+    let at = crate::storage::now();
     Ok(web::Json(
         paging.page(
             runs.into_iter()
                 .map(|(r, issued)| RunSummaryView {
+                    status: r.status(at),
                     id: r.id,
                     from: r.period_start,
                     to: r.period_end,

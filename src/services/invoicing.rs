@@ -1053,6 +1053,13 @@ pub struct Proposal {
 }
 
 impl Proposal {
+    /// The period its invoices bill.
+    fn period(&self) -> Option<(NaiveDate, NaiveDate)> {
+        self.invoices
+            .first()
+            .map(|i| (i.period_start, i.period_end))
+    }
+
     /// Numbers follow the invoice dates within a series, then the members' names.
     fn order(&self) -> (Option<NaiveDate>, &str, &str, Option<NaiveDate>) {
         let first = self.invoices.first();
@@ -1392,6 +1399,16 @@ pub fn propose(
     org: &str,
     req: &RunRequest,
 ) -> Result<(Vec<Proposal>, Vec<Skipped>), Error> {
+    propose_among(conn, org, req, None)
+}
+
+/// [`propose`] for every agreement, or only for `only`.
+fn propose_among(
+    conn: &mut DbConnection,
+    org: &str,
+    req: &RunRequest,
+    only: Option<&str>,
+) -> Result<(Vec<Proposal>, Vec<Skipped>), Error> {
     if req.to < req.from {
         return Err(Error::field("to", Invalid::Mismatch { other: "from" }));
     }
@@ -1408,6 +1425,9 @@ pub fn propose(
     let mut contributions = Contributions::default();
     let seller = organisation(conn, org)?.details;
     for (agreement, _) in crate::storage::agreements::with_versions(conn, org, &billable)? {
+        if only.is_some_and(|id| id != agreement.id) {
+            continue;
+        }
         match propose_agreement(
             conn,
             org,
@@ -1457,12 +1477,19 @@ pub struct RunOutcome {
 /// few enough that the write lock is held for tens of milliseconds only.
 const RUN_BATCH: usize = 32;
 
+/// How long a run's lease lasts unless renewed. Every batch renews it, so it runs out
+/// only when its process died or hangs; the run can then be resumed elsewhere.
+const RUN_LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
 /// Issues a run. Its invoices are issued in batches, each batch in one transaction: every
 /// invoice in a savepoint that claims the periods it bills and takes its number (in the
 /// run's order, so the numbers follow the members' names), then the batch's PDFs are
 /// rendered on every core and stored with the rest. An interrupted run has issued whole
 /// batches only; running it again (or the same period in a new run) issues the rest and
 /// never bills a period twice.
+///
+/// The process issuing a run holds its lease (see [`store::claim_run`]), so that a resume
+/// sent to any process while it works is refused, and gives it back when the run ends.
 pub fn issue_run(
     conn: &mut DbConnection,
     renderer: &Renderer,
@@ -1475,8 +1502,11 @@ pub fn issue_run(
         // Checked before the run is recorded: a run that cannot start leaves no trace.
         return Err(Error::field("to", Invalid::Mismatch { other: "from" }));
     }
+    let at = now();
     let run = match resume {
-        Some(id) => store::run(conn, org, id)?,
+        Some(id) => {
+            crate::storage::write(conn, |c| store::claim_run(c, org, id, at, at + RUN_LEASE))?
+        }
         None => {
             let run = RunRow {
                 id: new_id(),
@@ -1484,7 +1514,9 @@ pub fn issue_run(
                 period_start: req.from,
                 period_end: req.to,
                 created_by: actor.to_owned(),
-                created_at: now(),
+                created_at: at,
+                lease_until: Some(at + RUN_LEASE),
+                finished_at: None,
             };
             crate::storage::write(conn, |c| store::insert_run(c, &run))?;
             run
@@ -1495,7 +1527,13 @@ pub fn issue_run(
         to: run.period_end,
         invoice_date: req.invoice_date,
     };
-    issue_batches(conn, renderer, org, &req, run, actor)
+    let id = run.id.clone();
+    let outcome = issue_batches(conn, renderer, org, &req, run, actor);
+    // Given back whatever happened, so that an interrupted run can be resumed at once.
+    if let Err(e) = crate::storage::write(conn, |c| store::end_run(c, &id, outcome.is_ok())) {
+        tracing::warn!(run = %id, error = %e, "the run's lease was not given back");
+    }
+    outcome
 }
 
 /// The body of [`issue_run`] once the run is recorded: any failure names the run, whose
@@ -1518,13 +1556,29 @@ fn issue_batches(
     let mut already_billed = Vec::new();
     for batch in proposals.chunks(RUN_BATCH) {
         let rows = crate::storage::write(conn, |c| {
+            // One batch of an organisation's runs at a time, in whatever process: a batch
+            // claims periods and then waits for the number series, and two batches that
+            // did so in opposite orders would deadlock. The numbers take turns anyway.
+            store::lock_runs(c, org, "invoices")?;
+            store::renew_run(c, &run.id, now() + RUN_LEASE)?;
             let mut numbered = Vec::with_capacity(batch.len());
             for p in batch {
-                match diesel::Connection::transaction(c, |c| {
-                    number_proposal(c, &mut issuer, &run.id, p, actor)
-                }) {
+                match number_in_savepoint(c, &mut issuer, &run.id, p, actor) {
                     Ok(n) => numbered.extend(n),
-                    Err(Error::Conflict { .. }) => already_billed.push(p.agreement_id.clone()),
+                    // Another run billed some of it after it was proposed: what is left of
+                    // the same period, from what is billed now (which the lock holds still).
+                    Err(Error::Conflict { .. }) => match propose_again(c, org, req, p)? {
+                        Some(rest) => {
+                            match number_in_savepoint(c, &mut issuer, &run.id, &rest, actor) {
+                                Ok(n) => numbered.extend(n),
+                                Err(Error::Conflict { .. }) => {
+                                    already_billed.push(p.agreement_id.clone());
+                                }
+                                Err(e) => return Err(e),
+                            }
+                        }
+                        None => already_billed.push(p.agreement_id.clone()),
+                    },
                     Err(e) => return Err(e),
                 }
             }
@@ -1547,6 +1601,29 @@ fn issue_batches(
         already_billed,
         skipped,
     })
+}
+
+/// [`number_proposal`] in a savepoint, so that a conflict takes back its drafts alone.
+fn number_in_savepoint(
+    conn: &mut DbConnection,
+    issuer: &mut Issuer<'_>,
+    run: &str,
+    p: &Proposal,
+    actor: &str,
+) -> Result<Vec<Numbered>, Error> {
+    diesel::Connection::transaction(conn, |c| number_proposal(c, issuer, run, p, actor))
+}
+
+/// The proposal for `p`'s agreement and period made again from what is billed now; `None`
+/// when nothing of it is left to bill.
+fn propose_again(
+    conn: &mut DbConnection,
+    org: &str,
+    req: &RunRequest,
+    p: &Proposal,
+) -> Result<Option<Proposal>, Error> {
+    let (fresh, _) = propose_among(conn, org, req, Some(&p.agreement_id))?;
+    Ok(fresh.into_iter().find(|f| f.period() == p.period()))
 }
 
 /// A run's proposal as drafts, the first of which claims the periods they bill, each with

@@ -175,6 +175,9 @@ pub(crate) struct Draft<'a> {
     pub values: HashMap<&'static str, String>,
 }
 
+/// Writes the message into the outbox in the caller's transaction. A document has one
+/// live message: when a send of the same document in another transaction (of this or
+/// another process) wrote its message first, that message is the answer, not created now.
 pub(crate) fn enqueue(
     conn: &mut DbConnection,
     composer: &Composer,
@@ -182,7 +185,7 @@ pub(crate) fn enqueue(
     draft: Draft<'_>,
     recipients: Vec<String>,
     actor: &str,
-) -> Result<OutboxRow, Error> {
+) -> Result<Queued, Error> {
     let (src, _) = template(conn, composer, org, draft.kind, draft.language)?;
     let rendered = templates::render_sources(&src, draft.kind, draft.language, &draft.values)
         .map_err(|e| Error::Internal(e.into()))?;
@@ -213,8 +216,24 @@ pub(crate) fn enqueue(
         created_at: at,
         sent_at: None,
     };
-    outbox::enqueue(conn, &row)?;
-    Ok(row)
+    // In a savepoint: on PostgreSQL the insert waits for the other send to commit and then
+    // fails on the one-live-message index, and the transaction goes on without it.
+    match diesel::Connection::transaction(conn, |c| outbox::enqueue(c, &row)) {
+        Ok(()) => Ok(Queued {
+            message: row.into(),
+            created: true,
+        }),
+        Err(Error::Conflict { .. })
+            if let Some(document) = &row.document_id
+                && let Some(message) = outbox::live_for_document(conn, org, document)? =>
+        {
+            Ok(Queued {
+                message,
+                created: false,
+            })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The template a kind and language use for the organisation, and when it stored its own
@@ -325,11 +344,7 @@ pub fn send_offer(
         language: stored_language(&doc.language),
         values,
     };
-    let message = enqueue(conn, composer, org, draft, to, actor)?.into();
-    Ok(Queued {
-        message,
-        created: true,
-    })
+    enqueue(conn, composer, org, draft, to, actor)
 }
 
 /// Why a bulk send could not write to a member, or the error that stops it.
@@ -415,21 +430,20 @@ fn invoice_outcome(
         language: lang,
         values,
     };
-    let message: OutboxSummary = enqueue(conn, composer, &org.id, draft, to, actor)?.into();
-    // The invoice counts as sent from now on: its message is stored with the event.
-    invoicing::record_event(
-        conn,
-        &org.id,
-        invoice_id,
-        "sent",
-        on,
-        Some(format!("e-post {}", message.message_id)),
-        actor,
-    )?;
-    Ok(Outcome::Queued(Box::new(Queued {
-        message,
-        created: true,
-    })))
+    let queued = enqueue(conn, composer, &org.id, draft, to, actor)?;
+    if queued.created {
+        // The invoice counts as sent from now on: its message is stored with the event.
+        invoicing::record_event(
+            conn,
+            &org.id,
+            invoice_id,
+            "sent",
+            on,
+            Some(format!("e-post {}", queued.message.message_id)),
+            actor,
+        )?;
+    }
+    Ok(Outcome::Queued(Box::new(queued)))
 }
 
 /// An issued invoice to the member's invoice address and the contacts flagged for
@@ -545,11 +559,8 @@ fn reminder_outcome(
         language: lang,
         values,
     };
-    let message: OutboxSummary = enqueue(conn, composer, &org.id, draft, to, actor)?.into();
-    Ok(Outcome::Queued(Box::new(Queued {
-        message,
-        created: true,
-    })))
+    let queued = enqueue(conn, composer, &org.id, draft, to, actor)?;
+    Ok(Outcome::Queued(Box::new(queued)))
 }
 
 /// A reminder to the member's invoice address and the contacts flagged for invoices.
@@ -642,11 +653,7 @@ pub fn send_statement(
         language: lang,
         values,
     };
-    let message = enqueue(conn, composer, org, draft, to, actor)?.into();
-    Ok(Queued {
-        message,
-        created: true,
-    })
+    enqueue(conn, composer, org, draft, to, actor)
 }
 
 /// A failed message back to the queue, its attempts counted anew.

@@ -84,7 +84,21 @@ pub fn send(
         created_by: actor.to_owned(),
         created_at: now(),
     };
-    store::insert(conn, &row)?;
+    // In a savepoint: the same mailing sent at the same moment through another process
+    // waits on the fingerprint's index and then finds the mailing that won.
+    match diesel::Connection::transaction(conn, |c| store::insert(c, &row)) {
+        Ok(()) => {}
+        Err(Error::Conflict { .. })
+            if let Some(existing) = store::by_fingerprint(conn, org, &row.fingerprint)? =>
+        {
+            return Ok(Sent {
+                mailing: existing,
+                already_sent: true,
+                report: BulkReport::default(),
+            });
+        }
+        Err(e) => return Err(e),
+    }
     let organisation = organisation(conn, org)?;
     let page = members::list(
         conn,
@@ -123,12 +137,9 @@ pub fn send(
             language: member.details.language,
             values,
         };
-        let message = enqueue(conn, composer, org, draft, to, actor)?;
-        store::link(conn, &row.id, &message.id, &member.id)?;
-        report.queued.push(Queued {
-            message: message.into(),
-            created: true,
-        });
+        let queued = enqueue(conn, composer, org, draft, to, actor)?;
+        store::link(conn, &row.id, &queued.message.id, &member.id)?;
+        report.queued.push(queued);
     }
     Ok(Sent {
         mailing: row,

@@ -87,13 +87,28 @@ pub fn authenticate(conn: &mut DbConnection, secret: &str) -> Result<Option<Toke
 }
 
 /// Tokens recently found live, by hash, so that most requests need no database round trip
-/// to know their caller. An entry lives `ttl`; a revocation through this server clears the
-/// cache at once, one made elsewhere (the command line, another instance) takes effect
-/// within `ttl`. Unknown secrets are never cached, so guessing cannot fill it.
+/// to know their caller. An entry lives `ttl`. A revocation clears the cache: at once
+/// through this server, and on PostgreSQL in every other process too, which hears of it
+/// (see [`crate::storage::signals`]); while a process cannot hear, it trusts nothing it
+/// cached. A revocation it cannot hear of (the command line on SQLite) takes effect within
+/// `ttl`. Unknown secrets are never cached, so guessing cannot fill it.
 pub struct TokenCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (Token, Instant)>>,
+    entries: Mutex<Entries>,
 }
+
+struct Entries {
+    tokens: HashMap<String, (Token, Instant)>,
+    /// Counts the clearings, so that a lookup which began before one cannot put back
+    /// what it found then.
+    generation: u64,
+    /// Whether revocations elsewhere are heard; when not, nothing cached is trusted.
+    hearing: bool,
+}
+
+/// When a lookup began, for [`TokenCache::insert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation(u64);
 
 impl TokenCache {
     /// Enough for every token of a large deployment; beyond it the cache starts over.
@@ -102,32 +117,61 @@ impl TokenCache {
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                tokens: HashMap::new(),
+                generation: 0,
+                hearing: true,
+            }),
         }
     }
 
     pub fn get(&self, secret: &str) -> Option<Token> {
         let entries = self.entries.lock().ok()?;
-        match entries.get(&hash(secret)) {
+        if !entries.hearing {
+            return None;
+        }
+        match entries.tokens.get(&hash(secret)) {
             Some((token, at)) if at.elapsed() < self.ttl => Some(token.clone()),
             _ => None,
         }
     }
 
-    pub fn insert(&self, secret: &str, token: &Token) {
+    /// Call before looking a token up in the database, and hand it to [`Self::insert`].
+    pub fn generation(&self) -> Generation {
+        Generation(self.entries.lock().map_or(u64::MAX, |e| e.generation))
+    }
+
+    /// Remembers a token found live by a lookup that began at `since`, unless the cache
+    /// was cleared meanwhile: the token may have been revoked after the lookup read it.
+    pub fn insert(&self, secret: &str, token: &Token, since: Generation) {
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= Self::CAPACITY {
-                entries.clear();
+            if entries.generation != since.0 || !entries.hearing {
+                return;
             }
-            entries.insert(hash(secret), (token.clone(), Instant::now()));
+            if entries.tokens.len() >= Self::CAPACITY {
+                entries.tokens.clear();
+            }
+            entries
+                .tokens
+                .insert(hash(secret), (token.clone(), Instant::now()));
         }
     }
 
     /// Forgets every token, after a revocation.
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
+            entries.tokens.clear();
+            entries.generation = entries.generation.wrapping_add(1);
         }
+    }
+
+    /// Whether revocations made by other processes reach this one; both ways the cache
+    /// starts empty.
+    pub fn hearing(&self, hearing: bool) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.hearing = hearing;
+        }
+        self.clear();
     }
 }
 
@@ -147,13 +191,39 @@ mod tests {
         };
         let cache = TokenCache::new(Duration::from_secs(60));
         assert!(cache.get("avtal_x").is_none());
-        cache.insert("avtal_x", &token);
+        cache.insert("avtal_x", &token, cache.generation());
         assert_eq!(cache.get("avtal_x"), Some(token.clone()));
         cache.clear();
         assert!(cache.get("avtal_x").is_none());
         let expired = TokenCache::new(Duration::ZERO);
-        expired.insert("avtal_x", &token);
+        expired.insert("avtal_x", &token, expired.generation());
         assert!(expired.get("avtal_x").is_none());
+    }
+
+    #[test]
+    fn a_lookup_overtaken_by_a_revocation_is_not_cached() {
+        let token = Token {
+            id: "t".into(),
+            organisation_id: Some("o".into()),
+            role: Role::Viewer,
+            name: "n".into(),
+            created_at: chrono::NaiveDateTime::default(),
+            revoked_at: None,
+        };
+        let cache = TokenCache::new(Duration::from_secs(60));
+        let before = cache.generation();
+        // The token is revoked while its lookup is under way.
+        cache.clear();
+        cache.insert("avtal_x", &token, before);
+        assert!(cache.get("avtal_x").is_none());
+        // A process that cannot hear revocations trusts nothing it cached.
+        cache.insert("avtal_x", &token, cache.generation());
+        cache.hearing(false);
+        cache.insert("avtal_x", &token, cache.generation());
+        assert!(cache.get("avtal_x").is_none());
+        cache.hearing(true);
+        cache.insert("avtal_x", &token, cache.generation());
+        assert_eq!(cache.get("avtal_x"), Some(token));
     }
 
     #[test]

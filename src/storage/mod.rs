@@ -28,6 +28,7 @@ pub mod pricing;
 pub mod request_keys;
 mod rows;
 pub mod schema;
+pub mod signals;
 pub mod tokens;
 
 use std::time::Duration;
@@ -172,13 +173,27 @@ pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
 }
 
 /// Applies the pending migrations of the connection's backend; returns their names.
+///
+/// Several processes starting at once on one PostgreSQL database would each find the same
+/// migrations pending and apply them twice (the second fails on a table that exists): a
+/// session-level advisory lock lets one apply them while the others wait, then find none.
+/// SQLite serves one process.
 pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let names = |applied: Vec<diesel::migration::MigrationVersion<'_>>| {
+        applied.iter().map(ToString::to_string).collect::<Vec<_>>()
+    };
     let applied = match conn {
-        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-    }
-    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query("SELECT pg_advisory_lock(hashtext('avtal migrations'))")
+                .execute(c)?;
+            let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
+            diesel::sql_query("SELECT pg_advisory_unlock(hashtext('avtal migrations'))")
+                .execute(c)?;
+            applied
+        }
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
+    };
+    applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
 }
 
 /// Runs `f` in a write transaction. On SQLite it takes the write lock at the start

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use crate::error::Error;
 use crate::storage::schema::email_templates::dsl as t;
 use crate::storage::schema::outbox::dsl as o;
+use crate::storage::signals::{self, Signal};
 use crate::storage::{DbConnection, now};
 
 pub const PENDING: &str = "pending";
@@ -111,9 +112,10 @@ impl From<OutboxRow> for OutboxSummary {
 
 /// Writes a message into the outbox. Call inside the transaction of the event that causes
 /// it, so that both are stored or neither is.
+/// The workers of every process are woken when it commits.
 pub fn enqueue(conn: &mut DbConnection, row: &OutboxRow) -> Result<(), Error> {
     diesel::insert_into(o::outbox).values(row).execute(conn)?;
-    Ok(())
+    signals::send(conn, Signal::OutboxQueued)
 }
 
 pub fn get(conn: &mut DbConnection, org: &str, id: &str) -> Result<OutboxSummary, Error> {
@@ -294,6 +296,9 @@ pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<bool, Error
         o::next_attempt_at.eq(now()),
     ))
     .execute(conn)?;
+    if n == 1 {
+        signals::send(conn, Signal::OutboxQueued)?;
+    }
     Ok(n == 1)
 }
 

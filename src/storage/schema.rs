@@ -294,6 +294,8 @@ diesel::table! {
         period_end -> Date,
         created_by -> Text,
         created_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 

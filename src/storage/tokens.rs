@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use crate::domain::Role;
 use crate::error::Error;
 use crate::storage::schema::api_tokens::dsl as t;
+use crate::storage::signals::{self, Signal};
 use crate::storage::{DbConnection, new_id, now};
 
 /// A bearer token as stored: its role and organisation, never the secret.
@@ -121,7 +122,8 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<Token>, Error> {
     row.map(from_tuple).transpose()
 }
 
-/// Revokes a token; revoking it again keeps the first revocation time.
+/// Revokes a token; revoking it again keeps the first revocation time. Every other
+/// process on the database is told to forget the tokens it trusts.
 pub fn revoke(conn: &mut DbConnection, id: &str) -> Result<Token, Error> {
     diesel::update(
         t::api_tokens
@@ -130,5 +132,6 @@ pub fn revoke(conn: &mut DbConnection, id: &str) -> Result<Token, Error> {
     )
     .set(t::revoked_at.eq(Some(now())))
     .execute(conn)?;
+    signals::send(conn, Signal::TokenRevoked)?;
     get(conn, id)?.ok_or(Error::NotFound("token"))
 }

@@ -1598,8 +1598,12 @@ async fn an_interrupted_run_resumes_without_a_gap(backend: Backend) {
     let runs = r.body["items"].as_array().unwrap();
     assert_eq!(runs.len(), 1, "{}", r.body);
     assert_eq!(
-        (str_of(&runs[0], "id"), &runs[0]["issued"]),
-        (run.as_str(), &json!(32))
+        (
+            str_of(&runs[0], "id"),
+            &runs[0]["issued"],
+            &runs[0]["status"]
+        ),
+        (run.as_str(), &json!(32), &json!("interrupted"))
     );
     let numbers = |body: &Value| -> Vec<i64> {
         body["items"]
@@ -1621,13 +1625,26 @@ async fn an_interrupted_run_resumes_without_a_gap(backend: Backend) {
         "DROP TRIGGER interrupt ON invoices"
     };
     app.pool().get().unwrap().batch_execute(allow).unwrap();
-    let r = app
-        .post(
-            &admin,
-            &format!("{base}/invoice-runs/{run}/resume"),
-            &json!({}),
-        )
-        .await;
+    // While another process holds the run's lease, a resume is refused; once the lease
+    // ran out (that process died), the run is resumed here.
+    let lease = |until: &str| format!("UPDATE invoice_runs SET lease_until = '{until}'");
+    let resume = format!("{base}/invoice-runs/{run}/resume");
+    app.pool()
+        .get()
+        .unwrap()
+        .batch_execute(&lease("2999-01-01 00:00:00"))
+        .unwrap();
+    let r = app.get(&admin, &format!("{base}/invoice-runs")).await;
+    assert_eq!(r.body["items"][0]["status"], "running", "{}", r.body);
+    let r = app.post(&admin, &resume, &json!({})).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.body["code"], "run_under_way", "{}", r.body);
+    app.pool()
+        .get()
+        .unwrap()
+        .batch_execute(&lease("2000-01-01 00:00:00"))
+        .unwrap();
+    let r = app.post(&admin, &resume, &json!({})).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(
         r.body["invoices"].as_array().unwrap().len(),
@@ -1641,6 +1658,7 @@ async fn an_interrupted_run_resumes_without_a_gap(backend: Backend) {
     assert_eq!(numbers(&r.body), (1..=MEMBERS).collect::<Vec<_>>());
     let r = app.get(&admin, &format!("{base}/invoice-runs")).await;
     assert_eq!(r.body["items"][0]["issued"], MEMBERS);
+    assert_eq!(r.body["items"][0]["status"], "finished", "{}", r.body);
     // Every member billed once: the year again finds nothing to bill.
     let r = app
         .post(&admin, &format!("{base}/invoice-runs"), &year)

@@ -52,9 +52,9 @@ async fn one_draft_issued_by_many_at_once(backend: Backend) {
 }
 
 /// Two invoice runs of different quarters at the same moment: the year's ordered services
-/// (billed in advance) are billed once, whichever run gets there first; the quarter of the
-/// run that found them taken is billed when that run is made again, and then the year is
-/// complete: four quarters and the services once.
+/// (billed in advance) are billed once, whichever run gets there first; the run that found
+/// them taken bills its quarter without them, from what is billed by then. Made again, the
+/// runs find nothing left, and the year is complete: four quarters and the services once.
 /// Bollebygd's agreement for 2027: 40 000 kr a year billed quarterly, and four school
 /// programmes (14 000 kr) billed in advance with the first quarter billed.
 async fn quarterly_with_services(app: &TestApp, admin: &str, base: &str) {
@@ -124,10 +124,14 @@ async fn runs_of_different_periods_at_once_bill_the_services_once(backend: Backe
     let q2 = json!({"from": "2027-04-01", "to": "2027-06-30"});
     let (a, b) = tokio::join!(app.post(&admin, &runs, &q1), app.post(&admin, &runs, &q2));
     assert_eq!((a.status, b.status), (201, 201), "{} {}", a.body, b.body);
-    // Made again, each run bills what the other one's claim kept it from.
+    assert_eq!(
+        year_billed(&app, &admin, &base).await,
+        (2, Decimal::from(20_000), 1)
+    );
     for run in [&q1, &q2] {
         let r = app.post(&admin, &runs, run).await;
         assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["invoices"], serde_json::json!([]), "{}", r.body);
     }
     let r = app
         .post(
