@@ -5,7 +5,8 @@
 //! Sending a document twice does not mail the municipality twice: while a message for the
 //! document is pending, under way or delivered, a second send answers with that message.
 //! A message that failed is sent again with `POST …/outbox/{id}/retry` (or by sending the
-//! document anew, which writes a new message).
+//! document anew, which writes a new message). A message that reached some recipients and
+//! was refused for others is partly failed: its retry goes to the refused ones only.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,7 +23,7 @@ use crate::error::{Error, StateConflict};
 use crate::pdf::format;
 use crate::services::invoicing;
 use crate::storage::members;
-use crate::storage::outbox::{self, OutboxRow, OutboxSummary, PENDING};
+use crate::storage::outbox::{self, Message, OutboxRow, PENDING};
 use crate::storage::{DbConnection, documents, invoicing as store, new_id, now};
 
 /// What the use cases need of the email settings.
@@ -51,7 +52,7 @@ impl Composer {
 /// A message a send wrote, or the one already there for the same document.
 #[derive(Debug, Clone)]
 pub struct Queued {
-    pub message: OutboxSummary,
+    pub message: Message,
     /// `false` when the document already had a live message and nothing new was written.
     pub created: bool,
 }
@@ -178,11 +179,12 @@ pub(crate) struct Draft<'a> {
 pub(crate) fn enqueue(
     conn: &mut DbConnection,
     composer: &Composer,
-    org: &str,
+    organisation: &Organisation,
     draft: Draft<'_>,
     recipients: Vec<String>,
     actor: &str,
-) -> Result<OutboxRow, Error> {
+) -> Result<Message, Error> {
+    let org = organisation.id.as_str();
     let (src, _) = template(conn, composer, org, draft.kind, draft.language)?;
     let rendered = templates::render_sources(&src, draft.kind, draft.language, &draft.values)
         .map_err(|e| Error::Internal(e.into()))?;
@@ -214,7 +216,20 @@ pub(crate) fn enqueue(
         sent_at: None,
     };
     outbox::enqueue(conn, &row)?;
-    Ok(row)
+    outbox::message(conn, org, &row.id)
+}
+
+/// The message for a document that is waiting, under way, delivered or partly delivered,
+/// with its recipients.
+fn live_message(
+    conn: &mut DbConnection,
+    org: &str,
+    document_id: &str,
+) -> Result<Option<Message>, Error> {
+    match outbox::live_for_document(conn, org, document_id)? {
+        Some(summary) => Ok(outbox::with_deliveries(conn, vec![summary])?.pop()),
+        None => Ok(None),
+    }
 }
 
 /// The template a kind and language use for the organisation, and when it stored its own
@@ -298,7 +313,7 @@ pub fn send_offer(
     if doc.kind != "offer" {
         return Err(Error::NotFound("offer"));
     }
-    if let Some(message) = outbox::live_for_document(conn, org, document_id)? {
+    if let Some(message) = live_message(conn, org, document_id)? {
         return Ok(Queued {
             message,
             created: false,
@@ -325,7 +340,7 @@ pub fn send_offer(
         language: stored_language(&doc.language),
         values,
     };
-    let message = enqueue(conn, composer, org, draft, to, actor)?.into();
+    let message = enqueue(conn, composer, &organisation, draft, to, actor)?;
     Ok(Queued {
         message,
         created: true,
@@ -351,7 +366,7 @@ fn invoice_outcome(
         (Some(d), Some(_)) => d.clone(),
         _ => return Err(Error::State(StateConflict::InvoiceNotIssued)),
     };
-    if let Some(message) = outbox::live_for_document(conn, &org.id, &document_id)? {
+    if let Some(message) = live_message(conn, &org.id, &document_id)? {
         return Ok(Outcome::Queued(Box::new(Queued {
             message,
             created: false,
@@ -415,7 +430,7 @@ fn invoice_outcome(
         language: lang,
         values,
     };
-    let message: OutboxSummary = enqueue(conn, composer, &org.id, draft, to, actor)?.into();
+    let message = enqueue(conn, composer, org, draft, to, actor)?;
     // The invoice counts as sent from now on: its message is stored with the event.
     invoicing::record_event(
         conn,
@@ -423,7 +438,7 @@ fn invoice_outcome(
         invoice_id,
         "sent",
         on,
-        Some(format!("e-post {}", message.message_id)),
+        Some(format!("e-post {}", message.summary.message_id)),
         actor,
     )?;
     Ok(Outcome::Queued(Box::new(Queued {
@@ -508,7 +523,7 @@ fn reminder_outcome(
 ) -> Result<Outcome, Error> {
     let reminder = crate::services::reminders::read(conn, &org.id, reminder_id)?;
     let row = &reminder.row;
-    if let Some(message) = outbox::live_for_document(conn, &org.id, &row.document_id)? {
+    if let Some(message) = live_message(conn, &org.id, &row.document_id)? {
         return Ok(Outcome::Queued(Box::new(Queued {
             message,
             created: false,
@@ -545,7 +560,7 @@ fn reminder_outcome(
         language: lang,
         values,
     };
-    let message: OutboxSummary = enqueue(conn, composer, &org.id, draft, to, actor)?.into();
+    let message = enqueue(conn, composer, org, draft, to, actor)?;
     Ok(Outcome::Queued(Box::new(Queued {
         message,
         created: true,
@@ -615,7 +630,7 @@ pub fn send_statement(
     if doc.kind != "statement" {
         return Err(Error::NotFound("statement"));
     }
-    if let Some(message) = outbox::live_for_document(conn, org, document_id)? {
+    if let Some(message) = live_message(conn, org, document_id)? {
         return Ok(Queued {
             message,
             created: false,
@@ -642,25 +657,37 @@ pub fn send_statement(
         language: lang,
         values,
     };
-    let message = enqueue(conn, composer, org, draft, to, actor)?.into();
+    let message = enqueue(conn, composer, &organisation, draft, to, actor)?;
     Ok(Queued {
         message,
         created: true,
     })
 }
 
-/// A failed message back to the queue, its attempts counted anew.
-pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<OutboxSummary, Error> {
+/// A failed or partly failed message back to the queue, its attempts counted anew; it goes
+/// to the recipients that failed, never again to one that had it.
+pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<Message, Error> {
     let message = outbox::get(conn, org, id)?;
-    if message.status != outbox::FAILED {
+    if message.status != outbox::FAILED && message.status != outbox::PARTLY_FAILED {
         return Err(Error::State(StateConflict::MessageNotFailed));
     }
     if let Some(doc) = &message.document_id
-        && outbox::live_for_document(conn, org, doc)?.is_some()
+        && outbox::live_for_document(conn, org, doc)?.is_some_and(|live| live.id != message.id)
     {
         // The document was sent anew after this message failed.
         return Err(Error::State(StateConflict::MessageNotFailed));
     }
     outbox::retry(conn, org, id)?;
-    outbox::get(conn, org, id)
+    outbox::message(conn, org, id)
+}
+
+/// The organisation's messages, newest first, with how each recipient stands.
+pub fn messages(
+    conn: &mut DbConnection,
+    org: &str,
+    status: Option<&str>,
+    member: Option<&str>,
+) -> Result<Vec<Message>, Error> {
+    let list = outbox::list(conn, org, status, member)?;
+    outbox::with_deliveries(conn, list)
 }

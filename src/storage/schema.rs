@@ -475,6 +475,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_recipients (outbox_id, position) {
+        outbox_id -> Text,
+        position -> Integer,
+        address -> Text,
+        status -> Text,
+        reply -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     email_templates (organisation_id, kind, language) {
         organisation_id -> Text,
         kind -> Text,
@@ -513,6 +524,7 @@ diesel::table! {
 
 diesel::joinable!(mailing_messages -> mailings (mailing_id));
 diesel::joinable!(mailing_messages -> outbox (outbox_id));
+diesel::joinable!(outbox_recipients -> outbox (outbox_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -546,6 +558,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminder_items,
     audit_log,
     outbox,
+    outbox_recipients,
     email_templates,
     mailings,
     mailing_messages,

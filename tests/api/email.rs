@@ -1759,7 +1759,204 @@ async fn a_mailing_never_mails_twice_by_accident(backend: Backend) {
     assert_eq!(error_fields(&r.body), ["everyone"]);
 }
 
+/// Bollebygd with two invoice recipients, the invoice address and the finance office, and an
+/// issued invoice sent to both: the invoice id and the message the send wrote.
+async fn send_to_two(app: &TestApp, o: &Org) -> (String, Value) {
+    let m = member(
+        app,
+        o,
+        "Bollebygds kommun",
+        "1443",
+        Some("faktura@bollebygd.se"),
+        &[json!({"name": "Ekonomienheten", "email": "ekonomi@bollebygd.se", "receives_invoices": true})],
+    )
+    .await;
+    let invoice = issued_invoice(app, o, &m).await;
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{id}/send")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let addresses: Vec<&str> = r.body["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert_eq!(d["status"], "pending", "{d}");
+            d["address"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(addresses, ["faktura@bollebygd.se", "ekonomi@bollebygd.se"]);
+    (id, r.body)
+}
+
+/// One message of the outbox, by id.
+async fn outbox_message(app: &TestApp, o: &Org, id: &str) -> Value {
+    let r = app.get(&o.admin, &o.path("/outbox")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no message {id} in {}", r.body))
+}
+
+/// A recipient's entry in a message's `deliveries`.
+fn delivery<'a>(message: &'a Value, address: &str) -> &'a Value {
+    message["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["address"] == address)
+        .unwrap_or_else(|| panic!("no delivery to {address} in {message}"))
+}
+
+/// The server refuses one of two recipients (550 at RCPT TO): the other gets the invoice,
+/// once; the message shows the refused one failed with the server's answer and is partly
+/// failed. Its retry reaches the refused recipient alone, never the delivered one again.
+async fn a_refused_recipient_fails_alone_and_a_retry_reaches_only_it(backend: Backend) {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &["--reject-to", "ekonomi@bollebygd.se"]);
+    let app = spawn_app_with(backend, smtp_settings(port)).await;
+    let o = organisation(&app).await;
+    let (invoice, sent) = send_to_two(&app, &o).await;
+    let id = sent["id"].as_str().unwrap().to_owned();
+    wait_outbox(&app, &o.admin, &o.org, |items| {
+        items.len() == 1 && items[0]["status"] == "partly_failed"
+    })
+    .await;
+
+    let got = smtp.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["rcpt_tos"], json!(["faktura@bollebygd.se"]));
+    assert_eq!(got[0]["message_id"], sent["message_id"]);
+    let message = outbox_message(&app, &o, &id).await;
+    assert_eq!(message["attempts"], 1, "{message}");
+    assert!(message["sent_at"].is_string(), "{message}");
+    let delivered = delivery(&message, "faktura@bollebygd.se");
+    assert_eq!(delivered["status"], "delivered", "{message}");
+    assert!(delivered["delivered_at"].is_string(), "{message}");
+    assert!(delivered["reply"].is_null(), "{message}");
+    let refused = delivery(&message, "ekonomi@bollebygd.se");
+    assert_eq!(refused["status"], "failed", "{message}");
+    assert!(refused["delivered_at"].is_null(), "{message}");
+    let reply = refused["reply"].as_str().unwrap();
+    assert!(reply.contains("550"), "{reply}");
+    assert!(reply.contains("Recipient address rejected"), "{reply}");
+    assert!(
+        message["last_error"].as_str().unwrap().contains("550"),
+        "{message}"
+    );
+    let r = app
+        .get(&o.admin, &o.path("/outbox?status=partly_failed"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.body);
+    // The invoice reached its address: sending it again writes no second message.
+    let again = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{invoice}/send")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["id"], id.as_str());
+
+    // The finance office's mailbox works again: the retry goes to it alone.
+    drop(smtp);
+    let later = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(port, later.path(), &[]);
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/outbox/{id}/retry")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "pending", "{}", r.body);
+    assert_eq!(r.body["attempts"], 0, "{}", r.body);
+    assert_eq!(
+        delivery(&r.body, "faktura@bollebygd.se")["status"],
+        "delivered"
+    );
+    assert_eq!(
+        delivery(&r.body, "ekonomi@bollebygd.se")["status"],
+        "pending"
+    );
+    wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = smtp.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["rcpt_tos"], json!(["ekonomi@bollebygd.se"]));
+    assert_eq!(got[0]["message_id"], sent["message_id"]);
+    assert_eq!(
+        received(dir.path()).len(),
+        1,
+        "the first server got one copy"
+    );
+    let message = outbox_message(&app, &o, &id).await;
+    assert_eq!(
+        delivery(&message, "ekonomi@bollebygd.se")["status"],
+        "delivered"
+    );
+    assert!(message["last_error"].is_null(), "{message}");
+    // Nothing failed any more: there is nothing to retry.
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/outbox/{id}/retry")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+}
+
+/// A recipient the server turns away for now (450) is tried again on its own; the other
+/// recipient, delivered on the first attempt, does not get the message twice.
+async fn a_recipient_turned_away_for_now_is_tried_again_alone(backend: Backend) {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &["--defer-to", "ekonomi@bollebygd.se"]);
+    let app = spawn_app_with(backend, smtp_settings(port)).await;
+    let o = organisation(&app).await;
+    let (_, sent) = send_to_two(&app, &o).await;
+    wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = smtp.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0]["rcpt_tos"], json!(["faktura@bollebygd.se"]));
+    assert_eq!(got[1]["rcpt_tos"], json!(["ekonomi@bollebygd.se"]));
+    assert!(got.iter().all(|m| m["message_id"] == sent["message_id"]));
+    let message = outbox_message(&app, &o, sent["id"].as_str().unwrap()).await;
+    assert_eq!(message["attempts"], 2, "{message}");
+    assert!(
+        message["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "delivered"),
+        "{message}"
+    );
+}
+
 crate::on_both_backends!(
+    a_refused_recipient_fails_alone_and_a_retry_reaches_only_it,
+    a_recipient_turned_away_for_now_is_tried_again_alone,
     a_mailing_never_mails_twice_by_accident,
     offers_and_runs_reach_their_recipients,
     an_invoice_arrives_with_its_pdf_and_is_sent_once,
