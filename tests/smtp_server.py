@@ -33,6 +33,14 @@ import sys
 from aiosmtpd.controller import Controller
 
 
+def mailbox(header):
+    """The first address of an address header as {"name", "address"}, or None."""
+    if header is None or not header.addresses:
+        return None
+    first = header.addresses[0]
+    return {"name": first.display_name, "address": first.addr_spec}
+
+
 def describe(raw):
     """The headers and parts a test looks at, decoded by Python's own MIME parser."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
@@ -40,6 +48,9 @@ def describe(raw):
         "subject": str(msg["subject"] or ""),
         "message_id": str(msg["message-id"] or ""),
         "from": str(msg["from"] or ""),
+        "from_mailbox": mailbox(msg["from"]),
+        "reply_to": str(msg["reply-to"] or ""),
+        "reply_to_mailbox": mailbox(msg["reply-to"]),
         "to": [str(a) for a in (msg.get_all("to") or [])],
         "text": "",
         "html": "",

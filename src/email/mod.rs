@@ -11,6 +11,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::domain::Email;
+use crate::domain::mail_sender;
 use lettre::address::Envelope;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
@@ -138,6 +140,15 @@ impl EmailSettings {
         self.from
             .parse::<Mailbox>()
             .map_err(|e| anyhow::anyhow!("mail from address {:?}: {e}", self.from))
+    }
+
+    /// The deployment's own sender, which sends in an organisation's name unless it chose
+    /// a From of its own; `None` when it is only a placeholder (`avtal@localhost`).
+    pub fn sender(&self) -> Option<Email> {
+        self.from_mailbox()
+            .ok()
+            .and_then(|m| Email::parse(m.email.as_ref()).ok())
+            .filter(mail_sender::answerable)
     }
 
     /// The domain the outbox's Message-IDs are made in: the From address's.

@@ -18,6 +18,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
+use crate::domain::Email;
 use crate::email::{EmailSettings, Mailer, SendError, Verdict};
 use crate::error::Error;
 use crate::storage::outbox::{self, Delivery, OutboxRow, Outcome};
@@ -79,7 +80,8 @@ pub struct Worker {
     pool: Pool,
     mailer: Mailer,
     settings: EmailSettings,
-    from: Mailbox,
+    /// The deployment's own sender; see [`EmailSettings::sender`].
+    sender: Option<Email>,
 }
 
 /// What one pass over the outbox did.
@@ -96,12 +98,12 @@ pub struct Pass {
 impl Worker {
     pub fn new(pool: Pool, settings: EmailSettings) -> anyhow::Result<Self> {
         let mailer = Mailer::new(&settings)?;
-        let from = settings.from_mailbox()?;
+        let sender = settings.sender();
         Ok(Self {
             pool,
             mailer,
             settings,
-            from,
+            sender,
         })
     }
 
@@ -278,6 +280,29 @@ impl Worker {
         outcomes
     }
 
+    /// The organisation's From and Reply-To as its settings make them today.
+    fn senders_now(
+        &self,
+        conn: &mut storage::DbConnection,
+        org: &str,
+    ) -> Result<(Mailbox, Option<Mailbox>), SendError> {
+        let organisation = storage::organisations::get(conn, org)
+            .map_err(|e| SendError::Temporary(format!("reading the organisation: {e}")))?
+            .ok_or_else(|| SendError::Permanent("the organisation is gone".into()))?;
+        let senders = organisation.details.senders(self.sender.as_ref());
+        let mailbox = |m: crate::domain::mail_sender::Mailbox| {
+            m.email
+                .as_str()
+                .parse::<Address>()
+                .map(|a| Mailbox::new(m.name, a))
+                .map_err(|e| SendError::Permanent(format!("{}: {e}", m.email.as_str())))
+        };
+        Ok((
+            mailbox(senders.from)?,
+            senders.reply_to.map(mailbox).transpose()?,
+        ))
+    }
+
     /// The message as sent: headers, both bodies, and the attachment. A message that cannot
     /// be built (an address the parser refuses) fails permanently.
     fn message(
@@ -287,10 +312,31 @@ impl Worker {
     ) -> Result<Message, SendError> {
         let permanent =
             |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
+        let mailbox = |name: &Option<String>, address: &str| {
+            address
+                .parse::<Address>()
+                .map(|a| Mailbox::new(name.clone(), a))
+                .map_err(|e| permanent(address, &e))
+        };
+        let (from, reply_to) = match &row.from_address {
+            Some(address) => (
+                mailbox(&row.from_name, address)?,
+                match &row.reply_to_address {
+                    Some(r) => Some(mailbox(&row.reply_to_name, r)?),
+                    None => None,
+                },
+            ),
+            // Written before messages stored their senders: the organisation's as they
+            // stand now, so that none goes out from a placeholder sender either.
+            None => self.senders_now(conn, &row.organisation_id)?,
+        };
         let mut builder = Message::builder()
-            .from(self.from.clone())
+            .from(from)
             .subject(row.subject.clone())
             .message_id(Some(row.message_id.clone()));
+        if let Some(reply_to) = reply_to {
+            builder = builder.reply_to(reply_to);
+        }
         // The To header names everyone the message is for, also those who had it before;
         // an address lettre cannot take is left out of it (and fails on its own).
         let mut named = 0;

@@ -27,6 +27,19 @@ use crate::services::mail::{self as service, BulkReport, Composer, Missing, Queu
 use crate::storage::members;
 use crate::storage::outbox::{self, Delivery, Message};
 
+/// An address with its display name, as a message's From or Reply-To.
+#[derive(Serialize, ToSchema)]
+pub struct MailboxView {
+    #[schema(example = "Navet science center")]
+    pub name: Option<String>,
+    #[schema(example = "navet@boras.se")]
+    pub address: String,
+}
+
+fn mailbox(name: Option<String>, address: Option<String>) -> Option<MailboxView> {
+    address.map(|address| MailboxView { name, address })
+}
+
 /// How one recipient of a message stands.
 #[derive(Serialize, ToSchema)]
 pub struct DeliveryView {
@@ -69,6 +82,11 @@ pub struct MessageView {
     /// Each recipient, in the order of `recipients`, with whether the server took the
     /// message for it.
     pub deliveries: Vec<DeliveryView>,
+    /// The From the message carries; `null` for a message written before messages stored
+    /// their senders (it gets the organisation's as they stand when it is sent).
+    pub from: Option<MailboxView>,
+    /// Where replies go; `null` when they go to the From address.
+    pub reply_to: Option<MailboxView>,
     #[schema(example = "Faktura NAV-2027-0001 från Navet science center")]
     pub subject: String,
     pub attachment: Option<String>,
@@ -96,6 +114,8 @@ impl From<Message> for MessageView {
         MessageView {
             recipients: r.recipients(),
             deliveries: m.deliveries.into_iter().map(Into::into).collect(),
+            from: mailbox(r.from_name, r.from_address),
+            reply_to: mailbox(r.reply_to_name, r.reply_to_address),
             id: r.id,
             member_id: r.member_id,
             kind: r.kind,

@@ -7,6 +7,9 @@
 //! A message that failed is sent again with `POST …/outbox/{id}/retry` (or by sending the
 //! document anew, which writes a new message). A message that reached some recipients and
 //! was refused for others is partly failed: its retry goes to the refused ones only.
+//!
+//! Each message is written with its From and Reply-To (see
+//! [`crate::domain::mail_sender::senders`]), so that every attempt carries the same.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,7 +19,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::domain::member::Member;
 use crate::domain::money::Money;
 use crate::domain::organisation::Organisation;
-use crate::domain::{Currency, FieldError, Invalid, Language};
+use crate::domain::{Currency, Email, FieldError, Invalid, Language};
 use crate::email::EmailSettings;
 use crate::email::templates::{self, MessageKind, Sources};
 use crate::error::{Error, StateConflict};
@@ -33,6 +36,9 @@ pub struct Composer {
     pub templates: Option<PathBuf>,
     /// The domain of the Message-IDs.
     pub domain: String,
+    /// The deployment's own sender, which sends in an organisation's name unless it chose
+    /// a From of its own; `None` when it is only a placeholder (`avtal@localhost`).
+    pub sender: Option<Email>,
 }
 
 impl Composer {
@@ -40,12 +46,24 @@ impl Composer {
         Self {
             templates: settings.templates.clone(),
             domain: settings.message_id_domain(),
+            sender: settings.sender(),
         }
     }
 
     /// A new Message-ID, fixed at enqueue so that every attempt carries the same one.
     pub(crate) fn message_id(&self) -> String {
-        format!("<{}@{}>", uuid::Uuid::new_v4().simple(), self.domain)
+        self.message_id_in(&self.domain)
+    }
+
+    /// A new Message-ID in the domain of the message's From address, not the deployment's
+    /// (which may be a placeholder at `localhost`).
+    pub(crate) fn message_id_in(&self, domain: &str) -> String {
+        let domain = if domain.is_empty() {
+            &self.domain
+        } else {
+            domain
+        };
+        format!("<{}@{}>", uuid::Uuid::new_v4().simple(), domain)
     }
 }
 
@@ -193,6 +211,7 @@ pub(crate) fn enqueue(
         Some((name, bytes)) => (Some(name), Some(bytes)),
         None => (draft.attachment_name, None),
     };
+    let senders = organisation.details.senders(composer.sender.as_ref());
     let row = OutboxRow {
         id: new_id(),
         organisation_id: org.to_owned(),
@@ -206,7 +225,7 @@ pub(crate) fn enqueue(
         body_html: Some(rendered.html),
         attachment_name,
         attachment_content,
-        message_id: composer.message_id(),
+        message_id: composer.message_id_in(senders.from.email.domain()),
         status: PENDING.to_owned(),
         attempts: 0,
         next_attempt_at: at,
@@ -214,6 +233,10 @@ pub(crate) fn enqueue(
         created_by: actor.to_owned(),
         created_at: at,
         sent_at: None,
+        from_name: senders.from.name,
+        from_address: Some(senders.from.email.as_str().to_owned()),
+        reply_to_name: senders.reply_to.as_ref().and_then(|m| m.name.clone()),
+        reply_to_address: senders.reply_to.map(|m| m.email.as_str().to_owned()),
     };
     outbox::enqueue(conn, &row)?;
     outbox::message(conn, org, &row.id)

@@ -162,9 +162,13 @@ pub fn resend(
         if everyone {
             let original = outbox::full(conn, org, &message.outbox_id)?;
             let at = now();
+            let message_id = match original.from_address.as_deref() {
+                Some(from) => composer.message_id_in(from.rsplit_once('@').map_or("", |(_, d)| d)),
+                None => composer.message_id(),
+            };
             let copy = OutboxRow {
                 id: new_id(),
-                message_id: composer.message_id(),
+                message_id,
                 status: PENDING.to_owned(),
                 attempts: 0,
                 next_attempt_at: at,

@@ -59,6 +59,12 @@ pub struct OutboxRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The From it was written with; `None` (messages written before senders were
+    /// stored): the organisation's as they stand when it is sent.
+    pub from_name: Option<String>,
+    pub from_address: Option<String>,
+    pub reply_to_name: Option<String>,
+    pub reply_to_address: Option<String>,
 }
 
 impl OutboxRow {
@@ -90,6 +96,12 @@ pub struct OutboxSummary {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The From it was written with; `None` (messages written before senders were
+    /// stored): the organisation's as they stand when it is sent.
+    pub from_name: Option<String>,
+    pub from_address: Option<String>,
+    pub reply_to_name: Option<String>,
+    pub reply_to_address: Option<String>,
 }
 
 impl OutboxSummary {
@@ -120,6 +132,10 @@ impl From<OutboxRow> for OutboxSummary {
             created_by: r.created_by,
             created_at: r.created_at,
             sent_at: r.sent_at,
+            from_name: r.from_name,
+            from_address: r.from_address,
+            reply_to_name: r.reply_to_name,
+            reply_to_address: r.reply_to_address,
         }
     }
 }

@@ -30,6 +30,10 @@ diesel::table! {
         signatories -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_from_name -> Nullable<Text>,
+        email_from_address -> Nullable<Text>,
+        email_reply_to_name -> Nullable<Text>,
+        email_reply_to_address -> Nullable<Text>,
     }
 }
 
@@ -471,6 +475,10 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        from_name -> Nullable<Text>,
+        from_address -> Nullable<Text>,
+        reply_to_name -> Nullable<Text>,
+        reply_to_address -> Nullable<Text>,
     }
 }
 
