@@ -34,6 +34,8 @@ fn organisation() -> OrganisationDetails {
         invoice_prefix: "NAV".into(),
         contact_email: Email::parse("navet@boras.se").unwrap(),
         signatories: vec![],
+        email_from: None,
+        email_reply_to: None,
     }
 }
 

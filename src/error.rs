@@ -317,12 +317,17 @@ fn agreement_state_detail(conflict: StateConflict, lang: Language) -> String {
         (StateConflict::PaymentReversed, Nb) => "Betalingen er tilbakeført.".into(),
         (StateConflict::PaymentReversed, En) => "The payment has been reversed.".into(),
         (StateConflict::MessageNotFailed, Sv) => {
-            "Bara ett meddelande som misslyckats kan skickas igen.".into()
+            "Bara ett meddelande som misslyckats, för alla eller några mottagare, kan skickas igen."
+                .into()
         }
         (StateConflict::MessageNotFailed, Nb) => {
-            "Bare en melding som har feilet, kan sendes på nytt.".into()
+            "Bare en melding som har feilet, for alle eller noen mottakere, kan sendes på nytt."
+                .into()
         }
-        (StateConflict::MessageNotFailed, En) => "Only a failed message can be sent again.".into(),
+        (StateConflict::MessageNotFailed, En) => {
+            "Only a message that failed, for all or some of its recipients, can be sent again."
+                .into()
+        }
         (StateConflict::RunUnderWay, Sv) => {
             "Fakturakörningen pågår redan. Försök igen när den är klar, eller om en minut om den avbröts.".into()
         }

@@ -436,8 +436,8 @@ fn outbox(settings: &Settings, once: bool) -> anyhow::Result<()> {
     if once {
         let pass = worker.drain().map_err(explain)?;
         println!(
-            "{} skickade, {} att försöka igen, {} misslyckade",
-            pass.sent, pass.retried, pass.failed
+            "{} skickade, {} att försöka igen, {} delvis misslyckade, {} misslyckade",
+            pass.sent, pass.retried, pass.partly_failed, pass.failed
         );
     } else {
         let stop = Stop::default();

@@ -116,6 +116,118 @@ fn check(url: DatabaseUrl) {
     assert_eq!(applied(&mut conn), declared());
 }
 
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Recipient {
+    #[diesel(sql_type = Text)]
+    outbox_id: String,
+    #[diesel(sql_type = Integer)]
+    position: i32,
+    #[diesel(sql_type = Text)]
+    address: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    reply: Option<String>,
+}
+
+/// Messages written before recipients had a status of their own get one each, as their
+/// message stood: a retry of a failed one must reach its recipients, and a sent one none.
+fn recipients_of_earlier_messages(url: DatabaseUrl) {
+    let pool = storage::connect(&url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    for _ in 0..2 {
+        match &mut *conn {
+            DbConnection::Sqlite(c) => c
+                .revert_last_migration(storage::SQLITE_MIGRATIONS)
+                .map(drop),
+            DbConnection::Postgresql(c) => c
+                .revert_last_migration(storage::POSTGRES_MIGRATIONS)
+                .map(drop),
+        }
+        .unwrap();
+    }
+    diesel::sql_query(
+        "INSERT INTO organisations (id, name, legal_name, country, org_number, vat_status, \
+         address_line1, postal_code, city, address_country, seat, f_skatt, default_currency, \
+         default_language, payment_terms_days, invoice_prefix, contact_email, signatories, \
+         created_at, updated_at) VALUES ('o', 'Navet', 'Navet', 'SE', '2220001321', \
+         'not_registered', 'Box 55', '50338', 'Borås', 'SE', 'Borås', FALSE, 'SEK', 'sv', 30, \
+         'NAV', 'navet@boras.se', '[]', '2026-12-01 10:00:00', '2026-12-01 10:00:00')",
+    )
+    .execute(&mut *conn)
+    .unwrap();
+    for (id, status, recipients, error) in [
+        (
+            "a",
+            "sent",
+            r#"["faktura@bollebygd.se","ekonomi@bollebygd.se"]"#,
+            "NULL",
+        ),
+        (
+            "b",
+            "failed",
+            r#"["skola@boras.se"]"#,
+            "'550 relaying denied'",
+        ),
+        ("c", "pending", r#"["skola@mark.se"]"#, "NULL"),
+    ] {
+        diesel::sql_query(format!(
+            "INSERT INTO outbox (id, organisation_id, kind, language, recipients, subject, \
+             body_text, message_id, status, attempts, next_attempt_at, last_error, created_by, \
+             created_at, sent_at) VALUES ('{id}', 'o', 'newsletter', 'sv', '{recipients}', 'Hej', \
+             'Hej', '<{id}@boras.se>', '{status}', 1, '2026-12-01 10:00:00', {error}, 'test', \
+             '2026-12-01 10:00:00', NULL)"
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    storage::migrate(&mut conn).unwrap();
+    let got = diesel::sql_query(
+        "SELECT outbox_id, position, address, status, reply FROM outbox_recipients \
+         ORDER BY outbox_id, position",
+    )
+    .load::<Recipient>(&mut *conn)
+    .unwrap();
+    let row =
+        |outbox_id: &str, position, address: &str, status: &str, reply: Option<&str>| Recipient {
+            outbox_id: outbox_id.into(),
+            position,
+            address: address.into(),
+            status: status.into(),
+            reply: reply.map(Into::into),
+        };
+    assert_eq!(
+        got,
+        [
+            row("a", 0, "faktura@bollebygd.se", "delivered", None),
+            row("a", 1, "ekonomi@bollebygd.se", "delivered", None),
+            row(
+                "b",
+                0,
+                "skola@boras.se",
+                "failed",
+                Some("550 relaying denied")
+            ),
+            row("c", 0, "skola@mark.se", "pending", None),
+        ],
+        "{}",
+        url.backend_name()
+    );
+}
+
+#[test]
+fn sqlite_recipients_of_earlier_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    recipients_of_earlier_messages(DatabaseUrl::Sqlite(
+        dir.path().join("recipients.db").display().to_string(),
+    ));
+}
+
+#[test]
+fn postgres_recipients_of_earlier_messages() {
+    on_postgres(recipients_of_earlier_messages);
+}
+
 #[test]
 fn sqlite_schema_matches_schema_rs() {
     let dir = tempfile::tempdir().unwrap();
@@ -126,6 +238,11 @@ fn sqlite_schema_matches_schema_rs() {
 
 #[test]
 fn postgres_schema_matches_schema_rs() {
+    on_postgres(check);
+}
+
+/// Runs `f` on a new, empty PostgreSQL database, dropped afterwards.
+fn on_postgres(f: fn(DatabaseUrl)) {
     let Ok(admin) = std::env::var("AVTAL_TEST_POSTGRES_URL").map(|u| {
         // Loopback with trust auth: no TLS or GSS, whose exit-time clean-up can crash (see
         // tests/api/helpers.rs).
@@ -149,7 +266,7 @@ fn postgres_schema_matches_schema_rs() {
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin_conn)
         .unwrap();
-    check(DatabaseUrl::parse(&admin).with_database(&name));
+    f(DatabaseUrl::parse(&admin).with_database(&name));
     diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(&mut admin_conn)
         .unwrap();

@@ -12,6 +12,7 @@ mod identifiers;
 mod invalid;
 pub mod invoicing;
 mod kinds;
+pub mod mail_sender;
 pub mod member;
 pub mod money;
 pub mod organisation;

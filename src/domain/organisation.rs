@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::mail_sender::{self, Mailbox, Senders};
 use crate::domain::{
     Address, Bankgiro, Bic, Country, Currency, Email, Iban, Kontonummer, Language, OrgNumber,
     Plusgiro, VatNumber, VatStatus,
@@ -131,6 +132,11 @@ pub struct OrganisationDetails {
     pub invoice_prefix: String,
     pub contact_email: Email,
     pub signatories: Vec<Signatory>,
+    /// The From of the organisation's email; `None`: the deployment's sender in the
+    /// organisation's name (see [`mail_sender::senders`]).
+    pub email_from: Option<Mailbox>,
+    /// Where replies to its email go; `None`: the contact address.
+    pub email_reply_to: Option<Mailbox>,
 }
 
 impl OrganisationDetails {
@@ -138,6 +144,18 @@ impl OrganisationDetails {
     /// members know the agreements by.
     pub fn our_reference(&self) -> Option<String> {
         self.signatories.first().map(|s| s.name.clone())
+    }
+
+    /// The From and Reply-To of the organisation's messages, given the deployment's own
+    /// sender (`None` when it has none that can be answered).
+    pub fn senders(&self, deployment: Option<&Email>) -> Senders {
+        mail_sender::senders(
+            &self.name,
+            &self.contact_email,
+            self.email_from.as_ref(),
+            self.email_reply_to.as_ref(),
+            deployment,
+        )
     }
 }
 

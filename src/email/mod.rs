@@ -11,10 +11,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::domain::Email;
+use crate::domain::mail_sender;
+use lettre::address::Envelope;
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{FileTransport, Message, SmtpTransport, Transport};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, Tls, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use lettre::{Address, FileTransport, Message, Transport};
 
 /// How the connection to the SMTP server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,12 +142,27 @@ impl EmailSettings {
             .map_err(|e| anyhow::anyhow!("mail from address {:?}: {e}", self.from))
     }
 
+    /// The deployment's own sender, which sends in an organisation's name unless it chose
+    /// a From of its own; `None` when it is only a placeholder (`avtal@localhost`).
+    pub fn sender(&self) -> Option<Email> {
+        self.from_mailbox()
+            .ok()
+            .and_then(|m| Email::parse(m.email.as_ref()).ok())
+            .filter(mail_sender::answerable)
+    }
+
     /// The domain the outbox's Message-IDs are made in: the From address's.
     pub fn message_id_domain(&self) -> String {
         self.from_mailbox()
             .map(|m| m.email.domain().to_owned())
             .unwrap_or_else(|_| "avtal.localhost".to_owned())
     }
+}
+
+/// Whether lettre can put an address in a message. A From or Reply-To is checked with it
+/// when an organisation chooses one, not when its first message fails.
+pub fn accepts(address: &str) -> bool {
+    address.parse::<Address>().is_ok()
 }
 
 /// Why a message was not accepted, as the outbox needs to know it.
@@ -159,11 +179,145 @@ pub enum SendError {
 
 /// The one way avtal sends email.
 pub enum Mailer {
-    Smtp(Box<SmtpTransport>),
+    Smtp(Box<SmtpClient>),
     Files {
         transport: FileTransport,
         folder: PathBuf,
     },
+}
+
+/// How to reach the SMTP server. avtal speaks to it through lettre's connection rather than
+/// its transport, which gives up on a message at the first refused recipient: here each
+/// recipient gets its own answer, and the others their message.
+pub struct SmtpClient {
+    host: String,
+    port: u16,
+    tls: Tls,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+    hello: ClientId,
+}
+
+impl SmtpClient {
+    fn connect(&self) -> Result<SmtpConnection, lettre::transport::smtp::Error> {
+        let wrapper = match &self.tls {
+            Tls::Wrapper(p) => Some(p),
+            _ => None,
+        };
+        let mut conn = SmtpConnection::connect(
+            (self.host.as_str(), self.port),
+            Some(self.timeout),
+            &self.hello,
+            wrapper,
+            None,
+        )?;
+        let ready = match &self.tls {
+            Tls::Required(p) => conn.starttls(p, &self.hello),
+            Tls::Opportunistic(p) if conn.can_starttls() => conn.starttls(p, &self.hello),
+            _ => Ok(()),
+        }
+        .and_then(|()| match &self.credentials {
+            Some(c) => conn.auth(DEFAULT_MECHANISMS, c).map(drop),
+            None => Ok(()),
+        });
+        match ready {
+            Ok(()) => Ok(conn),
+            Err(e) => {
+                conn.abort();
+                Err(e)
+            }
+        }
+    }
+
+    /// One connection, one transaction: MAIL, a RCPT per recipient, and the message once
+    /// to those the server took.
+    fn deliver(&self, from: Option<&Address>, to: &[Address], email: &[u8]) -> Vec<Verdict> {
+        let mut conn = match self.connect() {
+            Ok(c) => c,
+            Err(e) => return vec![Err(classify(e)); to.len()],
+        };
+        let verdicts = transaction(&mut conn, from, to, email);
+        if !conn.has_broken() {
+            let _ = conn.quit();
+        }
+        verdicts
+    }
+}
+
+/// What the server said to one recipient: `Ok` when it took the message for it.
+pub type Verdict = Result<(), SendError>;
+
+fn transaction(
+    conn: &mut SmtpConnection,
+    from: Option<&Address>,
+    to: &[Address],
+    email: &[u8],
+) -> Vec<Verdict> {
+    let everyone = |e: SendError| vec![Err(e); to.len()];
+    // As lettre's own transport does: SMTPUTF8 and 8BITMIME only when needed, and then
+    // only when the server offers them.
+    let mut options = Vec::new();
+    if from
+        .into_iter()
+        .chain(to)
+        .any(|a| !AsRef::<str>::as_ref(a).is_ascii())
+    {
+        if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+            return everyone(SendError::Permanent(
+                "the mail server takes no addresses beyond ASCII (no SMTPUTF8)".into(),
+            ));
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !email.is_ascii() {
+        if !conn.server_info().supports_feature(Extension::EightBitMime) {
+            return everyone(SendError::Permanent(
+                "the mail server takes no 8-bit message (no 8BITMIME)".into(),
+            ));
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    if let Err(e) = conn.command(Mail::new(from.cloned(), options)) {
+        conn.abort();
+        return everyone(classify(e));
+    }
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; to.len()];
+    for (i, address) in to.iter().enumerate() {
+        match conn.command(Rcpt::new(address.clone(), vec![])) {
+            Ok(_) => {}
+            // The server answered about this address: the others go on.
+            Err(e) if e.status().is_some() => verdicts[i] = Some(Err(classify(e))),
+            // The connection broke: nobody not yet answered got anything.
+            Err(e) => {
+                conn.abort();
+                let e = classify(e);
+                return verdicts
+                    .into_iter()
+                    .map(|v| v.unwrap_or_else(|| Err(e.clone())))
+                    .collect();
+            }
+        }
+    }
+    if verdicts.iter().all(Option::is_some) {
+        // Every recipient refused: end the transaction without a message.
+        if conn.command(Rset).is_err() {
+            conn.abort();
+        }
+        return verdicts.into_iter().flatten().collect();
+    }
+    let taken = match conn.command(Data).and_then(|_| conn.message(email)) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            if e.status().is_none() {
+                conn.abort();
+            }
+            Err(classify(e))
+        }
+    };
+    verdicts
+        .into_iter()
+        .map(|v| v.unwrap_or_else(|| taken.clone()))
+        .collect()
 }
 
 impl Mailer {
@@ -197,16 +351,18 @@ impl Mailer {
                     Security::Tls => Tls::Wrapper(tls()?),
                     Security::Plain => Tls::None,
                 };
-                let mut builder = SmtpTransport::builder_dangerous(smtp.host.clone())
-                    .port(smtp.port)
-                    .tls(tls)
-                    .timeout(Some(smtp.timeout));
-                if let Some(user) = &smtp.username {
+                let credentials = smtp.username.as_ref().map(|user| {
                     let password = smtp.password.as_ref().map(|p| p.0.clone());
-                    builder = builder
-                        .credentials(Credentials::new(user.clone(), password.unwrap_or_default()));
-                }
-                Ok(Mailer::Smtp(Box::new(builder.build())))
+                    Credentials::new(user.clone(), password.unwrap_or_default())
+                });
+                Ok(Mailer::Smtp(Box::new(SmtpClient {
+                    host: smtp.host.clone(),
+                    port: smtp.port,
+                    tls,
+                    credentials,
+                    timeout: smtp.timeout,
+                    hello: ClientId::default(),
+                })))
             }
             None => {
                 std::fs::create_dir_all(&settings.folder).map_err(|e| {
@@ -241,13 +397,40 @@ impl Mailer {
         }
     }
 
-    /// Hands a message to the server, or writes its file. `Ok` means accepted.
+    /// Hands a message to the server for every recipient its headers name; `Ok` when the
+    /// server took it for all of them.
     pub fn send(&self, message: &Message) -> Result<(), SendError> {
+        let to = message.envelope().to().to_vec();
+        self.send_to(message, &to).into_iter().collect()
+    }
+
+    /// Hands a message to the server for the recipients `to` (its headers may name more,
+    /// who had it before), or writes its file; says for each recipient, in order, whether
+    /// the server took it.
+    pub fn send_to(&self, message: &Message, to: &[Address]) -> Vec<Verdict> {
+        if to.is_empty() {
+            return Vec::new();
+        }
+        let from = message.envelope().from();
+        let email = message.formatted();
         match self {
-            Mailer::Smtp(t) => t.send(message).map(drop).map_err(classify),
-            Mailer::Files { transport, folder } => transport.send(message).map(drop).map_err(|e| {
-                SendError::Temporary(format!("writing into {}: {e}", folder.display()))
-            }),
+            Mailer::Smtp(client) => client.deliver(from, to, &email),
+            Mailer::Files { transport, folder } => {
+                let written = Envelope::new(from.cloned(), to.to_vec())
+                    .map_err(|e| SendError::Permanent(format!("the envelope: {e}")))
+                    .and_then(|envelope| {
+                        transport
+                            .send_raw(&envelope, &email)
+                            .map(drop)
+                            .map_err(|e| {
+                                SendError::Temporary(format!(
+                                    "writing into {}: {e}",
+                                    folder.display()
+                                ))
+                            })
+                    });
+                vec![written; to.len()]
+            }
         }
     }
 }

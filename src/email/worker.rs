@@ -2,22 +2,26 @@
 //! outcome. It runs on its own thread (diesel and lettre's SMTP client both block), inside
 //! the server or as `avtal outbox run`.
 //!
-//! A message is marked sent only after the server accepted it. A worker that dies between
-//! the two leaves the message `sending`; when its lease runs out another worker sends it
-//! again with the same Message-ID. That is the one case of a duplicate, and no message is
-//! ever lost.
+//! A recipient is marked delivered only after the server accepted the message for it. A
+//! worker that dies between the two leaves the message `sending`; when its lease runs out
+//! another worker sends it again with the same Message-ID to the recipients not recorded
+//! as delivered. That is the one case of a duplicate, and no message is ever lost.
+//!
+//! The server answers each recipient on its own: one it refuses (550) fails alone, the
+//! others get the message, and a later attempt goes only to those still pending.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{Address, Message};
 
-use crate::email::{EmailSettings, Mailer, SendError};
+use crate::domain::Email;
+use crate::email::{EmailSettings, Mailer, SendError, Verdict};
 use crate::error::Error;
-use crate::storage::outbox::{self, OutboxRow};
+use crate::storage::outbox::{self, Delivery, OutboxRow, Outcome};
 use crate::storage::{self, Pool, documents, now};
 
 /// Asks a worker to stop, or to look for work now rather than at its next poll.
@@ -101,7 +105,8 @@ pub struct Worker {
     pool: Pool,
     mailer: Mailer,
     settings: EmailSettings,
-    from: Mailbox,
+    /// The deployment's own sender; see [`EmailSettings::sender`].
+    sender: Option<Email>,
 }
 
 /// What one pass over the outbox did.
@@ -110,18 +115,20 @@ pub struct Pass {
     pub claimed: usize,
     pub sent: usize,
     pub retried: usize,
+    /// Failed for some recipients, delivered to the others.
+    pub partly_failed: usize,
     pub failed: usize,
 }
 
 impl Worker {
     pub fn new(pool: Pool, settings: EmailSettings) -> anyhow::Result<Self> {
         let mailer = Mailer::new(&settings)?;
-        let from = settings.from_mailbox()?;
+        let sender = settings.sender();
         Ok(Self {
             pool,
             mailer,
             settings,
-            from,
+            sender,
         })
     }
 
@@ -164,6 +171,7 @@ impl Worker {
             total.claimed += p.claimed;
             total.sent += p.sent;
             total.retried += p.retried;
+            total.partly_failed += p.partly_failed;
             total.failed += p.failed;
         }
     }
@@ -188,52 +196,136 @@ impl Worker {
         }
         // Build every message first (reading attachments), then let go of the database
         // while the network does its part.
-        let mut messages = Vec::with_capacity(claimed.len());
+        let mut jobs = Vec::with_capacity(claimed.len());
         for row in claimed {
+            let pending: Vec<Delivery> = outbox::deliveries(&mut conn, &row.id)?
+                .into_iter()
+                .filter(|d| d.status == outbox::PENDING)
+                .collect();
             let built = self.message(&mut conn, &row);
-            messages.push((row, built));
+            jobs.push((row, pending, built));
         }
         drop(conn);
-        let outcomes: Vec<(OutboxRow, Result<(), SendError>)> = std::thread::scope(|s| {
-            let running: Vec<_> = messages
+        let outcomes: Vec<(OutboxRow, Vec<(i32, Outcome)>)> = std::thread::scope(|s| {
+            let running: Vec<_> = jobs
                 .into_iter()
-                .map(|(row, built)| {
+                .map(|(row, pending, built)| {
                     s.spawn(move || {
-                        let outcome = built.and_then(|m| self.mailer.send(&m));
-                        (row, outcome)
+                        let outcomes = self.attempt(&row, &pending, built);
+                        (row, outcomes)
                     })
                 })
                 .collect();
             running.into_iter().filter_map(|h| h.join().ok()).collect()
         });
         let mut conn = self.pool.get()?;
-        for (row, outcome) in outcomes {
-            match outcome {
-                Ok(()) => {
-                    outbox::mark_sent(&mut conn, &row.id)?;
+        for (row, outcomes) in outcomes {
+            let retry_at = now() + backoff(self.settings.retry_base, row.attempts);
+            let status = storage::write(&mut conn, |c| {
+                outbox::record(c, &row.id, &outcomes, retry_at)
+            })?;
+            let refused: Vec<&str> = outcomes
+                .iter()
+                .filter_map(|(_, o)| match o {
+                    Outcome::Failed(reply) => Some(reply.as_str()),
+                    _ => None,
+                })
+                .collect();
+            match status {
+                outbox::SENT => {
                     pass.sent += 1;
                     tracing::info!(message = %row.message_id, kind = %row.kind, "email sent");
                 }
-                Err(SendError::Permanent(reply)) => {
-                    outbox::mark_failed(&mut conn, &row.id, &reply)?;
-                    pass.failed += 1;
-                    tracing::warn!(message = %row.message_id, %reply, "email refused");
-                }
-                Err(SendError::Temporary(reason)) if row.attempts >= self.settings.max_attempts => {
-                    let note = format!("{reason} (gave up after {} attempts)", row.attempts);
-                    outbox::mark_failed(&mut conn, &row.id, &note)?;
-                    pass.failed += 1;
-                    tracing::warn!(message = %row.message_id, %reason, "email given up");
-                }
-                Err(SendError::Temporary(reason)) => {
-                    let next = now() + backoff(self.settings.retry_base, row.attempts);
-                    outbox::mark_retry(&mut conn, &row.id, next, &reason)?;
+                outbox::PENDING => {
                     pass.retried += 1;
-                    tracing::info!(message = %row.message_id, %reason, attempts = row.attempts, "email delayed");
+                    tracing::info!(message = %row.message_id, attempts = row.attempts, "email delayed");
+                }
+                outbox::PARTLY_FAILED => {
+                    pass.partly_failed += 1;
+                    tracing::warn!(message = %row.message_id, ?refused, "email refused for some recipients");
+                }
+                _ => {
+                    pass.failed += 1;
+                    tracing::warn!(message = %row.message_id, ?refused, "email refused");
                 }
             }
         }
         Ok(pass)
+    }
+
+    /// Sends one message to its pending recipients and says what became of each. A
+    /// temporary failure after the last allowed attempt is given up.
+    fn attempt(
+        &self,
+        row: &OutboxRow,
+        pending: &[Delivery],
+        built: Result<Message, SendError>,
+    ) -> Vec<(i32, Outcome)> {
+        let outcome = |v: Verdict| match v {
+            Ok(()) => Outcome::Delivered,
+            Err(SendError::Permanent(reply)) => Outcome::Failed(reply),
+            Err(SendError::Temporary(reason)) if row.attempts >= self.settings.max_attempts => {
+                Outcome::Failed(format!(
+                    "{reason} (gave up after {} attempts)",
+                    row.attempts
+                ))
+            }
+            Err(SendError::Temporary(reason)) => Outcome::Deferred(reason),
+        };
+        let message = match built {
+            Ok(m) => m,
+            Err(e) => {
+                return pending
+                    .iter()
+                    .map(|d| (d.position, outcome(Err(e.clone()))))
+                    .collect();
+            }
+        };
+        let mut outcomes = Vec::with_capacity(pending.len());
+        let (mut to, mut positions) = (Vec::new(), Vec::new());
+        for d in pending {
+            match d.address.parse::<Address>() {
+                Ok(a) => {
+                    to.push(a);
+                    positions.push(d.position);
+                }
+                // An address lettre cannot take fails alone.
+                Err(e) => {
+                    outcomes.push((d.position, Outcome::Failed(format!("{}: {e}", d.address))))
+                }
+            }
+        }
+        let verdicts = self.mailer.send_to(&message, &to);
+        outcomes.extend(
+            positions
+                .into_iter()
+                .zip(verdicts)
+                .map(|(p, v)| (p, outcome(v))),
+        );
+        outcomes
+    }
+
+    /// The organisation's From and Reply-To as its settings make them today.
+    fn senders_now(
+        &self,
+        conn: &mut storage::DbConnection,
+        org: &str,
+    ) -> Result<(Mailbox, Option<Mailbox>), SendError> {
+        let organisation = storage::organisations::get(conn, org)
+            .map_err(|e| SendError::Temporary(format!("reading the organisation: {e}")))?
+            .ok_or_else(|| SendError::Permanent("the organisation is gone".into()))?;
+        let senders = organisation.details.senders(self.sender.as_ref());
+        let mailbox = |m: crate::domain::mail_sender::Mailbox| {
+            m.email
+                .as_str()
+                .parse::<Address>()
+                .map(|a| Mailbox::new(m.name, a))
+                .map_err(|e| SendError::Permanent(format!("{}: {e}", m.email.as_str())))
+        };
+        Ok((
+            mailbox(senders.from)?,
+            senders.reply_to.map(mailbox).transpose()?,
+        ))
     }
 
     /// The message as sent: headers, both bodies, and the attachment. A message that cannot
@@ -245,17 +337,42 @@ impl Worker {
     ) -> Result<Message, SendError> {
         let permanent =
             |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
+        let mailbox = |name: &Option<String>, address: &str| {
+            address
+                .parse::<Address>()
+                .map(|a| Mailbox::new(name.clone(), a))
+                .map_err(|e| permanent(address, &e))
+        };
+        let (from, reply_to) = match &row.from_address {
+            Some(address) => (
+                mailbox(&row.from_name, address)?,
+                match &row.reply_to_address {
+                    Some(r) => Some(mailbox(&row.reply_to_name, r)?),
+                    None => None,
+                },
+            ),
+            // Written before messages stored their senders: the organisation's as they
+            // stand now, so that none goes out from a placeholder sender either.
+            None => self.senders_now(conn, &row.organisation_id)?,
+        };
         let mut builder = Message::builder()
-            .from(self.from.clone())
+            .from(from)
             .subject(row.subject.clone())
             .message_id(Some(row.message_id.clone()));
-        let recipients = row.recipients();
-        if recipients.is_empty() {
-            return Err(SendError::Permanent("no recipients".into()));
+        if let Some(reply_to) = reply_to {
+            builder = builder.reply_to(reply_to);
         }
-        for r in &recipients {
-            let mailbox: Mailbox = r.parse().map_err(|e| permanent(r, &e))?;
-            builder = builder.to(mailbox);
+        // The To header names everyone the message is for, also those who had it before;
+        // an address lettre cannot take is left out of it (and fails on its own).
+        let mut named = 0;
+        for r in row.recipients() {
+            if let Ok(m) = r.parse::<Mailbox>() {
+                builder = builder.to(m);
+                named += 1;
+            }
+        }
+        if named == 0 {
+            return Err(SendError::Permanent("no recipients".into()));
         }
         let text = SinglePart::plain(row.body_text.clone());
         let body = match &row.body_html {

@@ -6,6 +6,10 @@
 //! that message and writes nothing: a municipality must not get the same invoice twice
 //! because a button was pressed twice. A failed message is sent again with
 //! `POST …/outbox/{id}/retry`.
+//!
+//! The server answers each recipient on its own: a message shows per recipient whether it
+//! was delivered or refused (with the server's answer), and one delivered to some and
+//! refused for others is `partly_failed`; its retry goes to the refused recipients only.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -22,7 +26,46 @@ use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::mail::{self as service, BulkReport, Composer, Missing, Queued};
 use crate::storage::members;
-use crate::storage::outbox::{self, OutboxSummary};
+use crate::storage::outbox::{self, Delivery, Message};
+
+/// An address with its display name, as a message's From or Reply-To.
+#[derive(Serialize, ToSchema)]
+pub struct MailboxView {
+    #[schema(example = "Navet science center")]
+    pub name: Option<String>,
+    #[schema(example = "navet@boras.se")]
+    pub address: String,
+}
+
+fn mailbox(name: Option<String>, address: Option<String>) -> Option<MailboxView> {
+    address.map(|address| MailboxView { name, address })
+}
+
+/// How one recipient of a message stands.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryView {
+    #[schema(example = "faktura@bollebygd.se")]
+    pub address: String,
+    /// pending, delivered or failed.
+    #[schema(example = "failed")]
+    pub status: String,
+    /// For a failed recipient the mail server's answer (e.g. `permanent error (550): …`);
+    /// for a pending one why the last attempt did not get through.
+    #[schema(example = "permanent error (550): 5.1.1 Mailbox unavailable")]
+    pub reply: Option<String>,
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        DeliveryView {
+            address: d.address,
+            status: d.status,
+            reply: d.reply,
+            delivered_at: d.delivered_at,
+        }
+    }
+}
 
 /// A message in the outbox.
 #[derive(Serialize, ToSchema)]
@@ -37,28 +80,43 @@ pub struct MessageView {
     pub language: String,
     #[schema(example = json!(["faktura@bollebygd.se"]))]
     pub recipients: Vec<String>,
+    /// Each recipient, in the order of `recipients`, with whether the server took the
+    /// message for it.
+    pub deliveries: Vec<DeliveryView>,
+    /// The From the message carries; `null` for a message written before messages stored
+    /// their senders (it gets the organisation's as they stand when it is sent).
+    pub from: Option<MailboxView>,
+    /// Where replies go; `null` when they go to the From address.
+    pub reply_to: Option<MailboxView>,
     #[schema(example = "Faktura NAV-2027-0001 från Navet science center")]
     pub subject: String,
     pub attachment: Option<String>,
     /// The Message-ID header every attempt carries.
     pub message_id: String,
-    /// pending, sending, sent or failed.
+    /// pending, sending, sent, partly_failed (delivered to some recipients, refused for
+    /// the others) or failed.
     #[schema(example = "pending")]
     pub status: String,
     pub attempts: i32,
     /// When a pending message is tried next.
     pub next_attempt_at: NaiveDateTime,
-    /// The last failure: the mail server's reply, or why it could not be reached.
+    /// The last failure: the mail server's reply, or why it could not be reached; with
+    /// recipients refused for different reasons, each address with its own.
     pub last_error: Option<String>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    /// When the server last took the message for a recipient.
     pub sent_at: Option<NaiveDateTime>,
 }
 
-impl From<OutboxSummary> for MessageView {
-    fn from(r: OutboxSummary) -> Self {
+impl From<Message> for MessageView {
+    fn from(m: Message) -> Self {
+        let r = m.summary;
         MessageView {
             recipients: r.recipients(),
+            deliveries: m.deliveries.into_iter().map(Into::into).collect(),
+            from: mailbox(r.from_name, r.from_address),
+            reply_to: mailbox(r.reply_to_name, r.reply_to_address),
             id: r.id,
             member_id: r.member_id,
             kind: r.kind,
@@ -236,7 +294,7 @@ pub async fn send_reminder_run(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
-    /// pending, sending, sent or failed.
+    /// pending, sending, sent, partly_failed or failed.
     pub status: Option<String>,
     pub member_id: Option<String>,
 }
@@ -264,12 +322,13 @@ pub async fn list(
         ));
     }
     let rows = db
-        .run(move |conn| outbox::list(conn, &org, q.status.as_deref(), q.member_id.as_deref()))
+        .run(move |conn| service::messages(conn, &org, q.status.as_deref(), q.member_id.as_deref()))
         .await?;
     Ok(web::Json(paging.page(rows)))
 }
 
-/// Puts a failed message back in the queue with its attempts counted anew.
+/// Puts a failed or partly failed message back in the queue with its attempts counted
+/// anew; it goes to the recipients it failed for, never again to one that had it.
 #[utoipa::path(tag = "email", params(("org" = String, Path), ("id" = String, Path)), responses((status = 200, body = MessageView), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
 #[post("/organisations/{org}/outbox/{id}/retry")]
 pub async fn retry(
@@ -299,7 +358,7 @@ pub async fn member_messages(
     let rows = db
         .run(move |conn| {
             members::get(conn, &org, &member)?;
-            outbox::list(conn, &org, None, Some(&member))
+            service::messages(conn, &org, None, Some(&member))
         })
         .await?;
     Ok(web::Json(paging.page(rows)))

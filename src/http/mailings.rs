@@ -1,7 +1,7 @@
 //! Mailings: a newsletter to every member's contacts that receive newsletters, each
 //! remembered by its content. Sending the same mailing again writes nothing and answers 200
-//! with the mailing it was; `…/resend` reaches the members whose message failed, or, with
-//! `everyone`, every member again.
+//! with the mailing it was; `…/resend` reaches the members whose message failed (only the
+//! recipients it failed for), or, with `everyone`, every member again.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine;
@@ -174,10 +174,12 @@ pub struct MailingView {
     pub subject: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,
-    /// How many members' latest messages are pending, sending, sent and failed.
+    /// How many members' latest messages are pending, sending, sent, partly failed
+    /// (delivered to some of the member's recipients) and failed.
     pub pending: usize,
     pub sending: usize,
     pub sent: usize,
+    pub partly_failed: usize,
     pub failed: usize,
     pub messages: Vec<MailingMessageView>,
 }
@@ -187,7 +189,7 @@ pub struct MailingMessageView {
     pub member_id: String,
     /// The message in the outbox (`…/outbox?…`).
     pub message_id: String,
-    /// pending, sending, sent or failed.
+    /// pending, sending, sent, partly_failed or failed.
     pub status: String,
     pub created_at: NaiveDateTime,
 }
@@ -198,6 +200,7 @@ fn mailing_view((m, messages): (MailingRow, Vec<MailingMessage>)) -> MailingView
         pending: count("pending"),
         sending: count("sending"),
         sent: count("sent"),
+        partly_failed: count("partly_failed"),
         failed: count("failed"),
         id: m.id,
         subject: m.subject,
@@ -254,8 +257,8 @@ pub struct ResendBody {
     pub everyone: bool,
 }
 
-/// Sends a mailing again: the failed messages go back to the queue; with `everyone`, every
-/// member gets a new message.
+/// Sends a mailing again: the failed and partly failed messages go back to the queue, for
+/// the recipients they failed for; with `everyone`, every member gets a new message.
 #[utoipa::path(tag = "email", params(("org" = String, Path), ("mailing" = String, Path)), request_body = ResendBody, responses((status = 202, body = BulkView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[post("/organisations/{org}/mailings/{mailing}/resend")]
 pub async fn resend(

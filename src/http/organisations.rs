@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::mail_sender::Mailbox;
 use crate::domain::organisation::{
     self, CurrencyAccount, Organisation, OrganisationDetails, PaymentAccounts, Signatory,
 };
@@ -65,8 +66,64 @@ pub struct OrganisationBody {
     /// given ("Scandinavian Science Cluster" → SSC).
     #[schema(example = "NAV")]
     pub invoice_prefix: Option<String>,
+    /// Where members write to the organisation; its email's Reply-To unless
+    /// `email_reply_to` says otherwise.
+    #[schema(example = "navet@boras.se")]
     pub contact_email: Option<String>,
     pub signatories: Option<Vec<SignatoryBody>>,
+    /// The From of the organisation's email. When not given: the deployment's sender with
+    /// the organisation's name, or the contact address when the deployment has no sender
+    /// of its own. An address of the organisation's domain should be one the deployment's
+    /// mail server may send for.
+    pub email_from: Option<MailboxBody>,
+    /// Where replies to the organisation's email go; the contact address when not given.
+    pub email_reply_to: Option<MailboxBody>,
+}
+
+/// An email address with an optional display name.
+#[derive(Deserialize, Serialize, ToSchema, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxBody {
+    /// Shown beside the address; the organisation's name when not given.
+    #[schema(example = "Navet science center")]
+    pub name: Option<String>,
+    #[schema(example = "utskick@navet.se")]
+    pub address: Option<String>,
+}
+
+impl MailboxBody {
+    /// Parses the mailbox given as `field`; errors under `field.name` and `field.address`.
+    fn parse(self, field: &str, e: &mut Errors) -> Option<Mailbox> {
+        let name = e.check_opt(
+            &format!("{field}.name"),
+            self.name.as_deref(),
+            Mailbox::name,
+        );
+        let email = e.require(
+            &format!("{field}.address"),
+            self.address.as_deref(),
+            |raw| {
+                Email::parse(raw).and_then(|m| {
+                    if crate::email::accepts(m.as_str()) {
+                        Ok(m)
+                    } else {
+                        Err(Invalid::Email)
+                    }
+                })
+            },
+        );
+        Some(Mailbox {
+            name: name?,
+            email: email?,
+        })
+    }
+
+    fn from_domain(m: &Mailbox) -> Self {
+        Self {
+            name: m.name.clone(),
+            address: Some(m.email.as_str().to_owned()),
+        }
+    }
 }
 
 /// The accounts that take payments in one currency.
@@ -154,6 +211,10 @@ impl OrganisationBody {
             (None, None) => None,
         };
         let contact_email = e.require("contact_email", self.contact_email.as_deref(), Email::parse);
+        let email_from = self.email_from.map(|m| m.parse("email_from", &mut e));
+        let email_reply_to = self
+            .email_reply_to
+            .map(|m| m.parse("email_reply_to", &mut e));
         let bankgiro = e.check_opt("bankgiro", self.bankgiro.as_deref(), Bankgiro::parse);
         let plusgiro = e.check_opt("plusgiro", self.plusgiro.as_deref(), Plusgiro::parse);
         let iban = e.check_opt("iban", self.iban.as_deref(), Iban::parse);
@@ -268,6 +329,14 @@ impl OrganisationBody {
                 invoice_prefix: invoice_prefix?,
                 contact_email: contact_email?,
                 signatories,
+                email_from: match email_from {
+                    Some(m) => Some(m?),
+                    None => None,
+                },
+                email_reply_to: match email_reply_to {
+                    Some(m) => Some(m?),
+                    None => None,
+                },
             })
         })
         .map_err(Error::Validation)
@@ -310,6 +379,8 @@ impl OrganisationBody {
                     })
                     .collect(),
             ),
+            email_from: d.email_from.as_ref().map(MailboxBody::from_domain),
+            email_reply_to: d.email_reply_to.as_ref().map(MailboxBody::from_domain),
         }
     }
 }

@@ -5,7 +5,11 @@
 //! Sending a document twice does not mail the municipality twice: while a message for the
 //! document is pending, under way or delivered, a second send answers with that message.
 //! A message that failed is sent again with `POST …/outbox/{id}/retry` (or by sending the
-//! document anew, which writes a new message).
+//! document anew, which writes a new message). A message that reached some recipients and
+//! was refused for others is partly failed: its retry goes to the refused ones only.
+//!
+//! Each message is written with its From and Reply-To (see
+//! [`crate::domain::mail_sender::senders`]), so that every attempt carries the same.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -15,14 +19,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::domain::member::Member;
 use crate::domain::money::Money;
 use crate::domain::organisation::Organisation;
-use crate::domain::{Currency, FieldError, Invalid, Language};
+use crate::domain::{Currency, Email, FieldError, Invalid, Language};
 use crate::email::EmailSettings;
 use crate::email::templates::{self, MessageKind, Sources};
 use crate::error::{Error, StateConflict};
 use crate::pdf::format;
 use crate::services::invoicing;
 use crate::storage::members;
-use crate::storage::outbox::{self, OutboxRow, OutboxSummary, PENDING};
+use crate::storage::outbox::{self, Message, OutboxRow, PENDING};
 use crate::storage::{DbConnection, documents, invoicing as store, new_id, now};
 
 /// What the use cases need of the email settings.
@@ -32,6 +36,9 @@ pub struct Composer {
     pub templates: Option<PathBuf>,
     /// The domain of the Message-IDs.
     pub domain: String,
+    /// The deployment's own sender, which sends in an organisation's name unless it chose
+    /// a From of its own; `None` when it is only a placeholder (`avtal@localhost`).
+    pub sender: Option<Email>,
 }
 
 impl Composer {
@@ -39,19 +46,31 @@ impl Composer {
         Self {
             templates: settings.templates.clone(),
             domain: settings.message_id_domain(),
+            sender: settings.sender(),
         }
     }
 
     /// A new Message-ID, fixed at enqueue so that every attempt carries the same one.
     pub(crate) fn message_id(&self) -> String {
-        format!("<{}@{}>", uuid::Uuid::new_v4().simple(), self.domain)
+        self.message_id_in(&self.domain)
+    }
+
+    /// A new Message-ID in the domain of the message's From address, not the deployment's
+    /// (which may be a placeholder at `localhost`).
+    pub(crate) fn message_id_in(&self, domain: &str) -> String {
+        let domain = if domain.is_empty() {
+            &self.domain
+        } else {
+            domain
+        };
+        format!("<{}@{}>", uuid::Uuid::new_v4().simple(), domain)
     }
 }
 
 /// A message a send wrote, or the one already there for the same document.
 #[derive(Debug, Clone)]
 pub struct Queued {
-    pub message: OutboxSummary,
+    pub message: Message,
     /// `false` when the document already had a live message and nothing new was written.
     pub created: bool,
 }
@@ -181,11 +200,12 @@ pub(crate) struct Draft<'a> {
 pub(crate) fn enqueue(
     conn: &mut DbConnection,
     composer: &Composer,
-    org: &str,
+    organisation: &Organisation,
     draft: Draft<'_>,
     recipients: Vec<String>,
     actor: &str,
 ) -> Result<Queued, Error> {
+    let org = organisation.id.as_str();
     let (src, _) = template(conn, composer, org, draft.kind, draft.language)?;
     let rendered = templates::render_sources(&src, draft.kind, draft.language, &draft.values)
         .map_err(|e| Error::Internal(e.into()))?;
@@ -194,6 +214,7 @@ pub(crate) fn enqueue(
         Some((name, bytes)) => (Some(name), Some(bytes)),
         None => (draft.attachment_name, None),
     };
+    let senders = organisation.details.senders(composer.sender.as_ref());
     let row = OutboxRow {
         id: new_id(),
         organisation_id: org.to_owned(),
@@ -207,7 +228,7 @@ pub(crate) fn enqueue(
         body_html: Some(rendered.html),
         attachment_name,
         attachment_content,
-        message_id: composer.message_id(),
+        message_id: composer.message_id_in(senders.from.email.domain()),
         status: PENDING.to_owned(),
         attempts: 0,
         next_attempt_at: at,
@@ -215,17 +236,21 @@ pub(crate) fn enqueue(
         created_by: actor.to_owned(),
         created_at: at,
         sent_at: None,
+        from_name: senders.from.name,
+        from_address: Some(senders.from.email.as_str().to_owned()),
+        reply_to_name: senders.reply_to.as_ref().and_then(|m| m.name.clone()),
+        reply_to_address: senders.reply_to.map(|m| m.email.as_str().to_owned()),
     };
     // In a savepoint: on PostgreSQL the insert waits for the other send to commit and then
     // fails on the one-live-message index, and the transaction goes on without it.
     match diesel::Connection::transaction(conn, |c| outbox::enqueue(c, &row)) {
         Ok(()) => Ok(Queued {
-            message: row.into(),
+            message: outbox::message(conn, org, &row.id)?,
             created: true,
         }),
         Err(Error::Conflict { .. })
             if let Some(document) = &row.document_id
-                && let Some(message) = outbox::live_for_document(conn, org, document)? =>
+                && let Some(message) = live_message(conn, org, document)? =>
         {
             Ok(Queued {
                 message,
@@ -233,6 +258,19 @@ pub(crate) fn enqueue(
             })
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The message for a document that is waiting, under way, delivered or partly delivered,
+/// with its recipients.
+fn live_message(
+    conn: &mut DbConnection,
+    org: &str,
+    document_id: &str,
+) -> Result<Option<Message>, Error> {
+    match outbox::live_for_document(conn, org, document_id)? {
+        Some(summary) => Ok(outbox::with_deliveries(conn, vec![summary])?.pop()),
+        None => Ok(None),
     }
 }
 
@@ -317,7 +355,7 @@ pub fn send_offer(
     if doc.kind != "offer" {
         return Err(Error::NotFound("offer"));
     }
-    if let Some(message) = outbox::live_for_document(conn, org, document_id)? {
+    if let Some(message) = live_message(conn, org, document_id)? {
         return Ok(Queued {
             message,
             created: false,
@@ -344,7 +382,7 @@ pub fn send_offer(
         language: stored_language(&doc.language),
         values,
     };
-    enqueue(conn, composer, org, draft, to, actor)
+    enqueue(conn, composer, &organisation, draft, to, actor)
 }
 
 /// Why a bulk send could not write to a member, or the error that stops it.
@@ -366,7 +404,7 @@ fn invoice_outcome(
         (Some(d), Some(_)) => d.clone(),
         _ => return Err(Error::State(StateConflict::InvoiceNotIssued)),
     };
-    if let Some(message) = outbox::live_for_document(conn, &org.id, &document_id)? {
+    if let Some(message) = live_message(conn, &org.id, &document_id)? {
         return Ok(Outcome::Queued(Box::new(Queued {
             message,
             created: false,
@@ -430,7 +468,7 @@ fn invoice_outcome(
         language: lang,
         values,
     };
-    let queued = enqueue(conn, composer, &org.id, draft, to, actor)?;
+    let queued = enqueue(conn, composer, org, draft, to, actor)?;
     if queued.created {
         // The invoice counts as sent from now on: its message is stored with the event.
         invoicing::record_event(
@@ -439,7 +477,7 @@ fn invoice_outcome(
             invoice_id,
             "sent",
             on,
-            Some(format!("e-post {}", queued.message.message_id)),
+            Some(format!("e-post {}", queued.message.summary.message_id)),
             actor,
         )?;
     }
@@ -522,7 +560,7 @@ fn reminder_outcome(
 ) -> Result<Outcome, Error> {
     let reminder = crate::services::reminders::read(conn, &org.id, reminder_id)?;
     let row = &reminder.row;
-    if let Some(message) = outbox::live_for_document(conn, &org.id, &row.document_id)? {
+    if let Some(message) = live_message(conn, &org.id, &row.document_id)? {
         return Ok(Outcome::Queued(Box::new(Queued {
             message,
             created: false,
@@ -559,7 +597,7 @@ fn reminder_outcome(
         language: lang,
         values,
     };
-    let queued = enqueue(conn, composer, &org.id, draft, to, actor)?;
+    let queued = enqueue(conn, composer, org, draft, to, actor)?;
     Ok(Outcome::Queued(Box::new(queued)))
 }
 
@@ -626,7 +664,7 @@ pub fn send_statement(
     if doc.kind != "statement" {
         return Err(Error::NotFound("statement"));
     }
-    if let Some(message) = outbox::live_for_document(conn, org, document_id)? {
+    if let Some(message) = live_message(conn, org, document_id)? {
         return Ok(Queued {
             message,
             created: false,
@@ -653,21 +691,33 @@ pub fn send_statement(
         language: lang,
         values,
     };
-    enqueue(conn, composer, org, draft, to, actor)
+    enqueue(conn, composer, &organisation, draft, to, actor)
 }
 
-/// A failed message back to the queue, its attempts counted anew.
-pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<OutboxSummary, Error> {
+/// A failed or partly failed message back to the queue, its attempts counted anew; it goes
+/// to the recipients that failed, never again to one that had it.
+pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<Message, Error> {
     let message = outbox::get(conn, org, id)?;
-    if message.status != outbox::FAILED {
+    if message.status != outbox::FAILED && message.status != outbox::PARTLY_FAILED {
         return Err(Error::State(StateConflict::MessageNotFailed));
     }
     if let Some(doc) = &message.document_id
-        && outbox::live_for_document(conn, org, doc)?.is_some()
+        && outbox::live_for_document(conn, org, doc)?.is_some_and(|live| live.id != message.id)
     {
         // The document was sent anew after this message failed.
         return Err(Error::State(StateConflict::MessageNotFailed));
     }
     outbox::retry(conn, org, id)?;
-    outbox::get(conn, org, id)
+    outbox::message(conn, org, id)
+}
+
+/// The organisation's messages, newest first, with how each recipient stands.
+pub fn messages(
+    conn: &mut DbConnection,
+    org: &str,
+    status: Option<&str>,
+    member: Option<&str>,
+) -> Result<Vec<Message>, Error> {
+    let list = outbox::list(conn, org, status, member)?;
+    outbox::with_deliveries(conn, list)
 }

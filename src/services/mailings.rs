@@ -1,6 +1,6 @@
 //! Newsletters to the members' contacts, each remembered by its content: sending the same
 //! mailing again mails nobody twice, and a resend reaches only the members whose message
-//! failed, unless everyone is asked for.
+//! failed (and of those only the recipients it failed for), unless everyone is asked for.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ use crate::services::mail::{
 };
 use crate::storage::mailings::{self as store, MailingMessage, MailingRow};
 use crate::storage::members::{self, MemberFilter};
-use crate::storage::outbox::{self, FAILED, OutboxRow, PENDING};
+use crate::storage::outbox::{self, FAILED, OutboxRow, PARTLY_FAILED, PENDING};
 use crate::storage::{DbConnection, new_id, now};
 
 /// A newsletter, parsed.
@@ -137,8 +137,8 @@ pub fn send(
             language: member.details.language,
             values,
         };
-        let queued = enqueue(conn, composer, org, draft, to, actor)?;
-        store::link(conn, &row.id, &queued.message.id, &member.id)?;
+        let queued = enqueue(conn, composer, &organisation, draft, to, actor)?;
+        store::link(conn, &row.id, &queued.message.summary.id, &member.id)?;
         report.queued.push(queued);
     }
     Ok(Sent {
@@ -156,8 +156,9 @@ fn latest(messages: Vec<MailingMessage>) -> BTreeMap<String, MailingMessage> {
         .collect()
 }
 
-/// Sends a mailing again: to the members whose latest message failed (those messages go
-/// back to the queue), or, with `everyone`, a new message to every member it went to.
+/// Sends a mailing again: to the members whose latest message failed for some or all of
+/// its recipients (those messages go back to the queue, for the recipients that did not
+/// get them), or, with `everyone`, a new message to every member it went to.
 pub fn resend(
     conn: &mut DbConnection,
     composer: &Composer,
@@ -172,9 +173,13 @@ pub fn resend(
         if everyone {
             let original = outbox::full(conn, org, &message.outbox_id)?;
             let at = now();
+            let message_id = match original.from_address.as_deref() {
+                Some(from) => composer.message_id_in(from.rsplit_once('@').map_or("", |(_, d)| d)),
+                None => composer.message_id(),
+            };
             let copy = OutboxRow {
                 id: new_id(),
-                message_id: composer.message_id(),
+                message_id,
                 status: PENDING.to_owned(),
                 attempts: 0,
                 next_attempt_at: at,
@@ -187,12 +192,14 @@ pub fn resend(
             outbox::enqueue(conn, &copy)?;
             store::link(conn, &mailing.id, &copy.id, &member)?;
             report.queued.push(Queued {
-                message: copy.into(),
+                message: outbox::message(conn, org, &copy.id)?,
                 created: true,
             });
-        } else if message.status == FAILED && outbox::retry(conn, org, &message.outbox_id)? {
+        } else if (message.status == FAILED || message.status == PARTLY_FAILED)
+            && outbox::retry(conn, org, &message.outbox_id)?
+        {
             report.queued.push(Queued {
-                message: outbox::get(conn, org, &message.outbox_id)?,
+                message: outbox::message(conn, org, &message.outbox_id)?,
                 created: true,
             });
         }

@@ -7,6 +7,7 @@ use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::mail_sender::Mailbox;
 use crate::domain::member::{
     Contact, ContactDetails, County, Mailings, Member, MemberDetails, PopulationCount,
 };
@@ -62,6 +63,26 @@ pub struct OrganisationRow {
     pub signatories: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub email_from_name: Option<String>,
+    pub email_from_address: Option<String>,
+    pub email_reply_to_name: Option<String>,
+    pub email_reply_to_address: Option<String>,
+}
+
+/// A mailbox as two columns: its display name and its address.
+fn mailbox_columns(m: Option<&Mailbox>) -> (Option<String>, Option<String>) {
+    match m {
+        Some(m) => (m.name.clone(), Some(m.email.as_str().to_owned())),
+        None => (None, None),
+    }
+}
+
+fn stored_mailbox(
+    what: &str,
+    name: Option<String>,
+    address: Option<&str>,
+) -> anyhow::Result<Option<Mailbox>> {
+    Ok(stored_opt(what, address, Email::parse)?.map(|email| Mailbox { name, email }))
 }
 
 /// One currency's accounts as stored: bare digits and electronic IBANs, as parsed.
@@ -133,6 +154,9 @@ impl OrganisationRow {
                 title: s.title.clone(),
             })
             .collect();
+        let (email_from_name, email_from_address) = mailbox_columns(d.email_from.as_ref());
+        let (email_reply_to_name, email_reply_to_address) =
+            mailbox_columns(d.email_reply_to.as_ref());
         Ok(Self {
             id,
             name: d.name.clone(),
@@ -161,6 +185,10 @@ impl OrganisationRow {
             signatories: serde_json::to_string(&signatories)?,
             created_at,
             updated_at,
+            email_from_name,
+            email_from_address,
+            email_reply_to_name,
+            email_reply_to_address,
         })
     }
 
@@ -208,6 +236,16 @@ impl OrganisationRow {
                     title: s.title,
                 })
                 .collect(),
+            email_from: stored_mailbox(
+                "email_from",
+                self.email_from_name,
+                self.email_from_address.as_deref(),
+            )?,
+            email_reply_to: stored_mailbox(
+                "email_reply_to",
+                self.email_reply_to_name,
+                self.email_reply_to_address.as_deref(),
+            )?,
         };
         Ok(Organisation {
             id: self.id,

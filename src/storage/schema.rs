@@ -30,6 +30,10 @@ diesel::table! {
         signatories -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_from_name -> Nullable<Text>,
+        email_from_address -> Nullable<Text>,
+        email_reply_to_name -> Nullable<Text>,
+        email_reply_to_address -> Nullable<Text>,
     }
 }
 
@@ -486,6 +490,21 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        from_name -> Nullable<Text>,
+        from_address -> Nullable<Text>,
+        reply_to_name -> Nullable<Text>,
+        reply_to_address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_recipients (outbox_id, position) {
+        outbox_id -> Text,
+        position -> Integer,
+        address -> Text,
+        status -> Text,
+        reply -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
     }
 }
 
@@ -528,6 +547,7 @@ diesel::table! {
 
 diesel::joinable!(mailing_messages -> mailings (mailing_id));
 diesel::joinable!(mailing_messages -> outbox (outbox_id));
+diesel::joinable!(outbox_recipients -> outbox (outbox_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -562,6 +582,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminder_items,
     audit_log,
     outbox,
+    outbox_recipients,
     email_templates,
     mailings,
     mailing_messages,

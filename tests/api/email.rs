@@ -1789,7 +1789,458 @@ async fn a_mailing_never_mails_twice_by_accident(backend: Backend) {
     assert_eq!(error_fields(&r.body), ["everyone"]);
 }
 
+/// Bollebygd with two invoice recipients, the invoice address and the finance office, and an
+/// issued invoice sent to both: the invoice id and the message the send wrote.
+async fn send_to_two(app: &TestApp, o: &Org) -> (String, Value) {
+    let m = member(
+        app,
+        o,
+        "Bollebygds kommun",
+        "1443",
+        Some("faktura@bollebygd.se"),
+        &[json!({"name": "Ekonomienheten", "email": "ekonomi@bollebygd.se", "receives_invoices": true})],
+    )
+    .await;
+    let invoice = issued_invoice(app, o, &m).await;
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{id}/send")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let addresses: Vec<&str> = r.body["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert_eq!(d["status"], "pending", "{d}");
+            d["address"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(addresses, ["faktura@bollebygd.se", "ekonomi@bollebygd.se"]);
+    (id, r.body)
+}
+
+/// One message of the outbox, by id.
+async fn outbox_message(app: &TestApp, o: &Org, id: &str) -> Value {
+    let r = app.get(&o.admin, &o.path("/outbox")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no message {id} in {}", r.body))
+}
+
+/// A recipient's entry in a message's `deliveries`.
+fn delivery<'a>(message: &'a Value, address: &str) -> &'a Value {
+    message["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["address"] == address)
+        .unwrap_or_else(|| panic!("no delivery to {address} in {message}"))
+}
+
+/// The server refuses one of two recipients (550 at RCPT TO): the other gets the invoice,
+/// once; the message shows the refused one failed with the server's answer and is partly
+/// failed. Its retry reaches the refused recipient alone, never the delivered one again.
+async fn a_refused_recipient_fails_alone_and_a_retry_reaches_only_it(backend: Backend) {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &["--reject-to", "ekonomi@bollebygd.se"]);
+    let app = spawn_app_with(backend, smtp_settings(port)).await;
+    let o = organisation(&app).await;
+    let (invoice, sent) = send_to_two(&app, &o).await;
+    let id = sent["id"].as_str().unwrap().to_owned();
+    wait_outbox(&app, &o.admin, &o.org, |items| {
+        items.len() == 1 && items[0]["status"] == "partly_failed"
+    })
+    .await;
+
+    let got = smtp.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["rcpt_tos"], json!(["faktura@bollebygd.se"]));
+    assert_eq!(got[0]["message_id"], sent["message_id"]);
+    let message = outbox_message(&app, &o, &id).await;
+    assert_eq!(message["attempts"], 1, "{message}");
+    assert!(message["sent_at"].is_string(), "{message}");
+    let delivered = delivery(&message, "faktura@bollebygd.se");
+    assert_eq!(delivered["status"], "delivered", "{message}");
+    assert!(delivered["delivered_at"].is_string(), "{message}");
+    assert!(delivered["reply"].is_null(), "{message}");
+    let refused = delivery(&message, "ekonomi@bollebygd.se");
+    assert_eq!(refused["status"], "failed", "{message}");
+    assert!(refused["delivered_at"].is_null(), "{message}");
+    let reply = refused["reply"].as_str().unwrap();
+    assert!(reply.contains("550"), "{reply}");
+    assert!(reply.contains("Recipient address rejected"), "{reply}");
+    assert!(
+        message["last_error"].as_str().unwrap().contains("550"),
+        "{message}"
+    );
+    let r = app
+        .get(&o.admin, &o.path("/outbox?status=partly_failed"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.body);
+    // The invoice reached its address: sending it again writes no second message.
+    let again = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{invoice}/send")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["id"], id.as_str());
+
+    // The finance office's mailbox works again: the retry goes to it alone.
+    drop(smtp);
+    let later = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(port, later.path(), &[]);
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/outbox/{id}/retry")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "pending", "{}", r.body);
+    assert_eq!(r.body["attempts"], 0, "{}", r.body);
+    assert_eq!(
+        delivery(&r.body, "faktura@bollebygd.se")["status"],
+        "delivered"
+    );
+    assert_eq!(
+        delivery(&r.body, "ekonomi@bollebygd.se")["status"],
+        "pending"
+    );
+    wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = smtp.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["rcpt_tos"], json!(["ekonomi@bollebygd.se"]));
+    assert_eq!(got[0]["message_id"], sent["message_id"]);
+    assert_eq!(
+        received(dir.path()).len(),
+        1,
+        "the first server got one copy"
+    );
+    let message = outbox_message(&app, &o, &id).await;
+    assert_eq!(
+        delivery(&message, "ekonomi@bollebygd.se")["status"],
+        "delivered"
+    );
+    assert!(message["last_error"].is_null(), "{message}");
+    // Nothing failed any more: there is nothing to retry.
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/outbox/{id}/retry")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+}
+
+/// A recipient the server turns away for now (450) is tried again on its own; the other
+/// recipient, delivered on the first attempt, does not get the message twice.
+async fn a_recipient_turned_away_for_now_is_tried_again_alone(backend: Backend) {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &["--defer-to", "ekonomi@bollebygd.se"]);
+    let app = spawn_app_with(backend, smtp_settings(port)).await;
+    let o = organisation(&app).await;
+    let (_, sent) = send_to_two(&app, &o).await;
+    wait_outbox(&app, &o.admin, &o.org, |items| items[0]["status"] == "sent").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = smtp.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0]["rcpt_tos"], json!(["faktura@bollebygd.se"]));
+    assert_eq!(got[1]["rcpt_tos"], json!(["ekonomi@bollebygd.se"]));
+    assert!(got.iter().all(|m| m["message_id"] == sent["message_id"]));
+    let message = outbox_message(&app, &o, sent["id"].as_str().unwrap()).await;
+    assert_eq!(message["attempts"], 2, "{message}");
+    assert!(
+        message["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "delivered"),
+        "{message}"
+    );
+}
+
+/// The deployment sends in the organisation's name with replies to its contact address;
+/// the organisation may choose a From and Reply-To of its own, checked when it does.
+async fn mail_comes_from_the_organisation(backend: Backend) {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &[]);
+    let app = spawn_app_with(
+        backend,
+        EmailOverrides {
+            from: Some("avtal <avtal@kommunalforbund.se>".into()),
+            ..smtp_settings(port)
+        },
+    )
+    .await;
+    let o = organisation(&app).await;
+    let r = app.get(&o.admin, &o.path("")).await;
+    assert!(r.body["email_from"].is_null(), "{}", r.body);
+    assert!(r.body["email_reply_to"].is_null(), "{}", r.body);
+
+    let (_, r) = send_an_invoice(&app, &o).await;
+    assert_eq!(
+        r.body["from"],
+        json!({"name": "Navet science center", "address": "avtal@kommunalforbund.se"})
+    );
+    assert_eq!(
+        r.body["reply_to"],
+        json!({"name": "Navet science center", "address": "navet@boras.se"})
+    );
+    wait_for("the invoice", 30, || smtp.received().len() == 1).await;
+    let mail = &smtp.received()[0];
+    assert_eq!(
+        mail["from_mailbox"],
+        json!({"name": "Navet science center", "address": "avtal@kommunalforbund.se"}),
+        "{mail}"
+    );
+    assert_eq!(
+        mail["reply_to_mailbox"],
+        json!({"name": "Navet science center", "address": "navet@boras.se"}),
+        "{mail}"
+    );
+
+    // The API's description says so too.
+    let doc = app.send(app.client.get(app.url("/openapi.json"))).await;
+    let schemas = &doc.body["components"]["schemas"];
+    for (schema, property) in [
+        ("MessageView", "deliveries"),
+        ("MessageView", "from"),
+        ("MessageView", "reply_to"),
+        ("DeliveryView", "reply"),
+        ("OrganisationBody", "email_from"),
+        ("OrganisationBody", "email_reply_to"),
+        ("MailboxBody", "address"),
+    ] {
+        assert!(
+            schemas[schema]["properties"][property].is_object(),
+            "{schema}.{property}: {}",
+            schemas[schema]
+        );
+    }
+
+    // Bad input names the field.
+    for (body, field) in [
+        (
+            json!({"email_from": {"address": "inte en adress"}}),
+            "email_from.address",
+        ),
+        (
+            json!({"email_from": {"name": "Navet"}}),
+            "email_from.address",
+        ),
+        (
+            json!({"email_reply_to": {"name": "Rad ett\nRad två", "address": "a@navet.se"}}),
+            "email_reply_to.name",
+        ),
+        (
+            json!({"email_from": {"address": "avtal@localhost"}}),
+            "email_from.address",
+        ),
+    ] {
+        let r = app.patch(&o.admin, &o.path(""), &body).await;
+        assert_eq!(r.status, 422, "{body}: {}", r.body);
+        assert_eq!(error_fields(&r.body), [field], "{}", r.body);
+    }
+
+    let own_from =
+        json!({"name": "Navet – Boråsregionen, Sjuhärad", "address": "utskick@navet.se"});
+    let r = app
+        .patch(
+            &o.admin,
+            &o.path(""),
+            &json!({"email_from": own_from, "email_reply_to": {"address": "ekonomi@navet.se"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["email_from"], own_from);
+    assert_eq!(
+        r.body["email_reply_to"],
+        json!({"name": null, "address": "ekonomi@navet.se"})
+    );
+    let m = member(
+        &app,
+        &o,
+        "Borås stad",
+        "1490",
+        Some("faktura@boras.se"),
+        &[],
+    )
+    .await;
+    let invoice = issued_invoice(&app, &o, &m).await;
+    let id = invoice["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{id}/send")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["from"], own_from);
+    wait_for("the second invoice", 30, || smtp.received().len() == 2).await;
+    let mail = &smtp.received()[1];
+    assert_eq!(mail["from_mailbox"], own_from, "{mail}");
+    assert_eq!(
+        mail["reply_to_mailbox"],
+        json!({"name": "Navet science center", "address": "ekonomi@navet.se"}),
+        "{mail}"
+    );
+    assert_eq!(mail["mail_from"], "utskick@navet.se", "{mail}");
+
+    // Back to the defaults.
+    let r = app
+        .patch(
+            &o.admin,
+            &o.path(""),
+            &json!({"email_from": null, "email_reply_to": null}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body["email_from"].is_null(), "{}", r.body);
+}
+
+/// A deployment that never configured a sender (`avtal@localhost`) sends from the
+/// organisation's contact address, which then takes the replies as well. A message written
+/// before messages stored their senders goes out with the organisation's as they stand.
+async fn a_placeholder_sender_is_never_used(backend: Backend) {
+    use diesel::prelude::*;
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &[]);
+    let app = spawn_app_with(
+        backend,
+        EmailOverrides {
+            from: Some("avtal <avtal@localhost>".into()),
+            worker: Some(false),
+            ..smtp_settings(port)
+        },
+    )
+    .await;
+    let o = organisation(&app).await;
+    let (_, r) = send_an_invoice(&app, &o).await;
+    assert_eq!(
+        r.body["from"],
+        json!({"name": "Navet science center", "address": "navet@boras.se"})
+    );
+    assert!(r.body["reply_to"].is_null(), "{}", r.body);
+    let m = member(
+        &app,
+        &o,
+        "Borås stad",
+        "1490",
+        Some("faktura@boras.se"),
+        &[],
+    )
+    .await;
+    let invoice = issued_invoice(&app, &o, &m).await;
+    let id = invoice["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{id}/send")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let older = r.body["id"].as_str().unwrap().to_owned();
+    diesel::sql_query(format!(
+        "UPDATE outbox SET from_name = NULL, from_address = NULL, reply_to_name = NULL, \
+         reply_to_address = NULL WHERE id = '{older}'"
+    ))
+    .execute(&mut *app.pool().get().unwrap())
+    .unwrap();
+    let r = app
+        .patch(
+            &o.admin,
+            &o.path(""),
+            &json!({"email_reply_to": {"address": "ekonomi@navet.se"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let settings = avtal::email::EmailSettings {
+        smtp: Some(avtal::email::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port,
+            security: avtal::email::Security::Plain,
+            username: None,
+            password: None,
+            timeout: Duration::from_secs(5),
+            ca_file: None,
+        }),
+        from: "avtal <avtal@localhost>".into(),
+        folder: dir.path().join("eml"),
+        ..avtal::email::EmailSettings::default()
+    };
+    let worker = avtal::email::worker::Worker::new(app.pool().clone(), settings).unwrap();
+    let pass = tokio::task::spawn_blocking(move || worker.drain())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((pass.sent, pass.failed), (2, 0), "{pass:?}");
+    let got = smtp.received();
+    assert!(!json!(got).to_string().contains("localhost"), "{got:?}");
+    let to = |address: &str| {
+        got.iter()
+            .find(|m| m["rcpt_tos"] == json!([address]))
+            .unwrap_or_else(|| panic!("nothing to {address}: {got:?}"))
+    };
+    let first = to("faktura@bollebygd.se");
+    assert_eq!(
+        first["from_mailbox"],
+        json!({"name": "Navet science center", "address": "navet@boras.se"}),
+        "{first}"
+    );
+    assert!(first["reply_to_mailbox"].is_null(), "{first}");
+    let older = to("faktura@boras.se");
+    assert_eq!(
+        older["from_mailbox"]["address"], "navet@boras.se",
+        "{older}"
+    );
+    assert_eq!(
+        older["reply_to_mailbox"],
+        json!({"name": "Navet science center", "address": "ekonomi@navet.se"}),
+        "{older}"
+    );
+}
+
 crate::on_both_backends!(
+    a_refused_recipient_fails_alone_and_a_retry_reaches_only_it,
+    a_recipient_turned_away_for_now_is_tried_again_alone,
+    mail_comes_from_the_organisation,
+    a_placeholder_sender_is_never_used,
     a_mailing_never_mails_twice_by_accident,
     offers_and_runs_reach_their_recipients,
     an_invoice_arrives_with_its_pdf_and_is_sent_once,
