@@ -135,16 +135,20 @@ struct Recipient {
 fn recipients_of_earlier_messages(url: DatabaseUrl) {
     let pool = storage::connect(&url, 1).unwrap();
     let mut conn = pool.get().unwrap();
-    for _ in 0..2 {
-        match &mut *conn {
+    // Back to before the recipients' table, however many migrations came after it.
+    loop {
+        let reverted = match &mut *conn {
             DbConnection::Sqlite(c) => c
                 .revert_last_migration(storage::SQLITE_MIGRATIONS)
-                .map(drop),
+                .map(|v| v.to_string()),
             DbConnection::Postgresql(c) => c
                 .revert_last_migration(storage::POSTGRES_MIGRATIONS)
-                .map(drop),
+                .map(|v| v.to_string()),
         }
         .unwrap();
+        if reverted == "20261205000000" {
+            break;
+        }
     }
     diesel::sql_query(
         "INSERT INTO organisations (id, name, legal_name, country, org_number, vat_status, \

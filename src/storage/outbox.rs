@@ -18,8 +18,8 @@ use diesel::prelude::*;
 use crate::error::Error;
 use crate::storage::schema::email_templates::dsl as t;
 use crate::storage::schema::outbox::dsl as o;
-use crate::storage::signals::{self, Signal};
 use crate::storage::schema::outbox_recipients::dsl as r;
+use crate::storage::signals::{self, Signal};
 use crate::storage::{DbConnection, now};
 
 pub const PENDING: &str = "pending";

@@ -562,7 +562,15 @@ async fn without_smtp_messages_land_as_eml_files(backend: Backend) {
             })
             .unwrap_or_default()
     };
-    wait_for("an .eml file", 30, || eml().len() == 1).await;
+    // lettre writes the file in place: it is complete once its headers and body are there.
+    let complete = |p: &PathBuf| {
+        std::fs::read_to_string(p)
+            .is_ok_and(|t| t.contains("Message-ID") && t.trim_end().ends_with("--"))
+    };
+    wait_for("an .eml file", 30, || {
+        eml().len() == 1 && complete(&eml()[0])
+    })
+    .await;
     let text = std::fs::read_to_string(&eml()[0]).unwrap();
     assert!(
         text.contains(&format!("Message-ID: {message_id}")),
