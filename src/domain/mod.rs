@@ -15,6 +15,7 @@ mod kinds;
 pub mod member;
 pub mod money;
 pub mod organisation;
+pub mod payments;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod text;

@@ -39,6 +39,7 @@ use crate::storage::documents::{self as documents_store, NewDocument};
 use crate::storage::invoicing::{
     self as store, AllocationRow, EventRow, InvoiceFilter, InvoiceRow, LineRow, RunRow, SettingsRow,
 };
+use crate::storage::payments::LOOKUP;
 use crate::storage::{DbConnection, members, new_id, now, organisations};
 
 /// How an organisation invoices; defaults follow its country until it saves its own.
@@ -935,9 +936,24 @@ impl Book {
     /// allocations and events. A view of one invoice reads a few rows, however long the
     /// organisation's history.
     pub fn load_for(conn: &mut DbConnection, org: &str, ids: &[String]) -> Result<Self, Error> {
-        let invoices = store::issued_with_credits(conn, org, ids)?;
-        let allocations = store::allocations_to(conn, org, ids)?;
-        let events = store::events_of(conn, org, ids)?;
+        if ids.len() <= LOOKUP {
+            let invoices = store::issued_with_credits(conn, org, ids)?;
+            let allocations = store::allocations_to(conn, org, ids)?;
+            let events = store::events_of(conn, org, ids)?;
+            return Ok(Book::of(invoices, allocations, events));
+        }
+        // Many ids (a bank file's invoices) are read in slices, then put in the order one
+        // query would have given; a credit note found through two slices is kept once.
+        let (mut invoices, mut allocations, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        for slice in ids.chunks(LOOKUP) {
+            invoices.extend(store::issued_with_credits(conn, org, slice)?);
+            allocations.extend(store::allocations_to(conn, org, slice)?);
+            events.extend(store::events_of(conn, org, slice)?);
+        }
+        invoices.sort_by(|a, b| (a.issued_at, &a.id).cmp(&(b.issued_at, &b.id)));
+        invoices.dedup_by(|a, b| a.id == b.id);
+        allocations.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        events.sort_by_key(|e| e.created_at);
         Ok(Book::of(invoices, allocations, events))
     }
 
