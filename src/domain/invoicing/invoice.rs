@@ -5,11 +5,12 @@
 //! ([`crate::domain::documents::InvoiceDocument`]).
 
 use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::rounding_to_whole;
 use crate::domain::contribution::VatTreatment;
-use crate::domain::money::Money;
+use crate::domain::money::{AMOUNT_MAX, AMOUNT_MAX_MINOR, Money, QUANTITY_MAX};
 use crate::domain::{Currency, Language};
 
 /// One line of an invoice.
@@ -51,7 +52,7 @@ impl Discount {
 
 impl InvoiceLine {
     /// A free line whose amount is the quantity times the unit price, rounded to the öre
-    /// half away from zero; `None` when that does not fit an amount.
+    /// half away from zero; `None` when that is more than [`AMOUNT_MAX`] either way.
     pub fn priced(
         description: String,
         quantity: Decimal,
@@ -61,7 +62,9 @@ impl InvoiceLine {
     ) -> Option<Self> {
         let exact = quantity.checked_mul(unit_price.amount())?;
         let rounded = exact.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-        let amount = Money::new(rounded, unit_price.currency()).ok()?;
+        let amount = Money::new(rounded, unit_price.currency())
+            .ok()
+            .filter(|a| a.to_minor().abs() <= AMOUNT_MAX_MINOR)?;
         Some(InvoiceLine {
             description,
             quantity,
@@ -73,6 +76,19 @@ impl InvoiceLine {
             fee_year: None,
             discount: None,
         })
+    }
+
+    /// The largest quantity, either way, that `unit_price` may be billed for: what keeps the
+    /// line's amount within [`AMOUNT_MAX`], and never more than [`QUANTITY_MAX`].
+    pub fn max_quantity(unit_price: Money) -> i64 {
+        let price = unit_price.amount().abs();
+        if price.is_zero() {
+            return QUANTITY_MAX;
+        }
+        (Decimal::from(AMOUNT_MAX) / price)
+            .floor()
+            .to_i64()
+            .map_or(QUANTITY_MAX, |q| q.min(QUANTITY_MAX))
     }
 
     /// Outside the scope of VAT (a contribution with nothing in return): such lines are
@@ -248,6 +264,24 @@ mod tests {
             VatTreatment::OutsideScope,
         );
         assert_eq!(huge, None);
+        // A quantity the price makes more than the largest amount is refused; the largest
+        // quantity that price allows is said.
+        let price = sek("3000000.00");
+        assert_eq!(InvoiceLine::max_quantity(price), 333_333);
+        let line = |q: i64| {
+            InvoiceLine::priced(
+                "x".into(),
+                Decimal::from(q),
+                String::new(),
+                price,
+                VatTreatment::OutsideScope,
+            )
+        };
+        assert!(line(333_333).is_some());
+        assert_eq!(line(333_334), None);
+        assert_eq!(line(-333_334), None);
+        assert_eq!(InvoiceLine::max_quantity(sek("0.00")), QUANTITY_MAX);
+        assert_eq!(InvoiceLine::max_quantity(sek("0.01")), QUANTITY_MAX);
     }
 
     #[test]
