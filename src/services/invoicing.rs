@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::domain::agreement::AgreementStatus;
-use crate::domain::contribution::{LineKind, StatementLine, VatTreatment};
+use crate::domain::contribution::{ContributionError, LineKind, StatementLine, VatTreatment};
 use crate::domain::documents::{
     Buyer, Calculation, DocumentKind, EINVOICE_KIND, InvoiceDocument, PaymentReference,
 };
@@ -19,6 +19,7 @@ use crate::domain::invoicing::{
     InvoiceGap, InvoiceLine, InvoiceNumber, InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate,
     ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, instalments,
     invoice_gaps, invoice_reference, invoices_by_vat_scope, net_and_vat, reference_rate_on,
+    totals_fit,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -1369,6 +1370,10 @@ fn propose_agreement(
                     rounding: Money::zero(currency),
                 })
                 .collect::<Vec<_>>();
+            if !invoices.iter().all(|i| totals_fit(&i.lines)) {
+                // Large quantities times large prices: more than an invoice can hold.
+                return Err(Error::Contribution(ContributionError::Overflow));
+            }
             if invoices.iter().any(|i| i.total().to_minor() < 0) {
                 // Less billed than before (usage corrected down): money back is a credit
                 // note, which the run leaves to a person, naming the agreement.

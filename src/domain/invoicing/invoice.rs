@@ -167,6 +167,41 @@ pub fn net_and_vat(lines: &[InvoiceLine], currency: Currency) -> (Money, Money) 
     (sum(|s| s.base.to_minor()), sum(|s| s.vat_amount.to_minor()))
 }
 
+/// Whether the sums of `lines` (the net and the VAT of each treatment, and the total with
+/// a whole-kronor rounding) fit the öre storage holds, so that [`net_and_vat`] and
+/// [`Invoice::total`] cannot overflow. Counted wide; what a run computes from large
+/// quantities and prices is checked with it before it becomes an invoice.
+pub fn totals_fit(lines: &[InvoiceLine]) -> bool {
+    let mut bases: Vec<(&VatTreatment, i128)> = Vec::new();
+    for line in lines {
+        let minor = i128::from(line.amount.to_minor());
+        match bases.iter_mut().find(|(vat, _)| **vat == line.vat) {
+            Some((_, base)) => *base += minor,
+            None => bases.push((&line.vat, minor)),
+        }
+    }
+    let mut total: i128 = 0;
+    for (vat, base) in bases {
+        let Ok(base_minor) = i64::try_from(base) else {
+            return false;
+        };
+        total += base;
+        if let VatTreatment::Rate(rate) = vat {
+            let vat = Decimal::new(base_minor, 2)
+                .checked_mul(*rate)
+                .and_then(|v| v.checked_div(Decimal::ONE_HUNDRED))
+                .map(|v| v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+                .and_then(|v| Money::new(v, Currency::Sek).ok());
+            match vat {
+                Some(v) => total += i128::from(v.to_minor()),
+                None => return false,
+            }
+        }
+    }
+    // A krona either way for the rounding to whole kronor.
+    total.abs() + 100 <= i128::from(i64::MAX)
+}
+
 /// An invoice or a credit note: what it bills, for which period, on which date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invoice {
@@ -301,6 +336,25 @@ mod tests {
         assert_eq!(rounded.rounding, sek("-0.26"));
         assert_eq!(rounded.total(), sek("175.00"));
         assert_eq!(rounded.rounded(false).total(), sek("175.26"));
+    }
+
+    #[test]
+    fn totals_that_would_overflow_are_found_before_they_are_summed() {
+        let rate = VatTreatment::Rate(Decimal::from(25));
+        let line = |minor: i64, vat: VatTreatment| InvoiceLine {
+            amount: Money::from_minor(minor, Currency::Sek),
+            ..InvoiceLine::priced("x".into(), Decimal::ONE, String::new(), sek("1"), vat).unwrap()
+        };
+        let big = i64::MAX / 2;
+        assert!(totals_fit(&[line(big / 2, rate.clone())]));
+        // Two halves of the largest amount: each fits, their sum does not.
+        assert!(!totals_fit(&[
+            line(big, VatTreatment::OutsideScope),
+            line(big, rate.clone())
+        ]));
+        // One line whose VAT takes the total over.
+        assert!(!totals_fit(&[line(i64::MAX / 10 * 9, rate)]));
+        assert!(totals_fit(&[]));
     }
 
     #[test]
