@@ -11,7 +11,7 @@ pub use camt::parse_camt054;
 use chrono::NaiveDate;
 
 use crate::domain::Currency;
-use crate::domain::money::Money;
+use crate::domain::money::{AMOUNT_MAX, AMOUNT_MAX_MINOR, Money};
 
 /// A payment read from a bank file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +154,28 @@ fn number(
         .map_err(|_| fail(line, format!("{what} is too large")))
 }
 
+/// A payment's amount in öre: 18 digits could say ten million billion kronor, which no
+/// payment is; such a file is refused rather than anything added up from it.
+fn amount_minor(record: &str, line: usize) -> Result<i64, BankFileError> {
+    let minor = number(record, 38, 55, line, "the amount")?;
+    check_amount(minor, line)?;
+    Ok(minor)
+}
+
+/// Refuses an amount above the largest avtal takes in, naming the line.
+fn check_amount(minor: i64, line: usize) -> Result<(), BankFileError> {
+    if minor.unsigned_abs() > AMOUNT_MAX_MINOR.unsigned_abs() {
+        return Err(fail(
+            line,
+            format!(
+                "the amount {} is larger than the largest amount taken in, {AMOUNT_MAX}",
+                Money::from_minor(minor, Currency::Sek).amount()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Digits without leading zeros; `None` when nothing is left.
 fn significant(digits: &str) -> Option<String> {
     let s = digits.trim_start_matches('0');
@@ -226,7 +248,7 @@ pub fn parse_bgmax(text: &str) -> Result<BankFile, BankFileError> {
                 counted_payments += 1;
                 let reference = field(record, 13, 37);
                 section.push(Pending {
-                    amount_minor: number(record, 38, 55, line, "the amount")?,
+                    amount_minor: amount_minor(record, line)?,
                     reference: (!reference.is_empty()).then(|| reference.to_owned()),
                     payer: None,
                     payer_org_number: None,
@@ -448,10 +470,29 @@ pub(crate) mod tests {
             .map(|(serial, amount)| ("202700000124", *amount, serial.as_str(), ""))
             .collect();
         let file = bgmax(&rows);
-        // Ten payments of 9 999 999 999 999 999.99 kr: their sum does not fit an i64.
+        // Ten payments of 9 999 999 999 999 999.99 kr: their sum does not fit an i64, and
+        // no one of them is an amount taken in.
         let huge = file.replace(&format!("{:018}2", 1), "9999999999999999992");
         let e = parse_bgmax(&huge).unwrap_err();
-        assert!(e.reason.contains("add up to"), "{e:?}");
+        assert!(e.reason.contains("largest amount"), "{e:?}");
+        assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn an_absurd_amount_is_refused_naming_its_line() {
+        let file = bgmax(&[
+            ("202700000124", 100, "000000000001", ""),
+            ("202700000132", 999_999_999_999_999_999, "000000000002", ""),
+        ]);
+        let e = parse_bgmax(&file).unwrap_err();
+        assert_eq!(e.line, 4, "{e:?}");
+        assert!(e.reason.contains("largest amount"), "{e:?}");
+        // The largest amount taken in is read.
+        let file = bgmax(&[("202700000124", AMOUNT_MAX_MINOR, "000000000001", "")]);
+        assert_eq!(
+            parse_bgmax(&file).unwrap().payments[0].amount.to_minor(),
+            AMOUNT_MAX_MINOR
+        );
     }
 
     #[test]

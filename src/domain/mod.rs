@@ -16,6 +16,7 @@ pub mod mail_sender;
 pub mod member;
 pub mod money;
 pub mod organisation;
+pub mod payments;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod text;

@@ -214,6 +214,43 @@ pub fn parse_decimal(raw: &str) -> Result<Decimal, crate::domain::Invalid> {
         })
 }
 
+/// The largest amount avtal takes in, in whole kronor (kroner, euro): a thousand billion,
+/// far beyond any body's budget. With it, a sum of tens of thousands of amounts, or a
+/// quantity times a price, fits the öre of an `i64` that storage holds, so no arithmetic
+/// on what a client or a bank sent can overflow.
+pub const AMOUNT_MAX: i64 = 1_000_000_000_000;
+
+/// [`AMOUNT_MAX`] in minor units.
+pub const AMOUNT_MAX_MINOR: i64 = AMOUNT_MAX * 100;
+
+/// The largest quantity of a service or a line: a thousand million units.
+pub const QUANTITY_MAX: i64 = 1_000_000_000;
+
+/// A quantity written as text, of either sign (a credit line counts back), at most
+/// [`QUANTITY_MAX`] units either way.
+pub fn parse_quantity(raw: &str) -> Result<Decimal, crate::domain::Invalid> {
+    let value = parse_decimal(raw)?;
+    if value.abs() > Decimal::from(QUANTITY_MAX) {
+        return Err(crate::domain::Invalid::OutOfRange {
+            min: -QUANTITY_MAX,
+            max: QUANTITY_MAX,
+        });
+    }
+    Ok(value)
+}
+
+/// A quantity of at least zero written as text: what was ordered, used or included.
+pub fn parse_count(raw: &str) -> Result<Decimal, crate::domain::Invalid> {
+    let value = parse_decimal(raw)?;
+    if value < Decimal::ZERO || value > Decimal::from(QUANTITY_MAX) {
+        return Err(crate::domain::Invalid::OutOfRange {
+            min: 0,
+            max: QUANTITY_MAX,
+        });
+    }
+    Ok(value)
+}
+
 /// A decimal of at least zero written as text: a rate, a quantity.
 pub fn parse_non_negative(raw: &str) -> Result<Decimal, crate::domain::Invalid> {
     let value = parse_decimal(raw)?;
@@ -235,24 +272,37 @@ pub fn parse_percent(raw: &str) -> Result<Decimal, crate::domain::Invalid> {
     Ok(value)
 }
 
-/// An amount written as text: at most two decimals (öre), never rounded silently.
+/// An amount written as text: at most two decimals (öre), never rounded silently, and at
+/// most [`AMOUNT_MAX`] either way.
 pub fn parse_money(raw: &str, currency: Currency) -> Result<Money, crate::domain::Invalid> {
     let value = parse_decimal(raw)?;
-    Money::new(value, currency).map_err(|_| crate::domain::Invalid::Format {
-        expected: "högst två decimaler",
-    })
+    let too_large = crate::domain::Invalid::OutOfRange {
+        min: -AMOUNT_MAX,
+        max: AMOUNT_MAX,
+    };
+    let money = Money::new(value, currency).map_err(|e| match e {
+        MoneyError::Overflow => too_large.clone(),
+        _ => crate::domain::Invalid::Format {
+            expected: "högst två decimaler",
+        },
+    })?;
+    if money.to_minor().abs() > AMOUNT_MAX_MINOR {
+        return Err(too_large);
+    }
+    Ok(money)
 }
 
 /// A non-negative amount written as text.
 pub fn parse_amount(raw: &str, currency: Currency) -> Result<Money, crate::domain::Invalid> {
-    let money = parse_money(raw, currency)?;
-    if money.to_minor() < 0 {
-        return Err(crate::domain::Invalid::OutOfRange {
-            min: 0,
-            max: i64::MAX / 100,
-        });
+    let out_of_range = crate::domain::Invalid::OutOfRange {
+        min: 0,
+        max: AMOUNT_MAX,
+    };
+    match parse_money(raw, currency) {
+        Ok(money) if money.to_minor() >= 0 => Ok(money),
+        Ok(_) | Err(crate::domain::Invalid::OutOfRange { .. }) => Err(out_of_range),
+        Err(other) => Err(other),
     }
-    Ok(money)
 }
 
 /// Why a total could not be split.
@@ -374,6 +424,40 @@ mod tests {
         assert!(parse_money("0.125", Currency::Sek).is_err());
         assert!(parse_amount("-1", Currency::Sek).is_err());
         assert_eq!(RoundingMode::parse("half_even"), Ok(RoundingMode::HalfEven));
+    }
+
+    #[test]
+    fn amounts_and_quantities_beyond_the_bounds_are_out_of_range() {
+        fn out<T>(min: i64, max: i64) -> Result<T, crate::domain::Invalid> {
+            Err(crate::domain::Invalid::OutOfRange { min, max })
+        }
+        assert_eq!(
+            parse_money("1000000000000.00", Currency::Sek),
+            Ok(sek("1000000000000"))
+        );
+        assert_eq!(
+            parse_money("-1000000000000.01", Currency::Sek),
+            out(-AMOUNT_MAX, AMOUNT_MAX)
+        );
+        // Beyond what an i64 of öre holds, too: out of range, not a format error.
+        assert_eq!(
+            parse_amount("92233720368547758.08", Currency::Sek),
+            out(0, AMOUNT_MAX)
+        );
+        assert_eq!(
+            parse_amount("79228162514264337593543950335", Currency::Sek),
+            out(0, AMOUNT_MAX)
+        );
+        assert_eq!(parse_quantity("-1000000000"), Ok(d("-1000000000")));
+        assert_eq!(
+            parse_quantity("1000000000.5"),
+            out(-QUANTITY_MAX, QUANTITY_MAX)
+        );
+        assert_eq!(parse_count("-0.5"), out(0, QUANTITY_MAX));
+        assert_eq!(
+            parse_count("79228162514264337593543950335"),
+            out(0, QUANTITY_MAX)
+        );
     }
 
     use crate::domain::test_support::{d, sek};

@@ -649,7 +649,7 @@ impl UsageBody {
         let amount = e.require(
             "quantity",
             self.quantity.as_deref(),
-            crate::domain::money::parse_non_negative,
+            crate::domain::money::parse_count,
         );
         let note = e.check_opt("note", self.note.as_deref(), |s| text(s, 1000));
         e.finish(|| {

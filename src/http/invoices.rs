@@ -11,7 +11,7 @@ use crate::domain::contribution::VatTreatment;
 use crate::domain::invoicing::{
     Inkassosats, InvoiceGap, InvoiceLine, REMINDER_MINIMUM_MINOR, ReferenceScheme,
 };
-use crate::domain::money::{Money, parse_amount, parse_decimal};
+use crate::domain::money::{Money, parse_amount, parse_decimal, parse_quantity};
 use crate::domain::{Country, Currency, Errors, Invalid, LINE_MAX, Language, iso_date, text};
 use crate::error::Error;
 use crate::http::Items;
@@ -385,7 +385,7 @@ fn parse_lines(
         .map(|(i, l)| {
             let at = |f: &str| format!("{field}[{i}].{f}");
             let description = e.check(&at("description"), text(&l.description, LINE_MAX));
-            let quantity = e.check(&at("quantity"), parse_decimal(&l.quantity));
+            let quantity = e.check(&at("quantity"), parse_quantity(&l.quantity));
             let unit = match l.unit.as_deref() {
                 Some(u) if !u.trim().is_empty() => e.check(&at("unit"), text(u, 30)),
                 _ => Some(String::new()),
@@ -398,9 +398,12 @@ fn parse_lines(
                     l.vat_exempt_reason.as_deref(),
                 ),
             );
-            let line = InvoiceLine::priced(description?, quantity?, unit?, price?, vat?);
+            let price = price?;
+            let line = InvoiceLine::priced(description?, quantity?, unit?, price, vat?);
             if line.is_none() {
-                e.add(at("quantity"), Invalid::OutOfRange { min: 0, max: 0 });
+                // The quantity times the price is more than any amount may be.
+                let max = InvoiceLine::max_quantity(price);
+                e.add(at("quantity"), Invalid::OutOfRange { min: -max, max });
             }
             line
         })

@@ -417,7 +417,7 @@ pub fn resolve_terms(
         let item_code = e.check(&at("item_code"), crate::domain::code(&v.item_code, 30));
         let amount = e.check(
             &at("quantity"),
-            crate::domain::money::parse_non_negative(&v.quantity),
+            crate::domain::money::parse_count(&v.quantity),
         );
         let price = e.check_opt(
             &at("unit_price_override"),
@@ -432,7 +432,7 @@ pub fn resolve_terms(
         let included = e.check_opt(
             &at("included_quantity"),
             v.included_quantity.as_deref(),
-            crate::domain::money::parse_non_negative,
+            crate::domain::money::parse_count,
         );
         variable.push((|| {
             Some(VariableTerm {

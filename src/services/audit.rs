@@ -87,26 +87,32 @@ fn json<T: Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|e| Error::Internal(e.into()))
 }
 
+fn row(c: &Change<'_>, old_value: Option<String>, new_value: Option<String>) -> AuditRow {
+    AuditRow {
+        id: new_id(),
+        organisation_id: c.org.to_owned(),
+        entity: c.entity.as_str().to_owned(),
+        entity_id: c.entity_id.to_owned(),
+        action: c.action.to_owned(),
+        actor: c.actor.to_owned(),
+        occurred_at: now(),
+        old_value,
+        new_value,
+    }
+}
+
 fn insert(
     conn: &mut DbConnection,
     c: &Change<'_>,
     old_value: Option<String>,
     new_value: Option<String>,
 ) -> Result<(), Error> {
-    store::insert_audit(
-        conn,
-        &AuditRow {
-            id: new_id(),
-            organisation_id: c.org.to_owned(),
-            entity: c.entity.as_str().to_owned(),
-            entity_id: c.entity_id.to_owned(),
-            action: c.action.to_owned(),
-            actor: c.actor.to_owned(),
-            occurred_at: now(),
-            old_value,
-            new_value,
-        },
-    )
+    store::insert_audit(conn, &row(c, old_value, new_value))
+}
+
+/// The entry [`created`] writes, for a caller that writes many in one statement.
+pub fn created_row<A: Serialize>(c: &Change<'_>, after: &A) -> Result<AuditRow, Error> {
+    Ok(row(c, None, Some(json(after)?)))
 }
 
 pub fn created<A: Serialize>(

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::domain::agreement::AgreementStatus;
-use crate::domain::contribution::{LineKind, StatementLine, VatTreatment};
+use crate::domain::contribution::{ContributionError, LineKind, StatementLine, VatTreatment};
 use crate::domain::documents::{
     Buyer, Calculation, DocumentKind, EINVOICE_KIND, InvoiceDocument, PaymentReference,
 };
@@ -19,6 +19,7 @@ use crate::domain::invoicing::{
     InvoiceGap, InvoiceLine, InvoiceNumber, InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate,
     ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, instalments,
     invoice_gaps, invoice_reference, invoices_by_vat_scope, net_and_vat, reference_rate_on,
+    totals_fit,
 };
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -39,6 +40,7 @@ use crate::storage::documents::{self as documents_store, NewDocument};
 use crate::storage::invoicing::{
     self as store, AllocationRow, EventRow, InvoiceFilter, InvoiceRow, LineRow, RunRow, SettingsRow,
 };
+use crate::storage::payments::LOOKUP;
 use crate::storage::{DbConnection, members, new_id, now, organisations};
 
 /// How an organisation invoices; defaults follow its country until it saves its own.
@@ -935,9 +937,24 @@ impl Book {
     /// allocations and events. A view of one invoice reads a few rows, however long the
     /// organisation's history.
     pub fn load_for(conn: &mut DbConnection, org: &str, ids: &[String]) -> Result<Self, Error> {
-        let invoices = store::issued_with_credits(conn, org, ids)?;
-        let allocations = store::allocations_to(conn, org, ids)?;
-        let events = store::events_of(conn, org, ids)?;
+        if ids.len() <= LOOKUP {
+            let invoices = store::issued_with_credits(conn, org, ids)?;
+            let allocations = store::allocations_to(conn, org, ids)?;
+            let events = store::events_of(conn, org, ids)?;
+            return Ok(Book::of(invoices, allocations, events));
+        }
+        // Many ids (a bank file's invoices) are read in slices, then put in the order one
+        // query would have given; a credit note found through two slices is kept once.
+        let (mut invoices, mut allocations, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        for slice in ids.chunks(LOOKUP) {
+            invoices.extend(store::issued_with_credits(conn, org, slice)?);
+            allocations.extend(store::allocations_to(conn, org, slice)?);
+            events.extend(store::events_of(conn, org, slice)?);
+        }
+        invoices.sort_by(|a, b| (a.issued_at, &a.id).cmp(&(b.issued_at, &b.id)));
+        invoices.dedup_by(|a, b| a.id == b.id);
+        allocations.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        events.sort_by_key(|e| e.created_at);
         Ok(Book::of(invoices, allocations, events))
     }
 
@@ -1360,6 +1377,10 @@ fn propose_agreement(
                     rounding: Money::zero(currency),
                 })
                 .collect::<Vec<_>>();
+            if !invoices.iter().all(|i| totals_fit(&i.lines)) {
+                // Large quantities times large prices: more than an invoice can hold.
+                return Err(Error::Contribution(ContributionError::Overflow));
+            }
             if invoices.iter().any(|i| i.total().to_minor() < 0) {
                 // Less billed than before (usage corrected down): money back is a credit
                 // note, which the run leaves to a person, naming the agreement.

@@ -7,16 +7,18 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::bank_files::{BankFile, PaidTo, Unread};
+use crate::domain::bank_files::{BankFile, BankPayment, PaidTo, Unread};
 use crate::domain::documents::DocumentKind;
 use crate::domain::money::Money;
 use crate::domain::organisation::{Organisation, PaymentAccounts};
+use crate::domain::payments::{OpenItems, Payable};
 use crate::domain::{Currency, Invalid};
 use crate::error::{Error, StateConflict};
 use crate::services::audit::{self, Change, Entity};
 use crate::services::invoicing::Book;
 use crate::storage::documents::sha256_hex;
 use crate::storage::invoicing::{self as store, AllocationRow, InvoiceRow, PaymentRow};
+use crate::storage::payments::{self as batch, AnsweredKey};
 use crate::storage::{DbConnection, members, new_id, now};
 
 /// Where a payment was registered from.
@@ -224,31 +226,66 @@ fn allocation_rows(
         .collect()
 }
 
-/// The invoices a reminder listed, oldest first, when `charge_invoice` carries its charges.
-fn reminded_with(
+/// What payments quoting `references` may pay, with what each still owes: the issued
+/// invoices with those references, and for a reminder's charges the invoices it listed.
+/// Read once, however many payments quote them.
+fn open_items(
     conn: &mut DbConnection,
     org: &str,
-    charge_invoice: &str,
-    book: &Book,
-) -> Result<Vec<InvoiceRow>, Error> {
-    let Some(reminder) = store::reminders(conn, org)?
+    references: &[String],
+) -> Result<OpenItems, Error> {
+    let quoted: Vec<String> = batch::issued_with_references(conn, org, references)?
         .into_iter()
-        .find(|r| r.charge_invoice_id.as_deref() == Some(charge_invoice))
-    else {
-        return Ok(Vec::new());
-    };
-    let mut listed: Vec<InvoiceRow> = store::reminder_items(conn, org)?
-        .into_iter()
-        .filter(|(r, _)| r.id == reminder.id)
-        .filter_map(|(_, item)| {
-            book.invoices
-                .iter()
-                .find(|i| i.id == item.invoice_id)
-                .cloned()
-        })
+        .map(|i| i.id)
         .collect();
-    listed.sort_by(|a, b| (a.due_date, &a.number).cmp(&(b.due_date, &b.number)));
-    Ok(listed)
+    let reminders = batch::reminders_charged_on(conn, org, &quoted)?;
+    let mut ids = quoted;
+    ids.extend(
+        reminders
+            .iter()
+            .flat_map(|(_, listed)| listed.iter().cloned()),
+    );
+    ids.sort();
+    ids.dedup();
+    let book = Book::load_for(conn, org, &ids)?;
+    let mut items = OpenItems::new();
+    for row in &book.invoices {
+        if row.kind != DocumentKind::Invoice.as_str() {
+            continue;
+        }
+        let currency = Currency::parse(&row.currency)
+            .map_err(|_| Error::Internal(anyhow::anyhow!("stored invoice currency")))?;
+        items.add(
+            row.payment_reference.clone(),
+            Payable {
+                id: row.id.clone(),
+                member_id: row.member_id.clone(),
+                currency,
+                outstanding: book.outstanding(row),
+                due_date: row.due_date,
+                number: row.number.clone(),
+            },
+        );
+    }
+    for (reminder, listed) in reminders {
+        if let Some(charges) = reminder.charge_invoice_id {
+            items.add_reminder(charges, listed);
+        }
+    }
+    Ok(items)
+}
+
+fn positive(amount: Money, field: &str) -> Result<(), Error> {
+    if amount.to_minor() <= 0 {
+        return Err(Error::field(
+            field,
+            Invalid::OutOfRange {
+                min: 0,
+                max: i64::MAX / 100,
+            },
+        ));
+    }
+    Ok(())
 }
 
 /// Registers a payment and allocates it: as asked, or else to the invoice whose payment
@@ -262,56 +299,35 @@ pub fn register(
     actor: &str,
 ) -> Result<PaymentState, Error> {
     let currency = input.amount.currency();
-    if input.amount.to_minor() <= 0 {
-        return Err(Error::field(
-            "amount",
-            Invalid::OutOfRange {
-                min: 0,
-                max: i64::MAX / 100,
-            },
-        ));
-    }
-    let mut member = match &input.member_id {
+    positive(input.amount, "amount")?;
+    let member = match &input.member_id {
         Some(m) => Some(members::get(conn, org, m)?.id),
         None => None,
     };
-    let book = Book::load(conn, org)?;
-    let targets: Vec<(InvoiceRow, i64)> = if input.allocations.is_empty() {
-        let matched = input.reference.as_deref().and_then(|r| {
-            book.invoices.iter().find(|i| {
-                i.payment_reference.as_deref() == Some(r)
-                    && i.kind == DocumentKind::Invoice.as_str()
-                    && i.currency == currency.as_str()
-            })
-        });
-        match matched {
-            Some(invoice) if member.as_ref().is_none_or(|m| *m == invoice.member_id) => {
-                member = Some(invoice.member_id.clone());
-                // A reminder's reference settles its charges, then the invoices it listed.
-                let mut queue = vec![invoice.clone()];
-                queue.extend(reminded_with(conn, org, &invoice.id, &book)?);
-                let mut left = input.amount.to_minor();
-                let mut targets = Vec::new();
-                for target in queue {
-                    let take = book.outstanding(&target).max(0).min(left);
-                    if take > 0 {
-                        left -= take;
-                        targets.push((target, take));
-                    }
-                }
-                targets
-            }
-            // A reference of another member's invoice: left for someone to look at.
-            _ => Vec::new(),
-        }
+    let (member, targets) = if input.allocations.is_empty() {
+        let references: Vec<String> = input.reference.iter().cloned().collect();
+        let settled = open_items(conn, org, &references)?.settle(
+            input.reference.as_deref(),
+            currency,
+            input.amount.to_minor(),
+            member.as_deref(),
+        );
+        (settled.member_id, settled.allocations)
     } else {
-        check_allocations(
+        let ids: Vec<String> = input.allocations.iter().map(|a| a.0.clone()).collect();
+        let book = Book::load_for(conn, org, &ids)?;
+        let mut member = member;
+        let targets = check_allocations(
             &book,
             currency,
             &input.allocations,
             input.amount.to_minor(),
             &mut member,
-        )?
+        )?;
+        (
+            member,
+            targets.into_iter().map(|(i, a)| (i.id, a)).collect(),
+        )
     };
     let payment = PaymentRow {
         id: new_id(),
@@ -329,7 +345,7 @@ pub fn register(
     };
     store::insert_payment(conn, &payment)?;
     let targets: Vec<(Option<String>, i64)> =
-        targets.into_iter().map(|(i, a)| (Some(i.id), a)).collect();
+        targets.into_iter().map(|(i, a)| (Some(i), a)).collect();
     let rows = allocation_rows(org, &payment, &targets, input.paid_on, actor);
     store::insert_allocations(conn, &rows)?;
     audit::created(
@@ -337,7 +353,12 @@ pub fn register(
         &change(org, &payment.id, "register", actor),
         &(&payment, &rows),
     )?;
-    state(conn, org, &payment.id)
+    // A new payment: nothing reversed it yet, and its allocations are these.
+    Ok(PaymentState {
+        payment,
+        allocations: rows,
+        reversed_by: None,
+    })
 }
 
 /// Allocates what is left of a payment to invoices of one member: an unmatched payment
@@ -358,7 +379,8 @@ pub fn allocate(
     }
     let currency = Currency::parse(&before.payment.currency)
         .map_err(|_| Error::Internal(anyhow::anyhow!("stored payment currency")))?;
-    let book = Book::load(conn, org)?;
+    let ids: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
+    let book = Book::load_for(conn, org, &ids)?;
     let mut member = before.payment.member_id.clone();
     let targets = check_allocations(&book, currency, wanted, before.unallocated(), &mut member)?;
     if before.payment.member_id.is_none()
@@ -495,10 +517,36 @@ fn is_ours(accounts: &PaymentAccounts, paid_to: &PaidTo) -> bool {
     }
 }
 
+/// The idempotency key of a bank file's payment (the bank's own reference for it) and the
+/// hash of what it says, which the same payment in another file must repeat.
+fn claim_of(file: &BankFile, p: &BankPayment) -> (String, String) {
+    let key = format!(
+        "{}:{}:{}",
+        file.format.as_str(),
+        file.paid_to.as_str(),
+        p.serial
+    );
+    let hash = sha256_hex(
+        format!(
+            "{}|{}|{}",
+            p.amount.to_minor(),
+            p.paid_on,
+            p.reference.as_deref().unwrap_or("")
+        )
+        .as_bytes(),
+    );
+    (key, hash)
+}
+
 /// Registers the payments of a bank file to one of the organisation's accounts, each
 /// matched like a manual payment. A payment is claimed by the bank's own reference (the
 /// Bankgirot serial number, the camt.054 account servicer's reference) as an idempotency
 /// key, so importing the same file again, or overlapping files, registers nothing twice.
+///
+/// Whatever the file's size, what matching needs is read once (the keys claimed before,
+/// the invoices quoted and what they owe), the payments are matched in memory in file
+/// order, each seeing what the ones before it paid, and everything is written in a few
+/// statements of many rows.
 pub fn import_file(
     conn: &mut DbConnection,
     org: &Organisation,
@@ -513,54 +561,100 @@ pub fn import_file(
         };
         return Err(Error::field("file", Invalid::Mismatch { other }));
     }
+    // Two imports of overlapping files at once: the second reads the keys the first
+    // claimed once it has committed, instead of failing on them.
+    store::lock_runs(conn, &org.id, "bank_file")?;
+    let claims: Vec<(String, String)> = file.payments.iter().map(|p| claim_of(file, p)).collect();
+    let keys: Vec<String> = claims.iter().map(|(key, _)| key.clone()).collect();
+    let mut claimed = batch::claimed_keys(conn, &org.id, &keys)?;
+    let mut references: Vec<String> = file
+        .payments
+        .iter()
+        .zip(&claims)
+        .filter(|(_, (key, _))| !claimed.contains_key(key))
+        .filter_map(|(p, _)| p.reference.clone())
+        .collect();
+    references.sort();
+    references.dedup();
+    let mut items = open_items(conn, &org.id, &references)?;
+
     let mut import = Import {
         registered: Vec::new(),
         already_imported: Vec::new(),
         unread: file.unread.clone(),
     };
-    for p in &file.payments {
-        let key = format!(
-            "{}:{}:{}",
-            file.format.as_str(),
-            file.paid_to.as_str(),
-            p.serial
-        );
-        let hash = sha256_hex(
-            format!(
-                "{}|{}|{}",
-                p.amount.to_minor(),
-                p.paid_on,
-                p.reference.as_deref().unwrap_or("")
-            )
-            .as_bytes(),
-        );
-        if let Some(first) = store::claim_key(conn, &org.id, &key, &hash)? {
-            if first.request_hash != hash {
+    let mut answered = Vec::new();
+    let mut trail = Vec::new();
+    for (p, (key, hash)) in file.payments.iter().zip(claims) {
+        let line = format!("file.lines[{}]", p.line);
+        if let Some(first) = claimed.get(&key) {
+            if *first != hash {
                 // The same serial number with another payment: not Bankgirot's file.
-                return Err(Error::field(
-                    &format!("file.lines[{}]", p.line),
-                    Invalid::Mismatch { other: "serial" },
-                ));
+                return Err(Error::field(&line, Invalid::Mismatch { other: "serial" }));
             }
             import.already_imported.push(p.serial.clone());
             continue;
         }
-        let state = register(
-            conn,
-            &org.id,
-            &PaymentInput {
-                amount: p.amount,
-                paid_on: p.paid_on,
-                payer: p.payer.clone(),
-                reference: p.reference.clone(),
-                source: Source::BankFile,
-                member_id: None,
-                allocations: Vec::new(),
-            },
-            actor,
-        )?;
-        store::save_response(conn, &org.id, &key, 201, &state.payment.id)?;
-        import.registered.push(state);
+        positive(p.amount, &line)?;
+        let settled = items.settle(
+            p.reference.as_deref(),
+            p.amount.currency(),
+            p.amount.to_minor(),
+            None,
+        );
+        let payment = PaymentRow {
+            id: new_id(),
+            organisation_id: org.id.clone(),
+            member_id: settled.member_id,
+            amount_minor: p.amount.to_minor(),
+            currency: p.amount.currency().as_str().to_owned(),
+            paid_on: p.paid_on,
+            payer: p.payer.clone(),
+            reference: p.reference.clone(),
+            source: Source::BankFile.as_str().to_owned(),
+            reverses_id: None,
+            created_by: actor.to_owned(),
+            created_at: now(),
+        };
+        let targets: Vec<(Option<String>, i64)> = settled
+            .allocations
+            .into_iter()
+            .map(|(i, a)| (Some(i), a))
+            .collect();
+        let rows = allocation_rows(&org.id, &payment, &targets, p.paid_on, actor);
+        trail.push(audit::created_row(
+            &change(&org.id, &payment.id, "register", actor),
+            &(&payment, &rows),
+        )?);
+        answered.push(AnsweredKey {
+            organisation_id: org.id.clone(),
+            key: key.clone(),
+            request_hash: hash.clone(),
+            response_status: Some(201),
+            response_body: Some(payment.id.clone()),
+            created_at: now(),
+        });
+        claimed.insert(key, hash);
+        import.registered.push(PaymentState {
+            payment,
+            allocations: rows,
+            reversed_by: None,
+        });
     }
+
+    batch::insert_keys(conn, &answered)?;
+    let payments: Vec<PaymentRow> = import
+        .registered
+        .iter()
+        .map(|s| s.payment.clone())
+        .collect();
+    batch::insert_payments(conn, &payments)?;
+    let allocations: Vec<AllocationRow> = import
+        .registered
+        .iter()
+        .flat_map(|s| s.allocations.iter().cloned())
+        .collect();
+    batch::insert_allocations(conn, &allocations)?;
+    batch::insert_audit(conn, &trail)?;
     Ok(import)
 }

@@ -693,7 +693,8 @@ pub fn events(conn: &mut DbConnection, org: &str) -> Result<Vec<EventRow>, Error
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
-#[diesel(table_name = crate::storage::schema::payments)]
+// Absent values are NULL, never DEFAULT: SQLite then takes many rows in one INSERT.
+#[diesel(table_name = crate::storage::schema::payments, treat_none_as_default_value = false)]
 pub struct PaymentRow {
     pub id: String,
     pub organisation_id: String,
@@ -760,7 +761,8 @@ pub fn payments(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
-#[diesel(table_name = crate::storage::schema::allocations)]
+// Absent values are NULL, never DEFAULT: SQLite then takes many rows in one INSERT.
+#[diesel(table_name = crate::storage::schema::allocations, treat_none_as_default_value = false)]
 pub struct AllocationRow {
     pub id: String,
     pub organisation_id: String,
@@ -773,12 +775,7 @@ pub struct AllocationRow {
 }
 
 pub fn insert_allocations(conn: &mut DbConnection, rows: &[AllocationRow]) -> Result<(), Error> {
-    if !rows.is_empty() {
-        on_backend!(conn, |c| diesel::insert_into(al::allocations)
-            .values(rows)
-            .execute(c)?);
-    }
-    Ok(())
+    crate::storage::payments::insert_allocations(conn, rows)
 }
 
 /// An organisation's allocations, in the order they were made.
@@ -927,7 +924,8 @@ pub fn reminder_items(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
-#[diesel(table_name = crate::storage::schema::audit_log)]
+// Absent values are NULL, never DEFAULT: SQLite then takes many rows in one INSERT.
+#[diesel(table_name = crate::storage::schema::audit_log, treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub id: String,
     pub organisation_id: String,

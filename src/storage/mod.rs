@@ -24,6 +24,7 @@ pub mod mailings;
 pub mod members;
 pub mod organisations;
 pub mod outbox;
+pub mod payments;
 pub mod pricing;
 pub mod request_keys;
 mod rows;

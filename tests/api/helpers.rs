@@ -405,3 +405,14 @@ pub fn input<'a>(line: &'a Value, name: &str) -> &'a Value {
         .and_then(|inputs| inputs.iter().find(|i| i["name"] == name))
         .unwrap_or_else(|| panic!("no input {name} in {line}"))
 }
+
+/// A BgMax record: `code` then fields at their 1-based positions, padded to 80 characters.
+pub fn bgmax_record(pieces: &[(usize, &str)]) -> String {
+    let mut chars = vec![' '; 80];
+    for (from, text) in pieces {
+        for (i, c) in text.chars().enumerate() {
+            chars[from - 1 + i] = c;
+        }
+    }
+    chars.into_iter().collect()
+}

@@ -6,7 +6,7 @@ use avtal::domain::OcrReference;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, bollebygd, spawn_app, str_of};
+use crate::helpers::{Backend, TestApp, bgmax_record, bollebygd, spawn_app, str_of};
 use crate::peppol;
 
 /// A well-formed organisationsnummer of a municipality's own (21200 + its code + the Luhn
@@ -1087,17 +1087,6 @@ async fn reminders_with_interest_then_the_ledger(
         figure("invoiced") - figure("credited") - figure("paid"),
         figure("outstanding") + figure("written_off")
     );
-}
-
-/// A BgMax record: `code` then fields at their 1-based positions, padded to 80 characters.
-fn bgmax_record(pieces: &[(usize, &str)]) -> String {
-    let mut chars = vec![' '; 80];
-    for (from, text) in pieces {
-        for (i, c) in text.chars().enumerate() {
-            chars[from - 1 + i] = c;
-        }
-    }
-    chars.into_iter().collect()
 }
 
 /// Bankgirot's file of two payments to Navet's bankgiro on 2027-03-20: one quoting an

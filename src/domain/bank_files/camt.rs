@@ -55,7 +55,10 @@ fn amount(doc: &Document<'_>, node: Node<'_, '_>) -> Result<Money, BankFileError
         .ok()
         .filter(|v: &Decimal| v.scale() <= 2 && !v.is_sign_negative())
         .ok_or_else(|| fail(line, format!("the amount {raw:?} is not an amount")))?;
-    Money::new(value, currency).map_err(|_| fail(line, format!("the amount {raw} is too large")))
+    let money = Money::new(value, currency)
+        .map_err(|_| fail(line, format!("the amount {raw} is too large")))?;
+    super::check_amount(money.to_minor(), line)?;
+    Ok(money)
 }
 
 /// A date element holding `Dt` (or `DtTm`, whose date is taken).
@@ -357,6 +360,17 @@ pub(crate) mod tests {
         );
         let e = parse_camt054(&text).unwrap_err();
         assert!(e.reason.contains("100.01"), "{e}");
+    }
+
+    #[test]
+    fn an_absurd_amount_is_refused_naming_its_line() {
+        let text = camt054(&[
+            ("4711", "100.00", "T-1", "Mark"),
+            ("4712", "5000000000000.00", "T-2", "Mark"),
+        ]);
+        let e = parse_camt054(&text).unwrap_err();
+        assert!(e.reason.contains("largest amount"), "{e}");
+        assert!(e.line > 1, "{e:?}");
     }
 
     #[test]

@@ -5,11 +5,12 @@
 //! ([`crate::domain::documents::InvoiceDocument`]).
 
 use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::rounding_to_whole;
 use crate::domain::contribution::VatTreatment;
-use crate::domain::money::Money;
+use crate::domain::money::{AMOUNT_MAX, AMOUNT_MAX_MINOR, Money, QUANTITY_MAX};
 use crate::domain::{Currency, Language};
 
 /// One line of an invoice.
@@ -51,7 +52,7 @@ impl Discount {
 
 impl InvoiceLine {
     /// A free line whose amount is the quantity times the unit price, rounded to the öre
-    /// half away from zero; `None` when that does not fit an amount.
+    /// half away from zero; `None` when that is more than [`AMOUNT_MAX`] either way.
     pub fn priced(
         description: String,
         quantity: Decimal,
@@ -61,7 +62,9 @@ impl InvoiceLine {
     ) -> Option<Self> {
         let exact = quantity.checked_mul(unit_price.amount())?;
         let rounded = exact.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-        let amount = Money::new(rounded, unit_price.currency()).ok()?;
+        let amount = Money::new(rounded, unit_price.currency())
+            .ok()
+            .filter(|a| a.to_minor().abs() <= AMOUNT_MAX_MINOR)?;
         Some(InvoiceLine {
             description,
             quantity,
@@ -73,6 +76,19 @@ impl InvoiceLine {
             fee_year: None,
             discount: None,
         })
+    }
+
+    /// The largest quantity, either way, that `unit_price` may be billed for: what keeps the
+    /// line's amount within [`AMOUNT_MAX`], and never more than [`QUANTITY_MAX`].
+    pub fn max_quantity(unit_price: Money) -> i64 {
+        let price = unit_price.amount().abs();
+        if price.is_zero() {
+            return QUANTITY_MAX;
+        }
+        (Decimal::from(AMOUNT_MAX) / price)
+            .floor()
+            .to_i64()
+            .map_or(QUANTITY_MAX, |q| q.min(QUANTITY_MAX))
     }
 
     /// Outside the scope of VAT (a contribution with nothing in return): such lines are
@@ -149,6 +165,41 @@ pub fn net_and_vat(lines: &[InvoiceLine], currency: Currency) -> (Money, Money) 
         Money::from_minor(summary.iter().map(part).sum(), currency)
     };
     (sum(|s| s.base.to_minor()), sum(|s| s.vat_amount.to_minor()))
+}
+
+/// Whether the sums of `lines` (the net and the VAT of each treatment, and the total with
+/// a whole-kronor rounding) fit the öre storage holds, so that [`net_and_vat`] and
+/// [`Invoice::total`] cannot overflow. Counted wide; what a run computes from large
+/// quantities and prices is checked with it before it becomes an invoice.
+pub fn totals_fit(lines: &[InvoiceLine]) -> bool {
+    let mut bases: Vec<(&VatTreatment, i128)> = Vec::new();
+    for line in lines {
+        let minor = i128::from(line.amount.to_minor());
+        match bases.iter_mut().find(|(vat, _)| **vat == line.vat) {
+            Some((_, base)) => *base += minor,
+            None => bases.push((&line.vat, minor)),
+        }
+    }
+    let mut total: i128 = 0;
+    for (vat, base) in bases {
+        let Ok(base_minor) = i64::try_from(base) else {
+            return false;
+        };
+        total += base;
+        if let VatTreatment::Rate(rate) = vat {
+            let vat = Decimal::new(base_minor, 2)
+                .checked_mul(*rate)
+                .and_then(|v| v.checked_div(Decimal::ONE_HUNDRED))
+                .map(|v| v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+                .and_then(|v| Money::new(v, Currency::Sek).ok());
+            match vat {
+                Some(v) => total += i128::from(v.to_minor()),
+                None => return false,
+            }
+        }
+    }
+    // A krona either way for the rounding to whole kronor.
+    total.abs() + 100 <= i128::from(i64::MAX)
 }
 
 /// An invoice or a credit note: what it bills, for which period, on which date.
@@ -248,6 +299,24 @@ mod tests {
             VatTreatment::OutsideScope,
         );
         assert_eq!(huge, None);
+        // A quantity the price makes more than the largest amount is refused; the largest
+        // quantity that price allows is said.
+        let price = sek("3000000.00");
+        assert_eq!(InvoiceLine::max_quantity(price), 333_333);
+        let line = |q: i64| {
+            InvoiceLine::priced(
+                "x".into(),
+                Decimal::from(q),
+                String::new(),
+                price,
+                VatTreatment::OutsideScope,
+            )
+        };
+        assert!(line(333_333).is_some());
+        assert_eq!(line(333_334), None);
+        assert_eq!(line(-333_334), None);
+        assert_eq!(InvoiceLine::max_quantity(sek("0.00")), QUANTITY_MAX);
+        assert_eq!(InvoiceLine::max_quantity(sek("0.01")), QUANTITY_MAX);
     }
 
     #[test]
@@ -267,6 +336,25 @@ mod tests {
         assert_eq!(rounded.rounding, sek("-0.26"));
         assert_eq!(rounded.total(), sek("175.00"));
         assert_eq!(rounded.rounded(false).total(), sek("175.26"));
+    }
+
+    #[test]
+    fn totals_that_would_overflow_are_found_before_they_are_summed() {
+        let rate = VatTreatment::Rate(Decimal::from(25));
+        let line = |minor: i64, vat: VatTreatment| InvoiceLine {
+            amount: Money::from_minor(minor, Currency::Sek),
+            ..InvoiceLine::priced("x".into(), Decimal::ONE, String::new(), sek("1"), vat).unwrap()
+        };
+        let big = i64::MAX / 2;
+        assert!(totals_fit(&[line(big / 2, rate.clone())]));
+        // Two halves of the largest amount: each fits, their sum does not.
+        assert!(!totals_fit(&[
+            line(big, VatTreatment::OutsideScope),
+            line(big, rate.clone())
+        ]));
+        // One line whose VAT takes the total over.
+        assert!(!totals_fit(&[line(i64::MAX / 10 * 9, rate)]));
+        assert!(totals_fit(&[]));
     }
 
     #[test]
