@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::domain::bank_files::{BankFile, BankPayment, PaidTo, Unread};
 use crate::domain::documents::DocumentKind;
-use crate::domain::money::Money;
+use crate::domain::money::{AMOUNT_MAX, Money};
 use crate::domain::organisation::{Organisation, PaymentAccounts};
 use crate::domain::payments::{OpenItems, Payable};
 use crate::domain::{Currency, Invalid};
@@ -275,13 +275,14 @@ fn open_items(
     Ok(items)
 }
 
+/// A payment is money received: nothing, or less, is a mistake to name.
 fn positive(amount: Money, field: &str) -> Result<(), Error> {
     if amount.to_minor() <= 0 {
         return Err(Error::field(
             field,
             Invalid::OutOfRange {
                 min: 0,
-                max: i64::MAX / 100,
+                max: AMOUNT_MAX,
             },
         ));
     }
