@@ -171,10 +171,17 @@ async fn a_file_of_2000_payments_pays_every_invoice_it_quotes(backend: Backend) 
             "{id}"
         );
     }
-    let r = app
-        .get(&admin, &format!("{base}/audit?entity=payment"))
-        .await;
-    let trail = r.body["items"].as_array().unwrap();
+    // The audit trail comes in pages of at most 500.
+    let mut trail = Vec::new();
+    let mut path = format!("{base}/audit?entity=payment");
+    loop {
+        let r = app.get(&admin, &path).await;
+        trail.extend(r.body["items"].as_array().unwrap().iter().cloned());
+        match r.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{base}/audit?entity=payment&cursor={cursor}"),
+            None => break,
+        }
+    }
     assert_eq!(trail.len(), 2_000);
     let first = &trail[0];
     assert_eq!(first["action"], "register");
@@ -185,8 +192,18 @@ async fn a_file_of_2000_payments_pays_every_invoice_it_quotes(backend: Backend) 
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["registered"], json!([]));
     assert_eq!(r.body["already_imported"].as_array().unwrap().len(), 2_000);
-    let r = app.get(&admin, &format!("{base}/payments")).await;
-    assert_eq!(r.body["items"].as_array().unwrap().len(), 2_000);
+    // Four pages of 500, and no fifth.
+    let mut payments = 0;
+    let mut path = format!("{base}/payments");
+    loop {
+        let r = app.get(&admin, &path).await;
+        payments += r.body["items"].as_array().unwrap().len();
+        match r.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{base}/payments?cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(payments, 2_000);
 }
 
 /// Within one file, payments to one invoice share what it owes: part, the rest, then all
