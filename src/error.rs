@@ -2,6 +2,8 @@
 //! stable code and the fields at fault; anything else is an internal fault, logged with its
 //! cause and answered with a generic 500.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::domain::agreement::{AgreementStatus, TransitionError, transition};
 use crate::domain::{FieldError, Language};
 
@@ -127,6 +129,73 @@ impl Error {
             Error::Internal(_) => "internal",
             Error::RunInterrupted { .. } => "run_interrupted",
         }
+    }
+
+    /// Every code a problem can carry, by the status it comes with: the error contract the
+    /// OpenAPI document states for each error response.
+    pub fn codes_by_status() -> BTreeMap<u16, BTreeSet<&'static str>> {
+        let mut codes: BTreeMap<u16, BTreeSet<&'static str>> = BTreeMap::new();
+        for e in Self::samples() {
+            codes.entry(e.status()).or_default().insert(e.code());
+        }
+        codes
+    }
+
+    /// One error of each kind, and an interrupted run for each status its cause can have.
+    /// A new variant stops [`Error::code`] compiling until it has a code; add it here too.
+    fn samples() -> Vec<Error> {
+        let status = AgreementStatus::Draft;
+        let mut all = vec![
+            Error::Validation(Vec::new()),
+            Error::MalformedJson(String::new()),
+            Error::BadRequest(String::new()),
+            Error::PayloadTooLarge { limit: 0 },
+            Error::UnsupportedMediaType,
+            Error::MethodNotAllowed {
+                allow: String::new(),
+            },
+            Error::Unauthorized,
+            Error::Forbidden(Forbidden::ReadOnly),
+            Error::Forbidden(Forbidden::OperatorNoMemberData),
+            Error::Forbidden(Forbidden::AdminOnly),
+            Error::Forbidden(Forbidden::OperatorOnly),
+            Error::NotFound(""),
+            Error::Conflict { field: None },
+            Error::State(StateConflict::MemberArchived),
+            Error::State(StateConflict::AgreementNotDraft(status)),
+            Error::State(StateConflict::AgreementNotInForce(status)),
+            Error::State(StateConflict::AgreementNotConcluded(status)),
+            Error::State(StateConflict::InvoiceIssued),
+            Error::State(StateConflict::InvoiceNotIssued),
+            Error::State(StateConflict::PaymentReversed),
+            Error::State(StateConflict::MessageNotFailed),
+            Error::State(StateConflict::AlreadyIssued),
+            Error::State(StateConflict::RequestInFlight),
+            Error::State(StateConflict::RunUnderWay),
+            Error::Transition(TransitionError {
+                from: status,
+                to: status,
+            }),
+            Error::Unavailable,
+            Error::Internal(anyhow::anyhow!("sample")),
+        ];
+        all.extend(
+            crate::domain::contribution::ContributionError::samples()
+                .into_iter()
+                .map(Error::Contribution),
+        );
+        // A run stops on whatever its batch failed with.
+        let causes = [
+            Error::Conflict { field: None },
+            Error::Validation(Vec::new()),
+            Error::Unavailable,
+            Error::Internal(anyhow::anyhow!("sample")),
+        ];
+        all.extend(causes.map(|cause| Error::RunInterrupted {
+            run: String::new(),
+            cause: Box::new(cause),
+        }));
+        all
     }
 
     pub fn status(&self) -> u16 {

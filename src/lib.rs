@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod pdf;
+pub mod schemas;
 pub mod services;
 pub mod startup;
 pub mod storage;

@@ -84,6 +84,47 @@ pub enum Invalid {
 }
 
 impl Invalid {
+    /// One of each kind, for the list of field codes the API documents. A new variant
+    /// stops [`Invalid::code`] compiling until it has a code; add it here too.
+    pub fn samples() -> Vec<Invalid> {
+        let text = String::new;
+        vec![
+            Invalid::Required,
+            Invalid::Empty,
+            Invalid::TooLong { max: 0 },
+            Invalid::DigitsOnly,
+            Invalid::Length { expected: "" },
+            Invalid::CheckDigit,
+            Invalid::ThirdDigit,
+            Invalid::Format { expected: "" },
+            Invalid::OneOf { allowed: &[] },
+            Invalid::OutOfRange { min: 0, max: 0 },
+            Invalid::WrongCountry,
+            Invalid::Mismatch { other: "" },
+            Invalid::Email,
+            Invalid::NulCharacter,
+            Invalid::ControlCharacter,
+            Invalid::CreditNoteRequired,
+            Invalid::UnknownField,
+            Invalid::WrongType { detail: text() },
+            Invalid::OverlapsAgreement,
+            Invalid::NoSuchRecord,
+            Invalid::Unreadable {
+                line: 0,
+                detail: text(),
+            },
+            Invalid::Template {
+                sv: text(),
+                nb: text(),
+                en: text(),
+            },
+            Invalid::NoRecipient { wanted: "" },
+            Invalid::MixedVatScope,
+            Invalid::NoAccount { currency: "" },
+            Invalid::OnlyFor { currency: "" },
+        ]
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Invalid::Required => "required",

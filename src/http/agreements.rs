@@ -21,6 +21,7 @@ use crate::domain::{Currency, Errors, Invalid, NAME_MAX, text};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
+use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
@@ -48,18 +49,18 @@ pub(crate) fn parse_year(raw: &str) -> Result<i32, Invalid> {
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AgreementHeaderBody {
+    #[schema(value_type = String)]
     pub member_id: Option<String>,
-    /// SEK, NOK or EUR; by default the member's currency.
-    #[schema(example = "SEK")]
+    /// The member's currency when not given.
+    #[schema(value_type = Option<names::Currency>)]
     pub currency: Option<String>,
-    /// How joining or leaving during a fee year is paid: whole_months or days.
-    #[schema(example = "whole_months")]
+    #[schema(value_type = names::ProRata)]
     pub pro_rata: Option<String>,
-    #[schema(example = 6)]
+    #[schema(example = 6, value_type = i64, minimum = 0, maximum = 120)]
     pub notice_months: Option<i64>,
     #[schema(example = "2027-03-15", value_type = String, format = Date)]
     pub start_date: Option<String>,
-    /// Absent: until further notice.
+    /// Absent: until further notice. Not before `start_date`.
     #[schema(value_type = Option<String>, format = Date)]
     pub end_date: Option<String>,
 }
@@ -148,10 +149,11 @@ pub struct AgreementView {
     pub id: String,
     pub organisation_id: String,
     pub member_id: String,
-    /// draft, offered, accepted, active, terminated, expired or declined.
-    #[schema(example = "draft")]
+    #[schema(value_type = names::AgreementStatus)]
     pub status: String,
+    #[schema(value_type = names::Currency)]
     pub currency: String,
+    #[schema(value_type = names::ProRata)]
     pub pro_rata: String,
     pub notice_months: i32,
     #[schema(value_type = String, format = Date)]
@@ -273,7 +275,7 @@ fn detail(record: AgreementRecord) -> Result<AgreementDetail, Error> {
 #[into_params(parameter_in = Query)]
 pub struct AgreementQuery {
     pub member_id: Option<String>,
-    /// draft, offered, accepted, active, terminated, expired or declined.
+    #[param(value_type = Option<names::AgreementStatus>, inline)]
     pub status: Option<String>,
 }
 
@@ -453,8 +455,7 @@ pub async fn replace_terms(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionBody {
-    /// offered, accepted, active, terminated, expired or declined.
-    #[schema(example = "accepted")]
+    #[schema(value_type = names::AgreementStatus, example = "accepted")]
     pub to: Option<String>,
     /// accepted: the date the member signed; terminated: the agreement's last day.
     #[schema(example = "2026-12-01", value_type = Option<String>, format = Date)]
@@ -564,6 +565,7 @@ pub struct NewVersionBody {
     /// After the previous version's, and not after the agreement's end.
     #[schema(example = "2028-01-01", value_type = String, format = Date)]
     pub effective_from: Option<String>,
+    #[schema(value_type = TermsSpec)]
     pub terms: Option<TermsSpec>,
 }
 
@@ -631,9 +633,9 @@ pub struct UsageBody {
     #[schema(example = "2027-05-12", value_type = String, format = Date)]
     pub used_on: Option<String>,
     /// A service on the price list of the year it was used in.
-    #[schema(example = "SKOLPROG")]
+    #[schema(example = "SKOLPROG", value_type = String, pattern = r"^[A-Za-z0-9_-]{1,30}$")]
     pub item_code: Option<String>,
-    #[schema(example = "1")]
+    #[schema(value_type = names::Decimal, example = "1")]
     pub quantity: Option<String>,
     #[schema(example = "Klass 5B, Sandareds skola")]
     pub note: Option<String>,
@@ -693,6 +695,7 @@ impl From<UsageRecord> for UsageView {
 #[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// Only the usage of this year.
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<String>,
 }
 
@@ -756,6 +759,7 @@ pub async fn usage_record(
 #[into_params(parameter_in = Query)]
 pub struct ContributionQuery {
     /// The fee year, e.g. 2027.
+    #[param(value_type = i32, minimum = 2000, maximum = 2100)]
     pub year: Option<String>,
 }
 
@@ -929,7 +933,7 @@ pub enum StepView {
 
 /// One line of the statement.
 #[derive(Serialize, ToSchema)]
-pub struct LineView {
+pub struct StatementLineView {
     /// The fixed component's id, the service's item code, or `variable_cap`.
     #[schema(example = "fast-del")]
     pub component: String,
@@ -967,7 +971,7 @@ pub struct ContributionView {
     pub version: i32,
     #[schema(value_type = String, format = Date)]
     pub effective_from: NaiveDate,
-    pub lines: Vec<LineView>,
+    pub lines: Vec<StatementLineView>,
     /// Per currency and VAT treatment.
     pub totals: Vec<TotalView>,
     /// The members each pool component was shared among, by component id.
@@ -1307,9 +1311,9 @@ fn step_view(s: &Step) -> StepView {
     }
 }
 
-fn line_view(line: &StatementLine, source: service::LineSource) -> LineView {
+fn line_view(line: &StatementLine, source: service::LineSource) -> StatementLineView {
     let (vat, vat_exempt_reason) = vat(&line.vat);
-    LineView {
+    StatementLineView {
         component: line.component.clone(),
         kind: line_kind(line.kind).to_owned(),
         source: source.as_str().to_owned(),

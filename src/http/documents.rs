@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::http::Items;
 use crate::http::agreements::parse_year;
 use crate::http::extract::{Body, Caller, read_body};
+use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
@@ -42,12 +43,16 @@ fn pdf(bytes: Vec<u8>, filename: &str) -> HttpResponse {
 pub struct OfferQuery {
     /// The fee year whose fees the letter sets out, e.g. 2027; the agreement's first year
     /// (or this year, for an agreement that began earlier) when not given.
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<String>,
-    /// sv, nb or en; the member's language when not given.
+    /// The member's language when not given.
+    #[param(value_type = Option<names::Language>, inline)]
     pub lang: Option<String>,
-    /// The letter's date (YYYY-MM-DD); today when not given.
+    /// The letter's date; today when not given.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub date: Option<String>,
     /// The date to answer by; 30 days after the letter's date when not given.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub answer_by: Option<String>,
     pub diarienummer: Option<String>,
     /// Whom the letter is for, e.g. "Till kommundirektör och utbildningschef"; the
@@ -59,13 +64,14 @@ pub struct OfferQuery {
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct OfferBody {
-    #[schema(example = 2027)]
+    #[schema(example = 2027, minimum = 2000, maximum = 2100)]
     pub fee_year: Option<i64>,
-    /// sv, nb or en; the member's language when not given.
+    /// The member's language when not given.
+    #[schema(value_type = Option<names::Language>)]
     pub language: Option<String>,
-    #[schema(example = "2026-11-02")]
+    #[schema(example = "2026-11-02", value_type = Option<String>, format = Date)]
     pub date: Option<String>,
-    #[schema(example = "2026-12-15")]
+    #[schema(example = "2026-12-15", value_type = Option<String>, format = Date)]
     pub answer_by: Option<String>,
     #[schema(example = "BRS 2026/0412")]
     pub diarienummer: Option<String>,
@@ -128,8 +134,9 @@ impl OfferInput<'_> {
 #[derive(Serialize, ToSchema)]
 pub struct DocumentView {
     pub id: String,
-    /// offer, invoice, credit-note, reminder or statement.
+    #[schema(value_type = names::DocumentKind)]
     pub kind: String,
+    #[schema(value_type = names::Language)]
     pub language: String,
     pub member_id: String,
     pub agreement_id: Option<String>,
@@ -140,7 +147,7 @@ pub struct DocumentView {
     pub size_bytes: i32,
     /// The token that issued it.
     pub created_by: String,
-    pub created_at: chrono::NaiveDateTime,
+    pub created_at: chrono::DateTime<chrono::Utc>,
     /// Where the PDF is.
     pub pdf: String,
 }
@@ -162,7 +169,7 @@ impl From<DocumentRecord> for DocumentView {
             sha256: d.sha256,
             size_bytes: d.size_bytes,
             created_by: d.created_by,
-            created_at: d.created_at,
+            created_at: d.created_at.and_utc(),
         }
     }
 }
@@ -336,7 +343,7 @@ pub struct TemplateView {
     pub language: String,
     /// Whether this is the organisation's own copy rather than the shipped template.
     pub custom: bool,
-    pub updated_at: Option<chrono::NaiveDateTime>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The template, in the format `pdf-templates/README.md` describes.
     pub source: Option<String>,
 }
@@ -363,7 +370,7 @@ pub async fn templates(
                 kind: kind.as_str().into(),
                 language: lang.as_str().into(),
                 custom: mine.is_some(),
-                updated_at: mine.map(|(_, _, at)| *at),
+                updated_at: mine.map(|(_, _, at)| at.and_utc()),
                 source: None,
             });
         }
@@ -371,7 +378,7 @@ pub async fn templates(
     Ok(web::Json(paging.page(items)))
 }
 
-#[utoipa::path(tag = "documents", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), responses((status = 200, body = TemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("org" = String, Path), ("kind" = inline(names::DocumentKind), Path), ("lang" = inline(names::Language), Path)), responses((status = 200, body = TemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/templates/{kind}/{lang}")]
 pub async fn template(
     db: web::Data<Db>,
@@ -386,7 +393,7 @@ pub async fn template(
         .await?;
     let custom = own.is_some();
     let (source, updated_at) = match own {
-        Some((s, at)) => (s, Some(at)),
+        Some((s, at)) => (s, Some(at.and_utc())),
         None => (crate::pdf::shipped_source(kind, lang).to_owned(), None),
     };
     Ok(web::Json(TemplateView {
@@ -402,12 +409,13 @@ pub async fn template(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateBody {
+    #[schema(value_type = String)]
     pub source: Option<String>,
 }
 
 /// Stores the organisation's own template after checking it; a syntax error or an unknown
 /// placeholder is a 422 naming the line.
-#[utoipa::path(tag = "documents", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), request_body = TemplateBody, responses((status = 200, body = TemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("org" = String, Path), ("kind" = inline(names::DocumentKind), Path), ("lang" = inline(names::Language), Path)), request_body = TemplateBody, responses((status = 200, body = TemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/organisations/{org}/templates/{kind}/{lang}")]
 pub async fn put_template(
     db: web::Data<Db>,
@@ -437,13 +445,13 @@ pub async fn put_template(
         kind: kind.as_str().into(),
         language: lang.as_str().into(),
         custom: true,
-        updated_at: Some(at),
+        updated_at: Some(at.and_utc()),
         source: Some(source),
     }))
 }
 
 /// Goes back to the shipped template.
-#[utoipa::path(tag = "documents", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("org" = String, Path), ("kind" = inline(names::DocumentKind), Path), ("lang" = inline(names::Language), Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[delete("/organisations/{org}/templates/{kind}/{lang}")]
 pub async fn delete_template(
     db: web::Data<Db>,
@@ -464,7 +472,7 @@ pub async fn delete_template(
 
 /// The template (the organisation's own or the shipped one) filled with sample data, with
 /// the organisation's logo: what a template author checks an edit with.
-#[utoipa::path(tag = "documents", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("org" = String, Path), ("kind" = inline(names::DocumentKind), Path), ("lang" = inline(names::Language), Path)), responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/templates/{kind}/{lang}/sample.pdf")]
 pub async fn template_sample(
     db: web::Data<Db>,
@@ -517,7 +525,7 @@ pub async fn put_logo(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(tag = "documents", params(("org" = String, Path)), responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("org" = String, Path)), responses((status = 200, description = "The logo as it was uploaded", content((Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/logo")]
 pub async fn logo(
     db: web::Data<Db>,

@@ -9,7 +9,8 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
-use serde::de::DeserializeOwned;
+use serde::de::value::StringDeserializer;
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Unexpected, Visitor};
 
 use crate::domain::{FieldError, Invalid, Role};
 use crate::error::{Error, Forbidden};
@@ -151,7 +152,7 @@ pub fn from_value_at<T: DeserializeOwned>(
     value: serde_json::Value,
     prefix: &str,
 ) -> Result<T, Error> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(Strict(value)).map_err(|e| {
         let path = e.path().to_string();
         let mut field = field_error(&path, &e.inner().to_string());
         field.field = format!("{prefix}{}", field.field)
@@ -159,6 +160,146 @@ pub fn from_value_at<T: DeserializeOwned>(
             .to_owned();
         Error::Validation(vec![field])
     })
+}
+
+/// A JSON value read as JSON Schema reads it: a struct only from an object. serde's
+/// derived structs also take an array of their fields in order, which would let `[null,
+/// null]` stand for a body the OpenAPI document says is an object.
+struct Strict(serde_json::Value);
+
+impl<'de> serde::Deserializer<'de> for Strict {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            serde_json::Value::Array(items) => visitor.visit_seq(Items(items.into_iter())),
+            serde_json::Value::Object(map) => visitor.visit_map(Fields {
+                entries: map.into_iter(),
+                value: None,
+            }),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            serde_json::Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        let unexpected = match &self.0 {
+            serde_json::Value::Object(_) => return self.deserialize_any(visitor),
+            serde_json::Value::Array(_) => Unexpected::Seq,
+            serde_json::Value::Null => Unexpected::Unit,
+            serde_json::Value::Bool(b) => Unexpected::Bool(*b),
+            serde_json::Value::Number(_) => Unexpected::Other("number"),
+            serde_json::Value::String(s) => Unexpected::Str(s),
+        };
+        Err(serde::de::Error::invalid_type(unexpected, &visitor))
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_enum(name, variants, visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map ignored_any
+    }
+
+    /// A field or variant is named by text only: serde would also take a variant's number
+    /// (`"type": 0` for the first kind of fee model).
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            serde_json::Value::String(name) => visitor.visit_string(name),
+            other => Err(serde::de::Error::invalid_type(
+                match &other {
+                    serde_json::Value::Number(_) => Unexpected::Other("number"),
+                    serde_json::Value::Bool(b) => Unexpected::Bool(*b),
+                    _ => Unexpected::Other("not text"),
+                },
+                &visitor,
+            )),
+        }
+    }
+}
+
+/// The items of an array, each read strictly.
+struct Items(std::vec::IntoIter<serde_json::Value>);
+
+impl<'de> SeqAccess<'de> for Items {
+    type Error = serde_json::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
+        self.0
+            .next()
+            .map(|v| seed.deserialize(Strict(v)))
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+/// The fields of an object, each value read strictly.
+struct Fields {
+    entries: serde_json::map::IntoIter,
+    value: Option<serde_json::Value>,
+}
+
+impl<'de> MapAccess<'de> for Fields {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        seed.deserialize(StringDeserializer::<serde_json::Error>::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| serde::de::Error::custom("a value without its key"))?;
+        seed.deserialize(Strict(value))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
 }
 
 /// Reads a body that carries a nested part (a member's first population count, an
@@ -385,6 +526,14 @@ mod tests {
         n: Option<i64>,
     }
 
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    #[allow(dead_code)]
+    enum Kind {
+        Flat { amount: String },
+        Pool { total: String },
+    }
+
     fn fields(body: &str) -> Vec<(String, &'static str)> {
         match parse_json::<Outer>(body.as_bytes()) {
             Err(Error::Validation(f)) => {
@@ -405,6 +554,19 @@ mod tests {
             [("address.town".to_owned(), "unknown_field")]
         );
         assert_eq!(fields(r#"{"n":"seven"}"#), [("n".to_owned(), "wrong_type")]);
+        // An object is an object: not the array of its fields in order, at any depth.
+        assert_eq!(fields(r#"["x", null, 1]"#), [("".to_owned(), "wrong_type")]);
+        assert_eq!(
+            fields(r#"{"address":["Borås"]}"#),
+            [("address".to_owned(), "wrong_type")]
+        );
+        assert!(parse_json::<Outer>(br#"{"name":"x","address":{"city":null},"n":7}"#).is_ok());
+        // A kind is named, not numbered.
+        assert!(parse_json::<Kind>(br#"{"type":"flat","amount":"1"}"#).is_ok());
+        assert!(matches!(
+            parse_json::<Kind>(br#"{"type":0,"amount":"1"}"#),
+            Err(Error::Validation(_))
+        ));
         assert!(matches!(
             parse_json::<Outer>(b"{\"name\":"),
             Err(Error::MalformedJson(_))

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::{Country, Errors, Invalid, MemberStatus, MunicipalityCode};
 use crate::error::Error;
 use crate::http::extract::{CSV_LIMIT, Caller, parse_json, read_body};
+use crate::http::openapi::names;
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::import::{ImportRequest, Selection, import};
@@ -15,13 +16,15 @@ use crate::storage::members::ImportReport;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MunicipalityImportBody {
-    /// `SE` (default) or `NO`.
+    /// `SE` when not given.
+    #[schema(value_type = Option<names::Country>)]
     pub country: Option<String>,
     /// Municipality codes to import, e.g. `["1443", "1490"]`.
     pub codes: Option<Vec<String>>,
     /// Import every municipality of the country.
     pub all: Option<bool>,
     /// The status new members get (default `member`).
+    #[schema(value_type = Option<names::MemberStatus>)]
     pub status: Option<String>,
 }
 
@@ -30,11 +33,14 @@ pub struct MunicipalityImportBody {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CsvImportQuery {
+    #[param(value_type = Option<names::Country>, inline)]
     pub country: Option<String>,
     /// Comma-separated codes; all rows of the CSV when left out.
     pub codes: Option<String>,
-    /// When the population was counted (YYYY-MM-DD). Required with CSV.
+    /// When the population was counted. Required with CSV.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub reference_date: Option<String>,
+    #[param(value_type = Option<names::MemberStatus>, inline)]
     pub status: Option<String>,
 }
 

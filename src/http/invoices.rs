@@ -16,6 +16,7 @@ use crate::domain::{Country, Currency, Errors, Invalid, LINE_MAX, Language, iso_
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
+use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
@@ -45,15 +46,15 @@ pub struct SettingsBody {
     #[schema(example = "NAV-K")]
     pub credit_note_prefix: String,
     /// ocr (Sweden), kid_mod10 or kid_mod11 (Norway).
-    #[schema(example = "ocr")]
+    #[schema(value_type = names::ReferenceScheme)]
     pub reference_scheme: String,
     /// Öresavrundning: round totals to whole kronor.
     pub round_to_whole: bool,
     /// Days past the due date before a reminder.
-    #[schema(example = 10)]
+    #[schema(example = 10, minimum = 0, maximum = 365)]
     pub reminder_after_days: i64,
     /// Days a reminder gives to pay (Norway: at least 14).
-    #[schema(example = 10)]
+    #[schema(example = 10, minimum = 0, maximum = 365)]
     pub reminder_pay_days: i64,
     /// Issuing an invoice, alone or in a run, or a reminder run also emails them to the
     /// members' invoice recipients (through the outbox); off when not given.
@@ -62,7 +63,7 @@ pub struct SettingsBody {
     /// The smallest outstanding amount a reminder chases, in the invoice's currency
     /// (default 10): a rounding residue or a small short payment is left alone.
     #[serde(default)]
-    #[schema(example = "10.00")]
+    #[schema(value_type = Option<names::Amount>)]
     pub reminder_minimum: Option<String>,
 }
 
@@ -167,10 +168,11 @@ pub async fn put_settings(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceRateBody {
-    #[schema(example = "2026-07-01")]
+    /// The path's date; a value here is not read.
+    #[schema(example = "2026-07-01", value_type = Option<String>, format = Date)]
     pub valid_from: Option<String>,
-    /// Percent, e.g. "1.75".
-    #[schema(example = "1.75")]
+    /// Percent, from -50 to 50.
+    #[schema(example = "1.75", pattern = r"^-?[0-9]{1,2}([.,][0-9]{1,10})?$")]
     pub percent: String,
 }
 
@@ -179,7 +181,7 @@ fn parse_country(raw: &str) -> Result<Country, Error> {
 }
 
 /// The reference rates dröjsmålsränta is computed from.
-#[utoipa::path(tag = "invoicing", params(("country" = String, Path), PagingParams), responses((status = 200, body = Items<ReferenceRateBody>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "invoicing", params(("country" = inline(names::Country), Path), PagingParams), responses((status = 200, body = Items<ReferenceRateBody>)), security(("bearer" = [])))]
 #[get("/reference-rates/{country}")]
 pub async fn reference_rates(
     db: web::Data<Db>,
@@ -205,7 +207,7 @@ pub async fn reference_rates(
 }
 
 /// Sets a reference rate; the deployment's operator enters them for every organisation.
-#[utoipa::path(tag = "invoicing", params(("country" = String, Path), ("from" = String, Path)), request_body = ReferenceRateBody, responses((status = 200, body = ReferenceRateBody), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "invoicing", params(("country" = inline(names::Country), Path), ("from" = NaiveDate, Path)), request_body = ReferenceRateBody, responses((status = 200, body = ReferenceRateBody), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/reference-rates/{country}/{from}")]
 pub async fn put_reference_rate(
     db: web::Data<Db>,
@@ -261,11 +263,12 @@ pub async fn put_reference_rate(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InkassosatsBody {
+    /// The path's year; a value here is not read.
     #[schema(example = 2027)]
     #[serde(default)]
     pub year: Option<i32>,
-    /// In NOK, e.g. "700.00".
-    #[schema(example = "700.00")]
+    /// In NOK, at most 10 000.
+    #[schema(value_type = names::Amount, example = "700.00")]
     pub amount: String,
     /// Where the figure comes from.
     #[schema(example = "Inkassoforskriften § 1-1, fastsatt av Justis- og beredskapsdepartementet")]
@@ -296,7 +299,7 @@ pub async fn inkassosats(
 }
 
 /// Sets a year's inkassosats; the deployment's operator enters it for every organisation.
-#[utoipa::path(tag = "invoicing", params(("year" = i32, Path)), request_body = InkassosatsBody, responses((status = 200, body = InkassosatsBody), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "invoicing", params(("year" = i32, Path, minimum = 2000, maximum = 2100)), request_body = InkassosatsBody, responses((status = 200, body = InkassosatsBody), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/inkassosats/{year}")]
 pub async fn put_inkassosats(
     db: web::Data<Db>,
@@ -355,15 +358,17 @@ pub async fn put_inkassosats(
 pub struct LineBody {
     #[schema(example = "Fortbildningsdag")]
     pub description: String,
-    #[schema(example = "2")]
+    #[schema(value_type = names::SignedDecimal, example = "2")]
     pub quantity: String,
     #[serde(default)]
     #[schema(example = "dag")]
     pub unit: Option<String>,
-    #[schema(example = "12000.00")]
+    #[schema(value_type = names::Amount, example = "12000.00")]
     pub unit_price: String,
-    /// outside_scope (default), exempt (with vat_exempt_reason) or 25, 12, 6 (15 in Norway).
+    /// outside_scope when not given; exempt needs `vat_exempt_reason`. Rates: 25, 12, 6 in
+    /// Sweden, 25, 15, 12 in Norway.
     #[serde(default)]
+    #[schema(value_type = Option<names::Vat>)]
     pub vat: Option<String>,
     #[serde(default)]
     pub vat_exempt_reason: Option<String>,
@@ -419,20 +424,23 @@ pub struct DraftBody {
     pub member_id: String,
     #[serde(default)]
     pub agreement_id: Option<String>,
-    /// sv, nb or en; the member's language when not given.
+    /// The member's language when not given.
     #[serde(default)]
+    #[schema(value_type = Option<names::Language>)]
     pub language: Option<String>,
     /// The currency of the prices; the member's when not given.
     #[serde(default)]
+    #[schema(value_type = Option<names::Currency>)]
     pub currency: Option<String>,
-    #[schema(example = "2026-11-01")]
+    #[schema(example = "2026-11-01", format = Date)]
     pub period_start: String,
-    #[schema(example = "2026-11-30")]
+    #[schema(example = "2026-11-30", format = Date)]
     pub period_end: String,
     #[serde(default)]
     pub buyer_reference: Option<String>,
     #[serde(default)]
     pub our_reference: Option<String>,
+    #[schema(min_items = 1)]
     pub lines: Vec<LineBody>,
 }
 
@@ -671,9 +679,11 @@ pub struct InvoiceQuery {
     pub member_id: Option<String>,
     pub run_id: Option<String>,
     /// Only invoices with this derived status.
+    #[param(value_type = Option<names::InvoiceStatus>, inline)]
     pub status: Option<String>,
     /// The day statuses are seen on (an invoice is overdue after its due date); today
     /// when not given.
+    #[param(value_type = Option<NaiveDate>)]
     pub on: Option<String>,
 }
 
@@ -779,7 +789,7 @@ pub async fn einvoice(
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DateBody {
-    #[schema(example = "2027-01-15")]
+    #[schema(example = "2027-01-15", value_type = Option<String>, format = Date)]
     pub date: Option<String>,
 }
 
@@ -824,8 +834,9 @@ pub async fn issue(
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CreditBody {
-    #[schema(example = "2027-02-01")]
+    #[schema(example = "2027-02-01", value_type = Option<String>, format = Date)]
     pub date: Option<String>,
+    #[schema(min_items = 1)]
     pub lines: Option<Vec<LineBody>>,
 }
 
@@ -867,13 +878,16 @@ pub async fn credit(
     Ok(HttpResponse::Created().json(v))
 }
 
+/// What can happen to an issued invoice besides payment.
+pub const EVENT_KINDS: &[&str] = &["sent", "written_off"];
+
 /// Something that happened to an issued invoice: sent (by post or mail), written off.
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventBody {
-    /// sent or written_off.
-    #[schema(example = "sent")]
+    #[schema(value_type = names::InvoiceEvent)]
     pub kind: String,
+    #[schema(value_type = Option<String>, format = Date)]
     pub date: Option<String>,
     pub note: Option<String>,
 }
@@ -889,12 +903,12 @@ pub async fn event(
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
     let kind = match body.kind.trim() {
-        k @ ("sent" | "written_off") => k.to_owned(),
+        k if EVENT_KINDS.contains(&k) => k.to_owned(),
         _ => {
             return Err(Error::field(
                 "kind",
                 Invalid::OneOf {
-                    allowed: &["sent", "written_off"],
+                    allowed: EVENT_KINDS,
                 },
             ));
         }
@@ -920,11 +934,12 @@ pub async fn event(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunBody {
-    #[schema(example = "2027-01-01")]
+    #[schema(example = "2027-01-01", format = Date)]
     pub from: String,
-    #[schema(example = "2027-03-31")]
+    #[schema(example = "2027-03-31", format = Date)]
     pub to: String,
     /// Dates every invoice; each agreement's own rule (e.g. the 15th) when not given.
+    #[schema(value_type = Option<String>, format = Date)]
     pub invoice_date: Option<String>,
     /// Shows what would be invoiced without changing anything.
     #[serde(default)]
@@ -1222,7 +1237,7 @@ fn skipped_view(s: service::Skipped) -> SkippedView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// agreement, invoice, payment, settings.
+    #[param(value_type = Option<names::AuditEntity>, inline)]
     pub entity: Option<String>,
     pub entity_id: Option<String>,
 }
@@ -1234,10 +1249,10 @@ pub struct AuditView {
     pub action: String,
     /// The name of the token that made the change.
     pub actor: String,
-    pub occurred_at: chrono::NaiveDateTime,
-    #[schema(value_type = Object)]
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// The record before the change, as the API showed it; absent for a creation.
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    /// The record after the change; absent for a deletion.
     pub after: Option<serde_json::Value>,
 }
 
@@ -1275,7 +1290,7 @@ pub async fn audit_trail(
                     entity_id: r.entity_id,
                     action: r.action,
                     actor: r.actor,
-                    occurred_at: r.occurred_at,
+                    occurred_at: r.occurred_at.and_utc(),
                     before: parse(r.old_value),
                     after: parse(r.new_value),
                 })

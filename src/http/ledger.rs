@@ -11,6 +11,7 @@ use crate::domain::{Language, iso_date};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::Caller;
+use crate::http::openapi::names;
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::ledger::{
@@ -22,11 +23,13 @@ use crate::services::ledger::{
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// json (default), csv (semicolon-separated, decimal comma, for Excel) or xlsx.
+    #[param(value_type = Option<names::ReportFormat>, inline)]
     pub format: Option<String>,
     /// The day the report is seen on; today when not given.
+    #[param(value_type = Option<NaiveDate>)]
     pub on: Option<String>,
-    /// The language of a CSV or XLSX file's headings: sv, nb or en (the organisation's
-    /// when not given).
+    /// The language of a CSV or XLSX file's headings (the organisation's when not given).
+    #[param(value_type = Option<names::Language>, inline)]
     pub lang: Option<String>,
 }
 
@@ -115,7 +118,7 @@ impl From<&Account> for AccountView {
 
 /// A member's invoices, credit notes, payments and allocations with the running balance,
 /// one account per currency.
-#[utoipa::path(tag = "reports", params(("org" = String, Path), ("id" = String, Path), ReportQuery), responses((status = 200, body = Items<AccountView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "reports", params(("org" = String, Path), ("id" = String, Path), ReportQuery), responses((status = 200, description = "The report: JSON, or with `format` a CSV or XLSX file", content((Items<AccountView> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/members/{id}/ledger")]
 pub async fn member_ledger(
     db: web::Data<Db>,
@@ -173,7 +176,7 @@ impl From<&OpenItem> for OpenItemView {
 }
 
 /// Everything still open on a day: unpaid invoices, credit on account, unmatched payments.
-#[utoipa::path(tag = "reports", params(("org" = String, Path), ReportQuery), responses((status = 200, body = Items<OpenItemView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "reports", params(("org" = String, Path), ReportQuery), responses((status = 200, description = "The report: JSON, or with `format` a CSV or XLSX file", content((Items<OpenItemView> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))), security(("bearer" = [])))]
 #[get("/organisations/{org}/reports/open-items")]
 pub async fn open_items(
     db: web::Data<Db>,
@@ -237,7 +240,7 @@ impl From<&AgingRow> for AgingView {
 }
 
 /// What each member owes by how late it is: not due, 1–30, 31–60, 61–90, over 90 days.
-#[utoipa::path(tag = "reports", params(("org" = String, Path), ReportQuery), responses((status = 200, body = Items<AgingView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "reports", params(("org" = String, Path), ReportQuery), responses((status = 200, description = "The report: JSON, or with `format` a CSV or XLSX file", content((Items<AgingView> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))), security(("bearer" = [])))]
 #[get("/organisations/{org}/reports/aging")]
 pub async fn aging(
     db: web::Data<Db>,
@@ -286,7 +289,7 @@ impl From<&YearRow> for YearView {
 }
 
 /// Per invoice year and currency: invoiced, credited, paid, written off, outstanding.
-#[utoipa::path(tag = "reports", params(("org" = String, Path), ReportQuery), responses((status = 200, body = Items<YearView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "reports", params(("org" = String, Path), ReportQuery), responses((status = 200, description = "The report: JSON, or with `format` a CSV or XLSX file", content((Items<YearView> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))), security(("bearer" = [])))]
 #[get("/organisations/{org}/reports/years")]
 pub async fn years(
     db: web::Data<Db>,

@@ -12,7 +12,7 @@
 //! refused for others is `partly_failed`; its retry goes to the refused recipients only.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -21,6 +21,7 @@ use crate::email::templates::{MessageKind, Sources};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
+use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::Db;
@@ -53,7 +54,7 @@ pub struct DeliveryView {
     /// for a pending one why the last attempt did not get through.
     #[schema(example = "permanent error (550): 5.1.1 Mailbox unavailable")]
     pub reply: Option<String>,
-    pub delivered_at: Option<NaiveDateTime>,
+    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 impl From<Delivery> for DeliveryView {
@@ -62,7 +63,7 @@ impl From<Delivery> for DeliveryView {
             address: d.address,
             status: d.status,
             reply: d.reply,
-            delivered_at: d.delivered_at,
+            delivered_at: d.delivered_at.map(|t| t.and_utc()),
         }
     }
 }
@@ -72,11 +73,10 @@ impl From<Delivery> for DeliveryView {
 pub struct MessageView {
     pub id: String,
     pub member_id: Option<String>,
-    /// offer, invoice, reminder or newsletter.
-    #[schema(example = "invoice")]
+    #[schema(value_type = names::MessageKind)]
     pub kind: String,
     pub document_id: Option<String>,
-    #[schema(example = "sv")]
+    #[schema(value_type = names::Language)]
     pub language: String,
     #[schema(example = json!(["faktura@bollebygd.se"]))]
     pub recipients: Vec<String>,
@@ -95,18 +95,18 @@ pub struct MessageView {
     pub message_id: String,
     /// pending, sending, sent, partly_failed (delivered to some recipients, refused for
     /// the others) or failed.
-    #[schema(example = "pending")]
+    #[schema(value_type = names::MessageStatus)]
     pub status: String,
     pub attempts: i32,
     /// When a pending message is tried next.
-    pub next_attempt_at: NaiveDateTime,
+    pub next_attempt_at: DateTime<Utc>,
     /// The last failure: the mail server's reply, or why it could not be reached; with
     /// recipients refused for different reasons, each address with its own.
     pub last_error: Option<String>,
     pub created_by: String,
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// When the server last took the message for a recipient.
-    pub sent_at: Option<NaiveDateTime>,
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 impl From<Message> for MessageView {
@@ -127,11 +127,11 @@ impl From<Message> for MessageView {
             message_id: r.message_id,
             status: r.status,
             attempts: r.attempts,
-            next_attempt_at: r.next_attempt_at,
+            next_attempt_at: r.next_attempt_at.and_utc(),
             last_error: r.last_error,
             created_by: r.created_by,
-            created_at: r.created_at,
-            sent_at: r.sent_at,
+            created_at: r.created_at.and_utc(),
+            sent_at: r.sent_at.map(|t| t.and_utc()),
         }
     }
 }
@@ -272,7 +272,7 @@ pub async fn send_invoice_run(
 }
 
 /// Sends every reminder of a reminder run: the reminders made on the date given.
-#[utoipa::path(tag = "email", params(("org" = String, Path), ("date" = String, Path, description = "The run's reminder date, YYYY-MM-DD")), responses((status = 202, body = BulkView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("date" = NaiveDate, Path, description = "The run's reminder date")), responses((status = 202, body = BulkView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/organisations/{org}/reminder-runs/{date}/send")]
 pub async fn send_reminder_run(
     db: web::Data<Db>,
@@ -295,6 +295,7 @@ pub async fn send_reminder_run(
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
     /// pending, sending, sent, partly_failed or failed.
+    #[param(value_type = Option<names::MessageStatus>, inline)]
     pub status: Option<String>,
     pub member_id: Option<String>,
 }
@@ -369,24 +370,26 @@ pub async fn member_messages(
 #[serde(deny_unknown_fields)]
 pub struct EmailTemplateBody {
     /// The subject line, with `{{placeholders}}`.
-    #[schema(example = "Faktura {{invoice.number}} från {{organisation.name}}")]
+    #[schema(example = "Faktura {{invoice.number}} från {{organisation.name}}", value_type = String)]
     pub subject: Option<String>,
     /// The plain-text body.
+    #[schema(value_type = String)]
     pub text: Option<String>,
     /// The HTML body; values are HTML-escaped when filled in.
+    #[schema(value_type = String)]
     pub html: Option<String>,
 }
 
 /// An email template as stored or shipped.
 #[derive(Serialize, ToSchema)]
 pub struct EmailTemplateView {
-    #[schema(example = "invoice")]
+    #[schema(value_type = names::MessageKind)]
     pub kind: String,
-    #[schema(example = "sv")]
+    #[schema(value_type = names::Language)]
     pub language: String,
     /// Whether the organisation stored its own.
     pub custom: bool,
-    pub updated_at: Option<NaiveDateTime>,
+    pub updated_at: Option<DateTime<Utc>>,
     /// The placeholders this kind offers.
     pub placeholders: Vec<String>,
     pub subject: String,
@@ -413,7 +416,7 @@ fn template_view(
         kind: kind.as_str().to_owned(),
         language: lang.as_str().to_owned(),
         custom: updated_at.is_some(),
-        updated_at,
+        updated_at: updated_at.map(|t| t.and_utc()),
         placeholders: kind
             .placeholders()
             .iter()
@@ -426,7 +429,7 @@ fn template_view(
 }
 
 /// The email template a kind and language use for the organisation.
-#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = String, Path, description = "offer, invoice, reminder or newsletter"), ("lang" = String, Path, description = "sv, nb or en")), responses((status = 200, body = EmailTemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = inline(names::MessageKind), Path), ("lang" = inline(names::Language), Path)), responses((status = 200, body = EmailTemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/email-templates/{kind}/{lang}")]
 pub async fn template(
     db: web::Data<Db>,
@@ -449,7 +452,7 @@ pub async fn template(
 
 /// Stores the organisation's own email template after checking it: an unknown placeholder
 /// is a 422 naming `subject`, `text` or `html`.
-#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), request_body = EmailTemplateBody, responses((status = 200, body = EmailTemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = inline(names::MessageKind), Path), ("lang" = inline(names::Language), Path)), request_body = EmailTemplateBody, responses((status = 200, body = EmailTemplateView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/organisations/{org}/email-templates/{kind}/{lang}")]
 pub async fn put_template(
     db: web::Data<Db>,
@@ -492,7 +495,7 @@ pub async fn put_template(
 }
 
 /// Goes back to the shipped email template.
-#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = String, Path), ("lang" = String, Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "email", params(("org" = String, Path), ("kind" = inline(names::MessageKind), Path), ("lang" = inline(names::Language), Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[delete("/organisations/{org}/email-templates/{kind}/{lang}")]
 pub async fn delete_template(
     db: web::Data<Db>,

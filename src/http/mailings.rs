@@ -5,7 +5,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, is_json, parse_json, read_body};
 use crate::http::mail::{BulkView, MessageView, MissingView};
+use crate::http::openapi::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::Db;
@@ -25,9 +26,10 @@ use crate::storage::mailings::{MailingMessage, MailingRow};
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachmentBody {
-    #[schema(example = "Program 2027.pdf")]
+    #[schema(example = "Program 2027.pdf", value_type = String)]
     pub filename: Option<String>,
     /// The file's bytes in standard base64.
+    #[schema(value_type = String)]
     pub content_base64: Option<String>,
 }
 
@@ -35,9 +37,10 @@ pub struct AttachmentBody {
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MailingBody {
-    #[schema(example = "Nyheter från Navet, våren 2027")]
+    #[schema(example = "Nyheter från Navet, våren 2027", value_type = String)]
     pub subject: Option<String>,
     /// The plain-text body.
+    #[schema(value_type = String)]
     pub text: Option<String>,
     /// An HTML body; the plain text is used when it is not given.
     pub html: Option<String>,
@@ -173,7 +176,7 @@ pub struct MailingView {
     pub id: String,
     pub subject: String,
     pub created_by: String,
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// How many members' latest messages are pending, sending, sent, partly failed
     /// (delivered to some of the member's recipients) and failed.
     pub pending: usize,
@@ -190,8 +193,9 @@ pub struct MailingMessageView {
     /// The message in the outbox (`…/outbox?…`).
     pub message_id: String,
     /// pending, sending, sent, partly_failed or failed.
+    #[schema(value_type = names::MessageStatus)]
     pub status: String,
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 
 fn mailing_view((m, messages): (MailingRow, Vec<MailingMessage>)) -> MailingView {
@@ -205,14 +209,14 @@ fn mailing_view((m, messages): (MailingRow, Vec<MailingMessage>)) -> MailingView
         id: m.id,
         subject: m.subject,
         created_by: m.created_by,
-        created_at: m.created_at,
+        created_at: m.created_at.and_utc(),
         messages: messages
             .into_iter()
             .map(|x| MailingMessageView {
                 member_id: x.member_id,
                 message_id: x.outbox_id,
                 status: x.status,
-                created_at: x.created_at,
+                created_at: x.created_at.and_utc(),
             })
             .collect(),
     }

@@ -16,6 +16,7 @@ use crate::domain::{
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
+use crate::http::openapi::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{AddressBody, merge_patch, to_value};
@@ -26,12 +27,11 @@ use crate::storage::members::{self as store, MemberFilter, MemberSort};
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct MemberBody {
-    /// municipality, region, university, company or other.
-    #[schema(example = "municipality")]
+    #[schema(value_type = names::MemberKind)]
     pub kind: Option<String>,
-    #[schema(example = "Bollebygd")]
+    #[schema(example = "Bollebygd", value_type = String)]
     pub name: Option<String>,
-    #[schema(example = "SE")]
+    #[schema(value_type = names::Country)]
     pub country: Option<String>,
     /// Checked per country: SE 10 digits, Luhn, third digit ≥ 2; NO 9 digits, mod 11.
     #[schema(example = "212000-1561")]
@@ -39,11 +39,12 @@ pub struct MemberBody {
     /// SE kommunkod / NO kommunenummer.
     #[schema(example = "1443")]
     pub municipality_code: Option<String>,
-    #[schema(example = "14")]
+    #[schema(example = "14", pattern = r"^[0-9]{2}$")]
     pub county_code: Option<String>,
     #[schema(example = "Västra Götalands län")]
     pub county_name: Option<String>,
     pub billing_address: Option<AddressBody>,
+    #[schema(format = Email)]
     pub invoice_email: Option<String>,
     /// Peppol participant, `scheme:id`; for municipalities and regions `0007:`/`0192:` +
     /// organisation number unless given.
@@ -51,9 +52,12 @@ pub struct MemberBody {
     pub peppol_endpoint: Option<String>,
     /// "Er referens": the reference the member wants on its invoices.
     pub buyer_reference: Option<String>,
+    #[schema(value_type = Option<names::Language>)]
     pub language: Option<String>,
+    #[schema(value_type = Option<names::Currency>)]
     pub currency: Option<String>,
-    /// prospect, member or former.
+    /// `member` when not given.
+    #[schema(value_type = Option<names::MemberStatus>)]
     pub status: Option<String>,
 }
 
@@ -184,7 +188,7 @@ pub struct NewMemberBody {
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PopulationBody {
-    #[schema(example = 9784)]
+    #[schema(example = 9784, minimum = 0, maximum = 10000000)]
     pub count: i64,
     #[schema(example = "2025-12-31", value_type = String, format = Date)]
     pub reference_date: String,
@@ -320,18 +324,23 @@ pub struct MemberList {
 #[into_params(parameter_in = Query)]
 pub struct MemberQuery {
     /// 1–500, default 50.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    #[param(value_type = Option<names::MemberKind>, inline)]
     pub kind: Option<String>,
+    #[param(value_type = Option<names::MemberStatus>, inline)]
     pub status: Option<String>,
     /// County (län / fylke) code, e.g. `14`.
     pub county: Option<String>,
     /// Part of the name, case-insensitive.
     pub q: Option<String>,
     /// `name` (default), `-name`, `created`, `-created`.
+    #[param(value_type = Option<names::MemberSort>, inline)]
     pub sort: Option<String>,
     /// Include archived members (default false).
+    #[param(value_type = Option<bool>)]
     pub include_archived: Option<String>,
 }
 
@@ -645,7 +654,7 @@ pub async fn population_record(
 
 #[utoipa::path(
     tag = "members",
-    params(("org" = String, Path), ("member" = String, Path), ("date" = String, Path, description = "Reference date, YYYY-MM-DD")),
+    params(("org" = String, Path), ("member" = String, Path), ("date" = NaiveDate, Path, description = "Reference date")),
     responses((status = 204), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
@@ -677,11 +686,13 @@ pub async fn population_delete(
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ContactBody {
-    #[schema(example = "Anna Andersson")]
+    #[schema(example = "Anna Andersson", value_type = String)]
     pub name: Option<String>,
     /// Role at the member, e.g. kommundirektör, utbildningschef, ekonomi.
     #[schema(example = "Kommundirektör")]
     pub title: Option<String>,
+    /// Required when the contact receives anything.
+    #[schema(format = Email)]
     pub email: Option<String>,
     pub phone: Option<String>,
     /// Receives offer letters.

@@ -13,18 +13,28 @@ use crate::http::Items;
 use crate::http::extract::{Body, Caller, read_body};
 use crate::http::idempotency;
 use crate::http::invoices::money;
+use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::services::payments::{self as service, PaymentInput, PaymentState, Source};
 use crate::storage::invoicing as store;
 
+/// Where a payment stands.
+pub const STATUSES: &[&str] = &[
+    "unmatched",
+    "on_account",
+    "allocated",
+    "reversed",
+    "reversal",
+];
+
 /// Money to an invoice.
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct AllocationBody {
     pub invoice_id: String,
-    #[schema(example = "12500.00")]
+    #[schema(value_type = names::Amount)]
     pub amount: String,
 }
 
@@ -32,12 +42,13 @@ pub struct AllocationBody {
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentBody {
-    #[schema(example = "278844.00")]
+    #[schema(value_type = names::Amount, example = "278844.00")]
     pub amount: String,
-    /// SEK, NOK or EUR; SEK when not given.
+    /// SEK when not given.
     #[serde(default)]
+    #[schema(value_type = Option<names::Currency>)]
     pub currency: Option<String>,
-    #[schema(example = "2027-02-14")]
+    #[schema(example = "2027-02-14", format = Date)]
     pub paid_on: String,
     #[serde(default)]
     #[schema(example = "Borås stad")]
@@ -46,8 +57,9 @@ pub struct PaymentBody {
     #[serde(default)]
     #[schema(example = "202700000124")]
     pub reference: Option<String>,
-    /// manual (default) or bank_file.
+    /// manual when not given.
     #[serde(default)]
+    #[schema(value_type = Option<names::PaymentSource>)]
     pub source: Option<String>,
     #[serde(default)]
     pub member_id: Option<String>,
@@ -68,8 +80,8 @@ pub struct AllocationView {
 #[derive(Serialize, ToSchema)]
 pub struct PaymentView {
     pub id: String,
-    /// unmatched, on_account (a credit balance of the member), allocated, reversed,
-    /// reversal.
+    /// on_account: a credit balance of the member.
+    #[schema(value_type = names::PaymentStatus)]
     pub status: String,
     pub member_id: Option<String>,
     pub amount: String,
@@ -178,7 +190,7 @@ fn parse_payment(body: &PaymentBody) -> Result<PaymentInput, Error> {
 /// Registers a payment. The `Idempotency-Key` header is required: a repeated request with
 /// the same key and body gets the first response again, and no second payment; the same
 /// key with another body is refused (the idempotency middleware sees to both).
-#[utoipa::path(tag = "payments", params(("org" = String, Path), ("Idempotency-Key" = String, Header)), request_body = PaymentBody, responses((status = 201, body = PaymentView), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "payments", params(("org" = String, Path), ("Idempotency-Key" = String, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$")), request_body = PaymentBody, responses((status = 201, body = PaymentView), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/organisations/{org}/payments")]
 pub async fn register(
     req: HttpRequest,
@@ -204,8 +216,8 @@ pub async fn register(
 #[into_params(parameter_in = Query)]
 pub struct PaymentQuery {
     pub member_id: Option<String>,
-    /// unmatched (the queue waiting for someone to allocate), on_account, allocated,
-    /// reversed, reversal.
+    /// unmatched: the queue waiting for someone to allocate.
+    #[param(value_type = Option<names::PaymentStatus>, inline)]
     pub status: Option<String>,
 }
 
@@ -220,13 +232,6 @@ pub async fn list(
     let org = path.into_inner();
     caller.read_members(&org)?;
     let q = query.into_inner();
-    const STATUSES: &[&str] = &[
-        "unmatched",
-        "on_account",
-        "allocated",
-        "reversed",
-        "reversal",
-    ];
     if let Some(s) = q.status.as_deref()
         && !STATUSES.contains(&s)
     {
@@ -294,8 +299,9 @@ pub async fn allocate(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundBody {
-    #[schema(example = "1200.00")]
+    #[schema(value_type = names::Amount, example = "1200.00")]
     pub amount: String,
+    #[schema(value_type = Option<String>, format = Date)]
     pub date: Option<String>,
 }
 
@@ -355,8 +361,12 @@ pub async fn reverse(
 pub struct PaymentFileQuery {
     /// bgmax (Bankgirot's BgMax file) or camt054 (the banks' ISO 20022 notification);
     /// told apart by the file's first character when not given.
+    #[param(value_type = Option<names::BankFileFormat>, inline)]
     pub format: Option<String>,
 }
+
+/// The bank files [`import_file`] reads.
+pub const BANK_FILE_FORMATS: &[&str] = &["bgmax", "camt054"];
 
 /// A record of a bank file left for a person.
 #[derive(Serialize, ToSchema)]
@@ -404,7 +414,7 @@ pub async fn import_file(
             return Err(Error::field(
                 "format",
                 Invalid::OneOf {
-                    allowed: &["bgmax", "camt054"],
+                    allowed: BANK_FILE_FORMATS,
                 },
             ));
         }

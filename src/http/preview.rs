@@ -9,16 +9,18 @@ use crate::domain::{Errors, Invalid, MemberStatus};
 use crate::error::Error;
 use crate::export::{FeeTable, FeeTableRow, shares, to_csv, to_xlsx, totals};
 use crate::http::extract::{Body, Caller};
+use crate::http::openapi::names;
 use crate::http::problem::{Problem, request_language};
 use crate::services::Db;
 use crate::services::fee_models::FeeModelSpec;
+use crate::services::ledger::Format;
 use crate::services::preview::{ModelChoice, PreviewRequest, run};
 
 /// What to preview: a saved fee model or proposed parameters, for a fee year.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewBody {
-    #[schema(example = 2027)]
+    #[schema(example = 2027, minimum = 2000, maximum = 2100)]
     pub fee_year: i64,
     /// A saved fee model …
     pub fee_model_id: Option<String>,
@@ -30,6 +32,7 @@ pub struct PreviewBody {
     /// The members to include; by default every non-archived member with one of `statuses`.
     pub member_ids: Option<Vec<String>>,
     /// Default `["member"]`.
+    #[schema(value_type = Option<Vec<names::MemberStatus>>)]
     pub statuses: Option<Vec<String>>,
 }
 
@@ -45,7 +48,8 @@ pub struct ModelRef {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PreviewQuery {
-    /// `json` (default), `csv` or `xlsx`. Exports use the `Accept-Language` language.
+    /// `json` when not given. Exports use the `Accept-Language` language.
+    #[param(value_type = Option<names::ReportFormat>, inline)]
     pub format: Option<String>,
 }
 
@@ -194,7 +198,11 @@ fn export_error(e: crate::export::ExportError) -> Error {
     params(("org" = String, Path), PreviewQuery),
     request_body = PreviewBody,
     responses(
-        (status = 200, body = PreviewView, description = "JSON; text/csv or an XLSX workbook with ?format"),
+        (status = 200, description = "The fee table: JSON, or with `format` a CSV or XLSX file", content(
+            (PreviewView = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
         (status = 422, body = Problem),
     ),
     security(("bearer" = []))
@@ -210,39 +218,29 @@ pub async fn preview(
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
-    let format = query
-        .into_inner()
-        .format
-        .unwrap_or_else(|| "json".to_owned());
-    if !["json", "csv", "xlsx"].contains(&format.as_str()) {
-        return Err(Error::field(
-            "format",
-            Invalid::OneOf {
-                allowed: &["json", "csv", "xlsx"],
-            },
-        ));
-    }
+    let format = Format::parse(query.into_inner().format.as_deref())
+        .map_err(|i| Error::field("format", i))?;
     let request = parse(body)?;
     let (organisation, p) = db.run(move |conn| run(conn, &org, &request)).await?;
     let lang = request_language(&req);
     let table = fee_table(organisation, &p);
     let filename = format!("avgifter-{}", p.fee_year);
-    match format.as_str() {
-        "csv" => Ok(HttpResponse::Ok()
+    match format {
+        Format::Csv => Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 "Content-Disposition",
                 format!("attachment; filename=\"{filename}.csv\""),
             ))
             .body(to_csv(&table, lang).map_err(export_error)?)),
-        "xlsx" => Ok(HttpResponse::Ok()
+        Format::Xlsx => Ok(HttpResponse::Ok()
             .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             .insert_header((
                 "Content-Disposition",
                 format!("attachment; filename=\"{filename}.xlsx\""),
             ))
             .body(to_xlsx(&table, lang).map_err(export_error)?)),
-        _ => {
+        Format::Json => {
             let (fixed, variable, total) =
                 totals(&table.rows, table.currency).map_err(export_error)?;
             let share = shares(&table.rows);

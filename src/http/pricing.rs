@@ -12,12 +12,15 @@ use crate::domain::{Currency, Errors, Invalid, NAME_MAX, text};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value};
+use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
 use crate::services::Db;
 use crate::services::audit::{self, Change, Entity};
-use crate::services::fee_models::{FeeModelSpec, RoundingSpec, parse_index_points};
+use crate::services::fee_models::{
+    FeeModelSpec, IndexationSpec, ModelSpec, RoundingSpec, parse_index_points,
+};
 use crate::storage::pricing::{self as store, FeeModelRecord, IndexSeriesRecord, Names, PriceItem};
 
 fn fee_year(raw: i64, field: &str) -> Result<i32, Error> {
@@ -37,27 +40,26 @@ fn fee_year(raw: i64, field: &str) -> Result<i32, Error> {
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PriceItemBody {
-    #[schema(example = "SKOLPROG")]
+    #[schema(example = "SKOLPROG", value_type = String, pattern = r"^[A-Za-z0-9_-]{1,30}$")]
     pub code: Option<String>,
-    #[schema(example = "Skolprogram i Navet")]
+    #[schema(example = "Skolprogram i Navet", value_type = String)]
     pub name_sv: Option<String>,
     pub name_nb: Option<String>,
     pub name_en: Option<String>,
-    /// class, participant, day, visit, hour or piece.
-    #[schema(example = "class")]
+    #[schema(value_type = names::Unit)]
     pub unit: Option<String>,
-    #[schema(example = "1450.00")]
+    #[schema(value_type = names::Amount, example = "1450.00")]
     pub unit_price: Option<String>,
-    #[schema(example = "SEK")]
+    #[schema(value_type = names::Currency)]
     pub currency: Option<String>,
-    /// outside_scope, exempt (with vat_exempt_reason), or a rate: 25, 15, 12, 6.
-    #[schema(example = "25")]
+    /// `exempt` needs `vat_exempt_reason`.
+    #[schema(value_type = names::Vat)]
     pub vat: Option<String>,
     pub vat_exempt_reason: Option<String>,
     /// When creating: the same item on the price list of every fee year from the path's
     /// year through this one (at most ten years), in one request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = 2018)]
+    #[schema(example = 2018, minimum = 2000, maximum = 2100)]
     pub through_year: Option<i64>,
 }
 
@@ -152,7 +154,7 @@ fn price_list_view(fee_year: i32, items: Vec<PriceItem>) -> web::Json<PriceList>
 }
 
 /// The price list of a fee year.
-#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path)), responses((status = 200, body = PriceList), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path, minimum = 2000, maximum = 2100)), responses((status = 200, body = PriceList), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/organisations/{org}/price-lists/{year}")]
 pub async fn price_list(
     db: web::Data<Db>,
@@ -168,7 +170,7 @@ pub async fn price_list(
     Ok(price_list_view(year, items))
 }
 
-#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path)), request_body = PriceItemBody, responses((status = 201, body = PriceItemView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path, minimum = 2000, maximum = 2100)), request_body = PriceItemBody, responses((status = 201, body = PriceItemView), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/organisations/{org}/price-lists/{year}/items")]
 pub async fn create_item(
     db: web::Data<Db>,
@@ -223,7 +225,7 @@ fn item_id(year: i32, code: &str) -> String {
 }
 
 /// Changes a price-list item with a JSON merge patch (RFC 7396).
-#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path), ("code" = String, Path)), request_body(content = PriceItemBody, content_type = "application/merge-patch+json"), responses((status = 200, body = PriceItemView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path, minimum = 2000, maximum = 2100), ("code" = String, Path, pattern = r"^[A-Za-z0-9_-]{1,30}$")), request_body(content = PriceItemBody, content_type = "application/merge-patch+json"), responses((status = 200, body = PriceItemView), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[patch("/organisations/{org}/price-lists/{year}/items/{code}")]
 pub async fn update_item(
     db: web::Data<Db>,
@@ -268,7 +270,7 @@ pub async fn update_item(
     Ok(web::Json(updated.into()))
 }
 
-#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path), ("code" = String, Path)), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path, minimum = 2000, maximum = 2100), ("code" = String, Path, pattern = r"^[A-Za-z0-9_-]{1,30}$")), responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[delete("/organisations/{org}/price-lists/{year}/items/{code}")]
 pub async fn delete_item(
     db: web::Data<Db>,
@@ -302,16 +304,16 @@ pub async fn delete_item(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CopyBody {
-    #[schema(example = 2026)]
+    #[schema(example = 2026, minimum = 2000, maximum = 2100)]
     pub from_year: i64,
-    /// The uplift in percent, e.g. "3.2"; "0" copies the prices unchanged.
-    #[schema(example = "3.2")]
+    /// The uplift in percent, e.g. "3.2"; "0" copies the prices unchanged. More than -100.
+    #[schema(value_type = names::SignedDecimal, example = "3.2")]
     pub index_percent: String,
     /// How the uplifted price is rounded (default: to öre, half up).
     pub rounding: Option<RoundingSpec>,
 }
 
-#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path)), request_body = CopyBody, responses((status = 201, body = PriceList), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "price lists", params(("org" = String, Path), ("year" = i64, Path, minimum = 2000, maximum = 2100)), request_body = CopyBody, responses((status = 201, body = PriceList), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/organisations/{org}/price-lists/{year}/copy")]
 pub async fn copy_price_list(
     db: web::Data<Db>,
@@ -375,6 +377,7 @@ pub struct IndexSeriesBody {
     #[schema(example = "PKV")]
     pub name: String,
     /// Year → percent, as decimal strings: {"2026": "3.0", "2027": "2.5"}.
+    #[schema(value_type = BTreeMap<String, names::SignedDecimal>)]
     pub points: BTreeMap<String, String>,
 }
 
@@ -529,12 +532,24 @@ pub async fn delete_series(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeeModelBody {
-    #[schema(example = 2027)]
+    #[schema(example = 2027, minimum = 2000, maximum = 2100)]
     pub fee_year: i64,
     #[schema(example = "Medlemsavgift per invånare")]
     pub name: String,
-    #[serde(flatten)]
-    pub spec: FeeModelSpec,
+    // The specification's fields, named here rather than `#[serde(flatten)]`: serde reads
+    // a flattened part from a buffer of its own, past the strict reading of
+    // `extract::from_value`.
+    pub model: ModelSpec,
+    pub indexation: Option<IndexationSpec>,
+}
+
+impl FeeModelBody {
+    fn spec(&self) -> FeeModelSpec {
+        FeeModelSpec {
+            model: self.model.clone(),
+            indexation: self.indexation.clone(),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -569,8 +584,9 @@ pub fn validate_fee_model(
 ) -> Result<(i32, String, String), Error> {
     let year = fee_year(body.fee_year, "fee_year")?;
     let name = text(&body.name, NAME_MAX).map_err(|e| Error::field("name", e))?;
-    crate::services::fee_models::resolve(conn, org, &body.spec, "")?;
-    let spec = serde_json::to_string(&body.spec).map_err(|e| Error::Internal(e.into()))?;
+    let spec = body.spec();
+    crate::services::fee_models::resolve(conn, org, &spec, "")?;
+    let spec = serde_json::to_string(&spec).map_err(|e| Error::Internal(e.into()))?;
     Ok((year, name, spec))
 }
 
@@ -579,6 +595,7 @@ pub fn validate_fee_model(
 #[into_params(parameter_in = Query)]
 pub struct FeeModelQuery {
     /// Only the models of this fee year.
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i64>,
 }
 

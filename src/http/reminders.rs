@@ -24,7 +24,7 @@ use crate::services::reminders::{self as service, Asked, Proposal, Reminder, Run
 #[serde(deny_unknown_fields)]
 pub struct ReminderRunBody {
     /// The reminders' date; today when not given.
-    #[schema(example = "2027-05-20")]
+    #[schema(example = "2027-05-20", value_type = Option<String>, format = Date)]
     pub date: Option<String>,
     /// Shows what would be sent without changing anything.
     #[serde(default)]

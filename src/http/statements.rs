@@ -22,7 +22,7 @@ use crate::services::statements;
 pub struct StatementBody {
     /// The day the statement is made up to; today when not given.
     #[serde(default)]
-    #[schema(example = "2027-03-01")]
+    #[schema(example = "2027-03-01", value_type = Option<String>, format = Date)]
     pub date: Option<String>,
     /// Also email it to the member's invoice address and the contacts that receive
     /// invoices.

@@ -8,16 +8,19 @@ use crate::domain::{Errors, Invalid, Role};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
+use crate::http::openapi::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::Db;
 use crate::storage::tokens::Token;
 
+/// The roles of an organisation's tokens; the operator's is made on the command line.
+pub const ORGANISATION_ROLES: &[&str] = &["admin", "finance", "viewer"];
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
-    /// admin, finance or viewer.
-    #[schema(example = "finance")]
+    #[schema(value_type = names::OrganisationRole)]
     pub role: String,
     #[schema(example = "Ekonomi, Navet")]
     pub name: String,
@@ -27,6 +30,7 @@ pub struct TokenBody {
 pub struct TokenView {
     pub id: String,
     pub organisation_id: Option<String>,
+    #[schema(value_type = names::Role)]
     pub role: String,
     pub name: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -75,7 +79,7 @@ pub async fn create(
         "role",
         Role::parse(&body.role).and_then(|r| match r {
             Role::Operator => Err(Invalid::OneOf {
-                allowed: &["admin", "finance", "viewer"],
+                allowed: ORGANISATION_ROLES,
             }),
             r => Ok(r),
         }),
@@ -113,11 +117,11 @@ pub async fn list(
 
 #[utoipa::path(
     tag = "tokens",
-    params(("org" = String, Path), ("token" = String, Path)),
+    params(("org" = String, Path), ("id" = String, Path, description = "The token's id")),
     responses((status = 200, body = TokenView), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
-#[post("/organisations/{org}/tokens/{token}/revoke")]
+#[post("/organisations/{org}/tokens/{id}/revoke")]
 pub async fn revoke(
     db: web::Data<Db>,
     cache: web::Data<crate::services::tokens::TokenCache>,

@@ -24,6 +24,7 @@ use crate::domain::member::Member;
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Errors, FieldError, Invalid};
 use crate::error::{Error, StateConflict};
+use crate::schemas;
 use crate::services::audit::{self, Change, Entity};
 use crate::services::fee_models::{FeeModelSpec, ModelSpec};
 use crate::storage::DbConnection;
@@ -45,7 +46,7 @@ pub struct TermsSpec {
     pub variable: Vec<VariableSpec>,
     /// The most the variable part may come to in a fee year.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "60000.00")]
+    #[schema(value_type = Option<schemas::Amount>, example = "60000.00")]
     pub variable_cap: Option<String>,
     /// When the fee models are in another currency than the agreement (an EUR budget paid
     /// in SEK or NOK): the rate used, its date and its source.
@@ -61,21 +62,21 @@ pub struct TermsSpec {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BillingSpec {
-    /// annual, half_yearly, quarterly or monthly instalments of the fixed part.
-    #[schema(example = "quarterly")]
+    /// Instalments of the fixed part.
+    #[schema(value_type = schemas::Schedule, example = "quarterly")]
     pub schedule: String,
     /// advance (ordered services with the instalment, usage before its period) or arrears
     /// (what was used in a period, after it ends).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "arrears")]
+    #[schema(value_type = Option<schemas::VariableBilling>, example = "arrears")]
     pub variable: Option<String>,
-    /// The day of the period's first month the invoice is dated, 1–28 (15 when not given).
+    /// The day of the period's first month the invoice is dated (15 when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = 15)]
+    #[schema(example = 15, minimum = 1, maximum = 28)]
     pub invoice_day: Option<i64>,
     /// Påminnelseavgift agreed in advance; no fee is charged without it. At most 60 kr.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "60.00")]
+    #[schema(value_type = Option<schemas::Amount>, example = "60.00")]
     pub reminder_fee: Option<String>,
 }
 
@@ -84,10 +85,10 @@ pub struct BillingSpec {
 #[serde(deny_unknown_fields)]
 pub struct ConversionSpec {
     /// The fee models' currency, e.g. EUR.
-    #[schema(example = "EUR")]
+    #[schema(value_type = schemas::Currency, example = "EUR")]
     pub from: String,
     /// Units of the agreement's currency per unit of `from`.
-    #[schema(example = "11.4520")]
+    #[schema(value_type = schemas::Decimal, example = "11.4520")]
     pub rate: String,
     #[schema(example = "2026-12-31", value_type = String, format = Date)]
     pub date: String,
@@ -111,12 +112,12 @@ pub struct FixedSpec {
     /// An amount agreed with this member instead of the model's result. It is still
     /// pro-rated when the agreement covers part of the year.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "50000.00")]
+    #[schema(value_type = Option<schemas::Amount>, example = "50000.00")]
     pub amount_override: Option<String>,
-    /// outside_scope (the default: a contribution with no service in return), exempt (with
-    /// vat_exempt_reason), or a rate: 25, 15, 12, 6.
+    /// outside_scope when not given: a contribution with no service in return. `exempt`
+    /// needs `vat_exempt_reason`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "outside_scope")]
+    #[schema(value_type = Option<schemas::Vat>, example = "outside_scope")]
     pub vat: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_exempt_reason: Option<String>,
@@ -126,24 +127,24 @@ pub struct FixedSpec {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct VariableSpec {
-    #[schema(example = 2027)]
+    #[schema(example = 2027, minimum = 2000, maximum = 2100)]
     pub fee_year: i64,
     /// Checked against the price list of `fee_year` when the contribution is calculated.
-    #[schema(example = "SKOLPROG")]
+    #[schema(example = "SKOLPROG", pattern = r"^[A-Za-z0-9_-]{1,30}$")]
     pub item_code: String,
-    #[schema(example = "12")]
+    #[schema(value_type = schemas::Decimal, example = "12")]
     pub quantity: String,
     /// A unit price agreed with this member instead of the list price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "1400.00")]
+    #[schema(value_type = Option<schemas::Amount>, example = "1400.00")]
     pub unit_price_override: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "10")]
+    #[schema(value_type = Option<schemas::Percent>, example = "10")]
     pub discount_percent: Option<String>,
     /// The quota included in the fixed part: only what exceeds it is billed. What the
     /// ordered quantity leaves of the quota covers recorded usage of the service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "2")]
+    #[schema(value_type = Option<schemas::Decimal>, example = "2")]
     pub included_quantity: Option<String>,
 }
 

@@ -605,23 +605,25 @@ pub fn put_template(
     store::put_template(conn, org, kind.as_str(), lang.as_str(), source)
 }
 
-/// Checks an uploaded logo and stores it.
+/// Checks an uploaded logo and stores it. The request's media type was one a logo may
+/// have; bytes that are no such picture are invalid content, not another media type.
 pub fn put_logo(conn: &mut DbConnection, org: &str, bytes: &[u8]) -> Result<(), Error> {
-    let media_type = if bytes.starts_with(b"\x89PNG") {
-        "image/png"
-    } else if bytes.starts_with(&[0xff, 0xd8]) {
-        "image/jpeg"
-    } else {
-        return Err(Error::UnsupportedMediaType);
-    };
-    writer::decode_logo(bytes).map_err(|_| {
+    let not_a_picture = || {
         Error::field(
             "logo",
             Invalid::Format {
                 expected: "PNG eller JPEG",
             },
         )
-    })?;
+    };
+    let media_type = if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if bytes.starts_with(&[0xff, 0xd8]) {
+        "image/jpeg"
+    } else {
+        return Err(not_a_picture());
+    };
+    writer::decode_logo(bytes).map_err(|_| not_a_picture())?;
     store::put_logo(conn, org, media_type, bytes)
 }
 

@@ -16,6 +16,18 @@ use crate::domain::money::{
     Money, Rounding, RoundingMode, parse_amount, parse_decimal, parse_non_negative, parse_percent,
 };
 use crate::domain::{Currency, Errors, Invalid, MemberKind};
+use crate::schemas;
+
+/// How a population band sets the fee: `step` (the band decides the whole fee) or
+/// `graduated` (like income-tax brackets).
+pub const BAND_MODES: &[&str] = &["step", "graduated"];
+
+mod doc {
+    use crate::schemas;
+
+    schemas::string_schema!(/// How a population band sets the fee.
+        BandMode => schemas::words(super::BAND_MODES));
+}
 
 /// A fee model's parameters and, optionally, its indexation.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -31,43 +43,57 @@ pub struct FeeModelSpec {
 pub enum ModelSpec {
     /// The same amount for every member; `by_kind` sets another amount for a member kind.
     Flat {
+        #[schema(value_type = schemas::Currency)]
         currency: String,
-        #[schema(example = "50000.00")]
+        #[schema(value_type = schemas::Amount, example = "50000.00")]
         amount: String,
+        /// Member kind → amount.
         #[serde(default)]
+        #[schema(value_type = BTreeMap<String, schemas::Amount>)]
         by_kind: BTreeMap<String, String>,
     },
     /// `base + rate × population`, within `[floor, ceiling]`.
     PerInhabitant {
+        #[schema(value_type = schemas::Currency)]
         currency: String,
-        #[schema(example = "28.50")]
+        #[schema(value_type = schemas::Decimal, example = "28.50")]
         rate: String,
         reference: Option<ReferenceSpec>,
+        #[schema(value_type = Option<schemas::Amount>)]
         base: Option<String>,
+        #[schema(value_type = Option<schemas::Amount>)]
         floor: Option<String>,
+        /// Not below `floor`.
+        #[schema(value_type = Option<schemas::Amount>)]
         ceiling: Option<String>,
     },
     /// By population band: `step` (the band decides the whole fee) or `graduated`.
     Bands {
+        #[schema(value_type = schemas::Currency)]
         currency: String,
+        #[schema(value_type = doc::BandMode)]
         mode: String,
         reference: Option<ReferenceSpec>,
         bands: Vec<BandSpec>,
     },
     /// A share of a budget, after external funding, by a key.
     Pool {
+        #[schema(value_type = schemas::Currency)]
         currency: String,
         /// The budget of every fee year not in `totals`; 0 when only `totals` is given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[schema(example = "4200000.00")]
+        #[schema(value_type = Option<schemas::Amount>, example = "4200000.00")]
         total: Option<String>,
         /// A budget over several years in one model, each fee year its own total, e.g.
         /// `{"2016": "1202282.67", "2017": "1202282.67", "2018": "1202282.66"}`.
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        #[schema(value_type = BTreeMap<String, schemas::Amount>)]
         totals: BTreeMap<String, String>,
         /// External funding as an amount (of each fee year's total).
+        #[schema(value_type = Option<schemas::Amount>)]
         external_amount: Option<String>,
         /// External funding as a percentage of the total, e.g. "50".
+        #[schema(value_type = Option<schemas::Percent>)]
         external_percent: Option<String>,
         key: KeySpec,
         /// Members who pay their own part of the net before the key splits the rest among
@@ -83,9 +109,10 @@ pub enum ModelSpec {
 pub struct CoFunderSpec {
     pub member_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "40")]
+    #[schema(value_type = Option<schemas::Percent>, example = "40")]
     pub percent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schemas::Amount>)]
     pub amount: Option<String>,
 }
 
@@ -99,11 +126,14 @@ pub enum KeySpec {
     },
     /// Percent per member id; they must add up to 100.
     Agreed {
+        #[schema(value_type = BTreeMap<String, schemas::Percent>)]
         percentages: BTreeMap<String, String>,
     },
-    /// E.g. 50 % in equal parts and 50 % by population.
+    /// E.g. 50 % in equal parts and 50 % by population; they add up to 100.
     Weighted {
+        #[schema(value_type = schemas::Percent)]
         equal_percent: String,
+        #[schema(value_type = schemas::Percent)]
         population_percent: String,
         reference: Option<ReferenceSpec>,
     },
@@ -114,8 +144,12 @@ pub enum KeySpec {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceSpec {
+    #[schema(minimum = 1, maximum = 12)]
     pub month: u32,
+    /// A day every year has: not 29 February.
+    #[schema(minimum = 1, maximum = 31)]
     pub day: u32,
+    #[schema(minimum = 0, maximum = 10)]
     pub years_before: i32,
 }
 
@@ -125,7 +159,9 @@ pub struct BandSpec {
     pub from: i64,
     pub to: Option<i64>,
     #[serde(default = "zero")]
+    #[schema(value_type = schemas::Decimal)]
     pub rate: String,
+    #[schema(value_type = Option<schemas::Amount>)]
     pub fixed: Option<String>,
 }
 
@@ -156,8 +192,9 @@ pub struct IndexationSpec {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RoundingSpec {
+    #[schema(minimum = 0, maximum = 6)]
     pub decimals: u32,
-    /// half_up, half_even, down or up.
+    #[schema(value_type = schemas::RoundingMode)]
     pub mode: String,
 }
 
@@ -289,7 +326,7 @@ impl ModelSpec {
                         "step" => Ok(BandMode::Step),
                         "graduated" => Ok(BandMode::Graduated),
                         _ => Err(Invalid::OneOf {
-                            allowed: &["step", "graduated"],
+                            allowed: BAND_MODES,
                         }),
                     },
                 );

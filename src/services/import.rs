@@ -51,12 +51,32 @@ struct CsvRow {
     org_number: String,
 }
 
+/// The columns every municipality CSV has; `org_number` may be left out.
+const CSV_COLUMNS: &[&str] = &["code", "name", "county_code", "county_name", "population"];
+
 /// Parses municipality CSV (`code,name,county_code,county_name,population,org_number`),
 /// naming every bad cell by its line.
 pub fn parse_csv(country: Country, data: &[u8]) -> Result<Vec<Municipality>, Error> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(data);
+    // A file without the columns is not municipality data, even when it has no rows to fail.
+    let header = reader
+        .headers()
+        .map(|h| h.iter().map(str::to_owned).collect::<Vec<_>>());
+    let has_columns = header.is_ok_and(|h| {
+        CSV_COLUMNS
+            .iter()
+            .all(|column| h.iter().any(|name| name == column))
+    });
+    if !has_columns {
+        return Err(Error::field(
+            "csv",
+            Invalid::Format {
+                expected: "code,name,county_code,county_name,population,org_number",
+            },
+        ));
+    }
     let mut errors = Errors::new();
     let mut out = Vec::new();
     for (i, record) in reader.deserialize::<CsvRow>().enumerate() {

@@ -430,7 +430,40 @@ async fn members_and_prices_are_in_the_audit_trail(backend: Backend) {
     );
 }
 
+/// Times are stored without a zone (UTC) and answered as RFC 3339 with their offset, in
+/// the trail as in every other view.
+async fn times_are_answered_with_their_offset(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet").await;
+    let base = format!("/api/v1/organisations/{org}");
+    let r = app
+        .post(&admin, &format!("{base}/members"), &bollebygd())
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app.get(&admin, &format!("{base}/audit")).await;
+    let occurred_at = r.body["items"][0]["occurred_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .put(
+            &admin,
+            &format!("{base}/email-templates/invoice/sv"),
+            &json!({"subject": "Faktura", "text": "Hej", "html": "<p>Hej</p>"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let updated_at = r.body["updated_at"].as_str().unwrap().to_owned();
+    for time in [occurred_at, updated_at] {
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(&time).is_ok(),
+            "{time} is not RFC 3339 with an offset"
+        );
+    }
+}
+
 crate::on_both_backends!(
     agreement_changes_are_in_the_audit_trail,
     members_and_prices_are_in_the_audit_trail,
+    times_are_answered_with_their_offset,
 );

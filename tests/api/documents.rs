@@ -518,6 +518,13 @@ async fn a_logo_is_printed_on_the_letterhead(backend: Backend) {
     .await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(crate::helpers::error_fields(&r.body), vec!["logo"]);
+    // Bytes of no picture at all under a picture's media type are invalid content too,
+    // not a media type the route does not take.
+    for media in ["image/png", "image/jpeg"] {
+        let r = put_bytes(&app, &s.admin, &path, media, b"[]".to_vec()).await;
+        assert_eq!(r.status, 422, "{media}: {}", r.body);
+        assert_eq!(crate::helpers::error_fields(&r.body), vec!["logo"]);
+    }
     let r = put_bytes(&app, &s.admin, &path, "image/gif", b"GIF89a".to_vec()).await;
     assert_eq!(r.status, 415, "{}", r.body);
     assert_eq!(bytes(&app, &s.admin, &path).await.0, 200);

@@ -155,6 +155,38 @@ async fn wrong_types_name_the_field(backend: Backend) {
     assert_eq!(r.body["errors"][0]["code"], "wrong_type");
 }
 
+/// serde reads a struct from the array of its fields in order as well; the API takes the
+/// objects its document describes, at any depth.
+async fn an_object_is_not_the_array_of_its_fields(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (org, admin) = app.organisation_with_admin("Navet").await;
+    let tokens = format!("/api/v1/organisations/{org}/tokens");
+    let r = app
+        .post(&admin, &tokens, &json!(["viewer", "Granskning"]))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body["errors"][0]["code"], "wrong_type");
+    assert_eq!(
+        app.get(&admin, &tokens).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let mut body = bollebygd();
+    body["billing_address"] = json!(["Box 100", null, "517 21", "Bollebygd"]);
+    let r = app
+        .post(
+            &admin,
+            &format!("/api/v1/organisations/{org}/members"),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(error_fields(&r.body), ["billing_address"]);
+}
+
 async fn malformed_json_is_400(backend: Backend) {
     let app = spawn_app(backend).await;
     let (org, admin) = app.organisation_with_admin("Navet").await;
@@ -298,6 +330,7 @@ crate::on_both_backends!(
     norwegian_org_numbers_are_checked_by_mod_11,
     unknown_fields_are_rejected,
     wrong_types_name_the_field,
+    an_object_is_not_the_array_of_its_fields,
     malformed_json_is_400,
     oversized_bodies_are_413,
     other_media_types_are_415,

@@ -191,6 +191,20 @@ async fn importing_a_csv_body(backend: Backend) {
         crate::helpers::error_fields(&r.body),
         ["csv.line_2.population"]
     );
+    // A body without the columns is no municipality data: refused, not an import of nothing.
+    for body in ["-363", "", "kod;namn\n1443;Bollebygd\n"] {
+        let r = app
+            .send(
+                app.client
+                    .post(&url)
+                    .bearer_auth(&admin)
+                    .header("content-type", "text/csv")
+                    .body(body),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{body:?}: {}", r.body);
+        assert_eq!(crate::helpers::error_fields(&r.body), ["csv"], "{body:?}");
+    }
 }
 
 crate::on_both_backends!(

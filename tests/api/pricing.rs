@@ -179,6 +179,13 @@ async fn index_series_and_fee_models(backend: Backend) {
         r.body["errors"][0]["code"], "wrong_type",
         "amounts are strings, never JSON numbers"
     );
+    // A model's kind is named: serde would take the number of a kind as well.
+    let mut numbered = pool.clone();
+    numbered["name"] = json!("Numrerad");
+    numbered["model"] = json!({"type": 0, "currency": "SEK", "amount": "100.00"});
+    let r = app.post(&admin, &models, &numbered).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(error_fields(&r.body), ["model.type"]);
 
     let r = app.get(&admin, &format!("{models}?year=2027")).await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 2);

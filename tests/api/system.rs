@@ -59,7 +59,7 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("post", format!("{o}/{{org}}/imports/municipalities")),
         ("get", format!("{o}/{{org}}/tokens")),
         ("post", format!("{o}/{{org}}/tokens")),
-        ("post", format!("{o}/{{org}}/tokens/{{token}}/revoke")),
+        ("post", format!("{o}/{{org}}/tokens/{{id}}/revoke")),
         ("get", format!("{o}/{{org}}/price-lists/{{year}}")),
         ("post", format!("{o}/{{org}}/price-lists/{{year}}/items")),
         (
@@ -176,7 +176,7 @@ async fn openapi_lists_every_route(backend: Backend) {
     expected.sort();
     assert_eq!(paths, expected);
     assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
-    // Every schema reference resolves (generic lists included).
+    // Every reference resolves (generic lists included).
     fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(m) => {
@@ -193,15 +193,77 @@ async fn openapi_lists_every_route(backend: Backend) {
     refs(&r.body, &mut all);
     assert!(all.len() > 20);
     for reference in all {
-        let name = reference
-            .strip_prefix("#/components/schemas/")
-            .unwrap_or_else(|| panic!("{reference}"));
         assert!(
-            r.body["components"]["schemas"][name].is_object(),
+            resolve(&r.body, &reference).is_object(),
             "dangling {reference}"
         );
     }
     assert!(r.body["components"]["schemas"]["Problem"].is_object());
+
+    // Each operation has an id of its own, and each response a description and, for an
+    // error, the problem media type with the schema of its status.
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in r.body["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path}: no operationId"));
+            assert!(ids.insert(id), "{method} {path}: operationId {id} twice");
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("405"), "{method} {path}: no 405");
+            for (status, response) in responses {
+                let response = match response["$ref"].as_str() {
+                    Some(reference) => resolve(&r.body, reference),
+                    None => response,
+                };
+                assert!(
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {status}: no description"
+                );
+                if status.as_str() >= "400" {
+                    let content = response["content"].as_object().unwrap();
+                    assert_eq!(
+                        content.keys().collect::<Vec<_>>(),
+                        ["application/problem+json"],
+                        "{method} {path} {status}"
+                    );
+                    let schema = resolve(
+                        &r.body,
+                        content["application/problem+json"]["schema"]["$ref"]
+                            .as_str()
+                            .unwrap(),
+                    );
+                    assert_eq!(
+                        schema["properties"]["status"]["enum"][0].as_u64(),
+                        status.parse().ok(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            if path.starts_with("/api/") {
+                for status in ["401", "403", "404", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path}: no {status}"
+                    );
+                }
+            }
+        }
+    }
+    // The codes a 404 and a 409 carry, from the error enum.
+    let codes = |name: &str| {
+        r.body["components"]["schemas"][name]["properties"]["code"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes("NotFoundProblem"), ["not_found"]);
+    assert!(codes("ConflictProblem").contains(&"invoice_issued".to_owned()));
+    assert!(codes("UnprocessableContentProblem").contains(&"missing_population".to_owned()));
 
     // And each documented route is really served: an unauthenticated call reaches the route
     // (401 or 200), not the fallback for unknown routes (404).
@@ -210,7 +272,6 @@ async fn openapi_lists_every_route(backend: Backend) {
             .replace("{org}", "x")
             .replace("{member}", "y")
             .replace("{contact}", "z")
-            .replace("{token}", "t")
             .replace("{year}", "2027")
             .replace("{code}", "K")
             .replace("{series}", "s")
@@ -231,6 +292,14 @@ async fn openapi_lists_every_route(backend: Backend) {
             r.status
         );
     }
+}
+
+/// The object a local reference (`#/components/…`) points at.
+fn resolve<'a>(doc: &'a serde_json::Value, reference: &str) -> &'a serde_json::Value {
+    let pointer = reference
+        .strip_prefix('#')
+        .unwrap_or_else(|| panic!("not local: {reference}"));
+    doc.pointer(pointer).unwrap_or(&serde_json::Value::Null)
 }
 
 async fn docs_work_offline(backend: Backend) {

@@ -110,6 +110,96 @@ impl ContributionError {
 }
 
 impl ContributionError {
+    /// One error of each kind, for the list of codes the API documents. A new variant
+    /// stops [`ContributionError::code`] compiling until it has a code; add it here too.
+    pub fn samples() -> Vec<ContributionError> {
+        use ContributionError as E;
+        let (member, date, zero) = (String::new(), NaiveDate::MIN, Decimal::ZERO);
+        vec![
+            E::MissingPopulation {
+                member: member.clone(),
+                date,
+            },
+            E::AmbiguousPopulation {
+                member: member.clone(),
+                date,
+            },
+            E::InvalidReferenceDate {
+                year: 0,
+                month: 0,
+                day: 0,
+            },
+            E::YearOutOfRange { year: 0 },
+            E::MissingIndexYear { year: 0 },
+            E::FeeYearBeforeIndexBase {
+                fee_year: 0,
+                base_year: 0,
+            },
+            E::CurrencyMismatch {
+                expected: Currency::Sek,
+                found: Currency::Sek,
+            },
+            E::NotWholeMinorUnits { amount: zero },
+            E::InvalidBands {
+                problem: BandProblem::Empty,
+            },
+            E::PopulationOutsideBands { population: 0 },
+            E::FloorAboveCeiling {
+                floor: zero,
+                ceiling: zero,
+            },
+            E::PercentOutOfRange {
+                what: "",
+                value: zero,
+            },
+            E::NegativeAmount {
+                what: "",
+                value: zero,
+            },
+            E::AgreedPercentagesNot100 { sum: zero },
+            E::MissingAgreedPercentage {
+                member: member.clone(),
+            },
+            E::AgreedPercentageForNonMember {
+                member: member.clone(),
+            },
+            E::WeightedKeyNot100 { sum: zero },
+            E::ExternalExceedsTotal {
+                total: zero,
+                external: zero,
+            },
+            E::EmptyPool,
+            E::DuplicatePoolMember {
+                member: member.clone(),
+            },
+            E::ZeroPopulation,
+            E::MissingPoolShare {
+                component: String::new(),
+            },
+            E::PoolShareForOtherMember {
+                component: String::new(),
+                member,
+            },
+            E::UnknownPriceListItem {
+                code: String::new(),
+            },
+            E::DuplicatePriceListItem {
+                code: String::new(),
+            },
+            E::NegativeQuantity {
+                code: String::new(),
+            },
+            E::EndBeforeStart {
+                start: date,
+                end: date,
+            },
+            E::Allocation(AllocationError::NoWeights),
+            E::Overflow,
+        ]
+    }
+}
+
+impl ContributionError {
     /// The error in the reader's language, for the problem's `detail`: every fact it names
     /// (a member by its name once [`ContributionError::naming_members`] has run, a date, an
     /// item code), never an internal key.

@@ -42,6 +42,16 @@ pub enum VatTreatment {
 impl VatTreatment {
     /// The Swedish (25, 12, 6) and Norwegian (25, 15, 12) standard and reduced rates.
     pub const RATES: &'static [&'static str] = &["25", "15", "12", "6"];
+    /// Every spelling [`VatTreatment::parse`] takes.
+    pub const NAMES: &'static [&'static str] = &[
+        "outside_scope",
+        "exempt",
+        "reverse_charge",
+        "25",
+        "15",
+        "12",
+        "6",
+    ];
 
     /// Parses `outside_scope`, `exempt` (with the reason the invoice must state) or a rate.
     pub fn parse(raw: &str, exempt_reason: Option<&str>) -> Result<Self, crate::domain::Invalid> {
@@ -62,15 +72,7 @@ impl VatTreatment {
                     allowed: Self::RATES,
                 }),
             _ => Err(Invalid::OneOf {
-                allowed: &[
-                    "outside_scope",
-                    "exempt",
-                    "reverse_charge",
-                    "25",
-                    "15",
-                    "12",
-                    "6",
-                ],
+                allowed: Self::NAMES,
             }),
         }
     }
