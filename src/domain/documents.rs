@@ -277,14 +277,24 @@ pub struct StatementDocument {
     pub items: Vec<OpenItem>,
 }
 
+/// What a line of a statement is: a document still open, or money the member paid that
+/// is not yet set against one (its credit, which lowers the balance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Document(DocumentKind),
+    Payment,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenItem {
-    pub kind: DocumentKind,
+    pub kind: ItemKind,
+    /// The document's number, or the payment's reference (empty without one).
     pub number: String,
     pub date: NaiveDate,
     pub due_date: Option<NaiveDate>,
     /// Negative for credit notes and payments on account.
     pub amount: Money,
+    /// What was paid of a document; of a payment, what was set against documents.
     pub paid: Money,
 }
 
@@ -300,6 +310,18 @@ impl OpenItem {
 impl StatementDocument {
     pub fn balance(&self) -> Money {
         let minor = self.items.iter().map(|i| i.outstanding().to_minor()).sum();
+        Money::from_minor(minor, self.currency)
+    }
+
+    /// The member's money not yet set against a document: negative, as it lowers the
+    /// balance.
+    pub fn on_account(&self) -> Money {
+        let minor: i64 = self
+            .items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Payment)
+            .map(|i| i.outstanding().to_minor())
+            .sum();
         Money::from_minor(minor, self.currency)
     }
 

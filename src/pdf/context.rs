@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::contribution::VatTreatment;
 use crate::domain::documents::{
-    Buyer, Calculation, DocumentKind, InvoiceDocument, OfferLetter, PaymentReference,
+    Buyer, Calculation, DocumentKind, InvoiceDocument, ItemKind, OfferLetter, PaymentReference,
     ReminderDocument, Seller, StatementDocument,
 };
 use crate::domain::money::Money;
@@ -182,7 +182,12 @@ static REMINDER: Vocabulary = Vocabulary {
 };
 
 static STATEMENT: Vocabulary = Vocabulary {
-    values: values!("statement.date", "statement.balance", "statement.overdue"),
+    values: values!(
+        "statement.date",
+        "statement.balance",
+        "statement.overdue",
+        "statement.on_account"
+    ),
     tables: &[(
         "items",
         &[
@@ -216,6 +221,16 @@ pub fn kind_name(kind: DocumentKind, lang: Language) -> &'static str {
         (DocumentKind::Statement, Sv) => "Kontoutdrag",
         (DocumentKind::Statement, Nb) => "Kontoutskrift",
         (DocumentKind::Statement, En) => "Statement of account",
+    }
+}
+
+/// What a line of a statement is called.
+fn item_name(kind: ItemKind, lang: Language) -> &'static str {
+    match (kind, lang) {
+        (ItemKind::Document(kind), _) => kind_name(kind, lang),
+        (ItemKind::Payment, Language::Sv) => "Inbetalning",
+        (ItemKind::Payment, Language::Nb) => "Innbetaling",
+        (ItemKind::Payment, Language::En) => "Payment",
     }
 }
 
@@ -963,12 +978,13 @@ pub fn statement(doc: &StatementDocument) -> Context {
     b.date("statement.date", doc.date);
     b.money("statement.balance", doc.balance());
     b.money_unless_zero("statement.overdue", doc.overdue());
+    b.money_unless_zero("statement.on_account", doc.on_account());
     let rows = doc
         .items
         .iter()
         .map(|i| {
             vec![
-                kind_name(i.kind, lang).to_owned(),
+                item_name(i.kind, lang).to_owned(),
                 i.number.clone(),
                 format::date(i.date, lang),
                 i.due_date

@@ -10,8 +10,9 @@ use rust_decimal::Decimal;
 
 use crate::domain::contribution::VatTreatment;
 use crate::domain::documents::{
-    Buyer, Calculation, DocumentKind, InvoiceDocument, MenuItem, OfferFixedLine, OfferLetter,
-    OpenItem, OverdueItem, PaymentReference, ReminderDocument, Seller, StatementDocument,
+    Buyer, Calculation, DocumentKind, InvoiceDocument, ItemKind, MenuItem, OfferFixedLine,
+    OfferLetter, OpenItem, OverdueItem, PaymentReference, ReminderDocument, Seller,
+    StatementDocument,
 };
 use crate::domain::invoicing::{
     BillingPlan, CollectionRules, Invoice, InvoiceLine, Schedule, VariableBilling,
@@ -518,7 +519,7 @@ pub fn statement(lang: Language) -> StatementDocument {
         currency: currency(lang),
         items: vec![
             item(
-                DocumentKind::Invoice,
+                ItemKind::Document(DocumentKind::Invoice),
                 "2026-0001",
                 day(2026, 11, 22),
                 Some(day(2026, 12, 22)),
@@ -526,7 +527,7 @@ pub fn statement(lang: Language) -> StatementDocument {
                 1_000_000,
             ),
             item(
-                DocumentKind::CreditNote,
+                ItemKind::Document(DocumentKind::CreditNote),
                 "K-2026-0001",
                 day(2026, 12, 5),
                 None,
@@ -534,11 +535,19 @@ pub fn statement(lang: Language) -> StatementDocument {
                 0,
             ),
             item(
-                DocumentKind::Invoice,
+                ItemKind::Document(DocumentKind::Invoice),
                 "2027-0003",
                 day(2027, 2, 15),
                 Some(day(2027, 3, 17)),
                 1_250_000,
+                0,
+            ),
+            item(
+                ItemKind::Payment,
+                "2027-0002",
+                day(2027, 2, 20),
+                None,
+                -500_000,
                 0,
             ),
         ],

@@ -1,19 +1,20 @@
 //! Account statements (kontoutdrag): every open invoice of a member on a day, with what
-//! was paid or credited of it and the balance, issued as a stored PDF per currency and
-//! sent like any document.
+//! was paid or credited of it, the member's payments not yet set against an invoice (its
+//! credit) and the balance, issued as a stored PDF per currency and sent like any document.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
 use crate::domain::Currency;
-use crate::domain::documents::{Buyer, DocumentKind, OpenItem, StatementDocument};
+use crate::domain::documents::{Buyer, DocumentKind, ItemKind, OpenItem, StatementDocument};
 use crate::domain::money::Money;
 use crate::error::Error;
 use crate::pdf::context;
 use crate::services::documents::seller;
 use crate::services::invoicing::{Book, Issuer};
 use crate::services::mail::StatementFacts;
+use crate::services::payments;
 use crate::storage::{DbConnection, members};
 
 /// One statement issued: its stored PDF and what it says.
@@ -25,8 +26,8 @@ pub struct Issued {
     pub facts: StatementFacts,
 }
 
-/// Issues a member's statement on `on`: one per currency it has open invoices in (one in
-/// its own currency, saying nothing is open, when it has none).
+/// Issues a member's statement on `on`: one per currency it has open invoices or money on
+/// account in (one in its own currency, saying nothing is open, when it has neither).
 pub fn issue(
     conn: &mut DbConnection,
     issuer: &mut Issuer<'_>,
@@ -48,12 +49,28 @@ pub fn issue(
         let currency = row.currency()?;
         let outstanding = book.outstanding(row);
         by_currency.entry(currency).or_default().push(OpenItem {
-            kind: DocumentKind::Invoice,
+            kind: ItemKind::Document(DocumentKind::Invoice),
             number: row.number.clone().unwrap_or_default(),
             date: row.invoice_date.unwrap_or(on),
             due_date: row.due_date,
             amount: Money::from_minor(row.total_minor, currency),
             paid: Money::from_minor(row.total_minor - outstanding, currency),
+        });
+    }
+    for state in payments::states(conn, &org, Some(&member.id))?
+        .iter()
+        .filter(|s| s.unallocated() != 0 && s.payment.paid_on <= on)
+    {
+        let p = &state.payment;
+        let currency = Currency::parse(&p.currency)
+            .map_err(|_| Error::Internal(anyhow::anyhow!("stored payment currency")))?;
+        by_currency.entry(currency).or_default().push(OpenItem {
+            kind: ItemKind::Payment,
+            number: p.reference.clone().unwrap_or_default(),
+            date: p.paid_on,
+            due_date: None,
+            amount: Money::from_minor(-p.amount_minor, currency),
+            paid: Money::from_minor(-state.allocated(), currency),
         });
     }
     if by_currency.is_empty() {

@@ -610,6 +610,42 @@ async fn navet_invoices_a_year_and_follows_the_payments(backend: Backend) {
 
     // Marks' credit balance goes to its next invoice.
     let marks_q2 = &q2_invoices[3];
+    // Before it does, Marks' statement lists the 625.00 on account beside its open
+    // second-quarter invoice, and the balance is what is left to pay.
+    let marks_id = str_of(marks_q2, "member_id");
+    assert_eq!(marks_id, str_of(&invoices[2], "member_id"));
+    let r = app
+        .post(
+            &admin,
+            &format!("{base}/members/{marks_id}/statements"),
+            &json!({"date": "2027-04-20"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let statement = &r.body["statements"][0];
+    let q2_total: rust_decimal::Decimal = str_of(marks_q2, "total").parse().unwrap();
+    let balance = q2_total - rust_decimal::Decimal::new(62500, 2);
+    assert_eq!(
+        (statement["items"].as_i64(), str_of(statement, "balance")),
+        (Some(2), balance.to_string().as_str())
+    );
+    let pdf = app
+        .bytes(
+            &admin,
+            &format!("{base}/documents/{}/pdf", str_of(statement, "document_id")),
+        )
+        .await;
+    if let Some(text) = crate::documents::pdf_text(&pdf) {
+        for needle in [
+            "Inbetalning",
+            "2027-02-13",
+            "Inbetalt, ej avräknat",
+            str_of(marks_q2, "number"),
+        ] {
+            assert!(text.contains(needle), "{needle} missing in {text}");
+        }
+        assert!(text.contains("625,00"), "{text}");
+    }
     let marks_payment = app
         .get(&admin, &format!("{base}/payments?status=on_account"))
         .await;
