@@ -1,6 +1,9 @@
 //! Typed settings. Precedence: command-line flag, then environment variable (`AVTAL_…`,
 //! `DATABASE_URL`), then the optional TOML file, then the defaults, which need nothing set:
-//! 127.0.0.1:8080 and a SQLite file `./avtal.db`.
+//! 127.0.0.1:8080, and a SQLite file `avtal.db` and a mail folder `outbox` in the data
+//! directory — the platform's place for an application's data (`$XDG_DATA_HOME/avtal`,
+//! i.e. `~/.local/share/avtal` on Linux), so that the same database is found from
+//! wherever a command is started.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,13 +15,23 @@ use crate::email::{EmailSettings, Secret, Security, SmtpSettings};
 use crate::storage::DatabaseUrl;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-pub const DEFAULT_DATABASE: &str = "./avtal.db";
+/// The SQLite file's name in the data directory.
+pub const DEFAULT_DATABASE: &str = "avtal.db";
+/// The folder for `.eml` files in the data directory, when there is no SMTP server.
+pub const DEFAULT_MAIL_FOLDER: &str = "outbox";
+
+/// The platform's data directory for avtal; the current directory on a system without one
+/// (no home directory).
+pub fn platform_data_dir() -> PathBuf {
+    dirs::data_dir().map_or_else(|| PathBuf::from("."), |d| d.join("avtal"))
+}
 
 /// What the TOML file may set; every key is optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
     pub listen: Option<String>,
+    pub data_dir: Option<String>,
     pub database_url: Option<String>,
     pub log_format: Option<String>,
     pub log_filter: Option<String>,
@@ -79,7 +92,7 @@ impl EmailOverrides {
         }
     }
 
-    fn resolve(self) -> anyhow::Result<EmailSettings> {
+    fn resolve(self, data_dir: &Path) -> anyhow::Result<EmailSettings> {
         let d = EmailSettings::default();
         let smtp = match self.smtp_host.filter(|h| !h.trim().is_empty()) {
             None => None,
@@ -114,7 +127,9 @@ impl EmailOverrides {
         let settings = EmailSettings {
             smtp,
             from: self.from.unwrap_or(d.from),
-            folder: self.folder.map_or(d.folder, PathBuf::from),
+            folder: self
+                .folder
+                .map_or_else(|| data_dir.join(DEFAULT_MAIL_FOLDER), PathBuf::from),
             max_in_flight,
             max_attempts,
             retry_base: self
@@ -161,6 +176,8 @@ impl LogFormat {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: String,
+    /// Where the embedded database and the mail folder are unless set on their own.
+    pub data_dir: PathBuf,
     pub database: DatabaseUrl,
     pub log_format: LogFormat,
     pub log_filter: String,
@@ -177,6 +194,7 @@ pub struct Settings {
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub listen: Option<String>,
+    pub data_dir: Option<String>,
     pub database_url: Option<String>,
     pub log_format: Option<String>,
     pub log_filter: Option<String>,
@@ -187,11 +205,27 @@ pub struct Overrides {
 }
 
 impl Settings {
+    /// The settings, with the data directory from the platform when none is given.
     pub fn resolve(file: FileSettings, over: Overrides) -> anyhow::Result<Self> {
-        let database_url = over
-            .database_url
-            .or(file.database_url)
-            .unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
+        Self::resolve_in(file, over, platform_data_dir)
+    }
+
+    fn resolve_in(
+        file: FileSettings,
+        over: Overrides,
+        platform: impl FnOnce() -> PathBuf,
+    ) -> anyhow::Result<Self> {
+        let data_dir = over
+            .data_dir
+            .or(file.data_dir)
+            .filter(|d| !d.trim().is_empty())
+            .map_or_else(platform, PathBuf::from);
+        let database_url = over.database_url.or(file.database_url).unwrap_or_else(|| {
+            data_dir
+                .join(DEFAULT_DATABASE)
+                .to_string_lossy()
+                .into_owned()
+        });
         let log_format = over
             .log_format
             .or(file.log_format)
@@ -216,7 +250,8 @@ impl Settings {
                     .or(file.token_cache_seconds)
                     .unwrap_or(30),
             ),
-            email: over.email.or(file.email).resolve()?,
+            email: over.email.or(file.email).resolve(&data_dir)?,
+            data_dir,
         })
     }
 }
@@ -225,12 +260,43 @@ impl Settings {
 mod tests {
     use super::*;
 
+    fn in_data_dir(file: FileSettings, over: Overrides) -> Settings {
+        Settings::resolve_in(file, over, || {
+            PathBuf::from("/home/lisa/.local/share/avtal")
+        })
+        .unwrap()
+    }
+
     #[test]
     fn defaults_need_nothing_set() {
-        let s = Settings::resolve(FileSettings::default(), Overrides::default()).unwrap();
+        let s = in_data_dir(FileSettings::default(), Overrides::default());
         assert_eq!(s.listen, "127.0.0.1:8080");
-        assert_eq!(s.database, DatabaseUrl::Sqlite("./avtal.db".into()));
+        assert_eq!(
+            s.database,
+            DatabaseUrl::Sqlite("/home/lisa/.local/share/avtal/avtal.db".into())
+        );
         assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_data_dir_given_holds_the_database_and_the_mail_folder() {
+        let file: FileSettings = toml::from_str("data_dir = \"/srv/avtal\"").unwrap();
+        let s = in_data_dir(file, Overrides::default());
+        assert_eq!(s.data_dir, PathBuf::from("/srv/avtal"));
+        assert_eq!(
+            s.database,
+            DatabaseUrl::Sqlite("/srv/avtal/avtal.db".into())
+        );
+        assert_eq!(s.email.folder, PathBuf::from("/srv/avtal/outbox"));
+        // A database or folder of its own is used as given.
+        let over = Overrides {
+            data_dir: Some("/var/lib/avtal".into()),
+            database_url: Some("./here.db".into()),
+            ..Default::default()
+        };
+        let s = in_data_dir(FileSettings::default(), over);
+        assert_eq!(s.database, DatabaseUrl::Sqlite("./here.db".into()));
+        assert_eq!(s.email.folder, PathBuf::from("/var/lib/avtal/outbox"));
     }
 
     #[test]
@@ -251,9 +317,12 @@ mod tests {
 
     #[test]
     fn email_defaults_to_files_and_smtp_settings_resolve() {
-        let s = Settings::resolve(FileSettings::default(), Overrides::default()).unwrap();
+        let s = in_data_dir(FileSettings::default(), Overrides::default());
         assert!(s.email.smtp.is_none());
-        assert_eq!(s.email.folder, PathBuf::from("./outbox"));
+        assert_eq!(
+            s.email.folder,
+            PathBuf::from("/home/lisa/.local/share/avtal/outbox")
+        );
         let file: FileSettings = toml::from_str(
             "[email]\nsmtp_host = \"smtp.boras.se\"\nsmtp_security = \"tls\"\nfrom = \"Navet <navet@boras.se>\"",
         )

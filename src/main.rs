@@ -21,10 +21,15 @@ use avtal::storage;
     about = "Member agreements, contributions and invoices for Nordic public-sector bodies"
 )]
 struct Cli {
-    /// A TOML file with settings (listen, database_url, log_format, log_filter, workers, pool_size).
+    /// A TOML file with settings (listen, data_dir, database_url, log_format, log_filter, workers, pool_size).
     #[arg(long, global = true, env = "AVTAL_CONFIG")]
     config: Option<PathBuf>,
-    /// The database: a SQLite file path (default ./avtal.db) or postgres://…
+    /// Where the embedded database and the mail folder live (default: the platform's data
+    /// directory, ~/.local/share/avtal on Linux).
+    #[arg(long, global = true, env = "AVTAL_DATA_DIR")]
+    data_dir: Option<String>,
+    /// The database: a SQLite file path (default avtal.db in the data directory) or
+    /// postgres://…
     #[arg(long, global = true, env = "DATABASE_URL")]
     database_url: Option<String>,
     /// Connections in the database pool (default 8).
@@ -97,7 +102,7 @@ struct MailArgs {
     /// The From address, e.g. "Navet <navet@boras.se>".
     #[arg(long, global = true, env = "AVTAL_MAIL_FROM")]
     mail_from: Option<String>,
-    /// Folder for .eml files when no SMTP host is set (default ./outbox).
+    /// Folder for .eml files when no SMTP host is set (default outbox in the data directory).
     #[arg(long, global = true, env = "AVTAL_MAIL_FOLDER")]
     mail_folder: Option<String>,
     /// Messages one worker sends at the same time (default 4).
@@ -254,6 +259,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
         file,
         Overrides {
             listen: serve.listen.clone(),
+            data_dir: cli.data_dir.clone(),
             database_url: cli.database_url.clone(),
             log_format: serve.log_format.clone(),
             log_filter: None,

@@ -6,9 +6,13 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+/// `avtal` started in `dir`, with nothing configured and the platform's data directory
+/// (XDG) under `dir/data`.
 fn avtal(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_avtal"));
     cmd.current_dir(dir)
+        .env("XDG_DATA_HOME", data_home(dir))
+        .env_remove("AVTAL_DATA_DIR")
         .env_remove("DATABASE_URL")
         .env_remove("AVTAL_CONFIG")
         .env_remove("AVTAL_LISTEN")
@@ -16,6 +20,17 @@ fn avtal(dir: &Path) -> Command {
         .env_remove("AVTAL_SMTP_HOST")
         .env_remove("AVTAL_MAIL_FOLDER");
     cmd
+}
+
+fn data_home(dir: &Path) -> std::path::PathBuf {
+    // A subdirectory of `dir` is also a test's other current directory: the test dir
+    // itself holds the data home.
+    let root = if dir.ends_with("elsewhere") {
+        dir.parent().unwrap()
+    } else {
+        dir
+    };
+    root.join("data")
 }
 
 fn run_ok(cmd: &mut Command) -> Output {
@@ -129,14 +144,20 @@ fn sigterm(child: &Child) {
 async fn serves_with_nothing_configured_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path());
+    // The database is in the platform's data directory, which is created and named.
+    let data = dir.path().join("data").join("avtal");
+    let database = data.join("avtal.db");
     assert!(
-        server.startup.contains("SQLite at ./avtal.db"),
+        server
+            .startup
+            .contains(&format!("SQLite at {}", database.display())),
         "{}",
         server.startup
     );
     let health = reqwest::get(server.url("/health")).await.unwrap();
     assert_eq!(health.status(), 200);
-    assert!(dir.path().join("avtal.db").exists());
+    assert!(database.exists());
+    assert!(!dir.path().join("avtal.db").exists());
     // Without an SMTP server, mail goes into a folder, and the server says where.
     assert!(
         server
@@ -146,7 +167,7 @@ async fn serves_with_nothing_configured_and_stops_on_sigterm() {
         server.startup
     );
     assert!(server.startup.contains("outbox"), "{}", server.startup);
-    assert!(dir.path().join("outbox").is_dir());
+    assert!(data.join("outbox").is_dir());
     sigterm(&server.child);
     let status = server.child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status}");
@@ -237,7 +258,10 @@ async fn tokens_and_imports_from_the_command_line() {
         .unwrap();
     assert_eq!(members.status(), 200);
 
-    let out = run_ok(avtal(dir.path()).args(["token", "list", "--organisation", org]));
+    // Started from another directory, the command finds the same database.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let out = run_ok(avtal(&elsewhere).args(["token", "list", "--organisation", org]));
     let listing = String::from_utf8_lossy(&out.stdout).to_string();
     let id = listing
         .lines()

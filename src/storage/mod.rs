@@ -32,6 +32,7 @@ pub mod schema;
 pub mod signals;
 pub mod tokens;
 
+use std::path::Path;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -161,6 +162,16 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// Opens the pool and applies any pending migrations.
 pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
+    // A new user's first start: the data directory the file goes in may not exist yet.
+    if let DatabaseUrl::Sqlite(path) = url
+        && let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        && path != ":memory:"
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("database folder {}: {e}", dir.display()))?;
+    }
     // No `SELECT 1` on every checkout: it doubled the cost of a read. A connection that
     // fails is reported by its query and discarded by `has_broken`.
     let pool = r2d2::Pool::builder()
