@@ -21,24 +21,40 @@ use avtal::storage;
     about = "Member agreements, contributions and invoices for Nordic public-sector bodies"
 )]
 struct Cli {
-    /// A TOML file with settings (listen, data_dir, database_url, log_format, log_filter, workers, pool_size).
-    #[arg(long, global = true, env = "AVTAL_CONFIG")]
+    /// A TOML file with settings (see the README's Configuration).
+    #[arg(
+        long,
+        global = true,
+        env = "AVTAL_CONFIG",
+        help_heading = "Global options"
+    )]
     config: Option<PathBuf>,
     /// Where the embedded database and the mail folder live (default: the platform's data
     /// directory, ~/.local/share/avtal on Linux).
-    #[arg(long, global = true, env = "AVTAL_DATA_DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "AVTAL_DATA_DIR",
+        help_heading = "Global options"
+    )]
     data_dir: Option<String>,
     /// The database: a SQLite file path (default avtal.db in the data directory) or
     /// postgres://…
-    #[arg(long, global = true, env = "DATABASE_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        help_heading = "Global options"
+    )]
     database_url: Option<String>,
-    /// Connections in the database pool (default 8).
-    #[arg(long, global = true, env = "AVTAL_POOL_SIZE")]
-    pool_size: Option<u32>,
-    #[command(flatten)]
-    serve: ServeArgs,
-    #[command(flatten)]
-    mail: MailArgs,
+    /// Log format: text or json.
+    #[arg(
+        long,
+        global = true,
+        env = "AVTAL_LOG_FORMAT",
+        help_heading = "Global options"
+    )]
+    log_format: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -46,7 +62,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the HTTP API (the default).
-    Serve,
+    Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create, list and revoke API tokens.
@@ -69,62 +85,60 @@ enum OutboxCommand {
         /// Exit when no message is due instead of waiting for more.
         #[arg(long)]
         once: bool,
+        #[command(flatten)]
+        mail: MailArgs,
     },
 }
 
 /// Email: an SMTP server, or `.eml` files in a folder when no host is given.
 #[derive(Args, Default, Clone)]
+#[command(next_help_heading = "Email")]
 struct MailArgs {
     /// SMTP server host; without one, messages are written as .eml files into --mail-folder.
-    #[arg(long, global = true, env = "AVTAL_SMTP_HOST")]
+    #[arg(long, env = "AVTAL_SMTP_HOST")]
     smtp_host: Option<String>,
     /// SMTP port (default 587 for starttls, 465 for tls, 25 for plain).
-    #[arg(long, global = true, env = "AVTAL_SMTP_PORT")]
+    #[arg(long, env = "AVTAL_SMTP_PORT")]
     smtp_port: Option<u16>,
     /// starttls (default), tls or plain (only for a relay on the same machine or network).
-    #[arg(long, global = true, env = "AVTAL_SMTP_SECURITY")]
+    #[arg(long, env = "AVTAL_SMTP_SECURITY")]
     smtp_security: Option<String>,
-    #[arg(long, global = true, env = "AVTAL_SMTP_USERNAME")]
+    #[arg(long, env = "AVTAL_SMTP_USERNAME")]
     smtp_username: Option<String>,
-    #[arg(
-        long,
-        global = true,
-        env = "AVTAL_SMTP_PASSWORD",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "AVTAL_SMTP_PASSWORD", hide_env_values = true)]
     smtp_password: Option<String>,
     /// Seconds to wait for the SMTP server (default 30).
-    #[arg(long, global = true, env = "AVTAL_SMTP_TIMEOUT_SECONDS")]
+    #[arg(long, env = "AVTAL_SMTP_TIMEOUT_SECONDS")]
     smtp_timeout_seconds: Option<u64>,
     /// A PEM root certificate to trust besides the Mozilla roots (a relay with an internal CA).
-    #[arg(long, global = true, env = "AVTAL_SMTP_CA_FILE")]
+    #[arg(long, env = "AVTAL_SMTP_CA_FILE")]
     smtp_ca_file: Option<String>,
     /// The From address, e.g. "Navet <navet@boras.se>".
-    #[arg(long, global = true, env = "AVTAL_MAIL_FROM")]
+    #[arg(long, env = "AVTAL_MAIL_FROM")]
     mail_from: Option<String>,
     /// Folder for .eml files when no SMTP host is set (default outbox in the data directory).
-    #[arg(long, global = true, env = "AVTAL_MAIL_FOLDER")]
+    #[arg(long, env = "AVTAL_MAIL_FOLDER")]
     mail_folder: Option<String>,
     /// Messages one worker sends at the same time (default 4).
-    #[arg(long, global = true, env = "AVTAL_MAIL_MAX_IN_FLIGHT")]
+    #[arg(long, env = "AVTAL_MAIL_MAX_IN_FLIGHT")]
     mail_max_in_flight: Option<usize>,
     /// Attempts before a message is marked failed (default 8).
-    #[arg(long, global = true, env = "AVTAL_MAIL_MAX_ATTEMPTS")]
+    #[arg(long, env = "AVTAL_MAIL_MAX_ATTEMPTS")]
     mail_max_attempts: Option<i32>,
     /// Milliseconds before the first retry; doubled for each further one (default 30000).
-    #[arg(long, global = true, env = "AVTAL_MAIL_RETRY_BASE_MS")]
+    #[arg(long, env = "AVTAL_MAIL_RETRY_BASE_MS")]
     mail_retry_base_ms: Option<u64>,
     /// Seconds a worker holds a message it sends before another may take it over (default 300).
-    #[arg(long, global = true, env = "AVTAL_MAIL_LEASE_SECONDS")]
+    #[arg(long, env = "AVTAL_MAIL_LEASE_SECONDS")]
     mail_lease_seconds: Option<u64>,
     /// Milliseconds between looks into an empty outbox (default 2000).
-    #[arg(long, global = true, env = "AVTAL_MAIL_POLL_MS")]
+    #[arg(long, env = "AVTAL_MAIL_POLL_MS")]
     mail_poll_ms: Option<u64>,
     /// A folder with own email templates (<kind>/<lang>/subject, body.txt, body.html).
-    #[arg(long, global = true, env = "AVTAL_MAIL_TEMPLATES")]
+    #[arg(long, env = "AVTAL_MAIL_TEMPLATES")]
     mail_templates: Option<String>,
     /// Whether `serve` runs the outbox worker (default true).
-    #[arg(long, global = true, env = "AVTAL_MAIL_WORKER")]
+    #[arg(long, env = "AVTAL_MAIL_WORKER")]
     mail_worker: Option<bool>,
 }
 
@@ -173,22 +187,24 @@ struct RenderArgs {
     output: std::path::PathBuf,
 }
 
-/// Server settings, accepted with or without the `serve` subcommand.
+/// Server settings, given after `serve` or (with no command) by environment variables.
 #[derive(Args, Default, Clone)]
 struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080).
-    #[arg(long, global = true, env = "AVTAL_LISTEN")]
+    #[arg(long, env = "AVTAL_LISTEN")]
     listen: Option<String>,
-    /// Log format: text or json.
-    #[arg(long, global = true, env = "AVTAL_LOG_FORMAT")]
-    log_format: Option<String>,
     /// HTTP worker threads (default: one per core).
-    #[arg(long, global = true, env = "AVTAL_WORKERS")]
+    #[arg(long, env = "AVTAL_WORKERS")]
     workers: Option<usize>,
+    /// Connections in the database pool (default 8).
+    #[arg(long, env = "AVTAL_POOL_SIZE")]
+    pool_size: Option<u32>,
     /// Seconds a checked token is trusted before the database is asked again (default 30;
     /// revocations through the API apply at once, others within this time; 0 disables).
-    #[arg(long, global = true, env = "AVTAL_TOKEN_CACHE_SECONDS")]
+    #[arg(long, env = "AVTAL_TOKEN_CACHE_SECONDS")]
     token_cache_seconds: Option<u64>,
+    #[command(flatten)]
+    mail: MailArgs,
 }
 
 #[derive(Subcommand)]
@@ -249,8 +265,16 @@ struct ImportArgs {
     status: String,
 }
 
-fn settings(cli: &Cli) -> anyhow::Result<Settings> {
-    let serve = &cli.serve;
+/// The settings of a command: the global options, and the server's and the mailer's
+/// where the command takes them (their defaults, the file and the environment otherwise).
+fn settings(
+    cli: &Cli,
+    serve: Option<&ServeArgs>,
+    mail: Option<&MailArgs>,
+) -> anyhow::Result<Settings> {
+    let none = ServeArgs::default();
+    let serve = serve.unwrap_or(&none);
+    let mail = mail.unwrap_or(&serve.mail);
     let file = match &cli.config {
         Some(path) => FileSettings::load(path)?,
         None => FileSettings::default(),
@@ -261,12 +285,12 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             listen: serve.listen.clone(),
             data_dir: cli.data_dir.clone(),
             database_url: cli.database_url.clone(),
-            log_format: serve.log_format.clone(),
+            log_format: cli.log_format.clone(),
             log_filter: None,
             workers: serve.workers,
-            pool_size: cli.pool_size,
+            pool_size: serve.pool_size,
             token_cache_seconds: serve.token_cache_seconds,
-            email: cli.mail.overrides(),
+            email: mail.overrides(),
         },
     )
 }
@@ -463,14 +487,23 @@ fn outbox(settings: &Settings, once: bool) -> anyhow::Result<()> {
 }
 
 fn run(mut cli: Cli) -> anyhow::Result<()> {
-    let command = cli.command.take().unwrap_or(Command::Serve);
+    let Some(command) = cli.command.take() else {
+        // No command is `serve`, with its settings read from the environment as then.
+        return run(Cli::parse_from(
+            std::env::args_os().chain(std::iter::once("serve".into())),
+        ));
+    };
     if let Command::Render(args) = command {
         return render(args);
     }
-    let settings = settings(&cli)?;
+    let settings = match &command {
+        Command::Serve(serve) => settings(&cli, Some(serve), None)?,
+        Command::Outbox(OutboxCommand::Run { mail, .. }) => settings(&cli, None, Some(mail))?,
+        _ => settings(&cli, None, None)?,
+    };
     match command {
         Command::Render(_) => Ok(()),
-        Command::Serve => {
+        Command::Serve(_) => {
             avtal::telemetry::init(settings.log_format, &settings.log_filter);
             actix_web::rt::System::new().block_on(async {
                 let app = Application::build(&settings)?;
@@ -491,7 +524,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(t) => token(&settings, t),
         Command::Import(ImportCommand::Municipalities(args)) => import(&settings, args),
-        Command::Outbox(OutboxCommand::Run { once }) => outbox(&settings, once),
+        Command::Outbox(OutboxCommand::Run { once, .. }) => outbox(&settings, once),
     }
 }
 

@@ -43,6 +43,39 @@ fn run_ok(cmd: &mut Command) -> Output {
     out
 }
 
+/// The help is short: the global options once, a command's own options with the command.
+#[test]
+fn help_is_short_and_options_stay_with_their_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let help =
+        |args: &[&str]| String::from_utf8(run_ok(avtal(dir.path()).args(args)).stdout).unwrap();
+    let top = help(&["--help"]);
+    assert!(top.lines().count() <= 25, "{top}");
+    assert!(
+        top.contains("Global options:") && top.contains("--data-dir"),
+        "{top}"
+    );
+    assert!(
+        !top.contains("--smtp-host") && !top.contains("--listen"),
+        "{top}"
+    );
+    let token = help(&["token", "create", "--help"]);
+    assert!(
+        !token.contains("--smtp-host") && !token.contains("--listen"),
+        "{token}"
+    );
+    let serve = help(&["serve", "--help"]);
+    assert!(
+        serve.contains("--listen") && serve.contains("--smtp-host"),
+        "{serve}"
+    );
+    let outbox = help(&["outbox", "run", "--help"]);
+    assert!(
+        outbox.contains("--smtp-host") && !outbox.contains("--listen"),
+        "{outbox}"
+    );
+}
+
 #[test]
 fn every_command_has_help() {
     let dir = tempfile::tempdir().unwrap();
