@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod configuration;
+pub mod demo;
 pub mod domain;
 pub mod einvoice;
 pub mod email;

@@ -63,6 +63,16 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (the default).
     Serve(ServeArgs),
+    /// Make a complete example on the database: an organisation like Navet science center
+    /// with a year of agreements, invoices, payments, a reminder and a newsletter.
+    Demo {
+        /// Start the embedded (SQLite) database afresh first, deleting what it holds.
+        #[arg(long)]
+        reset: bool,
+        /// The demo's today (YYYY-MM-DD; default: today).
+        #[arg(long, hide = true)]
+        date: Option<chrono::NaiveDate>,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create, list and revoke API tokens.
@@ -413,6 +423,52 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Makes the demo and says where to look.
+fn demo(settings: &Settings, reset: bool, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    if reset {
+        match &settings.database {
+            storage::DatabaseUrl::Sqlite(path) => {
+                for file in [path.clone(), format!("{path}-wal"), format!("{path}-shm")] {
+                    match std::fs::remove_file(&file) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(anyhow::anyhow!("{file}: {e}"));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            storage::DatabaseUrl::Postgres(_) => anyhow::bail!(
+                "--reset deletes only the embedded database; drop a PostgreSQL database yourself"
+            ),
+        }
+    }
+    let started = Instant::now();
+    let today = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let made = avtal::demo::make(settings, today)?;
+    println!(
+        "Demo klar på {} ms i {} ({}):",
+        started.elapsed().as_millis(),
+        settings.database.redacted(),
+        settings.database.backend_name()
+    );
+    println!(
+        "  {} medlemmar, {} avtal, {} fakturor, {} betalningar, {} påminnelser, {} meddelanden i utkorgen",
+        made.members, made.agreements, made.invoices, made.payments, made.reminders, made.messages
+    );
+    println!();
+    println!("Starta servern:        avtal serve   (eller cargo run --release -- serve)");
+    println!("API-dokumentation:     http://127.0.0.1:8080/docs/");
+    println!("Organisation:          {}", made.organisation);
+    println!("Administratörsnyckel:  {}", made.admin_token);
+    println!("Driftsnyckel:          {}", made.operator_token);
+    println!();
+    println!(
+        "Till exempel: curl -s http://127.0.0.1:8080/api/v1/organisations/{}/invoices \\\n  -H 'Authorization: Bearer {}'",
+        made.organisation, made.admin_token
+    );
+    Ok(())
+}
+
 /// Renders a sample document with the shipped template or the author's own.
 fn render(args: RenderArgs) -> anyhow::Result<()> {
     use avtal::domain::Language;
@@ -522,6 +578,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Demo { reset, date } => demo(&settings, reset, date),
         Command::Token(t) => token(&settings, t),
         Command::Import(ImportCommand::Municipalities(args)) => import(&settings, args),
         Command::Outbox(OutboxCommand::Run { once, .. }) => outbox(&settings, once),

@@ -108,51 +108,86 @@ fn listen(
     })
 }
 
+/// What every worker's application shares: the pool, the token cache, the parsed fonts
+/// and templates, the OpenAPI document and the metrics.
+#[derive(Clone)]
+pub struct Shared {
+    db: web::Data<Db>,
+    tokens: web::Data<TokenCache>,
+    renderer: web::Data<crate::pdf::Renderer>,
+    composer: web::Data<crate::services::mail::Composer>,
+    openapi: web::Data<system::OpenApiJson>,
+    route_table: web::Data<http::methods::RouteTable>,
+    metrics: actix_web_prom::PrometheusMetrics,
+}
+
+impl Shared {
+    pub fn new(db: Db, tokens: web::Data<TokenCache>, settings: &Settings) -> anyhow::Result<Self> {
+        let (_, api) = http::routes(App::new());
+        Ok(Self {
+            db: web::Data::new(db),
+            tokens,
+            // Fonts and templates are parsed once and shared by every worker.
+            renderer: web::Data::new(crate::pdf::Renderer::new()?),
+            composer: web::Data::new(crate::services::mail::Composer::new(&settings.email)),
+            openapi: web::Data::new(system::OpenApiJson(api.to_json()?)),
+            route_table: web::Data::new(http::methods::RouteTable::of(&api)),
+            metrics: PrometheusMetricsBuilder::new("avtal")
+                .endpoint("/metrics")
+                .mask_unmatched_patterns("UNKNOWN")
+                .build()
+                .map_err(|e| anyhow::anyhow!("metrics: {e}"))?,
+        })
+    }
+}
+
+/// The whole application as one worker serves it; `avtal demo` calls it in process.
+pub fn app(
+    shared: &Shared,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody + use<>>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    let (app, _) = http::routes(App::new());
+    app.app_data(shared.db.clone())
+        .app_data(shared.tokens.clone())
+        .app_data(shared.renderer.clone())
+        .app_data(shared.composer.clone())
+        .app_data(shared.openapi.clone())
+        .app_data(shared.route_table.clone())
+        .app_data(http::query_config())
+        .app_data(http::path_config())
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::Found()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        )
+        .route("/docs/{file:.*}", web::get().to(system::docs))
+        .default_service(web::to(http::methods::unanswered))
+        .wrap(from_fn(problem::localise))
+        .wrap(shared.metrics.clone())
+        .wrap(from_fn(problem::request_id_header))
+        .wrap(TracingLogger::default())
+}
+
 pub fn serve(
     listener: TcpListener,
     db: Db,
     tokens: web::Data<TokenCache>,
     settings: &Settings,
 ) -> anyhow::Result<Server> {
-    let db = web::Data::new(db);
-    // Fonts and templates are parsed once and shared by every worker.
-    let renderer = web::Data::new(crate::pdf::Renderer::new()?);
-    let composer = web::Data::new(crate::services::mail::Composer::new(&settings.email));
-    let (_, api) = http::routes(App::new());
-    let openapi = web::Data::new(system::OpenApiJson(api.to_json()?));
-    let route_table = web::Data::new(http::methods::RouteTable::of(&api));
-    let metrics = PrometheusMetricsBuilder::new("avtal")
-        .endpoint("/metrics")
-        .mask_unmatched_patterns("UNKNOWN")
-        .build()
-        .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
-    let mut server = HttpServer::new(move || {
-        let (app, _) = http::routes(App::new());
-        app.app_data(db.clone())
-            .app_data(tokens.clone())
-            .app_data(renderer.clone())
-            .app_data(composer.clone())
-            .app_data(openapi.clone())
-            .app_data(route_table.clone())
-            .app_data(http::query_config())
-            .app_data(http::path_config())
-            .route(
-                "/docs",
-                web::get().to(|| async {
-                    HttpResponse::Found()
-                        .insert_header(("Location", "/docs/"))
-                        .finish()
-                }),
-            )
-            .route("/docs/{file:.*}", web::get().to(system::docs))
-            .default_service(web::to(http::methods::unanswered))
-            .wrap(from_fn(problem::localise))
-            .wrap(metrics.clone())
-            .wrap(from_fn(problem::request_id_header))
-            .wrap(TracingLogger::default())
-    })
-    .shutdown_timeout(10)
-    .listen(listener)?;
+    let shared = Shared::new(db, tokens, settings)?;
+    let mut server = HttpServer::new(move || app(&shared))
+        .shutdown_timeout(10)
+        .listen(listener)?;
     if let Some(n) = settings.workers {
         server = server.workers(n);
     }

@@ -206,6 +206,108 @@ async fn serves_with_nothing_configured_and_stops_on_sigterm() {
     assert!(status.success(), "graceful shutdown exits 0: {status}");
 }
 
+/// `avtal demo` fills an empty database with a year of Navet's work, which the server then
+/// shows; a second demo needs `--reset`, which starts the embedded database afresh.
+#[tokio::test]
+async fn the_demo_makes_a_year_to_look_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(avtal(dir.path()).args(["demo", "--date", "2026-12-04"]));
+    let said = String::from_utf8(out.stdout).unwrap();
+    let line = |label: &str| {
+        said.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| panic!("no {label} in {said}"))
+    };
+    let (org, admin) = (line("Organisation:"), line("Administratörsnyckel:"));
+    assert!(said.contains("http://127.0.0.1:8080/docs/"), "{said}");
+
+    let server = Server::start(dir.path());
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let request = client.get(server.url(&path)).bearer_auth(&admin);
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let base = format!("/api/v1/organisations/{org}");
+    let count = |v: &serde_json::Value| v["items"].as_array().unwrap().len();
+    // The eight Sjuhärad municipalities, with their population.
+    let members = get(format!("{base}/members?limit=50")).await;
+    assert_eq!(count(&members), 8);
+    assert!(
+        members["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["population"]["count"].as_i64() > Some(0))
+    );
+    // Agreements in every state.
+    let agreements = get(format!("{base}/agreements")).await;
+    let mut states: Vec<String> = agreements["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap().to_owned())
+        .collect();
+    states.sort();
+    states.dedup();
+    assert_eq!(states, ["active", "draft", "offered", "terminated"]);
+    // A year of invoices: paid, part paid and unpaid; payments matched and not.
+    let invoices = get(format!("{base}/invoices")).await;
+    let statuses: Vec<&str> = invoices["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["status"].as_str())
+        .collect();
+    for status in ["paid", "overdue"] {
+        assert!(
+            statuses.contains(&status),
+            "no {status} invoice: {statuses:?}"
+        );
+    }
+    let part_paid = invoices["items"].as_array().unwrap().iter().any(|i| {
+        let (total, outstanding) = (i["total"].as_str(), i["outstanding"].as_str());
+        outstanding != Some("0.00") && outstanding != total
+    });
+    assert!(part_paid, "{invoices}");
+    assert_eq!(
+        count(&get(format!("{base}/payments?status=unmatched")).await),
+        1
+    );
+    assert!(count(&get(format!("{base}/payments?status=allocated")).await) >= 20);
+    // The overdue invoices were reminded, and a newsletter waits in the outbox.
+    let reminders = get(format!("{base}/reminders")).await;
+    assert_eq!(count(&reminders), 2, "{reminders}");
+    let outbox = get(format!("{base}/outbox")).await;
+    assert!(
+        outbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "newsletter"),
+        "{outbox}"
+    );
+    drop(server);
+
+    // Again: refused, the example is already there; with --reset it is made anew.
+    let again = avtal(dir.path())
+        .args(["demo", "--date", "2026-12-04"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--reset"));
+    let out = run_ok(avtal(dir.path()).args(["demo", "--reset", "--date", "2026-12-04"]));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("8 medlemmar")
+    );
+}
+
 #[tokio::test]
 async fn tokens_and_imports_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();

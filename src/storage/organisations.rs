@@ -27,6 +27,10 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<Organisation>, Er
     Ok(row.map(OrganisationRow::into_domain).transpose()?)
 }
 
+pub fn count(conn: &mut DbConnection) -> Result<i64, Error> {
+    Ok(o::organisations.count().get_result(conn)?)
+}
+
 /// All organisations, or only `only` when the caller belongs to one.
 pub fn list(conn: &mut DbConnection, only: Option<&str>) -> Result<Vec<Organisation>, Error> {
     let mut query = o::organisations
