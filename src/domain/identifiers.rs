@@ -724,11 +724,19 @@ mod tests {
 
     #[test]
     fn vat_numbers_are_normalised_and_checked_against_the_country() {
-        // Halden kommune, 940 875 560: 9·3 + 4·2 + 0·7 + 8·6 + 7·5 + 5·4 + 5·3 + 6·2 = 165,
+        // Aremark kommune, 940 875 560: 9·3 + 4·2 + 0·7 + 8·6 + 7·5 + 5·4 + 5·3 + 6·2 = 165,
         // 165 mod 11 = 0, so the check digit is 0.
-        let halden = VatNumber::parse(Country::No, "no 940.875.560 mva").unwrap();
-        assert_eq!(halden.to_string(), "NO940875560MVA");
-        assert_eq!(halden.org_number().digits(), "940875560");
+        let aremark = VatNumber::parse(Country::No, "no 940.875.560 mva").unwrap();
+        assert_eq!(aremark.to_string(), "NO940875560MVA");
+        assert_eq!(aremark.org_number().digits(), "940875560");
+        // Halden kommune, 959 159 092: 27 + 10 + 63 + 6 + 25 + 36 + 0 + 18 = 185,
+        // 185 mod 11 = 9, check digit 11 − 9 = 2.
+        assert_eq!(
+            VatNumber::parse(Country::No, "NO 959 159 092 MVA")
+                .unwrap()
+                .to_string(),
+            "NO959159092MVA"
+        );
         assert_eq!(
             VatNumber::parse(Country::Se, "se-212000.1561-01")
                 .unwrap()

@@ -367,8 +367,8 @@ pub fn se_reverse_charge_no() -> InvoiceDocument {
     doc.buyer = Buyer {
         name: "Halden kommune".into(),
         address: Some(address("Postboks 150", None, "1751", "Halden", Country::No)),
-        org_number: Some("940 875 560".into()),
-        vat_number: Some("NO940875560MVA".into()),
+        org_number: Some("959 159 092".into()),
+        vat_number: Some("NO959159092MVA".into()),
     };
     doc.invoice.lines = vec![line(
         "Lärarfortbildning, naturvetenskap",

@@ -416,7 +416,7 @@ fn the_buyer_vat_number_is_its_party_tax_scheme_in_ubl_order() {
     );
     assert_eq!(
         text(buyer, &["PartyTaxScheme", "CompanyID"]),
-        Some("NO940875560MVA")
+        Some("NO959159092MVA")
     );
     assert_eq!(
         text(buyer, &["PartyTaxScheme", "TaxScheme", "ID"]),
