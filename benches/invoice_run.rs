@@ -111,6 +111,7 @@ fn prepare(path: &Path) -> String {
                 unit,
                 unit_price: Money::from_minor(price, Currency::Sek),
                 vat: VatTreatment::Rate(25.into()),
+                domestic_vat_abroad: false,
             },
         )
         .unwrap();

@@ -70,6 +70,7 @@ fn bench(c: &mut Criterion) {
             unit: *unit,
             unit_price: Money::from_minor(*price, Currency::Sek),
             vat: VatTreatment::Rate(Decimal::new(25, 0)),
+            domestic_vat_abroad: false,
         })
         .collect();
     let pool = PreviewComponent {

@@ -30,6 +30,7 @@ fn run_of_290() -> Vec<context::Context> {
                     country: Country::Se,
                 }),
                 org_number: m.org_number.map(|o| o.to_string()),
+                vat_number: None,
             };
             doc.invoice.lines[0].quantity = m.population.into();
             doc.invoice.lines[0].amount = avtal::domain::money::Money::from_minor(

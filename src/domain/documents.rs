@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::contribution::{Conversion, VatTreatment};
 use crate::domain::invoicing::{BillingPlan, Invoice};
-use crate::domain::member::ContactDetails;
+use crate::domain::member::{ContactDetails, MemberDetails};
 use crate::domain::money::Money;
 use crate::domain::organisation::{PaymentAccounts, Signatory};
 use crate::domain::{Address, Currency, Language};
@@ -49,12 +49,26 @@ pub struct Seller {
     pub signatories: Vec<Signatory>,
 }
 
-/// The member a document is addressed to.
+/// The member a document is addressed to, as it is when the document is made: an issued
+/// document keeps it (its PDF and e-invoice are stored), whatever later changes the member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Buyer {
     pub name: String,
     pub address: Option<Address>,
     pub org_number: Option<String>,
+    /// As printed, e.g. `NO940875560MVA`.
+    pub vat_number: Option<String>,
+}
+
+impl Buyer {
+    pub fn of(member: &MemberDetails) -> Self {
+        Buyer {
+            name: member.name.clone(),
+            address: member.billing_address.clone(),
+            org_number: member.org_number.as_ref().map(ToString::to_string),
+            vat_number: member.vat_number.as_ref().map(ToString::to_string),
+        }
+    }
 }
 
 /// The bank reference a payer quotes: an OCR number in Sweden, a KID in Norway.

@@ -150,6 +150,8 @@ impl fmt::Display for OrgNumber {
 }
 
 /// A VAT registration number: `SE` + organisationsnummer + `01`, or `NO` + orgnr + `MVA`.
+/// The organisation's own and its members' are checked by this one parser, against the
+/// country each is registered in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VatNumber {
     country: Country,
@@ -157,10 +159,12 @@ pub struct VatNumber {
 }
 
 impl VatNumber {
+    /// Takes the number as people write it (`se 212000-1561 01`, `NO 940.875.560 MVA`):
+    /// spaces, dots and hyphens are dropped and letters upper-cased before the check.
     pub fn parse(country: Country, raw: &str) -> Result<Self, Invalid> {
         let compact: String = raw
             .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
+            .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.'))
             .collect();
         let upper = compact.to_uppercase();
         let (prefix, suffix, expected) = match country {
@@ -719,6 +723,42 @@ mod tests {
     }
 
     #[test]
+    fn vat_numbers_are_normalised_and_checked_against_the_country() {
+        // Aremark kommune, 940 875 560: 9·3 + 4·2 + 0·7 + 8·6 + 7·5 + 5·4 + 5·3 + 6·2 = 165,
+        // 165 mod 11 = 0, so the check digit is 0.
+        let aremark = VatNumber::parse(Country::No, "no 940.875.560 mva").unwrap();
+        assert_eq!(aremark.to_string(), "NO940875560MVA");
+        assert_eq!(aremark.org_number().digits(), "940875560");
+        // Halden kommune, 959 159 092: 27 + 10 + 63 + 6 + 25 + 36 + 0 + 18 = 185,
+        // 185 mod 11 = 9, check digit 11 − 9 = 2.
+        assert_eq!(
+            VatNumber::parse(Country::No, "NO 959 159 092 MVA")
+                .unwrap()
+                .to_string(),
+            "NO959159092MVA"
+        );
+        assert_eq!(
+            VatNumber::parse(Country::Se, "se-212000.1561-01")
+                .unwrap()
+                .to_string(),
+            "SE212000156101"
+        );
+        assert_eq!(
+            VatNumber::parse(Country::No, "NO940875561MVA"),
+            Err(Invalid::CheckDigit)
+        );
+        // A Swedish number for a Norwegian member, and the reverse: the prefix is wrong.
+        assert!(matches!(
+            VatNumber::parse(Country::Se, "NO940875560MVA"),
+            Err(Invalid::Format { .. })
+        ));
+        for junk in ["", "MVA", "hello", "SE", "SE01", "NO940875560"] {
+            assert!(VatNumber::parse(Country::No, junk).is_err(), "{junk}");
+            assert!(VatNumber::parse(Country::Se, junk).is_err(), "{junk}");
+        }
+    }
+
+    #[test]
     fn giro_numbers() {
         let bg = Bankgiro::parse("5050-1055").unwrap();
         assert_eq!(bg.to_string(), "5050-1055");
@@ -977,6 +1017,7 @@ mod tests {
             let _ = OrgNumber::parse(Country::Se, &s);
             let _ = OrgNumber::parse(Country::No, &s);
             let _ = VatNumber::parse(Country::Se, &s);
+            let _ = VatNumber::parse(Country::No, &s);
             let _ = Bankgiro::parse(&s);
             let _ = Plusgiro::parse(&s);
             let _ = OcrReference::parse(&s);

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::domain::{
     Address, Country, Currency, Email, Language, MemberKind, MemberStatus, MunicipalityCode,
-    OrgNumber, PeppolEndpoint,
+    OrgNumber, PeppolEndpoint, VatNumber,
 };
 
 /// Everything that describes a member, as created or updated.
@@ -15,6 +15,9 @@ pub struct MemberDetails {
     pub name: String,
     pub country: Country,
     pub org_number: Option<OrgNumber>,
+    /// The buyer's VAT registration, in the member's country's form: printed on its
+    /// invoices and named in a reverse-charge note (the buyer accounts for the VAT under it).
+    pub vat_number: Option<VatNumber>,
     pub municipality_code: Option<MunicipalityCode>,
     /// The län / fylke, for filtering; taken from the municipality data when imported.
     pub county: Option<County>,

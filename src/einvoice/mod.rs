@@ -34,6 +34,8 @@ pub struct Parties {
     /// `None` when the seller is not registered for VAT.
     pub seller_vat_number: Option<VatNumber>,
     pub buyer_org_number: Option<OrgNumber>,
+    /// BT-48, the buyer's VAT identifier, as it was when the document was issued.
+    pub buyer_vat_number: Option<VatNumber>,
     /// Where the buyer receives e-invoices; its organisation number in the national scheme
     /// when `None`.
     pub buyer_endpoint: Option<PeppolEndpoint>,
@@ -137,7 +139,7 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
     }
 
     seller_party(&mut x, doc, parties, outside_scope);
-    buyer_party(&mut x, doc, parties);
+    buyer_party(&mut x, doc, parties, outside_scope);
 
     if !credit {
         payment_means(&mut x, doc);
@@ -371,7 +373,7 @@ fn seller_party(x: &mut Xml, doc: &InvoiceDocument, parties: &Parties, outside_s
     x.close("cac:AccountingSupplierParty");
 }
 
-fn buyer_party(x: &mut Xml, doc: &InvoiceDocument, parties: &Parties) {
+fn buyer_party(x: &mut Xml, doc: &InvoiceDocument, parties: &Parties, outside_scope: bool) {
     let buyer = &doc.buyer;
     let endpoint = parties.buyer_endpoint.clone().or_else(|| {
         parties
@@ -399,6 +401,14 @@ fn buyer_party(x: &mut Xml, doc: &InvoiceDocument, parties: &Parties) {
             country_code(x, country);
             x.close("cac:PostalAddress");
         }
+    }
+    // UBL's order: PartyTaxScheme after the address, before the legal entity. BR-O-02: an
+    // invoice outside the scope of VAT names no buyer VAT number either.
+    if let Some(vat) = parties.buyer_vat_number.as_ref().filter(|_| !outside_scope) {
+        x.open("cac:PartyTaxScheme");
+        x.leaf("cbc:CompanyID", &vat.to_string());
+        tax_scheme(x);
+        x.close("cac:PartyTaxScheme");
     }
     x.open("cac:PartyLegalEntity");
     x.leaf("cbc:RegistrationName", &buyer.name);

@@ -42,6 +42,7 @@ fn line(
         component: None,
         fee_year: None,
         discount: None,
+        domestic_vat_abroad: false,
     }
 }
 
@@ -60,6 +61,10 @@ fn parties(doc: &InvoiceDocument) -> Option<Parties> {
         },
         buyer_org_number: match &doc.buyer.org_number {
             Some(o) => Some(OrgNumber::parse(buyer_country, o).ok()?),
+            None => None,
+        },
+        buyer_vat_number: match &doc.buyer.vat_number {
+            Some(v) => Some(VatNumber::parse(buyer_country, v).ok()?),
             None => None,
         },
         buyer_endpoint: None,
@@ -136,6 +141,7 @@ fn swedish() -> InvoiceDocument {
                 Country::Se,
             )),
             org_number: Some("212000-1561".into()),
+            vat_number: Some("SE212000156101".into()),
         },
         reference: PaymentReference::Ocr("202600012326".into()),
         credits: None,
@@ -188,6 +194,7 @@ pub fn se_membership_fee() -> InvoiceDocument {
         component: None,
         fee_year: None,
         discount: None,
+        domestic_vat_abroad: false,
     }];
     doc
 }
@@ -325,6 +332,7 @@ pub fn no_kid() -> InvoiceDocument {
             Country::No,
         )),
         org_number: Some("945 475 056".into()),
+        vat_number: None,
     };
     doc.invoice.buyer_reference = Some("Ellen Máret Hætta".into());
     doc.invoice.our_reference = Some("Ingrid Sørbø".into());
@@ -350,6 +358,29 @@ pub fn no_kid() -> InvoiceDocument {
     doc
 }
 
+/// A Swedish federation's course for a Norwegian municipality: the buyer reverse-charges
+/// the VAT under its own VAT number (mervärdesskattelagen 6 kap. 33 §).
+pub fn se_reverse_charge_no() -> InvoiceDocument {
+    let sek = Currency::Sek;
+    let mut doc = swedish();
+    doc.number = "NAV-2026-0007".into();
+    doc.buyer = Buyer {
+        name: "Halden kommune".into(),
+        address: Some(address("Postboks 150", None, "1751", "Halden", Country::No)),
+        org_number: Some("959 159 092".into()),
+        vat_number: Some("NO959159092MVA".into()),
+    };
+    doc.invoice.lines = vec![line(
+        "Lärarfortbildning, naturvetenskap",
+        3,
+        "deltagare",
+        450_000,
+        VatTreatment::ReverseCharge,
+        sek,
+    )];
+    doc
+}
+
 /// Every case, named, with the identifiers an e-invoice needs; a case whose sample
 /// identifiers do not parse is left out (the tests count them).
 pub fn cases() -> Vec<(&'static str, InvoiceDocument, Parties)> {
@@ -360,6 +391,7 @@ pub fn cases() -> Vec<(&'static str, InvoiceDocument, Parties)> {
         case("se-credit-note", se_credit_note()),
         case("se-oresavrundning", se_rounded()),
         case("no-kid", no_kid()),
+        case("se-reverse-charge-no", se_reverse_charge_no()),
     ]
     .into_iter()
     .flatten()

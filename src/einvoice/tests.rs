@@ -32,7 +32,7 @@ fn all<'a>(root: roxmltree::Node<'a, 'a>, name: &str) -> Vec<roxmltree::Node<'a,
 
 #[test]
 fn every_case_has_parsable_identifiers() {
-    assert_eq!(sample::cases().len(), 6);
+    assert_eq!(sample::cases().len(), 7);
 }
 
 #[test]
@@ -391,4 +391,47 @@ fn blank_optional_fields_leave_no_empty_elements() {
             .filter(|n| n.is_element())
             .all(|n| n.has_children())
     );
+}
+
+#[test]
+fn the_buyer_vat_number_is_its_party_tax_scheme_in_ubl_order() {
+    let xml = ubl(&sample::se_reverse_charge_no());
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    let buyer = node(root, &["AccountingCustomerParty", "Party"]).unwrap();
+    let order: Vec<_> = buyer
+        .children()
+        .filter(|c| c.is_element())
+        .map(|c| c.tag_name().name())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "EndpointID",
+            "PartyName",
+            "PostalAddress",
+            "PartyTaxScheme",
+            "PartyLegalEntity"
+        ]
+    );
+    assert_eq!(
+        text(buyer, &["PartyTaxScheme", "CompanyID"]),
+        Some("NO959159092MVA")
+    );
+    assert_eq!(
+        text(buyer, &["PartyTaxScheme", "TaxScheme", "ID"]),
+        Some("VAT")
+    );
+    assert_eq!(
+        text(root, &["TaxTotal", "TaxSubtotal", "TaxCategory", "ID"]),
+        Some("AE")
+    );
+}
+
+#[test]
+fn an_outside_scope_invoice_names_no_buyer_vat_number() {
+    // BR-O-02: neither party's VAT identifier on an invoice outside the scope of VAT.
+    let xml = ubl(&sample::se_membership_fee());
+    assert!(!xml.contains("SE212000156101"));
+    assert!(ubl(&sample::se_services()).contains("SE212000156101"));
 }

@@ -372,6 +372,12 @@ pub struct LineBody {
     pub vat: Option<String>,
     #[serde(default)]
     pub vat_exempt_reason: Option<String>,
+    /// Charge the seller's own VAT also to a buyer in another country, where the law places
+    /// the supply in the seller's country (e.g. admission to an event held there). Otherwise
+    /// a rate is turned into a reverse charge for a buyer abroad.
+    #[serde(default)]
+    #[schema(example = false)]
+    pub domestic_vat_abroad: bool,
 }
 
 fn parse_lines(
@@ -404,7 +410,13 @@ fn parse_lines(
                 ),
             );
             let price = price?;
-            let line = InvoiceLine::priced(description?, quantity?, unit?, price, vat?);
+            let line =
+                InvoiceLine::priced(description?, quantity?, unit?, price, vat?).map(|priced| {
+                    InvoiceLine {
+                        domestic_vat_abroad: l.domestic_vat_abroad,
+                        ..priced
+                    }
+                });
             if line.is_none() {
                 // The quantity times the price is more than any amount may be.
                 let max = InvoiceLine::max_quantity(price);
@@ -494,6 +506,9 @@ pub struct LineView {
     pub unit_price: String,
     pub vat: String,
     pub vat_exempt_reason: Option<String>,
+    /// The seller's own VAT charged to a buyer in another country by choice, where the law
+    /// places the supply in the seller's country (e.g. admission to an event held there).
+    pub domestic_vat_abroad: bool,
     /// Net of VAT, after the discount.
     pub amount: String,
     /// The discount agreed on the quantity times the unit price, in percent.
@@ -513,6 +528,7 @@ impl LineView {
             unit_price: money(l.unit_price_minor, currency),
             vat: l.vat.clone(),
             vat_exempt_reason: l.vat_exempt_reason.clone(),
+            domestic_vat_abroad: l.domestic_vat_abroad,
             amount: money(l.amount_minor, currency),
             discount_percent: l.discount_percent.clone(),
             discount: l.discount_minor.map(|m| money(m, currency)),
@@ -1006,6 +1022,7 @@ fn proposal_views(p: Proposal, gaps: Vec<Vec<InvoiceGap>>) -> impl Iterator<Item
                     unit_price: l.unit_price.amount().to_string(),
                     vat: l.vat.code(),
                     vat_exempt_reason: l.vat.exempt_reason().map(str::to_owned),
+                    domestic_vat_abroad: l.domestic_vat_abroad,
                     amount: l.amount.amount().to_string(),
                     discount_percent: l
                         .discount

@@ -56,6 +56,12 @@ pub struct PriceItemBody {
     #[schema(value_type = names::Vat)]
     pub vat: Option<String>,
     pub vat_exempt_reason: Option<String>,
+    /// Charge the seller's own VAT also to a buyer in another country, where the law places
+    /// the supply in the seller's country (e.g. admission to an event held there). Otherwise
+    /// a rate is turned into a reverse charge for a buyer abroad. False when not given.
+    #[serde(default)]
+    #[schema(example = false)]
+    pub domestic_vat_abroad: bool,
     /// When creating: the same item on the price list of every fee year from the path's
     /// year through this one (at most ten years), in one request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +98,7 @@ impl PriceItemBody {
                     unit: unit?,
                     unit_price: price?,
                     vat: vat?,
+                    domestic_vat_abroad: self.domestic_vat_abroad,
                 },
             ))
         });
@@ -117,6 +124,7 @@ impl PriceItemBody {
             currency: Some(p.item.unit_price.currency().as_str().to_owned()),
             vat: Some(p.item.vat.code()),
             vat_exempt_reason: p.item.vat.exempt_reason().map(str::to_owned),
+            domestic_vat_abroad: p.item.domestic_vat_abroad,
             through_year: None,
         }
     }

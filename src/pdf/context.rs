@@ -56,6 +56,7 @@ macro_rules! values {
             "member.name",
             "member.address",
             "member.org_number",
+            "member.vat_number",
             "signatory.name",
             "signatory.title",
             "document.date",
@@ -351,6 +352,10 @@ impl Builder {
         b.set(
             "member.org_number",
             buyer.org_number.as_deref().unwrap_or(""),
+        );
+        b.set(
+            "member.vat_number",
+            buyer.vat_number.as_deref().unwrap_or(""),
         );
         if let Some(first) = s.signatories.first() {
             b.set("signatory.name", &first.name);
@@ -654,7 +659,14 @@ fn vat_note(doc: &InvoiceDocument) -> String {
                 Language::En => "The membership contribution is outside the scope of VAT.".into(),
             },
             VatTreatment::ReverseCharge => {
-                let buyer = doc.buyer.org_number.as_deref().unwrap_or("");
+                // The buyer accounts for the VAT under its VAT registration; the
+                // organisation number identifies a buyer that gave none.
+                let buyer = doc
+                    .buyer
+                    .vat_number
+                    .as_deref()
+                    .or(doc.buyer.org_number.as_deref())
+                    .unwrap_or("");
                 match lang {
                     Language::Sv => format!("Omvänd betalningsskyldighet. Tjänsten är inte skattepliktig i Sverige (mervärdesskattelagen 6 kap. 33 §); köparen ({buyer}) redovisar mervärdesskatten."),
                     Language::Nb => format!("Omvendt avgiftsplikt. Tjenesten er ikke avgiftspliktig i Sverige; kjøperen ({buyer}) beregner merverdiavgiften."),

@@ -141,6 +141,7 @@ pub fn buyer(lang: Language) -> Buyer {
                 country: Country::No,
             }),
             org_number: Some("945 475 056".into()),
+            vat_number: Some("NO945475056MVA".into()),
         };
     }
     Buyer {
@@ -153,6 +154,7 @@ pub fn buyer(lang: Language) -> Buyer {
             country: Country::Se,
         }),
         org_number: Some("212000-1561".into()),
+        vat_number: Some("SE212000156101".into()),
     }
 }
 
@@ -260,6 +262,7 @@ pub fn offer(lang: Language) -> OfferLetter {
                 },
             }),
             org_number: None,
+            vat_number: None,
         },
         fee_year: 2027,
         period_start: day(2027, 1, 1),
@@ -377,6 +380,7 @@ pub fn invoice(lang: Language) -> InvoiceDocument {
             component: None,
             fee_year: None,
             discount: None,
+            domestic_vat_abroad: false,
         }
     };
     let prefix = if norwegian(lang) { "RNTF" } else { "NAV" };
@@ -448,6 +452,7 @@ pub fn credit_note(lang: Language) -> InvoiceDocument {
         component: None,
         fee_year: None,
         discount: None,
+        domestic_vat_abroad: false,
     }];
     doc
 }

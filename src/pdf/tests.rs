@@ -454,6 +454,7 @@ fn the_vat_summary_groups_by_rate_and_rounds_per_rate() {
         component: None,
         fee_year: None,
         discount: None,
+        domestic_vat_abroad: false,
     };
     let mut doc = sample::invoice(Language::Sv);
     doc.invoice.lines = vec![

@@ -459,11 +459,7 @@ pub fn prepare_offer(
         diarienummer: opts.diarienummer.clone(),
         addressees,
         seller: seller(&organisation),
-        buyer: Buyer {
-            name: member.details.name.clone(),
-            address: member.details.billing_address.clone(),
-            org_number: member.details.org_number.as_ref().map(|o| o.to_string()),
-        },
+        buyer: Buyer::of(&member.details),
         fee_year,
         period_start: start,
         period_end: header.end_date,

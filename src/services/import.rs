@@ -236,6 +236,8 @@ pub fn import(
                 invoice_email: None,
                 peppol,
                 buyer_reference: None,
+                // Not public municipality data: what the organisation entered is kept.
+                vat_number: None,
                 language: req.country.language(),
                 currency: req.country.currency(),
                 status: req.status,

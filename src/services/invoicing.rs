@@ -242,14 +242,18 @@ pub fn create_draft(
 }
 
 /// A draft as its buyer is charged: a rate of the seller's country becomes a reverse
-/// charge for a buyer in another country (see [`VatTreatment::for_buyer`]), and "Vår
-/// referens" is the organisation's unless one is given.
+/// charge for a buyer in another country unless the line charges it there by choice (see
+/// [`VatTreatment::for_buyer`]), and "Vår referens" is the organisation's unless one is
+/// given.
 fn for_buyer(conn: &mut DbConnection, org: &str, input: &DraftInput) -> Result<DraftInput, Error> {
     let seller = organisation(conn, org)?.details;
     let buyer = members::get(conn, org, &input.member_id)?.details.country;
     let mut input = input.clone();
     for line in &mut input.lines {
-        line.vat = line.vat.clone().for_buyer(seller.country, buyer);
+        line.vat = line
+            .vat
+            .clone()
+            .for_buyer(seller.country, buyer, line.domestic_vat_abroad);
     }
     input.our_reference = input.our_reference.or_else(|| seller.our_reference());
     Ok(input)
@@ -517,6 +521,7 @@ impl<'r> Issuer<'r> {
                 VatStatus::NotRegistered => None,
             },
             buyer_org_number: member.details.org_number.clone(),
+            buyer_vat_number: member.details.vat_number.clone(),
             buyer_endpoint: member.details.peppol.clone(),
         };
         let bytes = einvoice::invoice_ubl(document, &parties);
@@ -640,11 +645,7 @@ fn number(
         number,
         due_date,
         seller: seller(&issuer.organisation),
-        buyer: Buyer {
-            name: member.details.name.clone(),
-            address: member.details.billing_address.clone(),
-            org_number: member.details.org_number.as_ref().map(ToString::to_string),
-        },
+        buyer: Buyer::of(&member.details),
         reference: match issuer.settings.reference_scheme {
             ReferenceScheme::Ocr => PaymentReference::Ocr(reference.clone()),
             _ => PaymentReference::Kid(reference.clone()),
@@ -747,7 +748,8 @@ fn finish(
 
 /// What each invoice of a proposal would lack or get wrong (see [`invoice_gaps`]): the
 /// invoice address, the reference public buyers require, an e-invoice receiver, someone to
-/// email it to (the member's, looked up once), and VAT charged to a buyer abroad.
+/// email it to (the member's, looked up once), and VAT charged to a buyer abroad that no
+/// line chose to charge there.
 pub fn gaps(
     conn: &mut DbConnection,
     seller: &Organisation,
@@ -776,10 +778,12 @@ pub fn gaps(
         .iter()
         .map(|i| {
             invoice_gaps(BuyerFacts {
+                // A rate charged abroad by choice (the supply is taxed where the seller
+                // is) is no mistake to point out.
                 foreign_with_vat: abroad
                     && i.lines
                         .iter()
-                        .any(|l| matches!(l.vat, VatTreatment::Rate(_))),
+                        .any(|l| matches!(l.vat, VatTreatment::Rate(_)) && !l.domestic_vat_abroad),
                 ..facts
             })
         })
@@ -1145,9 +1149,12 @@ fn propose_agreement(
         .member(conn, org, &agreement.header.member_id)?
         .clone();
     let lang = member.details.language;
-    let vat_for_buyer = |vat: &VatTreatment| {
-        vat.clone()
-            .for_buyer(seller.country, member.details.country)
+    let vat_for_buyer = |line: &StatementLine| {
+        line.vat.clone().for_buyer(
+            seller.country,
+            member.details.country,
+            line.domestic_vat_abroad,
+        )
     };
     let window = RunWindow {
         from: req.from,
@@ -1250,11 +1257,12 @@ fn propose_agreement(
                         quantity: Decimal::ONE,
                         unit: String::new(),
                         unit_price: c.amount,
-                        vat: vat_for_buyer(&line.vat),
+                        vat: vat_for_buyer(line),
                         component: Some(fixed_billables[c.index].key.clone()),
                         fee_year: Some(year),
                         amount: c.amount,
                         discount: None,
+                        domestic_vat_abroad: line.domestic_vat_abroad,
                     });
                 }
             }
@@ -1344,11 +1352,12 @@ fn propose_agreement(
                         quantity,
                         unit,
                         unit_price: price,
-                        vat: vat_for_buyer(&line.vat),
+                        vat: vat_for_buyer(line),
                         component: Some(billables[c.index].key.clone()),
                         fee_year: Some(year),
                         amount: c.amount,
                         discount,
+                        domestic_vat_abroad: line.domestic_vat_abroad,
                     });
                     bills_variable = true;
                 }

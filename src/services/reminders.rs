@@ -423,6 +423,7 @@ fn charge_line(description: String, amount: Money, component: String) -> Invoice
         fee_year: None,
         discount: None,
         amount,
+        domestic_vat_abroad: false,
     }
 }
 
@@ -515,11 +516,7 @@ pub fn issue_run(
             date: req.date,
             new_due_date: p.new_due_date,
             seller: seller(&issuer.organisation),
-            buyer: Buyer {
-                name: member.details.name.clone(),
-                address: member.details.billing_address.clone(),
-                org_number: member.details.org_number.as_ref().map(ToString::to_string),
-            },
+            buyer: Buyer::of(&member.details),
             currency: p.currency,
             overdue: p
                 .items

@@ -83,11 +83,7 @@ pub fn issue(
             language: member.details.language,
             date: on,
             seller: seller(&issuer.organisation),
-            buyer: Buyer {
-                name: member.details.name.clone(),
-                address: member.details.billing_address.clone(),
-                org_number: member.details.org_number.as_ref().map(ToString::to_string),
-            },
+            buyer: Buyer::of(&member.details),
             currency,
             items,
         };

@@ -239,6 +239,7 @@ pub struct LineRow {
     pub fee_year: Option<i32>,
     pub discount_percent: Option<String>,
     pub discount_minor: Option<i64>,
+    pub domestic_vat_abroad: bool,
 }
 
 impl LineRow {
@@ -261,6 +262,7 @@ impl LineRow {
                 .as_ref()
                 .map(|d| d.percent.normalize().to_string()),
             discount_minor: line.discount.as_ref().map(|d| d.amount.to_minor()),
+            domestic_vat_abroad: line.domestic_vat_abroad,
         }
     }
 
@@ -284,6 +286,7 @@ impl LineRow {
                 }),
                 _ => None,
             },
+            domestic_vat_abroad: self.domestic_vat_abroad,
         })
     }
 }

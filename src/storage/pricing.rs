@@ -52,6 +52,7 @@ struct PriceItemRow {
     vat_exempt_reason: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    domestic_vat_abroad: bool,
 }
 
 impl PriceItemRow {
@@ -77,6 +78,7 @@ impl PriceItemRow {
             vat_exempt_reason: item.vat.exempt_reason().map(str::to_owned),
             created_at: now,
             updated_at: now,
+            domestic_vat_abroad: item.domestic_vat_abroad,
         }
     }
 
@@ -94,6 +96,7 @@ impl PriceItemRow {
             unit_price: Money::from_minor(self.unit_price_minor, currency),
             vat: VatTreatment::parse(&self.vat, self.vat_exempt_reason.as_deref())
                 .map_err(|_| bad("vat"))?,
+            domestic_vat_abroad: self.domestic_vat_abroad,
         };
         Ok(PriceItem {
             id: self.id,

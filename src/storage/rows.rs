@@ -283,6 +283,7 @@ pub struct MemberRow {
     pub archived_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub vat_number: Option<String>,
 }
 
 impl MemberRow {
@@ -313,6 +314,7 @@ impl MemberRow {
             archived_at: None,
             created_at: now,
             updated_at: now,
+            vat_number: d.vat_number.as_ref().map(ToString::to_string),
         }
     }
 
@@ -359,6 +361,9 @@ impl MemberRow {
             country,
             org_number: stored_opt("org_number", self.org_number.as_deref(), |o| {
                 OrgNumber::parse(country, o)
+            })?,
+            vat_number: stored_opt("vat_number", self.vat_number.as_deref(), |v| {
+                VatNumber::parse(country, v)
             })?,
             municipality_code: stored_opt(
                 "municipality_code",

@@ -63,6 +63,7 @@ diesel::table! {
         archived_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        vat_number -> Nullable<Text>,
     }
 }
 
@@ -126,6 +127,7 @@ diesel::table! {
         vat_exempt_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        domestic_vat_abroad -> Bool,
     }
 }
 
@@ -352,6 +354,7 @@ diesel::table! {
         fee_year -> Nullable<Integer>,
         discount_percent -> Nullable<Text>,
         discount_minor -> Nullable<BigInt>,
+        domestic_vat_abroad -> Bool,
     }
 }
 

@@ -11,6 +11,7 @@ mod agreements;
 mod audit;
 mod auth;
 mod bank_files;
+mod buyer_vat;
 mod collection;
 mod contract;
 mod documents;

@@ -181,6 +181,7 @@ pub fn calculate(input: &CalculationInput) -> Result<ContributionStatement, Cont
             steps: trace.steps,
             amount: Money::new(amount, currency)?,
             vat: component.vat.clone(),
+            domestic_vat_abroad: false,
         });
     }
 
@@ -279,6 +280,7 @@ mod tests {
                 unit: Unit::Class,
                 unit_price: sek("2500"),
                 vat: VatTreatment::Rate(d("25")),
+                domestic_vat_abroad: false,
             },
             PriceListItem {
                 code: "lärarfortbildning".into(),
@@ -287,6 +289,7 @@ mod tests {
                 vat: VatTreatment::Exempt {
                     reason: "utbildning".into(),
                 },
+                domestic_vat_abroad: false,
             },
         ]
     }

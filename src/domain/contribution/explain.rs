@@ -263,6 +263,9 @@ pub struct StatementLine {
     pub steps: Vec<Step>,
     pub amount: Money,
     pub vat: VatTreatment,
+    /// The price-list item's choice to charge `vat` also to a buyer abroad (see
+    /// [`VatTreatment::for_buyer`]); never for a fixed part.
+    pub domestic_vat_abroad: bool,
 }
 
 impl StatementLine {

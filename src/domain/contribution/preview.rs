@@ -252,6 +252,7 @@ mod tests {
             unit: crate::domain::contribution::Unit::Class,
             unit_price: sek("1450.00"),
             vat: VatTreatment::Rate(d("25")),
+            domestic_vat_abroad: false,
         }];
         let p = preview(2027, &model, &price_list, &ms).unwrap();
         assert!(p.failures.is_empty());

@@ -88,11 +88,21 @@ impl VatTreatment {
     }
 
     /// The treatment of a sale from a seller in one country to a buyer in another: a rate
-    /// of the seller's country is never charged abroad; the buyer reverse-charges it.
-    /// Exempt and outside-scope sales stay as they are.
-    pub fn for_buyer(self, seller: crate::domain::Country, buyer: crate::domain::Country) -> Self {
+    /// of the seller's country is not charged abroad; the buyer reverse-charges it
+    /// (mervärdesskattelagen 6 kap. 33 §). Unless `domestic_vat_abroad`: the law places
+    /// some supplies where the seller is whoever buys them (admission to an event held
+    /// there, 6 kap. 34–36 §§; a service on property there), and the seller charges its own
+    /// rate. Exempt and outside-scope sales stay as they are.
+    pub fn for_buyer(
+        self,
+        seller: crate::domain::Country,
+        buyer: crate::domain::Country,
+        domestic_vat_abroad: bool,
+    ) -> Self {
         match self {
-            VatTreatment::Rate(_) if seller != buyer => VatTreatment::ReverseCharge,
+            VatTreatment::Rate(_) if seller != buyer && !domestic_vat_abroad => {
+                VatTreatment::ReverseCharge
+            }
             other => other,
         }
     }
@@ -111,6 +121,8 @@ pub struct PriceListItem {
     pub unit: Unit,
     pub unit_price: Money,
     pub vat: VatTreatment,
+    /// Charge `vat` also to a buyer in another country (see [`VatTreatment::for_buyer`]).
+    pub domestic_vat_abroad: bool,
 }
 
 /// One service on an agreement: how much was ordered or used, and the agreement's terms.
@@ -235,6 +247,7 @@ pub(crate) fn variable_line(
         steps: trace.steps,
         amount: Money::new(amount, price.currency())?,
         vat: item.vat.clone(),
+        domestic_vat_abroad: item.domestic_vat_abroad,
     })
 }
 
@@ -254,7 +267,9 @@ pub(crate) fn cap_adjustments(
             value: cap.amount(),
         });
     }
-    let mut subtotals: BTreeMap<&VatTreatment, Money> = BTreeMap::new();
+    // Keyed also by the override: a reduction of lines charged abroad at the domestic rate
+    // is charged so too, one of reverse-charged lines is reverse-charged.
+    let mut subtotals: BTreeMap<(&VatTreatment, bool), Money> = BTreeMap::new();
     let mut total = Money::zero(cap.currency());
     for line in lines.iter().filter(|l| l.kind == LineKind::Variable) {
         if line.amount.currency() != cap.currency() {
@@ -265,7 +280,7 @@ pub(crate) fn cap_adjustments(
         }
         total = total.checked_add(line.amount)?;
         let subtotal = subtotals
-            .entry(&line.vat)
+            .entry((&line.vat, line.domestic_vat_abroad))
             .or_insert(Money::zero(cap.currency()));
         *subtotal = subtotal.checked_add(line.amount)?;
     }
@@ -277,7 +292,7 @@ pub(crate) fn cap_adjustments(
     let weights: Vec<Decimal> = subtotals.values().map(|m| m.amount()).collect();
     let parts = allocate(reduction, &weights)?;
     let mut adjustments = Vec::new();
-    for ((vat, subtotal), part) in subtotals.into_iter().zip(parts) {
+    for (((vat, domestic_vat_abroad), subtotal), part) in subtotals.into_iter().zip(parts) {
         if part.is_zero() {
             continue;
         }
@@ -300,6 +315,7 @@ pub(crate) fn cap_adjustments(
             steps: trace.steps,
             amount: part.checked_neg()?,
             vat: vat.clone(),
+            domestic_vat_abroad,
         });
     }
     Ok(adjustments)
@@ -320,14 +336,66 @@ mod tests {
                 vat: VatTreatment::Exempt {
                     reason: "utbildning".into(),
                 },
+                domestic_vat_abroad: false,
             },
             PriceListItem {
                 code: "fortbildning".into(),
                 unit: Unit::Participant,
                 unit_price: sek("1333.33"),
                 vat: VatTreatment::Rate(d("25")),
+                domestic_vat_abroad: false,
             },
         ]
+    }
+
+    #[test]
+    fn a_rate_is_reverse_charged_abroad_unless_the_supply_is_taxed_at_home() {
+        use crate::domain::Country::{No, Se};
+        let rate = VatTreatment::Rate(d("25"));
+        assert_eq!(rate.clone().for_buyer(Se, Se, false), rate);
+        assert_eq!(
+            rate.clone().for_buyer(Se, No, false),
+            VatTreatment::ReverseCharge
+        );
+        // Admission to an event in Sweden: Swedish VAT whoever buys.
+        assert_eq!(rate.clone().for_buyer(Se, No, true), rate);
+        assert_eq!(rate.clone().for_buyer(No, Se, true), rate);
+        assert_eq!(rate.clone().for_buyer(Se, Se, true), rate);
+        for other in [
+            VatTreatment::OutsideScope,
+            VatTreatment::Exempt {
+                reason: "utbildning".into(),
+            },
+            VatTreatment::ReverseCharge,
+        ] {
+            for overridden in [false, true] {
+                assert_eq!(other.clone().for_buyer(Se, No, overridden), other);
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_and_its_cap_adjustment_keep_the_override_of_its_item() {
+        let mut items = items();
+        items.push(PriceListItem {
+            code: "konferens".into(),
+            unit: Unit::Participant,
+            unit_price: sek("1000"),
+            vat: VatTreatment::Rate(d("25")),
+            domestic_vat_abroad: true,
+        });
+        let prices = price_index(&items).unwrap();
+        let event = variable_line(&component("konferens", "4"), &prices).unwrap();
+        assert!(event.domestic_vat_abroad);
+        let course = variable_line(&component("fortbildning", "3"), &prices).unwrap();
+        assert!(!course.domestic_vat_abroad);
+        // Both at 25 %, one charged abroad and one reverse-charged: one adjustment each.
+        let adjustments = cap_adjustments(&[event, course], sek("5000")).unwrap();
+        assert_eq!(adjustments.len(), 2);
+        assert_eq!(
+            adjustments.iter().filter(|l| l.domestic_vat_abroad).count(),
+            1
+        );
     }
 
     fn component(code: &str, quantity: &str) -> VariableComponent {

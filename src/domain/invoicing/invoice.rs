@@ -30,6 +30,9 @@ pub struct InvoiceLine {
     pub fee_year: Option<i32>,
     /// A discount on the quantity times the unit price: the amount is what is left of it.
     pub discount: Option<Discount>,
+    /// `vat` is the seller's own rate charged to a buyer abroad by choice, where the law
+    /// places the supply in the seller's country (see [`VatTreatment::for_buyer`]).
+    pub domestic_vat_abroad: bool,
 }
 
 /// A line's discount, stated as its own allowance: the percent agreed and what it takes
@@ -75,6 +78,7 @@ impl InvoiceLine {
             component: None,
             fee_year: None,
             discount: None,
+            domestic_vat_abroad: false,
         })
     }
 
