@@ -1423,13 +1423,15 @@ fn propose_agreement(
 }
 
 /// What a run would invoice, changing nothing: one proposal per agreement with something
-/// due, and the agreements that could not be calculated.
+/// due, and the agreements that could not be calculated. Everything it reads is of one
+/// moment: an instalment's part follows from what is billed, and a run committing between
+/// two reads would otherwise show its amounts in one and not its instalments in the other.
 pub fn propose(
     conn: &mut DbConnection,
     org: &str,
     req: &RunRequest,
 ) -> Result<(Vec<Proposal>, Vec<Skipped>), Error> {
-    propose_among(conn, org, req, None)
+    crate::storage::snapshot(conn, |c| propose_among(c, org, req, None))
 }
 
 /// [`propose`] for every agreement, or only for `only`.

@@ -238,6 +238,42 @@ where
     }
 }
 
+/// Runs `f`'s reads in one snapshot of the database: what another process commits
+/// meanwhile is seen whole or not at all. PostgreSQL's default gives each statement its own
+/// snapshot, so two reads of one use case could see a concurrent run's invoice in one and
+/// not the other; repeatable read gives the transaction one. SQLite's read transaction is
+/// a snapshot already. Inside a transaction `f` runs in that one.
+pub fn snapshot<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let depth = match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?
+        }
+        DbConnection::Postgresql(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?
+        }
+    };
+    if depth.is_some() {
+        return f(conn);
+    }
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    let result = f(conn);
+    // Nothing was written: ending the transaction only lets the snapshot go.
+    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+    result
+}
+
 /// A new record identifier: UUIDv7, so identifiers sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
