@@ -282,6 +282,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    exchange_rates (quote_currency, currency, rate_date) {
+        quote_currency -> Text,
+        currency -> Text,
+        rate_date -> Date,
+        rate -> Text,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     number_series (organisation_id, series, year) {
         organisation_id -> Text,
         series -> Text,
@@ -568,6 +579,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoicing_settings,
     inkassosats,
     reference_rates,
+    exchange_rates,
     number_series,
     invoice_runs,
     invoices,
