@@ -345,6 +345,11 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         einvoice_document_id -> Nullable<Text>,
+        accounting_currency -> Nullable<Text>,
+        exchange_rate -> Nullable<Text>,
+        exchange_rate_date -> Nullable<Date>,
+        exchange_rate_source -> Nullable<Text>,
+        accounting_vat_minor -> Nullable<BigInt>,
     }
 }
 
