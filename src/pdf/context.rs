@@ -130,6 +130,7 @@ static INVOICE: Vocabulary = Vocabulary {
         "invoice.currency",
         "invoice.reference",
         "invoice.vat_note",
+        "invoice.accounting_vat",
         "invoice.interest",
         "credited.number",
         "credited.date",
@@ -805,6 +806,15 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
     b.set("invoice.currency", doc.invoice.currency.as_str());
     b.set("invoice.reference", doc.reference.as_str());
     b.set("invoice.vat_note", &vat_note(doc));
+    // A document in another currency that charges VAT states it in the organisation's too.
+    b.set(
+        "invoice.accounting_vat",
+        &doc.accounting_vat
+            .as_ref()
+            .filter(|a| !a.vat.is_zero())
+            .map(|a| format::accounting_vat(a, lang))
+            .unwrap_or_default(),
+    );
     b.set(
         "invoice.interest",
         &doc.late_interest_percent.map_or_else(
