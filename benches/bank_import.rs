@@ -111,6 +111,11 @@ fn prepare(conn: &mut DbConnection) -> Organisation {
                 created_at: at,
                 updated_at: at,
                 einvoice_document_id: None,
+                accounting_currency: None,
+                exchange_rate: None,
+                exchange_rate_date: None,
+                exchange_rate_source: None,
+                accounting_vat_minor: None,
             };
             insert_invoice(c, &row, &[])?;
         }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::contribution::{Conversion, VatTreatment};
-use crate::domain::invoicing::{BillingPlan, Invoice};
+use crate::domain::invoicing::{AccountingVat, BillingPlan, Invoice};
 use crate::domain::member::{ContactDetails, MemberDetails};
 use crate::domain::money::Money;
 use crate::domain::organisation::{PaymentAccounts, Signatory};
@@ -228,6 +228,10 @@ pub struct InvoiceDocument {
     /// `None` when no reference rate is known for the invoice date, and the line names the
     /// rule instead.
     pub late_interest_percent: Option<Decimal>,
+    /// On a document in another currency than the organisation's: its VAT total in the
+    /// organisation's currency and the rate it was converted at (ML 17 kap. 24 §), when a
+    /// rate was found; always found when the document charges VAT.
+    pub accounting_vat: Option<AccountingVat>,
 }
 
 /// A påminnelse: what is overdue, with interest and fees, and a new date to pay by.

@@ -81,6 +81,13 @@ pub enum Invalid {
     OnlyFor {
         currency: &'static str,
     },
+    /// An invoice in `currency` that charges VAT, and no rate of it in the organisation's
+    /// `quote` currency on or before `on` to state the VAT in (ML 17 kap. 24 §).
+    NoExchangeRate {
+        currency: &'static str,
+        quote: &'static str,
+        on: chrono::NaiveDate,
+    },
 }
 
 impl Invalid {
@@ -122,6 +129,11 @@ impl Invalid {
             Invalid::MixedVatScope,
             Invalid::NoAccount { currency: "" },
             Invalid::OnlyFor { currency: "" },
+            Invalid::NoExchangeRate {
+                currency: "",
+                quote: "",
+                on: chrono::NaiveDate::MIN,
+            },
         ]
     }
 
@@ -153,6 +165,7 @@ impl Invalid {
             Invalid::MixedVatScope => "mixed_vat_scope",
             Invalid::NoAccount { .. } => "no_account",
             Invalid::OnlyFor { .. } => "only_for_currency",
+            Invalid::NoExchangeRate { .. } => "no_exchange_rate",
         }
     }
 
@@ -276,6 +289,39 @@ impl Invalid {
             (Invalid::OnlyFor { currency }, Sv) => format!("gäller bara {currency}"),
             (Invalid::OnlyFor { currency }, Nb) => format!("gjelder bare {currency}"),
             (Invalid::OnlyFor { currency }, En) => format!("applies to {currency} only"),
+            (
+                Invalid::NoExchangeRate {
+                    currency,
+                    quote,
+                    on,
+                },
+                Sv,
+            ) => format!(
+                "det finns ingen växelkurs för {currency} i {quote} den {on} eller tidigare; \
+                 fakturan tar ut moms, som ska anges även i {quote}"
+            ),
+            (
+                Invalid::NoExchangeRate {
+                    currency,
+                    quote,
+                    on,
+                },
+                Nb,
+            ) => format!(
+                "det finnes ingen valutakurs for {currency} i {quote} den {on} eller tidligere; \
+                 fakturaen har merverdiavgift, som skal oppgis også i {quote}"
+            ),
+            (
+                Invalid::NoExchangeRate {
+                    currency,
+                    quote,
+                    on,
+                },
+                En,
+            ) => format!(
+                "there is no exchange rate of {currency} in {quote} on or before {on}; the \
+                 invoice charges VAT, which must be stated in {quote} too"
+            ),
         }
     }
 }

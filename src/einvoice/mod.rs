@@ -101,6 +101,12 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
     let currency = doc.invoice.currency.as_str();
     let subtotals = subtotals(doc, sign);
     let outside_scope = subtotals.iter().any(|s| s.category == Category::O);
+    // BT-6 and BT-111: VAT charged in another currency than the seller's accounting
+    // currency is stated in that currency too (ML 17 kap. 24 §; BR-53).
+    let accounting = doc
+        .accounting_vat
+        .as_ref()
+        .filter(|a| !a.vat.is_zero() && a.rate.quote != doc.invoice.currency);
 
     let (root, ns) = if credit {
         ("CreditNote", NS_CREDIT_NOTE)
@@ -124,6 +130,9 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
         x.leaf("cbc:InvoiceTypeCode", "380");
     }
     x.leaf("cbc:DocumentCurrencyCode", currency);
+    if let Some(a) = accounting {
+        x.leaf("cbc:TaxCurrencyCode", a.rate.quote.as_str());
+    }
     x.leaf("cbc:BuyerReference", &buyer_reference(doc, parties));
     x.open("cac:InvoicePeriod");
     x.leaf("cbc:StartDate", &doc.invoice.period_start.to_string());
@@ -183,6 +192,17 @@ pub fn invoice_ubl(doc: &InvoiceDocument, parties: &Parties) -> Vec<u8> {
         x.close("cac:TaxSubtotal");
     }
     x.close("cac:TaxTotal");
+    // The second total, without subtotals (PEPPOL-EN16931-R053, R054), of the same sign as
+    // the first (R055): a credit note's is positive like all its amounts.
+    if let Some(a) = accounting {
+        x.open("cac:TaxTotal");
+        x.amount(
+            "cbc:TaxAmount",
+            a.vat.to_minor() * sign,
+            a.rate.quote.as_str(),
+        );
+        x.close("cac:TaxTotal");
+    }
 
     let line_minor: i64 = doc
         .invoice

@@ -1,6 +1,7 @@
 //! E-invoice cases that cover what avtal issues: a Swedish service invoice at 25 %, a
 //! membership fee outside the scope of VAT, taxed and exempt services together, a credit
-//! note, öresavrundning, and a Norwegian seller with a KID. The tests write each one and
+//! note, öresavrundning, a Norwegian seller with a KID, and an invoice and a credit note in
+//! EUR that state their VAT in SEK too. The tests write each one and
 //! check it against the Peppol rules.
 
 use std::collections::BTreeMap;
@@ -12,9 +13,9 @@ use crate::domain::contribution::VatTreatment;
 use crate::domain::documents::{Buyer, Seller};
 use crate::domain::documents::{InvoiceDocument, PaymentReference};
 use crate::domain::invoicing::rounding_to_whole;
-use crate::domain::invoicing::{Invoice, InvoiceLine};
+use crate::domain::invoicing::{AccountingVat, ExchangeRate, Invoice, InvoiceLine};
 use crate::domain::money::Money;
-use crate::domain::organisation::PaymentAccounts;
+use crate::domain::organisation::{CurrencyAccount, PaymentAccounts};
 use crate::domain::{
     Address, Bankgiro, Bic, Country, Currency, Iban, Language, OrgNumber, Plusgiro, VatNumber,
 };
@@ -146,6 +147,7 @@ fn swedish() -> InvoiceDocument {
         reference: PaymentReference::Ocr("202600012326".into()),
         credits: None,
         late_interest_percent: Some(Decimal::from(10)),
+        accounting_vat: None,
     }
 }
 
@@ -293,6 +295,69 @@ pub fn se_rounded() -> InvoiceDocument {
     doc
 }
 
+/// The Swedish federation invoicing a partner in EUR at 25 %, paid to its EUR IBAN: the
+/// VAT is stated in SEK too, at 11.23 SEK per EUR (2 × 500 EUR net, 250 EUR VAT, 2 807.50
+/// SEK).
+pub fn se_eur() -> InvoiceDocument {
+    let eur = Currency::Eur;
+    let mut doc = swedish();
+    doc.number = "NAV-2027-0001".into();
+    doc.invoice.language = Language::En;
+    doc.invoice.currency = eur;
+    doc.invoice.rounding = Money::zero(eur);
+    doc.invoice.date = day(2027, 4, 1);
+    doc.due_date = day(2027, 5, 1);
+    doc.seller.accounts.by_currency = BTreeMap::from([(
+        eur,
+        CurrencyAccount {
+            kontonummer: None,
+            iban: Iban::parse("DE89 3704 0044 0532 0130 00").ok(),
+            bic: Bic::parse("COBADEFFXXX").ok(),
+        },
+    )]);
+    doc.invoice.lines = vec![line(
+        "Workshop",
+        2,
+        "day",
+        50_000,
+        VatTreatment::Rate(Decimal::from(25)),
+        eur,
+    )];
+    let rate = ExchangeRate {
+        quote: Currency::Sek,
+        currency: eur,
+        date: day(2027, 3, 1),
+        rate: Decimal::new(1123, 2),
+        source: "Riksbanken".into(),
+    };
+    doc.accounting_vat = rate
+        .convert(doc.invoice.vat())
+        .map(|vat| AccountingVat { rate, vat });
+    doc
+}
+
+/// A credit of one of the two days of [`se_eur`], at the invoice's rate.
+pub fn se_eur_credit_note() -> InvoiceDocument {
+    let mut doc = se_eur();
+    doc.number = "NAV-K-2027-0001".into();
+    doc.credits = Some(("NAV-2027-0001".into(), day(2027, 4, 1)));
+    doc.invoice.date = day(2027, 4, 20);
+    doc.due_date = doc.invoice.date;
+    doc.invoice.lines = vec![line(
+        "Workshop",
+        -1,
+        "day",
+        50_000,
+        VatTreatment::Rate(Decimal::from(25)),
+        Currency::Eur,
+    )];
+    doc.accounting_vat = doc.accounting_vat.map(|a| AccountingVat {
+        vat: a.rate.convert(doc.invoice.vat()).unwrap_or(a.vat),
+        rate: a.rate,
+    });
+    doc
+}
+
 /// A Norwegian inter-municipal company invoicing Kautokeino in NOK, with a KID and an IBAN.
 pub fn no_kid() -> InvoiceDocument {
     let nok = Currency::Nok;
@@ -392,6 +457,8 @@ pub fn cases() -> Vec<(&'static str, InvoiceDocument, Parties)> {
         case("se-oresavrundning", se_rounded()),
         case("no-kid", no_kid()),
         case("se-reverse-charge-no", se_reverse_charge_no()),
+        case("se-eur-sek-vat", se_eur()),
+        case("se-eur-credit-note", se_eur_credit_note()),
     ]
     .into_iter()
     .flatten()

@@ -32,7 +32,7 @@ fn all<'a>(root: roxmltree::Node<'a, 'a>, name: &str) -> Vec<roxmltree::Node<'a,
 
 #[test]
 fn every_case_has_parsable_identifiers() {
-    assert_eq!(sample::cases().len(), 7);
+    assert_eq!(sample::cases().len(), 9);
 }
 
 #[test]
@@ -434,4 +434,62 @@ fn an_outside_scope_invoice_names_no_buyer_vat_number() {
     let xml = ubl(&sample::se_membership_fee());
     assert!(!xml.contains("SE212000156101"));
     assert!(ubl(&sample::se_services()).contains("SE212000156101"));
+}
+
+/// BT-6 right after the document currency, and BT-111 as a second tax total holding only
+/// its amount in SEK (BR-53, PEPPOL-EN16931-R053/R054), positive on a credit note like the
+/// rest of it (R055).
+#[test]
+fn vat_in_another_currency_is_stated_in_the_sellers_too() {
+    for (doc, number, sek, eur) in [
+        (sample::se_eur(), "NAV-2027-0001", "2807.50", "250.00"),
+        (
+            sample::se_eur_credit_note(),
+            "NAV-K-2027-0001",
+            "1403.75",
+            "125.00",
+        ),
+    ] {
+        let xml = ubl(&doc);
+        let tree = roxmltree::Document::parse(&xml).unwrap();
+        let root = tree.root_element();
+        assert_eq!(text(root, &["ID"]), Some(number));
+        let order: Vec<&str> = root
+            .children()
+            .filter(|n| n.is_element())
+            .map(|n| n.tag_name().name())
+            .collect();
+        let at = |name: &str| order.iter().position(|n| *n == name).unwrap();
+        assert_eq!(
+            at("TaxCurrencyCode"),
+            at("DocumentCurrencyCode") + 1,
+            "{order:?}"
+        );
+        assert_eq!(text(root, &["DocumentCurrencyCode"]), Some("EUR"));
+        assert_eq!(text(root, &["TaxCurrencyCode"]), Some("SEK"));
+        let totals: Vec<_> = root
+            .children()
+            .filter(|n| n.tag_name().name() == "TaxTotal")
+            .collect();
+        assert_eq!(totals.len(), 2, "{xml}");
+        let amount = |total| {
+            let a = node(total, &["TaxAmount"]).unwrap();
+            (
+                a.attribute("currencyID").unwrap().to_owned(),
+                a.text().unwrap().to_owned(),
+            )
+        };
+        assert_eq!(amount(totals[0]), ("EUR".to_owned(), eur.to_owned()));
+        assert!(node(totals[0], &["TaxSubtotal"]).is_some());
+        assert_eq!(amount(totals[1]), ("SEK".to_owned(), sek.to_owned()));
+        assert_eq!(
+            totals[1].children().filter(|n| n.is_element()).count(),
+            1,
+            "{xml}"
+        );
+    }
+    // An invoice in the seller's own currency has neither.
+    let xml = ubl(&sample::se_services());
+    assert!(!xml.contains("TaxCurrencyCode"));
+    assert_eq!(xml.matches("<cac:TaxTotal>").count(), 1);
 }

@@ -19,7 +19,8 @@ pub enum Right {
     ChangeOrganisation,
     /// Creating, listing and revoking an organisation's tokens.
     Tokens,
-    /// Reading data shared by every organisation: reference rates, inkassosats.
+    /// Reading data shared by every organisation: reference rates, exchange rates,
+    /// inkassosats.
     ReadShared,
     /// Changing that shared data.
     ChangeShared,
@@ -55,8 +56,8 @@ impl Right {
             Right::ReadOrganisation => "read the organisation",
             Right::ChangeOrganisation => "change the organisation",
             Right::Tokens => "tokens",
-            Right::ReadShared => "read reference rates and inkassosats",
-            Right::ChangeShared => "change reference rates and inkassosats",
+            Right::ReadShared => "read reference rates, exchange rates and inkassosats",
+            Right::ChangeShared => "change reference rates, exchange rates and inkassosats",
             Right::ReadSettings => "read settings, templates, logo",
             Right::ChangeSettings => "change settings, templates, logo",
             Right::ReadData => "read members, agreements, documents, invoices, payments, mail",
@@ -109,7 +110,9 @@ pub fn required(method: &Method, path: &str) -> Option<Right> {
         // Computes a fee table from a proposed model and stores nothing.
         ["organisations", _, "contributions", "preview"] => Some(Right::ReadData),
         ["organisations", _, _, ..] => pick(Right::ReadData, Right::ChangeData),
-        ["reference-rates" | "inkassosats", ..] => pick(Right::ReadShared, Right::ChangeShared),
+        ["reference-rates" | "exchange-rates" | "inkassosats", ..] => {
+            pick(Right::ReadShared, Right::ChangeShared)
+        }
         _ => None,
     }
 }

@@ -572,7 +572,47 @@ pub struct InvoiceView {
     /// Whether the issued e-invoice (Peppol BIS Billing 3.0) is at /invoices/{id}/e-invoice.
     pub einvoice: bool,
     pub issued_by: Option<String>,
+    /// On an issued invoice or credit note in another currency than the organisation's:
+    /// its VAT in the organisation's currency and the rate it was converted at (ML 17 kap.
+    /// 24 §); null otherwise.
+    pub exchange_rate: Option<ExchangeRateView>,
     pub lines: Vec<LineView>,
+}
+
+/// The VAT of an invoice in the organisation's own currency, with the rate from the
+/// exchange-rate table it was converted at when the invoice was issued (a credit note's:
+/// its invoice's).
+#[derive(Serialize, ToSchema)]
+pub struct ExchangeRateView {
+    /// Units of `currency` for one unit of the invoice's currency.
+    #[schema(example = "11.23")]
+    pub rate: String,
+    /// The rate's date: the latest in the table on or before the invoice date.
+    pub date: NaiveDate,
+    #[schema(example = "Riksbanken")]
+    pub source: String,
+    /// The organisation's own currency, which the VAT is stated in.
+    #[schema(value_type = names::Currency)]
+    pub currency: String,
+    /// The invoice's VAT total times the rate, rounded to the öre half away from zero
+    /// (negative on a credit note).
+    #[schema(value_type = names::SignedAmount, example = "2807.50")]
+    pub vat_amount: String,
+}
+
+impl ExchangeRateView {
+    fn of(row: &InvoiceRow) -> Option<Self> {
+        Some(ExchangeRateView {
+            rate: row.exchange_rate.clone()?,
+            date: row.exchange_rate_date?,
+            source: row.exchange_rate_source.clone()?,
+            vat_amount: money(
+                row.accounting_vat_minor?,
+                row.accounting_currency.as_deref()?,
+            ),
+            currency: row.accounting_currency.clone()?,
+        })
+    }
 }
 
 fn view(row: InvoiceRow, lines: &[LineRow], book: &Book, on: NaiveDate) -> InvoiceView {
@@ -588,6 +628,7 @@ fn view(row: InvoiceRow, lines: &[LineRow], book: &Book, on: NaiveDate) -> Invoi
         ("draft".to_owned(), 0, 0, 0)
     };
     InvoiceView {
+        exchange_rate: ExchangeRateView::of(&row),
         lines: lines.iter().map(|l| LineView::of(l, &c)).collect(),
         status,
         credited: money(credited, &c),

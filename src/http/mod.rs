@@ -4,6 +4,7 @@
 pub mod access;
 pub mod agreements;
 pub mod documents;
+pub mod exchange_rates;
 pub mod extract;
 pub mod idempotency;
 pub mod imports;
@@ -262,6 +263,8 @@ where
                 .service(named!(invoices::put_settings))
                 .service(named!(invoices::reference_rates))
                 .service(named!(invoices::put_reference_rate))
+                .service(named!(exchange_rates::list))
+                .service(named!(exchange_rates::set))
                 .service(named!(invoices::inkassosats))
                 .service(named!(invoices::put_inkassosats))
                 .service(named!(invoices::create))

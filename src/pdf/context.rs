@@ -131,6 +131,7 @@ static INVOICE: Vocabulary = Vocabulary {
         "invoice.currency",
         "invoice.reference",
         "invoice.vat_note",
+        "invoice.accounting_vat",
         "invoice.interest",
         "credited.number",
         "credited.date",
@@ -667,10 +668,14 @@ fn vat_note(doc: &InvoiceDocument) -> String {
                     .as_deref()
                     .or(doc.buyer.org_number.as_deref())
                     .unwrap_or("");
-                match lang {
-                    Language::Sv => format!("Omvänd betalningsskyldighet. Tjänsten är inte skattepliktig i Sverige (mervärdesskattelagen 6 kap. 33 §); köparen ({buyer}) redovisar mervärdesskatten."),
-                    Language::Nb => format!("Omvendt avgiftsplikt. Tjenesten er ikke avgiftspliktig i Sverige; kjøperen ({buyer}) beregner merverdiavgiften."),
-                    Language::En => format!("Reverse charge. The service is not taxable in Sweden; the buyer ({buyer}) accounts for the VAT."),
+                // The seller's country, whose law does not tax the service.
+                match (lang, doc.seller.address.country) {
+                    (Language::Sv, Country::Se) => format!("Omvänd betalningsskyldighet. Tjänsten är inte skattepliktig i Sverige (mervärdesskattelagen 6 kap. 33 §); köparen ({buyer}) redovisar mervärdesskatten."),
+                    (Language::Sv, Country::No) => format!("Omvänd betalningsskyldighet. Tjänsten är inte skattepliktig i Norge (merverdiavgiftsloven § 6-22); köparen ({buyer}) redovisar mervärdesskatten."),
+                    (Language::Nb, Country::Se) => format!("Omvendt avgiftsplikt. Tjenesten er ikke avgiftspliktig i Sverige; kjøperen ({buyer}) beregner merverdiavgiften."),
+                    (Language::Nb, Country::No) => format!("Omvendt avgiftsplikt. Tjenesten er ikke avgiftspliktig i Norge (merverdiavgiftsloven § 6-22); kjøperen ({buyer}) beregner merverdiavgiften."),
+                    (Language::En, Country::Se) => format!("Reverse charge. The service is not taxable in Sweden; the buyer ({buyer}) accounts for the VAT."),
+                    (Language::En, Country::No) => format!("Reverse charge. The service is not taxable in Norway; the buyer ({buyer}) accounts for the VAT."),
                 }
             }
         };
@@ -832,6 +837,15 @@ pub fn invoice(doc: &InvoiceDocument) -> Context {
     b.set("invoice.currency", doc.invoice.currency.as_str());
     b.set("invoice.reference", doc.reference.as_str());
     b.set("invoice.vat_note", &vat_note(doc));
+    // A document in another currency that charges VAT states it in the organisation's too.
+    b.set(
+        "invoice.accounting_vat",
+        &doc.accounting_vat
+            .as_ref()
+            .filter(|a| !a.vat.is_zero())
+            .map(|a| format::accounting_vat(a, lang))
+            .unwrap_or_default(),
+    );
     b.set(
         "invoice.interest",
         &doc.late_interest_percent.map_or_else(
@@ -1023,5 +1037,37 @@ pub fn statement(doc: &StatementDocument) -> Context {
         lists: HashMap::new(),
         signatories: signatories(&doc.seller),
         qr: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reverse-charged service names the seller's country, whose law leaves it untaxed.
+    #[test]
+    fn the_reverse_charge_note_names_the_sellers_country() {
+        for (country, sv, nb) in [
+            (
+                Country::Se,
+                "skattepliktig i Sverige (mervärdesskattelagen 6 kap. 33 §)",
+                "i Sverige",
+            ),
+            (
+                Country::No,
+                "skattepliktig i Norge (merverdiavgiftsloven § 6-22)",
+                "i Norge",
+            ),
+        ] {
+            for (lang, expected) in [(Language::Sv, sv), (Language::Nb, nb)] {
+                let mut doc = crate::pdf::sample::invoice(lang);
+                doc.seller.address.country = country;
+                for line in &mut doc.invoice.lines {
+                    line.vat = VatTreatment::ReverseCharge;
+                }
+                let note = vat_note(&doc);
+                assert!(note.contains(expected), "{note}");
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::contribution::{Conversion, Unit, VatTreatment};
-use crate::domain::invoicing::{BillingPlan, Schedule, VariableBilling};
+use crate::domain::invoicing::{AccountingVat, BillingPlan, Schedule, VariableBilling};
 use crate::domain::money::Money;
 use crate::domain::{Currency, Language};
 
@@ -249,6 +249,26 @@ pub fn conversion(c: &Conversion, lang: Language) -> String {
     }
 }
 
+/// The VAT of an invoice in another currency in the organisation's own, with the rate it
+/// was converted at (ML 17 kap. 24 §): "Moms i SEK: 2 807,50 (1 EUR = 11,2300 SEK,
+/// Riksbanken 2027-03-01)". The rate shows at least four decimals, as banks quote it.
+pub fn accounting_vat(a: &AccountingVat, lang: Language) -> String {
+    let (vat, within) = match lang {
+        Language::Sv => ("Moms", "i"),
+        Language::Nb => ("MVA", "i"),
+        Language::En => ("VAT", "in"),
+    };
+    let r = &a.rate;
+    let (quote, currency) = (r.quote, r.currency);
+    format!(
+        "{vat} {within} {quote}: {} (1{NBSP}{currency} = {}{NBSP}{quote}, {} {})",
+        amount(a.vat, lang),
+        number(r.rate, lang, 4),
+        r.source,
+        date(r.date, lang),
+    )
+}
+
 /// A converted amount's origin, for a calculation column or an invoice line: "541 027,20
 /// EUR × 11,4527".
 pub fn converted(from: Money, rate: Decimal, lang: Language) -> String {
@@ -291,6 +311,46 @@ mod tests {
         assert_eq!(number(d("0"), Language::Sv, 2), "0,00");
         assert_eq!(percent(d("25"), Language::Sv), "25\u{a0}%");
         assert_eq!(percent(d("10.5"), Language::En), "10.5%");
+    }
+
+    #[test]
+    fn the_vat_in_the_organisations_currency_says_its_rate() {
+        use crate::domain::invoicing::ExchangeRate;
+        let a = AccountingVat {
+            rate: ExchangeRate {
+                quote: Currency::Sek,
+                currency: Currency::Eur,
+                date: ymd(2027, 3, 1),
+                rate: d("11.23"),
+                source: "Riksbanken".into(),
+            },
+            vat: sek("2807.50"),
+        };
+        let plain = |lang| accounting_vat(&a, lang).replace(NBSP, " ");
+        assert_eq!(
+            plain(Language::Sv),
+            "Moms i SEK: 2 807,50 (1 EUR = 11,2300 SEK, Riksbanken 2027-03-01)"
+        );
+        assert_eq!(
+            plain(Language::Nb),
+            "MVA i SEK: 2 807,50 (1 EUR = 11,2300 SEK, Riksbanken 01.03.2027)"
+        );
+        assert_eq!(
+            plain(Language::En),
+            "VAT in SEK: 2,807.50 (1 EUR = 11.2300 SEK, Riksbanken 2027-03-01)"
+        );
+        // A credit note's VAT is negative; a rate of more decimals keeps them.
+        let credit = AccountingVat {
+            vat: sek("-2807.50"),
+            rate: ExchangeRate {
+                rate: d("11.234567"),
+                ..a.rate.clone()
+            },
+        };
+        assert_eq!(
+            accounting_vat(&credit, Language::Sv).replace(NBSP, " "),
+            "Moms i SEK: −2 807,50 (1 EUR = 11,234567 SEK, Riksbanken 2027-03-01)"
+        );
     }
 
     #[test]

@@ -418,6 +418,7 @@ pub fn invoice(lang: Language) -> InvoiceDocument {
         reference: reference(lang),
         credits: None,
         late_interest_percent: Some(dec(10, 0)),
+        accounting_vat: None,
     }
 }
 

@@ -508,3 +508,55 @@ fn a_template_can_set_the_document_in_serif() {
     let e = parse_template(&bad, DocumentKind::Invoice, Language::Sv).unwrap_err();
     assert!(matches!(e.problem, Problem::BadValue { ref key, .. } if key == "font"));
 }
+
+/// An invoice and a credit note in EUR state their VAT in SEK, with the rate, right under
+/// the VAT summary, in each language, and still lay out cleanly.
+#[test]
+fn vat_in_another_currency_is_stated_under_the_vat_summary() {
+    use crate::domain::Currency;
+    use crate::domain::invoicing::AccountingVat;
+    use crate::domain::money::Money;
+    use crate::einvoice::sample::{se_eur, se_eur_credit_note};
+    use crate::pdf::format;
+    use crate::pdf::model::Block;
+    for (doc, kind) in [
+        (se_eur(), DocumentKind::Invoice),
+        (se_eur_credit_note(), DocumentKind::CreditNote),
+    ] {
+        for lang in Language::ALL {
+            let mut doc = doc.clone();
+            doc.invoice.language = *lang;
+            let converted = doc.accounting_vat.clone().unwrap();
+            let ctx = context::invoice(&doc);
+            assert_eq!(ctx.kind, kind);
+            let model = renderer().model(&ctx, None, None).unwrap();
+            let summary = model
+                .blocks
+                .iter()
+                .position(|b| matches!(b, Block::Table { rows, .. } if rows.len() == 1 && rows[0][0].contains('%')))
+                .unwrap();
+            match &model.blocks[summary + 1] {
+                Block::Paragraph { text, .. } => {
+                    assert_eq!(text, &format::accounting_vat(&converted, *lang))
+                }
+                other => panic!("{kind} {lang}: {other:?}"),
+            }
+            check_pages(&format!("{kind} {lang}"), &ctx, &pages(&ctx)).unwrap();
+        }
+    }
+    // In the organisation's own currency, or without VAT, nothing is said.
+    let ctx = sample_context(DocumentKind::Invoice, Language::Sv);
+    assert_eq!(ctx.values["invoice.accounting_vat"], "");
+    let mut untaxed = se_eur();
+    for line in &mut untaxed.invoice.lines {
+        line.vat = crate::domain::contribution::VatTreatment::OutsideScope;
+    }
+    untaxed.accounting_vat = untaxed.accounting_vat.map(|a| AccountingVat {
+        vat: Money::zero(Currency::Sek),
+        ..a
+    });
+    assert_eq!(
+        context::invoice(&untaxed).values["invoice.accounting_vat"],
+        ""
+    );
+}

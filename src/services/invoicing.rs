@@ -15,9 +15,10 @@ use crate::domain::documents::{
     Buyer, Calculation, DocumentKind, EINVOICE_KIND, InvoiceDocument, PaymentReference,
 };
 use crate::domain::invoicing::{
-    Billable, Billed, BilledPart, BuyerFacts, Discount, Inkassosats, Invoice, InvoiceFacts,
-    InvoiceGap, InvoiceLine, InvoiceNumber, InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate,
-    ReferenceScheme, RunWindow, STATUTORY_MARGIN, Schedule, due_invoices, instalments,
+    AccountingVat, AccountingVatError, Billable, Billed, BilledPart, BuyerFacts, Discount,
+    ExchangeRate, Inkassosats, Invoice, InvoiceFacts, InvoiceGap, InvoiceLine, InvoiceNumber,
+    InvoiceStatus, REMINDER_MINIMUM_MINOR, ReferenceRate, ReferenceScheme, RunWindow,
+    STATUTORY_MARGIN, Schedule, accounting_vat, due_invoices, exchange_rate_on, instalments,
     invoice_gaps, invoice_reference, invoices_by_vat_scope, net_and_vat, reference_rate_on,
     totals_fit,
 };
@@ -332,6 +333,11 @@ fn draft_row(
         created_by: actor.to_owned(),
         created_at: at,
         updated_at: at,
+        accounting_currency: None,
+        exchange_rate: None,
+        exchange_rate_date: None,
+        exchange_rate_source: None,
+        accounting_vat_minor: None,
     })
 }
 
@@ -383,12 +389,14 @@ pub fn delete_draft(
 
 /// What every document of one issuing pass shares: the organisation, its settings, the
 /// reference rates of every country its members may be in (late payment follows the
-/// debtor's law), its templates and its logo (decoded once).
+/// debtor's law), the exchange rates quoted in its currency, its templates and its logo
+/// (decoded once).
 pub struct Issuer<'r> {
     pub renderer: &'r Renderer,
     pub organisation: Organisation,
     pub settings: Settings,
     rates: HashMap<Country, Vec<ReferenceRate>>,
+    exchange_rates: Vec<ExchangeRate>,
     templates: HashMap<(DocumentKind, Language), Option<Template>>,
     logo: Option<Option<Arc<Raster>>>,
 }
@@ -401,11 +409,16 @@ impl<'r> Issuer<'r> {
             .iter()
             .map(|c| Ok((*c, reference_rates(conn, *c)?)))
             .collect::<Result<_, Error>>()?;
+        let exchange_rates = crate::services::exchange_rates::quoted_in(
+            conn,
+            organisation.details.default_currency,
+        )?;
         Ok(Issuer {
             renderer,
             organisation,
             settings,
             rates,
+            exchange_rates,
             templates: HashMap::new(),
             logo: None,
         })
@@ -425,6 +438,42 @@ impl<'r> Issuer<'r> {
     /// policy rate for Norway (each + 8 points is the statutory rate).
     pub fn rates(&self, country: Country) -> &[ReferenceRate] {
         self.rates.get(&country).map_or(&[], Vec::as_slice)
+    }
+
+    /// What a document states of its VAT in the organisation's own currency (see
+    /// [`accounting_vat`]): converted at the latest rate on or before its date or, for a
+    /// credit note, at the rate of the invoice it credits. A document that charges VAT in
+    /// another currency without a rate is refused, naming `exchange_rate`.
+    fn accounting_vat(
+        &self,
+        invoice: &Invoice,
+        credited: Option<&InvoiceRow>,
+    ) -> Result<Option<AccountingVat>, Error> {
+        let own = self.organisation.details.default_currency;
+        let stored = match credited {
+            Some(c) => c.accounting_vat()?.map(|a| a.rate),
+            None => None,
+        };
+        let (accounting, on, rate) = match (stored, credited) {
+            (Some(rate), _) => (rate.quote, rate.date, Some(rate)),
+            // An invoice issued before its rate was stored: the rate of its own date.
+            (None, Some(c)) => {
+                let on = c.invoice_date.unwrap_or(invoice.date);
+                (own, on, self.exchange_rate(invoice.currency, on).cloned())
+            }
+            (None, None) => (
+                own,
+                invoice.date,
+                self.exchange_rate(invoice.currency, invoice.date).cloned(),
+            ),
+        };
+        accounting_vat(invoice.vat(), accounting, on, rate.as_ref()).map_err(exchange_error)
+    }
+
+    /// The rate of `currency` in the organisation's own currency on a day.
+    fn exchange_rate(&self, currency: Currency, on: NaiveDate) -> Option<&ExchangeRate> {
+        let own = self.organisation.details.default_currency;
+        exchange_rate_on(&self.exchange_rates, own, currency, on)
     }
 
     /// Renders a document context with the organisation's template and logo, and stores
@@ -621,6 +670,7 @@ fn number(
             .require(invoice.currency, details.default_currency)
             .map_err(|e| Error::Validation(vec![e]))?;
     }
+    let accounting_vat = issuer.accounting_vat(&invoice, credited.as_ref())?;
     let sequence = store::next_number(conn, &org, &series, date.year())?;
     let number = InvoiceNumber {
         prefix: series.clone(),
@@ -657,6 +707,7 @@ fn number(
             )
         }),
         late_interest_percent: issuer.late_interest_percent(member.details.country, date),
+        accounting_vat,
     };
     let context = context::invoice(&document);
     issuer.load_template(conn, kind, language)?;
@@ -721,6 +772,7 @@ fn finish(
     row.total_minor = invoice.total().to_minor();
     row.document_id = Some(document_id);
     row.einvoice_document_id = Some(einvoice_id);
+    row.set_accounting_vat(document.accounting_vat.as_ref());
     row.issued_by = Some(actor.to_owned());
     row.issued_at = Some(now());
     row.updated_at = now();
@@ -788,6 +840,26 @@ pub fn gaps(
             })
         })
         .collect())
+}
+
+/// Why a document's VAT cannot be stated in the organisation's currency, as the API says
+/// it: no rate is named by the field `exchange_rate`, where the table is to be completed.
+fn exchange_error(e: AccountingVatError) -> Error {
+    match e {
+        AccountingVatError::NoRate {
+            currency,
+            quote,
+            on,
+        } => Error::field(
+            "exchange_rate",
+            Invalid::NoExchangeRate {
+                currency: currency.as_str(),
+                quote: quote.as_str(),
+                on,
+            },
+        ),
+        AccountingVatError::Overflow => Error::Contribution(ContributionError::Overflow),
+    }
 }
 
 /// The payment reference of an invoice number (see [`invoice_reference`]).
@@ -904,6 +976,11 @@ pub fn credit(
         created_by: actor.to_owned(),
         created_at: at,
         updated_at: at,
+        accounting_currency: None,
+        exchange_rate: None,
+        exchange_rate_date: None,
+        exchange_rate_source: None,
+        accounting_vat_minor: None,
         ..original.clone()
     };
     store::insert_invoice(conn, &row, &rows)?;
@@ -1136,10 +1213,12 @@ fn period_name(schedule: Schedule, start: NaiveDate, end: NaiveDate, lang: Langu
 /// earlier instalments were issued), and the variable part as the difference between the
 /// year's statement up to then and what earlier invoices and credit notes billed. This
 /// function gathers (the plan, the statements, what was billed), asks, and words the lines.
+#[allow(clippy::too_many_arguments)]
 fn propose_agreement(
     conn: &mut DbConnection,
     org: &str,
     seller: &OrganisationDetails,
+    exchange_rates: &[ExchangeRate],
     contributions: &mut Contributions,
     agreement: &crate::domain::agreement::Agreement,
     req: &RunRequest,
@@ -1395,6 +1474,14 @@ fn propose_agreement(
                 // note, which the run leaves to a person, naming the agreement.
                 return Err(Error::field("lines", Invalid::CreditNoteRequired));
             }
+            // VAT charged in another currency than the organisation's is stated in its own
+            // too: without a rate for the invoice date the agreement is left out, named, as
+            // issuing would refuse it.
+            let own = seller.default_currency;
+            for i in &invoices {
+                let rate = exchange_rate_on(exchange_rates, own, currency, i.date);
+                accounting_vat(i.vat(), own, i.date, rate).map_err(exchange_error)?;
+            }
             proposals.push(Proposal {
                 agreement_id: agreement.id.clone(),
                 member_id: member.id.clone(),
@@ -1456,6 +1543,7 @@ fn propose_among(
     let mut skipped = Vec::new();
     let mut contributions = Contributions::default();
     let seller = organisation(conn, org)?.details;
+    let exchange_rates = crate::services::exchange_rates::quoted_in(conn, seller.default_currency)?;
     for (agreement, _) in crate::storage::agreements::with_versions(conn, org, &billable)? {
         if only.is_some_and(|id| id != agreement.id) {
             continue;
@@ -1464,6 +1552,7 @@ fn propose_among(
             conn,
             org,
             &seller,
+            &exchange_rates,
             &mut contributions,
             &agreement,
             req,

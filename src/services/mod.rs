@@ -4,6 +4,7 @@
 pub mod agreements;
 pub mod audit;
 pub mod documents;
+pub mod exchange_rates;
 pub mod fee_models;
 pub mod idempotency;
 pub mod import;

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::domain::contribution::VatTreatment;
-use crate::domain::invoicing::{Discount, Invoice, InvoiceLine};
+use crate::domain::invoicing::{AccountingVat, Discount, ExchangeRate, Invoice, InvoiceLine};
 use crate::domain::money::Money;
 use crate::domain::{Currency, Language};
 use crate::error::{Error, StateConflict};
@@ -221,6 +221,15 @@ pub struct InvoiceRow {
     /// The stored e-invoice (UBL); `None` for drafts and for invoices issued before avtal
     /// wrote e-invoices.
     pub einvoice_document_id: Option<String>,
+    /// On an issued invoice in another currency than the organisation's: that currency,
+    /// the rate the VAT was converted at (units of it for one of the invoice's), the
+    /// rate's date and source, and the VAT total so converted. `None` otherwise, and
+    /// where no rate was needed or known.
+    pub accounting_currency: Option<String>,
+    pub exchange_rate: Option<String>,
+    pub exchange_rate_date: Option<NaiveDate>,
+    pub exchange_rate_source: Option<String>,
+    pub accounting_vat_minor: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -309,6 +318,41 @@ impl InvoiceRow {
     pub fn language(&self) -> Result<Language, Error> {
         Language::parse(&self.language)
             .map_err(|_| Error::Internal(anyhow::anyhow!("stored language {}", self.language)))
+    }
+
+    /// The VAT converted into the organisation's currency as it was stored at issue, with
+    /// its rate; `None` when nothing was converted.
+    pub fn accounting_vat(&self) -> Result<Option<AccountingVat>, Error> {
+        let (Some(quote), Some(rate), Some(date), Some(source), Some(vat)) = (
+            &self.accounting_currency,
+            &self.exchange_rate,
+            self.exchange_rate_date,
+            &self.exchange_rate_source,
+            self.accounting_vat_minor,
+        ) else {
+            return Ok(None);
+        };
+        let bad = |what: &str| Error::Internal(anyhow::anyhow!("stored exchange {what}"));
+        let quote = Currency::parse(quote).map_err(|_| bad("currency"))?;
+        Ok(Some(AccountingVat {
+            rate: ExchangeRate {
+                quote,
+                currency: self.currency()?,
+                date,
+                rate: rate.parse().map_err(|_| bad("rate"))?,
+                source: source.clone(),
+            },
+            vat: Money::from_minor(vat, quote),
+        }))
+    }
+
+    /// Records the VAT converted into the organisation's currency, or that none was.
+    pub fn set_accounting_vat(&mut self, converted: Option<&AccountingVat>) {
+        self.accounting_currency = converted.map(|a| a.rate.quote.as_str().to_owned());
+        self.exchange_rate = converted.map(|a| a.rate.rate.normalize().to_string());
+        self.exchange_rate_date = converted.map(|a| a.rate.date);
+        self.exchange_rate_source = converted.map(|a| a.rate.source.clone());
+        self.accounting_vat_minor = converted.map(|a| a.vat.to_minor());
     }
 
     /// The stored invoice with its lines as the domain's, dated `date` (a draft has no

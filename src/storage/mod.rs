@@ -19,6 +19,7 @@ macro_rules! on_backend {
 
 pub mod agreements;
 pub mod documents;
+pub mod exchange_rates;
 pub mod invoicing;
 pub mod mailings;
 pub mod members;

@@ -284,6 +284,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    exchange_rates (quote_currency, currency, rate_date) {
+        quote_currency -> Text,
+        currency -> Text,
+        rate_date -> Date,
+        rate -> Text,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     number_series (organisation_id, series, year) {
         organisation_id -> Text,
         series -> Text,
@@ -336,6 +347,11 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         einvoice_document_id -> Nullable<Text>,
+        accounting_currency -> Nullable<Text>,
+        exchange_rate -> Nullable<Text>,
+        exchange_rate_date -> Nullable<Date>,
+        exchange_rate_source -> Nullable<Text>,
+        accounting_vat_minor -> Nullable<BigInt>,
     }
 }
 
@@ -571,6 +587,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoicing_settings,
     inkassosats,
     reference_rates,
+    exchange_rates,
     number_series,
     invoice_runs,
     invoices,

@@ -314,7 +314,15 @@ async fn each_invoice_is_paid_to_the_account_of_its_currency(backend: Backend) {
     valid_without_warnings("nok", &xml);
 
     // EUR: an EPC QR code with the IBAN and the amount, SEPA credit transfer in the
-    // e-invoice.
+    // e-invoice. Its Swedish VAT is stated in SEK too, at a rate the operator entered.
+    let r = app
+        .put(
+            &app.operator,
+            "/api/v1/exchange-rates/SEK/EUR/2027-03-31",
+            &json!({"rate": "11.2345", "source": "Riksbanken"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let eur = draft(&app, &admin, &base, &partner, "1234.25").await;
     let r = issue(&app, &admin, &base, &eur).await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -18,6 +18,7 @@ mod documents;
 mod einvoices;
 mod email;
 mod errors;
+mod exchange_rates;
 mod imports;
 mod invoicing;
 mod lines;

@@ -115,6 +115,14 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("put", format!("{o}/{{org}}/invoicing-settings")),
         ("get", "/api/v1/reference-rates/{country}".to_owned()),
         ("put", "/api/v1/reference-rates/{country}/{from}".to_owned()),
+        (
+            "get",
+            "/api/v1/exchange-rates/{quote}/{currency}".to_owned(),
+        ),
+        (
+            "put",
+            "/api/v1/exchange-rates/{quote}/{currency}/{date}".to_owned(),
+        ),
         ("get", "/api/v1/inkassosats".to_owned()),
         ("put", "/api/v1/inkassosats/{year}".to_owned()),
         ("post", format!("{o}/{{org}}/members/{{member}}/statements")),

@@ -1,5 +1,6 @@
 //! The arithmetic of invoicing, with no I/O: when instalments fall and how a total is split
 //! among them, which invoices a run makes, invoice numbers and payment references,
+//! the VAT of a foreign-currency invoice in the organisation's own currency,
 //! late-payment interest, the status an invoice has by what has happened to it, aging
 //! buckets, reminders and öresavrundning.
 //!
@@ -7,6 +8,7 @@
 //! that must add up (instalments, interest) are computed exactly and rounded once.
 
 mod collection;
+mod exchange;
 mod gaps;
 mod interest;
 mod invoice;
@@ -19,6 +21,7 @@ mod schedule;
 mod status;
 
 pub use collection::*;
+pub use exchange::*;
 pub use gaps::*;
 pub use interest::*;
 pub use invoice::*;
