@@ -434,3 +434,98 @@ fn migrate_applies_and_reports() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("other.db"));
     assert!(dir.path().join("other.db").exists());
 }
+
+/// The README's walk-through, every command as a reader copies it, against a fresh server:
+/// only the address (the server's own port) and `cargo run` (the binary under test)
+/// differ. Any request that fails stops it.
+#[test]
+fn the_readme_walk_through_runs_as_written() {
+    let tools = ["bash", "curl", "jq"];
+    if let Some(missing) = tools.iter().find(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .map_or(true, |o| !o.status.success())
+    }) {
+        assert!(std::env::var_os("CI").is_none(), "CI must have {missing}");
+        eprintln!("skipped: {missing} is not installed");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("## A walk-through with curl").unwrap();
+    let section = &readme[start..];
+    let section = &section[..section[5..].find("\n## ").unwrap() + 5];
+    let mut script =
+        String::from("set -euo pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n");
+    for block in section.split("```").skip(1).step_by(2) {
+        if let Some(body) = block
+            .strip_prefix("sh\n")
+            .or_else(|| block.strip_prefix("bash\n"))
+        {
+            script.push_str(body);
+        }
+    }
+    assert!(script.contains("reminder-runs"), "{script}");
+
+    let dir = tempfile::tempdir().unwrap();
+    // The walk-through's paths are relative to the repository.
+    std::os::unix::fs::symlink(root.join("tests"), dir.path().join("tests")).unwrap();
+    std::os::unix::fs::symlink(root.join("pdf-templates"), dir.path().join("pdf-templates"))
+        .unwrap();
+    let server = Server::start(dir.path());
+    let script = script
+        .replace("cargo run -q --release --", env!("CARGO_BIN_EXE_avtal"))
+        .replace("http://127.0.0.1:8080", &server.url(""));
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .env("XDG_DATA_HOME", data_home(dir.path()))
+        .env_remove("AVTAL_DATA_DIR")
+        .env_remove("DATABASE_URL")
+        .env_remove("AVTAL_CONFIG")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{said}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The invoice was paid from the bank file, and the next quarter reminded with
+    // 69 711 × (2 + 8) % × 17/365 = 324,68 kr interest.
+    assert!(said.contains("\"allocated\""), "{said}");
+    assert!(said.contains("}paid"), "{said}");
+    assert!(said.contains("\"324.68\""), "{said}");
+    for (file, needles) in [
+        (
+            "erbjudande.pdf",
+            &["Till Anna Lind, kommundirektör", "278 844,00"][..],
+        ),
+        ("faktura.pdf", &["NAV-2027-0001", "69 711,00", "4411"][..]),
+    ] {
+        let text = Command::new("pdftotext")
+            .arg(dir.path().join(file))
+            .arg("-")
+            .output();
+        match text {
+            Ok(o) if o.status.success() => {
+                let text = String::from_utf8_lossy(&o.stdout);
+                for needle in needles {
+                    assert!(text.contains(needle), "{file}: {needle} missing in {text}");
+                }
+            }
+            _ => assert!(std::env::var_os("CI").is_none(), "CI must have pdftotext"),
+        }
+    }
+    assert!(
+        dir.path()
+            .join("avgifter-2027.xlsx")
+            .metadata()
+            .unwrap()
+            .len()
+            > 1000
+    );
+    let xml = std::fs::read_to_string(dir.path().join("faktura.xml")).unwrap();
+    assert!(xml.contains("<cbc:ID>NAV-2027-0001</cbc:ID>"), "{xml}");
+}
