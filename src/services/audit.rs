@@ -22,6 +22,7 @@ pub enum Entity {
     PriceItem,
     IndexSeries,
     FeeModel,
+    Webhook,
 }
 
 impl Entity {
@@ -37,6 +38,7 @@ impl Entity {
         "price_item",
         "index_series",
         "fee_model",
+        "webhook",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +54,7 @@ impl Entity {
             Entity::PriceItem => "price_item",
             Entity::IndexSeries => "index_series",
             Entity::FeeModel => "fee_model",
+            Entity::Webhook => "webhook",
         }
     }
 }
