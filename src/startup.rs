@@ -50,7 +50,7 @@ impl Application {
         };
         let webhooks = if settings.webhooks.worker {
             Some(
-                crate::webhooks::worker::Worker::new(pool.clone(), settings.webhooks.clone())?
+                crate::webhooks::worker::Worker::new(pool.clone(), settings.webhooks.clone())
                     .spawn()?,
             )
         } else {

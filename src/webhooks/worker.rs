@@ -11,6 +11,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
+use reqwest::blocking::Client;
 
 use crate::email::worker::{Handle, Stop};
 use crate::error::Error;
@@ -20,7 +21,6 @@ use crate::webhooks::{WebhookSettings, sign};
 
 pub struct Worker {
     pool: Pool,
-    client: reqwest::blocking::Client,
     settings: WebhookSettings,
 }
 
@@ -34,36 +34,51 @@ pub struct Pass {
 }
 
 impl Worker {
-    pub fn new(pool: Pool, settings: WebhookSettings) -> anyhow::Result<Self> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
+    pub fn new(pool: Pool, settings: WebhookSettings) -> Self {
+        Self { pool, settings }
+    }
+
+    /// The HTTP client. Made on the thread that uses it: the blocking client runs a
+    /// runtime of its own, which may not be made or dropped inside the server's.
+    pub fn client(&self) -> reqwest::Result<Client> {
+        Client::builder()
+            .timeout(self.settings.timeout)
+            .connect_timeout(self.settings.timeout)
             .user_agent(concat!("avtal/", env!("CARGO_PKG_VERSION")))
             // A receiver's redirect is its answer, not a new address to post the event to.
             .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        Ok(Self {
-            pool,
-            client,
-            settings,
-        })
+            .build()
     }
 
-    /// Runs the worker on a thread of its own until the handle is stopped or dropped.
+    /// Runs the worker on a thread of its own until the handle is stopped or dropped;
+    /// fails when the thread cannot make its HTTP client.
     pub fn spawn(self) -> anyhow::Result<Handle> {
         let stop = Stop::default();
         let own = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("webhooks".into())
-            .spawn(move || self.run(&own))?;
+        let (ready, made) = std::sync::mpsc::channel();
+        let thread =
+            std::thread::Builder::new()
+                .name("webhooks".into())
+                .spawn(move || match self.client() {
+                    Ok(client) => {
+                        let _ = ready.send(Ok(()));
+                        self.run(&client, &own);
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                    }
+                })?;
+        made.recv()
+            .map_err(|_| anyhow::anyhow!("the webhook worker did not start"))?
+            .map_err(|e| anyhow::anyhow!("the webhook worker's HTTP client: {e}"))?;
         Ok(Handle::new(stop, thread))
     }
 
     /// Posts until asked to stop: passes back to back while there is work, otherwise a
     /// wait of the poll interval.
-    pub fn run(&self, stop: &Stop) {
+    pub fn run(&self, client: &Client, stop: &Stop) {
         while !stop.is_stopped() {
-            match self.pass() {
+            match self.pass(client) {
                 Ok(p) if p.claimed > 0 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "webhook pass failed"),
@@ -76,7 +91,7 @@ impl Worker {
 
     /// Claims up to `max_in_flight` due deliveries, posts them at the same time, and
     /// records each attempt.
-    pub fn pass(&self) -> Result<Pass, Error> {
+    pub fn pass(&self, client: &Client) -> Result<Pass, Error> {
         let mut conn = self.pool.get()?;
         let at = now();
         if !store::any_due(&mut conn, at)? {
@@ -99,7 +114,7 @@ impl Worker {
                 .into_iter()
                 .map(|c| {
                     s.spawn(move || {
-                        let outcome = self.post(&c);
+                        let outcome = self.post(client, &c);
                         (c, outcome)
                     })
                 })
@@ -134,7 +149,7 @@ impl Worker {
     }
 
     /// One attempt: the body as queued, signed with the endpoint's secret now.
-    fn post(&self, c: &Claimed) -> Outcome {
+    fn post(&self, client: &Client, c: &Claimed) -> Outcome {
         let d = &c.delivery;
         let attempted_at = now();
         let timestamp = chrono::Utc::now().timestamp();
@@ -150,8 +165,7 @@ impl Worker {
                 delivered: false,
             };
         };
-        let sent = self
-            .client
+        let sent = client
             .post(&c.url)
             .header("webhook-id", &d.id)
             .header("webhook-timestamp", timestamp.to_string())

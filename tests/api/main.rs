@@ -29,3 +29,4 @@ mod races;
 mod seeds;
 mod stories;
 mod system;
+mod webhooks;
