@@ -98,7 +98,7 @@ pub struct CreatedWebhook {
 
 /// One attempt to post a delivery.
 #[derive(Serialize, ToSchema)]
-pub struct AttemptView {
+pub struct WebhookAttemptView {
     /// Counts every attempt of the delivery, replays included.
     #[schema(example = 1)]
     pub number: i32,
@@ -116,7 +116,7 @@ pub struct AttemptView {
     pub duration_ms: i32,
 }
 
-impl From<AttemptRow> for AttemptView {
+impl From<AttemptRow> for WebhookAttemptView {
     fn from(a: AttemptRow) -> Self {
         Self {
             number: a.number,
@@ -131,7 +131,7 @@ impl From<AttemptRow> for AttemptView {
 
 /// One event for one endpoint. Its id is the `webhook-id` header of every attempt.
 #[derive(Serialize, ToSchema)]
-pub struct DeliveryView {
+pub struct WebhookDeliveryView {
     #[schema(example = "msg_019b2a4e8f3c7d109a5e3c1f2b4d5e6f")]
     pub id: String,
     #[schema(value_type = names::WebhookEvent)]
@@ -147,10 +147,10 @@ pub struct DeliveryView {
     /// The body as posted: `type`, `timestamp` and `data`.
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
-    pub attempts: Vec<AttemptView>,
+    pub attempts: Vec<WebhookAttemptView>,
 }
 
-impl From<Delivery> for DeliveryView {
+impl From<Delivery> for WebhookDeliveryView {
     fn from(d: Delivery) -> Self {
         let r = d.row;
         // Being posted is pending to the reader: it is not delivered yet.
@@ -300,7 +300,7 @@ pub async fn remove(
 #[utoipa::path(
     tag = "webhooks",
     params(("org" = String, Path), ("id" = String, Path, description = "The endpoint's id"), PagingParams),
-    responses((status = 200, body = Items<DeliveryView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = Items<WebhookDeliveryView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/organisations/{org}/webhooks/{id}/deliveries")]
@@ -309,7 +309,7 @@ pub async fn deliveries(
     caller: Caller,
     paging: Paging,
     path: EndpointPath,
-) -> Result<web::Json<Items<DeliveryView>>, Error> {
+) -> Result<web::Json<Items<WebhookDeliveryView>>, Error> {
     let (org, id) = path.into_inner();
     caller.configure(&org)?;
     let rows = db
@@ -326,7 +326,7 @@ pub async fn deliveries(
         ("id" = String, Path, description = "The endpoint's id"),
         ("delivery" = String, Path, description = "The delivery's id")
     ),
-    responses((status = 202, body = DeliveryView), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 202, body = WebhookDeliveryView), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/organisations/{org}/webhooks/{id}/deliveries/{delivery}/replay")]
@@ -341,5 +341,5 @@ pub async fn replay(
     let d = db
         .write(move |conn| service::replay(conn, &org, &id, &delivery, &actor))
         .await?;
-    Ok(HttpResponse::Accepted().json(DeliveryView::from(d)))
+    Ok(HttpResponse::Accepted().json(WebhookDeliveryView::from(d)))
 }

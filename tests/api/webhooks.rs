@@ -342,7 +342,12 @@ async fn events_arrive_once_signed_with_their_data(backend: Backend) {
         &app,
         &o,
         &receiver.url,
-        &["invoice.issued", "invoice.paid", "payment.unmatched"],
+        &[
+            "invoice.issued",
+            "invoice.sent",
+            "invoice.paid",
+            "payment.unmatched",
+        ],
     )
     .await;
     // A disabled endpoint and one for other events get nothing.
@@ -362,6 +367,14 @@ async fn events_arrive_once_signed_with_their_data(backend: Backend) {
     let m = member(&app, &o).await;
     let invoice = issued_invoice(&app, &o, &m).await;
     let invoice_id = str_of(&invoice, "id");
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/invoices/{invoice_id}/events")),
+            &json!({"kind": "sent", "date": "2027-03-06", "note": "med post"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     pay(
         &app,
         &o,
@@ -372,12 +385,23 @@ async fn events_arrive_once_signed_with_their_data(backend: Backend) {
     .await;
     let unmatched = pay(&app, &o, "betalning-2", "1250.00", "99999999999").await;
 
-    let items = wait_deliveries(&app, &o, &hook, 3, "delivered").await;
-    wait_for("three requests", || receiver.received().len() >= 3).await;
+    let items = wait_deliveries(&app, &o, &hook, 4, "delivered").await;
+    wait_for("four requests", || receiver.received().len() >= 4).await;
     // Nothing more comes: once each.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let received = receiver.received();
-    assert_eq!(received.len(), 3, "{received:#?}");
+    assert_eq!(received.len(), 4, "{received:#?}");
+    for kind in [
+        "invoice.issued",
+        "invoice.sent",
+        "invoice.paid",
+        "payment.unmatched",
+    ] {
+        assert_eq!(receiver.of_type(kind).len(), 1, "{kind}");
+    }
+    let sent = &receiver.of_type("invoice.sent")[0].json();
+    assert_eq!(sent["data"]["invoice_id"], invoice_id);
+    assert_eq!(sent["data"]["sent_on"], "2027-03-06");
 
     let issued = &receiver.of_type("invoice.issued")[0].json();
     assert_eq!(issued["data"]["invoice_id"], invoice_id);
