@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::email::{EmailSettings, Secret, Security, SmtpSettings};
 use crate::storage::DatabaseUrl;
+use crate::webhooks::WebhookSettings;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The SQLite file's name in the data directory.
@@ -41,6 +42,64 @@ pub struct FileSettings {
     /// The `[email]` table.
     #[serde(default)]
     pub email: EmailOverrides,
+    /// The `[webhooks]` table.
+    #[serde(default)]
+    pub webhooks: WebhookOverrides,
+}
+
+/// Webhook delivery settings as given: the `[webhooks]` table of the file, or flags and
+/// environment variables (`AVTAL_WEBHOOK_…`), which win field by field.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookOverrides {
+    pub worker: Option<bool>,
+    pub timeout_ms: Option<u64>,
+    pub retry_base_ms: Option<u64>,
+    pub max_attempts: Option<i32>,
+    pub max_in_flight: Option<usize>,
+    pub poll_ms: Option<u64>,
+}
+
+impl WebhookOverrides {
+    /// `self` where given, else `file`.
+    fn or(self, file: WebhookOverrides) -> WebhookOverrides {
+        WebhookOverrides {
+            worker: self.worker.or(file.worker),
+            timeout_ms: self.timeout_ms.or(file.timeout_ms),
+            retry_base_ms: self.retry_base_ms.or(file.retry_base_ms),
+            max_attempts: self.max_attempts.or(file.max_attempts),
+            max_in_flight: self.max_in_flight.or(file.max_in_flight),
+            poll_ms: self.poll_ms.or(file.poll_ms),
+        }
+    }
+
+    fn resolve(self) -> anyhow::Result<WebhookSettings> {
+        let d = WebhookSettings::default();
+        let max_attempts = self.max_attempts.unwrap_or(d.max_attempts);
+        anyhow::ensure!(
+            (1..=100).contains(&max_attempts),
+            "webhook max attempts must be 1–100"
+        );
+        let max_in_flight = self.max_in_flight.unwrap_or(d.max_in_flight);
+        anyhow::ensure!(
+            (1..=64).contains(&max_in_flight),
+            "webhook max in flight must be 1–64"
+        );
+        Ok(WebhookSettings {
+            worker: self.worker.unwrap_or(d.worker),
+            timeout: self
+                .timeout_ms
+                .map_or(d.timeout, |ms| Duration::from_millis(ms.max(1))),
+            retry_base: self
+                .retry_base_ms
+                .map_or(d.retry_base, Duration::from_millis),
+            max_attempts,
+            max_in_flight,
+            poll: self
+                .poll_ms
+                .map_or(d.poll, |ms| Duration::from_millis(ms.max(10))),
+        })
+    }
 }
 
 /// Email settings as given: the `[email]` table of the file, or flags and environment
@@ -188,6 +247,7 @@ pub struct Settings {
     /// made elsewhere than through this server's API takes effect within it. Zero disables.
     pub token_cache: std::time::Duration,
     pub email: EmailSettings,
+    pub webhooks: WebhookSettings,
 }
 
 /// Values given on the command line or in the environment, which win over the file.
@@ -202,6 +262,7 @@ pub struct Overrides {
     pub pool_size: Option<u32>,
     pub token_cache_seconds: Option<u64>,
     pub email: EmailOverrides,
+    pub webhooks: WebhookOverrides,
 }
 
 impl Settings {
@@ -251,6 +312,7 @@ impl Settings {
                     .unwrap_or(30),
             ),
             email: over.email.or(file.email).resolve(&data_dir)?,
+            webhooks: over.webhooks.or(file.webhooks).resolve()?,
             data_dir,
         })
     }

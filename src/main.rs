@@ -215,6 +215,45 @@ struct ServeArgs {
     token_cache_seconds: Option<u64>,
     #[command(flatten)]
     mail: MailArgs,
+    #[command(flatten)]
+    webhooks: WebhookArgs,
+}
+
+/// Webhooks: how the server posts the events organisations subscribe to.
+#[derive(Args, Default, Clone)]
+#[command(next_help_heading = "Webhooks")]
+struct WebhookArgs {
+    /// Whether `serve` runs the webhook delivery worker (default true).
+    #[arg(long, env = "AVTAL_WEBHOOK_WORKER")]
+    webhook_worker: Option<bool>,
+    /// Milliseconds one delivery attempt may take (default 10000).
+    #[arg(long, env = "AVTAL_WEBHOOK_TIMEOUT_MS")]
+    webhook_timeout_ms: Option<u64>,
+    /// Milliseconds before the first retry; doubled for each further one (default 60000).
+    #[arg(long, env = "AVTAL_WEBHOOK_RETRY_BASE_MS")]
+    webhook_retry_base_ms: Option<u64>,
+    /// Attempts before a delivery is marked failed (default 8).
+    #[arg(long, env = "AVTAL_WEBHOOK_MAX_ATTEMPTS")]
+    webhook_max_attempts: Option<i32>,
+    /// Deliveries posted at the same time (default 8).
+    #[arg(long, env = "AVTAL_WEBHOOK_MAX_IN_FLIGHT")]
+    webhook_max_in_flight: Option<usize>,
+    /// Milliseconds between looks for due deliveries (default 1000).
+    #[arg(long, env = "AVTAL_WEBHOOK_POLL_MS")]
+    webhook_poll_ms: Option<u64>,
+}
+
+impl WebhookArgs {
+    fn overrides(&self) -> avtal::configuration::WebhookOverrides {
+        avtal::configuration::WebhookOverrides {
+            worker: self.webhook_worker,
+            timeout_ms: self.webhook_timeout_ms,
+            retry_base_ms: self.webhook_retry_base_ms,
+            max_attempts: self.webhook_max_attempts,
+            max_in_flight: self.webhook_max_in_flight,
+            poll_ms: self.webhook_poll_ms,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -301,6 +340,7 @@ fn settings(
             pool_size: serve.pool_size,
             token_cache_seconds: serve.token_cache_seconds,
             email: mail.overrides(),
+            webhooks: serve.webhooks.overrides(),
         },
     )
 }

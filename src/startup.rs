@@ -22,6 +22,8 @@ pub struct Application {
     server: Server,
     /// The outbox worker, when this server runs one; it stops with the server.
     outbox: Option<Handle>,
+    /// The webhook delivery worker, likewise.
+    webhooks: Option<Handle>,
     /// What the other processes on the database say (PostgreSQL only).
     signals: Option<Listener>,
 }
@@ -46,13 +48,30 @@ impl Application {
             tracing::info!("the outbox worker is off here: `avtal outbox run` sends the email");
             None
         };
+        let webhooks = if settings.webhooks.worker {
+            Some(
+                crate::webhooks::worker::Worker::new(pool.clone(), settings.webhooks.clone())
+                    .spawn()?,
+            )
+        } else {
+            tracing::info!(
+                "the webhook worker is off here: another avtal process posts the webhooks"
+            );
+            None
+        };
         let tokens = web::Data::new(TokenCache::new(settings.token_cache));
-        let signals = listen(settings, &tokens, outbox.as_ref().map(Handle::waker))?;
+        let signals = listen(
+            settings,
+            &tokens,
+            outbox.as_ref().map(Handle::waker),
+            webhooks.as_ref().map(Handle::waker),
+        )?;
         let server = serve(listener, Db::new(pool), tokens, settings)?;
         Ok(Self {
             port,
             server,
             outbox,
+            webhooks,
             signals,
         })
     }
@@ -61,14 +80,22 @@ impl Application {
         self.port
     }
 
+    /// Stops the server from elsewhere (a test that restarts it); its workers stop after it.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGTERM or SIGINT, then finishes the requests under way.
     /// The outbox worker stops after the server, finishing the messages under way.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        let (outbox, signals) = (self.outbox, self.signals);
-        // Joining blocks until the worker's current pass is recorded.
+        let (outbox, webhooks, signals) = (self.outbox, self.webhooks, self.signals);
+        // Joining blocks until the workers' current passes are recorded.
         let _ = actix_web::rt::task::spawn_blocking(move || {
             if let Some(worker) = outbox {
+                worker.stop();
+            }
+            if let Some(worker) = webhooks {
                 worker.stop();
             }
             drop(signals);
@@ -85,6 +112,7 @@ fn listen(
     settings: &Settings,
     tokens: &web::Data<TokenCache>,
     worker: Option<Stop>,
+    webhooks: Option<Stop>,
 ) -> anyhow::Result<Option<Listener>> {
     if matches!(settings.database, storage::DatabaseUrl::Sqlite(_)) {
         return Ok(None);
@@ -98,9 +126,14 @@ fn listen(
                 w.wake();
             }
         }
+        Signal::WebhookQueued => {
+            if let Some(w) = &webhooks {
+                w.wake();
+            }
+        }
         Signal::Listening => {
             tokens.hearing(true);
-            if let Some(w) = &worker {
+            for w in worker.iter().chain(webhooks.iter()) {
                 w.wake();
             }
         }

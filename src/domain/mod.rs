@@ -20,6 +20,7 @@ pub mod payments;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod text;
+pub mod webhooks;
 
 pub use identifiers::{
     Bankgiro, Bic, Email, Iban, Kid, KidMethod, Kontonummer, MunicipalityCode, OcrReference,

@@ -59,7 +59,7 @@ impl Stop {
     }
 
     /// Waits up to `d`, less when woken; `true` when asked to stop.
-    fn wait(&self, d: Duration) -> bool {
+    pub fn wait(&self, d: Duration) -> bool {
         let (state, cvar) = &*self.0;
         match state.lock() {
             Ok(guard) => cvar
@@ -81,6 +81,14 @@ pub struct Handle {
 }
 
 impl Handle {
+    /// The handle of a worker thread that `stop` stops; the webhook worker has one too.
+    pub fn new(stop: Stop, thread: std::thread::JoinHandle<()>) -> Self {
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
     /// What wakes the worker when a message is queued.
     pub fn waker(&self) -> Stop {
         self.stop.clone()
@@ -222,7 +230,11 @@ impl Worker {
         for (row, outcomes) in outcomes {
             let retry_at = now() + backoff(self.settings.retry_base, row.attempts);
             let status = storage::write(&mut conn, |c| {
-                outbox::record(c, &row.id, &outcomes, retry_at)
+                let status = outbox::record(c, &row.id, &outcomes, retry_at)?;
+                if matches!(status, outbox::FAILED | outbox::PARTLY_FAILED) {
+                    crate::services::webhooks::message_failed(c, &row, status)?;
+                }
+                Ok::<_, Error>(status)
             })?;
             let refused: Vec<&str> = outcomes
                 .iter()

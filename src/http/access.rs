@@ -33,10 +33,13 @@ pub enum Right {
     ReadData,
     /// Changing, issuing and sending it.
     ChangeData,
+    /// Registering webhook endpoints, reading their deliveries and replaying them: the
+    /// endpoints' secrets and what is posted where are the admin's.
+    Webhooks,
 }
 
 impl Right {
-    pub const ALL: [Right; 10] = [
+    pub const ALL: [Right; 11] = [
         Right::CreateOrganisations,
         Right::ReadOrganisation,
         Right::ChangeOrganisation,
@@ -47,6 +50,7 @@ impl Right {
         Right::ChangeSettings,
         Right::ReadData,
         Right::ChangeData,
+        Right::Webhooks,
     ];
 
     /// The right's name in the README's table.
@@ -62,6 +66,7 @@ impl Right {
             Right::ChangeSettings => "change settings, templates, logo",
             Right::ReadData => "read members, agreements, documents, invoices, payments, mail",
             Right::ChangeData => "change members, agreements, documents, invoices, payments, mail",
+            Right::Webhooks => "webhooks",
         }
     }
 
@@ -72,7 +77,7 @@ impl Right {
             Right::ReadOrganisation | Right::ReadShared => true,
             Right::ChangeOrganisation | Right::Tokens => matches!(role, Operator | Admin),
             Right::ReadSettings | Right::ReadData => matches!(role, Admin | Finance | Viewer),
-            Right::ChangeSettings => role == Admin,
+            Right::ChangeSettings | Right::Webhooks => role == Admin,
             Right::ChangeData => matches!(role, Admin | Finance),
         }
     }
@@ -107,6 +112,7 @@ pub fn required(method: &Method, path: &str) -> Option<Right> {
             "invoicing-settings" | "templates" | "email-templates" | "logo",
             ..,
         ] => pick(Right::ReadSettings, Right::ChangeSettings),
+        ["organisations", _, "webhooks", ..] => Some(Right::Webhooks),
         // Computes a fee table from a proposed model and stores nothing.
         ["organisations", _, "contributions", "preview"] => Some(Right::ReadData),
         ["organisations", _, _, ..] => pick(Right::ReadData, Right::ChangeData),

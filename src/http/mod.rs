@@ -25,6 +25,7 @@ pub mod reminders;
 pub mod statements;
 pub mod system;
 pub mod tokens;
+pub mod webhooks;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::web;
@@ -309,7 +310,14 @@ where
                 .service(named!(mail::member_messages))
                 .service(named!(mail::template))
                 .service(named!(mail::put_template))
-                .service(named!(mail::delete_template)),
+                .service(named!(mail::delete_template))
+                .service(named!(webhooks::create))
+                .service(named!(webhooks::list))
+                .service(named!(webhooks::read))
+                .service(named!(webhooks::update))
+                .service(named!(webhooks::remove))
+                .service(named!(webhooks::deliveries))
+                .service(named!(webhooks::replay)),
         )
         .split_for_parts();
     openapi::Contract.modify(&mut api);

@@ -600,6 +600,10 @@ pub mod names {
         PaymentStatus => crate::schemas::words(crate::http::payments::STATUSES));
     string_schema!(/// Where a payment was registered from.
         PaymentSource => crate::schemas::words(crate::services::payments::Source::NAMES));
+    string_schema!(/// The events a webhook endpoint may ask for.
+        WebhookEvent => crate::schemas::words(crate::domain::webhooks::EVENTS));
+    string_schema!(/// Where a webhook delivery stands.
+        DeliveryStatus => crate::schemas::words(crate::http::webhooks::DELIVERY_STATUSES));
     string_schema!(/// The bank files a payment import reads.
         BankFileFormat => crate::schemas::words(crate::http::payments::BANK_FILE_FORMATS));
 }

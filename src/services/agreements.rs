@@ -790,6 +790,9 @@ pub fn change_status(
         &AgreementRow::from(&current),
         &AgreementRow::from(&changed),
     )?;
+    if to == AgreementStatus::Accepted {
+        crate::services::webhooks::agreement_accepted(conn, &changed)?;
+    }
     read(conn, org, id)
 }
 

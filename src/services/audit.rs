@@ -23,6 +23,7 @@ pub enum Entity {
     PriceItem,
     IndexSeries,
     FeeModel,
+    Webhook,
 }
 
 impl Entity {
@@ -39,6 +40,7 @@ impl Entity {
         "price_item",
         "index_series",
         "fee_model",
+        "webhook",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +57,7 @@ impl Entity {
             Entity::PriceItem => "price_item",
             Entity::IndexSeries => "index_series",
             Entity::FeeModel => "fee_model",
+            Entity::Webhook => "webhook",
         }
     }
 }

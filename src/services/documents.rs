@@ -561,7 +561,7 @@ pub fn issue_offer(
         )?;
     }
     let bytes = render(renderer, &prepared)?;
-    store::insert(
+    let doc = store::insert(
         conn,
         &NewDocument {
             organisation_id: org,
@@ -574,7 +574,9 @@ pub fn issue_offer(
             content: &bytes,
             created_by: issued_by,
         },
-    )
+    )?;
+    crate::services::webhooks::offer_issued(conn, &doc)?;
+    Ok(doc)
 }
 
 /// A template error as the API reports it: on the `source` field, naming the line.

@@ -795,6 +795,7 @@ fn finish(
         &draft,
         &row,
     )?;
+    crate::services::webhooks::invoice_issued(conn, &row)?;
     Ok(row)
 }
 
@@ -898,6 +899,9 @@ pub fn record_event(
         created_at: now(),
     };
     store::insert_event(conn, &event)?;
+    if kind == "sent" {
+        crate::services::webhooks::invoice_sent(conn, &row, on)?;
+    }
     audit::created(conn, &change(org, Entity::Invoice, id, kind, actor), &event)
 }
 

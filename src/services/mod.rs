@@ -17,6 +17,7 @@ pub mod preview;
 pub mod reminders;
 pub mod statements;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::error::Error;
 use crate::storage::{DbConnection, Pool};

@@ -16,6 +16,7 @@ use crate::domain::{Currency, Invalid};
 use crate::error::{Error, StateConflict};
 use crate::services::audit::{self, Change, Entity};
 use crate::services::invoicing::Book;
+use crate::services::webhooks;
 use crate::storage::documents::sha256_hex;
 use crate::storage::invoicing::{self as store, AllocationRow, InvoiceRow, PaymentRow};
 use crate::storage::payments::{self as batch, AnsweredKey};
@@ -354,12 +355,15 @@ pub fn register(
         &change(org, &payment.id, "register", actor),
         &(&payment, &rows),
     )?;
+    webhooks::invoices_paid(conn, org, &rows)?;
     // A new payment: nothing reversed it yet, and its allocations are these.
-    Ok(PaymentState {
+    let state = PaymentState {
         payment,
         allocations: rows,
         reversed_by: None,
-    })
+    };
+    webhooks::payment_unmatched(conn, &state)?;
+    Ok(state)
 }
 
 /// Allocates what is left of a payment to invoices of one member: an unmatched payment
@@ -400,6 +404,7 @@ pub fn allocate(
     );
     store::insert_allocations(conn, &rows)?;
     audit::created(conn, &change(org, payment_id, "allocate", actor), &rows)?;
+    webhooks::invoices_paid(conn, org, &rows)?;
     state(conn, org, payment_id)
 }
 
@@ -657,5 +662,9 @@ pub fn import_file(
         .collect();
     batch::insert_allocations(conn, &allocations)?;
     batch::insert_audit(conn, &trail)?;
+    webhooks::invoices_paid(conn, &org.id, &allocations)?;
+    for registered in &import.registered {
+        webhooks::payment_unmatched(conn, registered)?;
+    }
     Ok(import)
 }

@@ -569,6 +569,14 @@ pub fn issue_run(
                 compensation_minor: i.compensation.to_minor(),
             })
             .collect();
+        for i in &p.items {
+            crate::services::webhooks::invoice_overdue(
+                conn,
+                &i.invoice,
+                i.outstanding,
+                i.days_late,
+            )?;
+        }
         store::insert_reminder(conn, &row, &items)?;
         audit::created(
             conn,

@@ -32,6 +32,7 @@ mod rows;
 pub mod schema;
 pub mod signals;
 pub mod tokens;
+pub mod webhooks;
 
 use std::path::Path;
 use std::time::Duration;

@@ -568,6 +568,51 @@ diesel::joinable!(mailing_messages -> mailings (mailing_id));
 diesel::joinable!(mailing_messages -> outbox (outbox_id));
 diesel::joinable!(outbox_recipients -> outbox (outbox_id));
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        organisation_id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        events -> Text,
+        secret -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        organisation_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (delivery_id, number) {
+        delivery_id -> Text,
+        number -> Integer,
+        series -> Integer,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> Integer,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     members,
@@ -606,4 +651,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_templates,
     mailings,
     mailing_messages,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
 );

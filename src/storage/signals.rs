@@ -20,6 +20,8 @@ pub enum Signal {
     TokenRevoked,
     /// A message was queued or put back in the queue.
     OutboxQueued,
+    /// A webhook delivery was queued or replayed.
+    WebhookQueued,
     /// The listener (re)connected: what was sent before is lost, so act as if every kind
     /// had arrived.
     Listening,
@@ -29,12 +31,14 @@ pub enum Signal {
 
 const TOKENS: &str = "avtal_tokens";
 const OUTBOX: &str = "avtal_outbox";
+const WEBHOOKS: &str = "avtal_webhooks";
 
 impl Signal {
     fn channel(self) -> Option<&'static str> {
         match self {
             Signal::TokenRevoked => Some(TOKENS),
             Signal::OutboxQueued => Some(OUTBOX),
+            Signal::WebhookQueued => Some(WEBHOOKS),
             Signal::Listening | Signal::Deaf => None,
         }
     }
@@ -43,6 +47,7 @@ impl Signal {
         match channel {
             TOKENS => Some(Signal::TokenRevoked),
             OUTBOX => Some(Signal::OutboxQueued),
+            WEBHOOKS => Some(Signal::WebhookQueued),
             _ => None,
         }
     }
@@ -152,7 +157,7 @@ fn listen(url: &str, stop: &Stop, on: &dyn Fn(Signal)) {
 
 fn connect(url: &str) -> anyhow::Result<PgConnection> {
     let mut conn = PgConnection::establish(url)?;
-    for channel in [TOKENS, OUTBOX] {
+    for channel in [TOKENS, OUTBOX, WEBHOOKS] {
         diesel::sql_query(format!("LISTEN {channel}")).execute(&mut conn)?;
     }
     Ok(conn)

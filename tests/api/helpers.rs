@@ -2,7 +2,7 @@
 
 use std::sync::Once;
 
-use avtal::configuration::{EmailOverrides, FileSettings, Overrides, Settings};
+use avtal::configuration::{EmailOverrides, FileSettings, Overrides, Settings, WebhookOverrides};
 use avtal::domain::Role;
 use avtal::startup::Application;
 use avtal::storage::{self, DatabaseUrl, Pool};
@@ -78,6 +78,8 @@ macro_rules! on_both_backends {
 
 pub struct TestApp {
     pub address: String,
+    /// Stops the server (and its workers), for a test that starts another on its database.
+    pub server: actix_web::dev::ServerHandle,
     pub client: reqwest::Client,
     _pool: Pool,
     /// A token of the deployment's operator.
@@ -146,6 +148,15 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// [`spawn_app`] with email settings of the test's; unless they say otherwise the server
 /// writes `.eml` files into the test's folder and retries after a few milliseconds.
 pub async fn spawn_app_with(backend: Backend, email: EmailOverrides) -> TestApp {
+    spawn_app_configured(backend, email, WebhookOverrides::default()).await
+}
+
+/// [`spawn_app_with`] with webhook settings of the test's too.
+pub async fn spawn_app_configured(
+    backend: Backend,
+    email: EmailOverrides,
+    webhooks: WebhookOverrides,
+) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             avtal::telemetry::init(avtal::configuration::LogFormat::Text, "info");
@@ -174,12 +185,14 @@ pub async fn spawn_app_with(backend: Backend, email: EmailOverrides) -> TestApp 
             workers: Some(2),
             pool_size: Some(4),
             email,
+            webhooks,
             ..Default::default()
         },
     )
     .expect("settings");
     let app = Application::build(&settings).expect("server builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     let pool = storage::connect(&settings.database, 2).expect("pool");
     let operator = {
@@ -190,6 +203,7 @@ pub async fn spawn_app_with(backend: Backend, email: EmailOverrides) -> TestApp 
     };
     TestApp {
         address,
+        server,
         // The server closes a connection idle for 5 s; a client that reused one at that
         // moment would fail its request. Idle connections are dropped well before.
         client: reqwest::Client::builder()

@@ -31,3 +31,4 @@ mod races;
 mod seeds;
 mod stories;
 mod system;
+mod webhooks;

@@ -177,6 +177,16 @@ async fn openapi_lists_every_route(backend: Backend) {
             "delete",
             format!("{o}/{{org}}/email-templates/{{kind}}/{{lang}}"),
         ),
+        ("post", format!("{o}/{{org}}/webhooks")),
+        ("get", format!("{o}/{{org}}/webhooks")),
+        ("get", format!("{o}/{{org}}/webhooks/{{id}}")),
+        ("patch", format!("{o}/{{org}}/webhooks/{{id}}")),
+        ("delete", format!("{o}/{{org}}/webhooks/{{id}}")),
+        ("get", format!("{o}/{{org}}/webhooks/{{id}}/deliveries")),
+        (
+            "post",
+            format!("{o}/{{org}}/webhooks/{{id}}/deliveries/{{delivery}}/replay"),
+        ),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p))
