@@ -359,6 +359,23 @@ async fn tokens_and_imports_from_the_command_line() {
         text.starts_with("290 kommuner: 0 nya, 0 ändrade, 290 oförändrade"),
         "{text}"
     );
+    // The shipped example of one's own file: a newer count for two of them.
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kommuner.csv");
+    let out = run_ok(avtal(dir.path()).args([
+        "import",
+        "municipalities",
+        "--organisation",
+        org,
+        "--csv",
+        csv.to_str().unwrap(),
+        "--reference-date",
+        "2026-06-30",
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("2 kommuner: 0 nya, 2 ändrade, 0 oförändrade"),
+        "{text}"
+    );
 
     let out = avtal(dir.path())
         .args([
@@ -497,6 +514,8 @@ fn the_readme_walk_through_runs_as_written() {
     assert!(said.contains("\"allocated\""), "{said}");
     assert!(said.contains("}paid"), "{said}");
     assert!(said.contains("\"324.68\""), "{said}");
+    // The camt.054 notification pays the reminded invoice.
+    assert!(said.contains("\"324.68\"\nallocated\n"), "{said}");
     for (file, needles) in [
         (
             "erbjudande.pdf",
