@@ -725,8 +725,104 @@ async fn bad_input_and_other_roles_are_refused(backend: Backend) {
     assert!(!r.body.to_string().contains("whsec_"));
 }
 
+/// The agreement's events and the overdue one: an offer letter issued, the agreement
+/// accepted, and an invoice the reminder run finds overdue each arrive once, signed, with
+/// the ids a receiver needs.
+async fn offers_acceptances_and_overdue_invoices_are_told(backend: Backend) {
+    let verify = standardwebhooks_available();
+    let receiver = Receiver::start(&[]);
+    let app = spawn(backend, quick()).await;
+    let o = organisation(&app).await;
+    let (hook, secret) = endpoint(
+        &app,
+        &o,
+        &receiver.url,
+        &["offer.issued", "agreement.accepted", "invoice.overdue"],
+    )
+    .await;
+    let member = member(&app, &o).await;
+    let r = app
+        .post(
+            &o.admin,
+            &o.path("/agreements"),
+            &json!({"member_id": member, "pro_rata": "whole_months", "notice_months": 6,
+                    "start_date": "2027-01-01",
+                    "terms": {"fixed": [{"id": "avgift", "model": {"model":
+                        {"type": "flat", "currency": "SEK", "amount": "40000.00"}}}]}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let agreement = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/agreements/{agreement}/offers")),
+            &json!({"fee_year": 2027, "date": "2026-11-02"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let offer = str_of(&r.body, "id").to_owned();
+    let r = app
+        .post(
+            &o.admin,
+            &o.path(&format!("/agreements/{agreement}/transitions")),
+            &json!({"to": "accepted", "date": "2026-12-01", "signed_by": "Anna Lind",
+                    "decision_reference": "KS 2026/88"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // An invoice due 4 April, unpaid on 1 May: the reminder run finds it overdue.
+    let invoice = issued_invoice(&app, &o, &member).await;
+    let r = app
+        .send(
+            app.client
+                .put(app.url("/api/v1/reference-rates/SE/2027-01-01"))
+                .bearer_auth(&app.operator)
+                .json(&json!({"percent": "2.00"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .post(
+            &o.admin,
+            &o.path("/reminder-runs"),
+            &json!({"date": "2027-05-01"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    wait_deliveries(&app, &o, &hook, 3, "delivered").await;
+    let received = receiver.log.lock().unwrap().received.clone();
+    let mut seen: Vec<(String, Value)> = received
+        .iter()
+        .map(|r| {
+            if verify {
+                verify_independently(&secret, r);
+            }
+            let event = r.json();
+            (str_of(&event, "type").to_owned(), event["data"].clone())
+        })
+        .collect();
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    let types: Vec<&str> = seen.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        ["agreement.accepted", "invoice.overdue", "offer.issued"],
+        "{seen:#?}"
+    );
+    assert_eq!(
+        seen[0].1["agreement_id"],
+        json!(agreement),
+        "{:#}",
+        seen[0].1
+    );
+    assert_eq!(seen[1].1["invoice_id"], invoice["id"], "{:#}", seen[1].1);
+    assert_eq!(seen[2].1["document_id"], json!(offer), "{:#}", seen[2].1);
+}
+
 crate::on_both_backends!(
     events_arrive_once_signed_with_their_data,
+    offers_acceptances_and_overdue_invoices_are_told,
     failures_are_retried_visible_and_replayable,
     a_hanging_receiver_is_retried_and_a_broken_one_fails,
     a_delivery_waits_for_the_next_server,
