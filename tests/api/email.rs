@@ -12,7 +12,9 @@ use avtal::domain::money::Money;
 use avtal::domain::{Currency, Language};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, bollebygd, error_fields, spawn_app_with};
+use crate::helpers::{
+    Backend, Org, TestApp, bollebygd, error_fields, organisation, spawn_app_with,
+};
 
 /// Whether Python can run the SMTP server. In CI it must: a test that skips proves nothing.
 fn smtp_available() -> bool {
@@ -143,22 +145,6 @@ async fn wait_outbox<F: Fn(&[Value]) -> bool>(app: &TestApp, token: &str, org: &
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-struct Org {
-    org: String,
-    admin: String,
-}
-
-impl Org {
-    fn path(&self, rest: &str) -> String {
-        format!("/api/v1/organisations/{}{rest}", self.org)
-    }
-}
-
-async fn organisation(app: &TestApp) -> Org {
-    let (org, admin) = app.organisation_with_admin("Navet science center").await;
-    Org { org, admin }
 }
 
 /// A member with the given invoice address, a contact for invoices and one for

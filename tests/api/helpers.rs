@@ -430,3 +430,21 @@ pub fn bgmax_record(pieces: &[(usize, &str)]) -> String {
     }
     chars.into_iter().collect()
 }
+
+/// An organisation with an admin token, and its API paths.
+pub struct Org {
+    pub org: String,
+    pub admin: String,
+}
+
+impl Org {
+    pub fn path(&self, rest: &str) -> String {
+        format!("/api/v1/organisations/{}{rest}", self.org)
+    }
+}
+
+/// Navet science center, with an admin token.
+pub async fn organisation(app: &TestApp) -> Org {
+    let (org, admin) = app.organisation_with_admin("Navet science center").await;
+    Org { org, admin }
+}

@@ -12,7 +12,9 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use avtal::configuration::{EmailOverrides, FileSettings, Overrides, Settings, WebhookOverrides};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, bollebygd, error_fields, spawn_app_configured, str_of};
+use crate::helpers::{
+    Backend, Org, TestApp, bollebygd, error_fields, organisation, spawn_app_configured, str_of,
+};
 
 /// What the receiver does with the next request.
 #[derive(Debug, Clone, Copy)]
@@ -216,22 +218,6 @@ async fn wait_for<F: FnMut() -> bool>(what: &str, mut done: F) {
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-}
-
-struct Org {
-    org: String,
-    admin: String,
-}
-
-impl Org {
-    fn path(&self, rest: &str) -> String {
-        format!("/api/v1/organisations/{}{rest}", self.org)
-    }
-}
-
-async fn organisation(app: &TestApp) -> Org {
-    let (org, admin) = app.organisation_with_admin("Navet science center").await;
-    Org { org, admin }
 }
 
 /// Registers an endpoint for `events`; returns its id and secret.
