@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::configuration::Settings;
 use crate::domain::Role;
-use crate::services::Db;
+use crate::http::Db;
 use crate::services::tokens::TokenCache;
 use crate::startup::{Shared, app};
 use crate::storage::{self, DbConnection};
@@ -182,7 +182,7 @@ pub fn make(settings: &Settings, today: NaiveDate) -> anyhow::Result<Made> {
             .secret
     };
     let tokens = actix_web::web::Data::new(TokenCache::new(settings.token_cache));
-    let shared = Shared::new(Db::new(pool), tokens, settings)?;
+    let shared = Shared::new(Db::new(crate::services::Db::new(pool)), tokens, settings)?;
     actix_web::rt::System::new().block_on(async move {
         let service = Rc::new(init_service(app(&shared)).await);
         let send: Rc<dyn Fn(TestRequest) -> Reply> = Rc::new(move |req: TestRequest| {

@@ -553,7 +553,8 @@ fn render(args: RenderArgs) -> anyhow::Result<()> {
 /// SIGTERM or Ctrl-C lets the messages under way finish and be recorded, then it exits; a
 /// process killed outright loses nothing either: its messages come back after the lease.
 fn outbox(settings: &Settings, once: bool) -> anyhow::Result<()> {
-    use avtal::email::worker::{Stop, Worker};
+    use avtal::services::background::Stop;
+    use avtal::services::outbox::Worker;
     use avtal::storage::signals::Signal;
     avtal::telemetry::init(settings.log_format, &settings.log_filter);
     tracing::info!("{}", avtal::email::Mailer::describe(&settings.email));

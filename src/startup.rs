@@ -10,9 +10,10 @@ use tracing_actix_web::TracingLogger;
 
 use crate::configuration::Settings;
 use crate::email::Mailer;
-use crate::email::worker::{Handle, Stop, Worker};
+use crate::http::Db;
 use crate::http::{self, problem, system};
-use crate::services::Db;
+use crate::services::background::{Handle, Stop};
+use crate::services::outbox::Worker;
 use crate::services::tokens::TokenCache;
 use crate::storage;
 use crate::storage::signals::{Listener, Signal};
@@ -50,8 +51,11 @@ impl Application {
         };
         let webhooks = if settings.webhooks.worker {
             Some(
-                crate::webhooks::worker::Worker::new(pool.clone(), settings.webhooks.clone())
-                    .spawn()?,
+                crate::services::webhooks::delivery::Worker::new(
+                    pool.clone(),
+                    settings.webhooks.clone(),
+                )
+                .spawn()?,
             )
         } else {
             tracing::info!(
@@ -66,7 +70,12 @@ impl Application {
             outbox.as_ref().map(Handle::waker),
             webhooks.as_ref().map(Handle::waker),
         )?;
-        let server = serve(listener, Db::new(pool), tokens, settings)?;
+        let server = serve(
+            listener,
+            Db::new(crate::services::Db::new(pool)),
+            tokens,
+            settings,
+        )?;
         Ok(Self {
             port,
             server,

@@ -4,8 +4,8 @@
 //! Without an SMTP host the mailer writes each message as an `.eml` file into a folder, so
 //! a new installation shows what it would send without a mail server.
 
+pub mod message;
 pub mod templates;
-pub mod worker;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

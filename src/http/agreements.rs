@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::agreement::{
     AgreementHeader, AgreementStatus, NOTICE_MONTHS_MAX, TransitionDetails, version_on,
 };
@@ -25,7 +26,6 @@ use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
-use crate::services::Db;
 use crate::services::agreements::{
     self as service, AgreementRecord, Contribution, HeaderInput, TermsSpec, stored_terms,
 };

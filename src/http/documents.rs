@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::documents::DocumentKind;
 use crate::domain::iso_date;
 use crate::domain::{Errors, Invalid, Language};
@@ -17,7 +18,6 @@ use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
-use crate::services::Db;
 use crate::services::documents::{self as service, OfferOptions};
 use crate::storage::documents::{self as store, DocumentRecord};
 

@@ -5,6 +5,7 @@ use actix_web::{get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::Db;
 use crate::domain::invoicing::{ExchangeRate, parse_exchange_rate};
 use crate::domain::{Currency, Errors, Invalid, LINE_MAX, iso_date, text};
 use crate::error::Error;
@@ -13,7 +14,6 @@ use crate::http::extract::{Body, Caller};
 use crate::http::openapi::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
-use crate::services::Db;
 use crate::services::exchange_rates as service;
 
 /// The rate of one unit of a currency in the quote currency on a date, and where it comes

@@ -12,10 +12,10 @@ use futures_util::StreamExt;
 use serde::de::value::StringDeserializer;
 use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Unexpected, Visitor};
 
+use super::Db;
 use crate::domain::{FieldError, Invalid, Role};
 use crate::error::{Error, Forbidden};
-use crate::services::Db;
-use crate::storage::tokens::Token;
+use crate::services::tokens::Token;
 
 /// Bodies larger than this are refused with 413 (imports accept larger CSV bodies).
 pub const BODY_LIMIT: usize = 256 * 1024;

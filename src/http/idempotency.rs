@@ -13,13 +13,13 @@ use utoipa::Modify;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::{RefOr, Required, Type};
 
+use super::Db;
 use crate::domain::Invalid;
 use crate::error::{Error, StateConflict};
 use crate::http::extract::read_body;
-use crate::services::Db;
+use crate::services::idempotency::sha256_hex;
 use crate::services::idempotency::{self as service, Answer, Claim};
-use crate::storage::documents::sha256_hex;
-use crate::storage::tokens::Token;
+use crate::services::tokens::Token;
 
 pub const HEADER: &str = "Idempotency-Key";
 /// Said on a replayed answer.
@@ -137,6 +137,16 @@ pub async fn idempotency(
     }
 
     let res = next.call(req).await;
+    finish(&db, scope, key, res).await
+}
+
+/// Keeps a successful answer for the key, to be replayed; releases the key otherwise.
+async fn finish(
+    db: &Db,
+    scope: String,
+    key: String,
+    res: Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let (status, res) = match res {
         Ok(res) => (res.status(), Ok(res)),
         Err(e) => (e.as_response_error().status_code(), Err(e)),

@@ -4,14 +4,14 @@ use actix_web::{HttpRequest, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::{Country, Errors, Invalid, MemberStatus, MunicipalityCode};
 use crate::error::Error;
 use crate::http::extract::{CSV_LIMIT, Caller, parse_json, read_body};
 use crate::http::openapi::names;
 use crate::http::problem::Problem;
-use crate::services::Db;
+use crate::services::import::ImportReport;
 use crate::services::import::{ImportRequest, Selection, import};
-use crate::storage::members::ImportReport;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

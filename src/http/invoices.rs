@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::contribution::VatTreatment;
 use crate::domain::invoicing::{
     Inkassosats, InvoiceGap, InvoiceLine, REMINDER_MINIMUM_MINOR, ReferenceScheme,
@@ -20,7 +21,6 @@ use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
-use crate::services::Db;
 use crate::services::audit::{self, Change, Entity};
 use crate::services::invoicing::{
     self as service, Book, DraftInput, Issuer, Proposal, RunRequest, Settings,

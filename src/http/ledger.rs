@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::money::Money;
 use crate::domain::{Language, iso_date};
 use crate::error::Error;
@@ -13,7 +14,6 @@ use crate::http::Items;
 use crate::http::extract::Caller;
 use crate::http::openapi::names;
 use crate::http::problem::Problem;
-use crate::services::Db;
 use crate::services::ledger::{
     self as service, Account, AgingRow, Entry, Format, OpenItem, YearRow,
 };
@@ -131,7 +131,7 @@ pub async fn member_ledger(
     let report = query.into_inner().parse()?;
     let (accounts, lang) = db
         .run(move |conn| {
-            let lang = language(conn, &org, report.lang)?;
+            let lang = service::language(conn, &org, report.lang)?;
             Ok((service::member_ledger(conn, &org, &id)?, lang))
         })
         .await?;
@@ -190,7 +190,7 @@ pub async fn open_items(
     let on = report.on;
     let (items, lang) = db
         .run(move |conn| {
-            let lang = language(conn, &org, report.lang)?;
+            let lang = service::language(conn, &org, report.lang)?;
             Ok((service::open_items(conn, &org, on)?, lang))
         })
         .await?;
@@ -254,7 +254,7 @@ pub async fn aging(
     let on = report.on;
     let (rows, lang) = db
         .run(move |conn| {
-            let lang = language(conn, &org, report.lang)?;
+            let lang = service::language(conn, &org, report.lang)?;
             Ok((service::aging(conn, &org, on)?, lang))
         })
         .await?;
@@ -302,26 +302,11 @@ pub async fn years(
     let report = query.into_inner().parse()?;
     let (rows, lang) = db
         .run(move |conn| {
-            let lang = language(conn, &org, report.lang)?;
+            let lang = service::language(conn, &org, report.lang)?;
             Ok((service::years(conn, &org)?, lang))
         })
         .await?;
     respond::<_, YearView>(report.format, lang, "years", &rows, tables::years)
-}
-
-/// The language of a file's headings: as asked, else the organisation's.
-fn language(
-    conn: &mut crate::storage::DbConnection,
-    org: &str,
-    asked: Option<Language>,
-) -> Result<Language, Error> {
-    match asked {
-        Some(l) => Ok(l),
-        None => Ok(crate::services::invoicing::organisation(conn, org)?
-            .details
-            .country
-            .language()),
-    }
 }
 
 /// JSON `{"items": [...]}`, or the rows as a CSV or XLSX download.

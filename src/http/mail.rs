@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::{Errors, Invalid, Language, iso_date};
 use crate::email::templates::{MessageKind, Sources};
 use crate::error::Error;
@@ -24,10 +25,9 @@ use crate::http::extract::{Body, Caller};
 use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
-use crate::services::Db;
-use crate::services::mail::{self as service, BulkReport, Composer, Missing, Queued};
-use crate::storage::members;
-use crate::storage::outbox::{self, Delivery, Message};
+use crate::services::mail::{
+    self as service, BulkReport, Composer, Delivery, Message, Missing, Queued,
+};
 
 /// An address with its display name, as a message's From or Reply-To.
 #[derive(Serialize, ToSchema)]
@@ -313,12 +313,12 @@ pub async fn list(
     caller.read_members(&org)?;
     let q = query.into_inner();
     if let Some(s) = &q.status
-        && !outbox::STATUSES.contains(&s.as_str())
+        && !service::STATUSES.contains(&s.as_str())
     {
         return Err(Error::field(
             "status",
             Invalid::OneOf {
-                allowed: outbox::STATUSES,
+                allowed: service::STATUSES,
             },
         ));
     }
@@ -357,10 +357,7 @@ pub async fn member_messages(
     let (org, member) = path.into_inner();
     caller.read_members(&org)?;
     let rows = db
-        .run(move |conn| {
-            members::get(conn, &org, &member)?;
-            service::messages(conn, &org, None, Some(&member))
-        })
+        .run(move |conn| service::member_messages(conn, &org, &member))
         .await?;
     Ok(web::Json(paging.page(rows)))
 }
@@ -441,11 +438,7 @@ pub async fn template(
     caller.read_members(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
     let (src, at) = db
-        .run(move |conn| {
-            crate::storage::organisations::get(conn, &org)?
-                .ok_or(Error::NotFound("organisation"))?;
-            service::template(conn, &composer, &org, kind, lang)
-        })
+        .run(move |conn| service::template(conn, &composer, &org, kind, lang))
         .await?;
     Ok(web::Json(template_view(kind, lang, src, at)))
 }
@@ -506,7 +499,7 @@ pub async fn delete_template(
     caller.configure(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
     let removed = db
-        .write(move |conn| outbox::delete_template(conn, &org, kind.as_str(), lang.as_str()))
+        .write(move |conn| service::delete_template(conn, &org, kind, lang))
         .await?;
     if !removed {
         return Err(Error::NotFound("template"));

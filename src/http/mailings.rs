@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::Db;
 use crate::domain::{Errors, Invalid, LINE_MAX, text};
 use crate::error::Error;
 use crate::http::Items;
@@ -17,10 +18,8 @@ use crate::http::mail::{BulkView, MessageView, MissingView};
 use crate::http::openapi::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
-use crate::services::Db;
 use crate::services::mail::Composer;
-use crate::services::mailings::{self as service, Mailing};
-use crate::storage::mailings::{MailingMessage, MailingRow};
+use crate::services::mailings::{self as service, Mailing, MailingMessage, MailingRow};
 
 /// A newsletter's attachment.
 #[derive(Deserialize, Serialize, ToSchema)]

@@ -2,246 +2,22 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use base64::Engine;
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::member::{
-    self, ContactDetails, County, Mailings, Member, MemberDetails, PopulationCount,
-};
-use crate::domain::{
-    Country, Currency, Email, Errors, Invalid, Language, MemberKind, MemberStatus,
-    MunicipalityCode, OrgNumber, PeppolEndpoint, VatNumber, text,
-};
+use super::Db;
+use crate::domain::member::{self, Member};
+use crate::domain::{Errors, Invalid, MemberKind, MemberStatus};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
 use crate::http::openapi::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
-use crate::http::{AddressBody, merge_patch, to_value};
-use crate::services::Db;
-use crate::services::audit::{self, Change, Entity};
-use crate::storage::members::{self as store, MemberFilter, MemberSort};
-
-#[derive(Deserialize, Serialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct MemberBody {
-    #[schema(value_type = names::MemberKind)]
-    pub kind: Option<String>,
-    #[schema(example = "Bollebygd", value_type = String)]
-    pub name: Option<String>,
-    #[schema(value_type = names::Country)]
-    pub country: Option<String>,
-    /// Checked per country: SE 10 digits, Luhn, third digit ≥ 2; NO 9 digits, mod 11.
-    #[schema(example = "212000-1561")]
-    pub org_number: Option<String>,
-    /// The member's VAT registration number, printed on its invoices and named in a
-    /// reverse-charge note. Checked against `country`: SE + the 10 digits of an
-    /// organisationsnummer + 01; NO + 9 digits of an organisasjonsnummer + MVA. Spaces,
-    /// dots and hyphens are dropped and letters upper-cased.
-    #[schema(example = "SE212000156101")]
-    pub vat_number: Option<String>,
-    /// SE kommunkod / NO kommunenummer.
-    #[schema(example = "1443")]
-    pub municipality_code: Option<String>,
-    #[schema(example = "14", pattern = r"^[0-9]{2}$")]
-    pub county_code: Option<String>,
-    #[schema(example = "Västra Götalands län")]
-    pub county_name: Option<String>,
-    pub billing_address: Option<AddressBody>,
-    #[schema(format = Email)]
-    pub invoice_email: Option<String>,
-    /// Peppol participant, `scheme:id`; for municipalities and regions `0007:`/`0192:` +
-    /// organisation number unless given.
-    #[schema(example = "0007:2120001561")]
-    pub peppol_endpoint: Option<String>,
-    /// "Er referens": the reference the member wants on its invoices.
-    pub buyer_reference: Option<String>,
-    #[schema(value_type = Option<names::Language>)]
-    pub language: Option<String>,
-    #[schema(value_type = Option<names::Currency>)]
-    pub currency: Option<String>,
-    /// `member` when not given.
-    #[schema(value_type = Option<names::MemberStatus>)]
-    pub status: Option<String>,
-}
-
-impl MemberBody {
-    pub fn parse(self) -> Result<MemberDetails, Error> {
-        let mut e = Errors::new();
-        let kind = e.require("kind", self.kind.as_deref(), MemberKind::parse);
-        let name = e.require("name", self.name.as_deref(), |s| {
-            text(s, crate::domain::NAME_MAX)
-        });
-        let country = e.require("country", self.country.as_deref(), Country::parse);
-        let municipality_code = e.check_opt(
-            "municipality_code",
-            self.municipality_code.as_deref(),
-            MunicipalityCode::parse,
-        );
-        let county_name = e.check_opt("county_name", self.county_name.as_deref(), |s| {
-            text(s, crate::domain::NAME_MAX)
-        });
-        let county_code = e.check_opt("county_code", self.county_code.as_deref(), |s| {
-            let s = s.trim();
-            if s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()) {
-                Ok(s.to_owned())
-            } else {
-                Err(Invalid::Length { expected: "2" })
-            }
-        });
-        let invoice_email =
-            e.check_opt("invoice_email", self.invoice_email.as_deref(), Email::parse);
-        let peppol = e.check_opt(
-            "peppol_endpoint",
-            self.peppol_endpoint.as_deref(),
-            PeppolEndpoint::parse,
-        );
-        let buyer_reference =
-            e.check_opt("buyer_reference", self.buyer_reference.as_deref(), |s| {
-                text(s, 100)
-            });
-        let language = e.check_opt("language", self.language.as_deref(), Language::parse);
-        let currency = e.check_opt("currency", self.currency.as_deref(), Currency::parse);
-        let status = e.check_opt("status", self.status.as_deref(), MemberStatus::parse);
-        let (mut org_number, mut vat_number, mut address) = (None, None, None);
-        if let Some(country) = country {
-            org_number = e.check_opt("org_number", self.org_number.as_deref(), |s| {
-                OrgNumber::parse(country, s)
-            });
-            vat_number = e.check_opt("vat_number", self.vat_number.as_deref(), |s| {
-                VatNumber::parse(country, s)
-            });
-            address = match self.billing_address {
-                None => Some(None),
-                Some(a) => a.parse("billing_address", country, &mut e).map(Some),
-            };
-        }
-        // The county follows from the municipality code when none is given.
-        let county = match (&municipality_code, county_code, county_name) {
-            (_, Some(Some(code)), Some(Some(name))) => Some(Some(County { code, name })),
-            (Some(Some(m)), Some(None), Some(Some(name))) => Some(Some(County {
-                code: m.county_code().to_owned(),
-                name,
-            })),
-            (_, Some(Some(_)), Some(None)) => {
-                e.add("county_name", Invalid::Required);
-                None
-            }
-            _ => Some(None),
-        };
-        if let (Some(Some(m)), Some(Some(c))) = (&municipality_code, &county)
-            && m.county_code() != c.code
-        {
-            e.add(
-                "county_code",
-                Invalid::Mismatch {
-                    other: "municipality_code",
-                },
-            );
-        }
-        e.finish(|| {
-            let country = country?;
-            let kind = kind?;
-            let org_number = org_number?;
-            let peppol = peppol?.or_else(|| member::default_peppol(org_number.as_ref(), kind));
-            Some(MemberDetails {
-                kind,
-                name: name?,
-                country,
-                org_number,
-                vat_number: vat_number?,
-                municipality_code: municipality_code?,
-                county: county?,
-                billing_address: address?,
-                invoice_email: invoice_email?,
-                peppol,
-                buyer_reference: buyer_reference?,
-                language: language?.unwrap_or(country.language()),
-                currency: currency?.unwrap_or(country.currency()),
-                status: status?.unwrap_or(MemberStatus::Member),
-            })
-        })
-        .map_err(Error::Validation)
-    }
-
-    pub fn from_details(d: &MemberDetails) -> Self {
-        Self {
-            kind: Some(d.kind.as_str().to_owned()),
-            name: Some(d.name.clone()),
-            country: Some(d.country.as_str().to_owned()),
-            org_number: d.org_number.as_ref().map(ToString::to_string),
-            vat_number: d.vat_number.as_ref().map(ToString::to_string),
-            municipality_code: d.municipality_code.as_ref().map(ToString::to_string),
-            county_code: d.county.as_ref().map(|c| c.code.clone()),
-            county_name: d.county.as_ref().map(|c| c.name.clone()),
-            billing_address: d.billing_address.as_ref().map(AddressBody::from_domain),
-            invoice_email: d.invoice_email.as_ref().map(|e| e.as_str().to_owned()),
-            peppol_endpoint: d.peppol.as_ref().map(ToString::to_string),
-            buyer_reference: d.buyer_reference.clone(),
-            language: Some(d.language.as_str().to_owned()),
-            currency: Some(d.currency.as_str().to_owned()),
-            status: Some(d.status.as_str().to_owned()),
-        }
-    }
-}
-
-/// A member as created: its details and, optionally, a first population count.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewMemberBody {
-    #[serde(flatten)]
-    pub member: MemberBody,
-    pub population: Option<PopulationBody>,
-}
-
-#[derive(Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PopulationBody {
-    #[schema(example = 9784, minimum = 0, maximum = 10000000)]
-    pub count: i64,
-    #[schema(example = "2025-12-31", value_type = String, format = Date)]
-    pub reference_date: String,
-    #[schema(example = "SCB")]
-    pub source: Option<String>,
-}
-
-impl PopulationBody {
-    fn parse(&self, prefix: &str, e: &mut Errors) -> Option<PopulationCount> {
-        let count = e.check(&format!("{prefix}count"), member::population(self.count));
-        let reference_date = e.check(
-            &format!("{prefix}reference_date"),
-            crate::domain::iso_date(&self.reference_date),
-        );
-        let source = e.check_opt(&format!("{prefix}source"), self.source.as_deref(), |s| {
-            text(s, 100)
-        });
-        Some(PopulationCount {
-            reference_date: reference_date?,
-            count: count?,
-            source: source?,
-        })
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PopulationView {
-    pub count: i64,
-    #[schema(value_type = String, format = Date)]
-    pub reference_date: NaiveDate,
-    pub source: Option<String>,
-}
-
-impl From<PopulationCount> for PopulationView {
-    fn from(p: PopulationCount) -> Self {
-        Self {
-            count: p.count,
-            reference_date: p.reference_date,
-            source: p.source,
-        }
-    }
-}
+use crate::http::{merge_patch, to_value};
+use crate::services::members::{
+    self, ContactBody, MemberBody, MemberFilter, MemberSort, PopulationBody, PopulationView,
+};
 
 #[derive(Serialize, ToSchema)]
 pub struct MemberView {
@@ -271,58 +47,6 @@ impl From<Member> for MemberView {
         }
     }
 }
-
-/// A member's details as the audit trail keeps them.
-#[derive(Serialize)]
-struct Trace {
-    #[serde(flatten)]
-    body: MemberBody,
-    archived: bool,
-}
-
-impl Trace {
-    fn of(member: &Member) -> Self {
-        Self {
-            body: MemberBody::from_details(&member.details),
-            archived: member.archived_at.is_some(),
-        }
-    }
-}
-
-/// A contact person as the audit trail keeps it: which contact, its role and what it
-/// receives, but no name, address or phone, since a deleted contact's personal data must
-/// go while the trail stays.
-#[derive(Serialize)]
-struct ContactTrace {
-    contact_id: String,
-    title: Option<String>,
-    receives_offers: bool,
-    receives_invoices: bool,
-    receives_newsletters: bool,
-}
-
-impl ContactTrace {
-    fn of(contact: &member::Contact) -> Self {
-        let d = &contact.details;
-        Self {
-            contact_id: contact.id.clone(),
-            title: d.title.clone(),
-            receives_offers: d.mailings.offers,
-            receives_invoices: d.mailings.invoices,
-            receives_newsletters: d.mailings.newsletters,
-        }
-    }
-}
-
-fn populations(counts: &[PopulationCount]) -> Vec<PopulationView> {
-    counts.iter().cloned().map(PopulationView::from).collect()
-}
-
-/// A change to member `id`, for the audit trail.
-fn changed<'a>(org: &'a str, id: &'a str, action: &'a str, actor: &'a str) -> Change<'a> {
-    Change::new(org, Entity::Member, id, action, actor)
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct MemberList {
     pub items: Vec<MemberView>,
@@ -450,7 +174,9 @@ pub async fn list(
     let org = path.into_inner();
     caller.read_members(&org)?;
     let (filter, sort_name) = query.into_inner().parse()?;
-    let page = db.run(move |conn| store::list(conn, &org, &filter)).await?;
+    let page = db
+        .run(move |conn| members::list(conn, &org, &filter))
+        .await?;
     Ok(web::Json(MemberList {
         next_cursor: page
             .next
@@ -462,7 +188,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "members",
     params(("org" = String, Path)),
-    request_body = NewMemberBody,
+    request_body = crate::services::members::NewMemberBody,
     responses((status = 201, body = MemberView), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []))
 )]
@@ -489,15 +215,7 @@ pub async fn create(
     )?;
     let actor = caller.0.name.clone();
     let member = db
-        .write(move |conn| {
-            let member = store::insert(conn, &org, &details, population.as_ref())?;
-            audit::created(
-                conn,
-                &changed(&org, &member.id, "create", &actor),
-                &Trace::of(&member),
-            )?;
-            Ok(member)
-        })
+        .write(move |conn| members::create(conn, &org, &details, population.as_ref(), &actor))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -524,7 +242,7 @@ pub async fn read(
 ) -> Result<web::Json<MemberView>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
-    let member = db.run(move |conn| store::get(conn, &org, &id)).await?;
+    let member = db.run(move |conn| members::get(conn, &org, &id)).await?;
     Ok(web::Json(member.into()))
 }
 
@@ -548,19 +266,11 @@ pub async fn update(
     let actor = caller.0.name.clone();
     let member = db
         .write(move |conn| {
-            let current = store::get(conn, &org, &id)?;
-            store::ensure_active(&current)?;
-            let mut doc = to_value(&MemberBody::from_details(&current.details))?;
-            merge_patch(&mut doc, &patch);
-            let details = from_value::<MemberBody>(doc)?.parse()?;
-            let updated = store::update(conn, &org, &id, &details)?;
-            audit::changed(
-                conn,
-                &changed(&org, &id, "update", &actor),
-                &Trace::of(&current),
-                &Trace::of(&updated),
-            )?;
-            Ok(updated)
+            members::update(conn, &org, &id, &actor, |current| {
+                let mut doc = to_value(&MemberBody::from_details(current))?;
+                merge_patch(&mut doc, &patch);
+                from_value::<MemberBody>(doc)?.parse()
+            })
         })
         .await?;
     Ok(web::Json(member.into()))
@@ -584,19 +294,7 @@ pub async fn archive(
     caller.write_members(&org)?;
     let actor = caller.0.name.clone();
     let member = db
-        .write(move |conn| {
-            let current = store::get(conn, &org, &id)?;
-            let archived = store::archive(conn, &org, &id)?;
-            if current.archived_at.is_none() {
-                audit::changed(
-                    conn,
-                    &changed(&org, &id, "archive", &actor),
-                    &Trace::of(&current),
-                    &Trace::of(&archived),
-                )?;
-            }
-            Ok(archived)
-        })
+        .write(move |conn| members::archive(conn, &org, &id, &actor))
         .await?;
     Ok(web::Json(member.into()))
 }
@@ -618,7 +316,7 @@ pub async fn population_list(
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
     let items = db
-        .run(move |conn| store::populations(conn, &org, &id))
+        .run(move |conn| members::population(conn, &org, &id))
         .await?;
     Ok(web::Json(paging.page(items)))
 }
@@ -645,20 +343,7 @@ pub async fn population_record(
     let pop = e.finish(|| pop).map_err(Error::Validation)?;
     let actor = caller.0.name.clone();
     let items = db
-        .write(move |conn| {
-            let member = store::get(conn, &org, &id)?;
-            store::ensure_active(&member)?;
-            let before = store::populations(conn, &org, &id)?;
-            store::record_population(conn, &id, &pop)?;
-            let after = store::populations(conn, &org, &id)?;
-            audit::changed(
-                conn,
-                &changed(&org, &id, "record_population", &actor),
-                &populations(&before),
-                &populations(&after),
-            )?;
-            Ok(after)
-        })
+        .write(move |conn| members::record_population(conn, &org, &id, &pop, &actor))
         .await?;
     Ok(web::Json(Items::of(items)))
 }
@@ -679,88 +364,10 @@ pub async fn population_delete(
     caller.write_members(&org)?;
     let date = crate::domain::iso_date(&date).map_err(|e| Error::field("date", e))?;
     let actor = caller.0.name.clone();
-    db.write(move |conn| {
-        let before = store::populations(conn, &org, &id)?;
-        store::delete_population(conn, &org, &id, date)?;
-        let after = store::populations(conn, &org, &id)?;
-        audit::changed(
-            conn,
-            &changed(&org, &id, "delete_population", &actor),
-            &populations(&before),
-            &populations(&after),
-        )
-    })
-    .await?;
+    db.write(move |conn| members::delete_population(conn, &org, &id, date, &actor))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
-
-#[derive(Deserialize, Serialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ContactBody {
-    #[schema(example = "Anna Andersson", value_type = String)]
-    pub name: Option<String>,
-    /// Role at the member, e.g. kommundirektör, utbildningschef, ekonomi.
-    #[schema(example = "Kommundirektör")]
-    pub title: Option<String>,
-    /// Required when the contact receives anything.
-    #[schema(format = Email)]
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// Receives offer letters.
-    pub receives_offers: Option<bool>,
-    /// Receives invoices and reminders.
-    pub receives_invoices: Option<bool>,
-    /// Receives newsletters.
-    pub receives_newsletters: Option<bool>,
-}
-
-impl ContactBody {
-    fn parse(self) -> Result<ContactDetails, Error> {
-        let mut e = Errors::new();
-        let name = e.require("name", self.name.as_deref(), |s| {
-            text(s, crate::domain::NAME_MAX)
-        });
-        let title = e.check_opt("title", self.title.as_deref(), |s| {
-            text(s, crate::domain::NAME_MAX)
-        });
-        let email = e.check_opt("email", self.email.as_deref(), Email::parse);
-        let phone = e.check_opt("phone", self.phone.as_deref(), crate::domain::phone);
-        let mailings = Mailings {
-            offers: self.receives_offers.unwrap_or(false),
-            invoices: self.receives_invoices.unwrap_or(false),
-            newsletters: self.receives_newsletters.unwrap_or(false),
-        };
-        // Mail needs an address to go to.
-        if (mailings.offers || mailings.invoices || mailings.newsletters)
-            && matches!(email, Some(None))
-        {
-            e.add("email", Invalid::Required);
-        }
-        e.finish(|| {
-            Some(ContactDetails {
-                name: name?,
-                title: title?,
-                email: email?,
-                phone: phone?,
-                mailings,
-            })
-        })
-        .map_err(Error::Validation)
-    }
-
-    fn from_details(d: &ContactDetails) -> Self {
-        Self {
-            name: Some(d.name.clone()),
-            title: d.title.clone(),
-            email: d.email.as_ref().map(|e| e.as_str().to_owned()),
-            phone: d.phone.clone(),
-            receives_offers: Some(d.mailings.offers),
-            receives_invoices: Some(d.mailings.invoices),
-            receives_newsletters: Some(d.mailings.newsletters),
-        }
-    }
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct ContactView {
     pub id: String,
@@ -798,7 +405,9 @@ pub async fn contact_list(
 ) -> Result<web::Json<Items<ContactView>>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
-    let items = db.run(move |conn| store::contacts(conn, &org, &id)).await?;
+    let items = db
+        .run(move |conn| members::contacts(conn, &org, &id))
+        .await?;
     Ok(web::Json(paging.page(items)))
 }
 
@@ -821,15 +430,7 @@ pub async fn contact_create(
     let details = body.parse()?;
     let actor = caller.0.name.clone();
     let contact = db
-        .write(move |conn| {
-            let contact = store::insert_contact(conn, &org, &id, &details)?;
-            audit::created(
-                conn,
-                &changed(&org, &id, "create_contact", &actor),
-                &ContactTrace::of(&contact),
-            )?;
-            Ok(contact)
-        })
+        .write(move |conn| members::add_contact(conn, &org, &id, &details, &actor))
         .await?;
     Ok(HttpResponse::Created().json(ContactView::from(contact)))
 }
@@ -849,7 +450,7 @@ pub async fn contact_read(
     let (org, member, id) = path.into_inner();
     caller.read_members(&org)?;
     let contact = db
-        .run(move |conn| store::get_contact(conn, &org, &member, &id))
+        .run(move |conn| members::contact(conn, &org, &member, &id))
         .await?;
     Ok(web::Json(contact.into()))
 }
@@ -874,18 +475,11 @@ pub async fn contact_update(
     let actor = caller.0.name.clone();
     let contact = db
         .write(move |conn| {
-            let current = store::get_contact(conn, &org, &member, &id)?;
-            let mut doc = to_value(&ContactBody::from_details(&current.details))?;
-            merge_patch(&mut doc, &patch);
-            let details = from_value::<ContactBody>(doc)?.parse()?;
-            let updated = store::update_contact(conn, &org, &member, &id, &details)?;
-            audit::changed(
-                conn,
-                &changed(&org, &member, "update_contact", &actor),
-                &ContactTrace::of(&current),
-                &ContactTrace::of(&updated),
-            )?;
-            Ok(updated)
+            members::update_contact(conn, &org, &member, &id, &actor, |current| {
+                let mut doc = to_value(&ContactBody::from_details(current))?;
+                merge_patch(&mut doc, &patch);
+                from_value::<ContactBody>(doc)?.parse()
+            })
         })
         .await?;
     Ok(web::Json(contact.into()))
@@ -907,15 +501,7 @@ pub async fn contact_delete(
     let (org, member, id) = path.into_inner();
     caller.write_members(&org)?;
     let actor = caller.0.name.clone();
-    db.write(move |conn| {
-        let current = store::get_contact(conn, &org, &member, &id)?;
-        store::delete_contact(conn, &org, &member, &id)?;
-        audit::removed(
-            conn,
-            &changed(&org, &member, "delete_contact", &actor),
-            &ContactTrace::of(&current),
-        )
-    })
-    .await?;
+    db.write(move |conn| members::delete_contact(conn, &org, &member, &id, &actor))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod agreements;
+mod db;
 pub mod documents;
 pub mod exchange_rates;
 pub mod extract;
@@ -29,13 +30,15 @@ pub mod webhooks;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::web;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
-use crate::domain::{Address, Country, Errors, Invalid, LINE_MAX, postal_code, text};
+use crate::domain::Invalid;
 use crate::error::Error;
+pub use db::{Db, blocking};
 use idempotency::IdempotencyHeader;
 
 /// A list of records in a response, `{"items": [...], "next_cursor": …}`: one shape for
@@ -60,79 +63,7 @@ impl<T> Items<T> {
     }
 }
 
-/// A postal address in a request or response.
-#[derive(Deserialize, Serialize, ToSchema, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct AddressBody {
-    #[schema(example = "Box 123", value_type = String)]
-    pub line1: Option<String>,
-    pub line2: Option<String>,
-    #[schema(example = "503 38", value_type = String)]
-    pub postal_code: Option<String>,
-    #[schema(example = "Borås", value_type = String)]
-    pub city: Option<String>,
-    /// Defaults to the record's country.
-    #[schema(value_type = Option<openapi::names::Country>)]
-    pub country: Option<String>,
-}
-
-impl AddressBody {
-    pub fn parse(self, prefix: &str, default_country: Country, e: &mut Errors) -> Option<Address> {
-        let field = |name: &str| format!("{prefix}.{name}");
-        let country = e
-            .check_opt(&field("country"), self.country.as_deref(), Country::parse)?
-            .unwrap_or(default_country);
-        let line1 = e.require(&field("line1"), self.line1.as_deref(), |s| {
-            text(s, LINE_MAX)
-        });
-        let line2 = e.check_opt(&field("line2"), self.line2.as_deref(), |s| {
-            text(s, LINE_MAX)
-        });
-        let postal = e.require(&field("postal_code"), self.postal_code.as_deref(), |s| {
-            postal_code(country, s)
-        });
-        let city = e.require(&field("city"), self.city.as_deref(), |s| text(s, LINE_MAX));
-        Some(Address {
-            line1: line1?,
-            line2: line2?,
-            postal_code: postal?,
-            city: city?,
-            country,
-        })
-    }
-
-    pub fn from_domain(a: &Address) -> Self {
-        Self {
-            line1: Some(a.line1.clone()),
-            line2: a.line2.clone(),
-            postal_code: Some(a.postal_code.clone()),
-            city: Some(a.city.clone()),
-            country: Some(a.country.as_str().to_owned()),
-        }
-    }
-}
-
-/// JSON merge patch (RFC 7396): objects merge key by key, `null` removes, anything else
-/// replaces.
-pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
-    use serde_json::Value;
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (key, value) in p {
-                if value.is_null() {
-                    t.remove(key);
-                } else {
-                    merge_patch(t.entry(key.clone()).or_insert(Value::Null), value);
-                }
-            }
-        }
-        (target, patch) => *target = patch.clone(),
-    }
-}
-
-pub fn to_value<T: Serialize>(value: &T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::Internal(e.into()))
-}
+pub use crate::services::json::{AddressBody, merge_patch, to_value};
 
 struct BearerAuth;
 
@@ -197,132 +128,157 @@ where
                 // Inside authentication (the last wrap runs first): keys are scoped by the caller.
                 .wrap(actix_web::middleware::from_fn(idempotency::idempotency))
                 .wrap(actix_web::middleware::from_fn(extract::authenticate))
-                .service(named!(organisations::create))
-                .service(named!(organisations::list))
-                .service(named!(organisations::read))
-                .service(named!(organisations::update))
-                .service(named!(members::list))
-                .service(named!(members::create))
-                .service(named!(members::read))
-                .service(named!(members::update))
-                .service(named!(members::archive))
-                .service(named!(members::population_list))
-                .service(named!(members::population_record))
-                .service(named!(members::population_delete))
-                .service(named!(members::contact_list))
-                .service(named!(members::contact_create))
-                .service(named!(members::contact_read))
-                .service(named!(members::contact_update))
-                .service(named!(members::contact_delete))
-                .service(named!(imports::municipalities))
-                .service(named!(tokens::create))
-                .service(named!(tokens::list))
-                .service(named!(tokens::revoke))
-                .service(named!(pricing::price_list))
-                .service(named!(pricing::create_item))
-                .service(named!(pricing::update_item))
-                .service(named!(pricing::delete_item))
-                .service(named!(pricing::copy_price_list))
-                .service(named!(pricing::list_series))
-                .service(named!(pricing::create_series))
-                .service(named!(pricing::read_series))
-                .service(named!(pricing::replace_series))
-                .service(named!(pricing::delete_series))
-                .service(named!(pricing::list_models))
-                .service(named!(pricing::create_model))
-                .service(named!(pricing::read_model))
-                .service(named!(pricing::replace_model))
-                .service(named!(pricing::delete_model))
-                .service(named!(agreements::list))
-                .service(named!(agreements::create))
-                .service(named!(agreements::read))
-                .service(named!(agreements::update))
-                .service(named!(agreements::remove))
-                .service(named!(agreements::replace_terms))
-                .service(named!(agreements::transition))
-                .service(named!(agreements::versions))
-                .service(named!(agreements::create_version))
-                .service(named!(agreements::read_version))
-                .service(named!(agreements::usage_list))
-                .service(named!(agreements::usage_record))
-                .service(named!(agreements::contribution))
-                .service(named!(preview::preview))
-                .service(named!(documents::offer_preview))
-                .service(named!(documents::offer_issue))
-                .service(named!(documents::list))
-                .service(named!(documents::read))
-                .service(named!(documents::read_pdf))
-                .service(named!(documents::templates))
-                .service(named!(documents::template))
-                .service(named!(documents::put_template))
-                .service(named!(documents::delete_template))
-                .service(named!(documents::template_sample))
-                .service(named!(documents::put_logo))
-                .service(named!(documents::logo))
-                .service(named!(documents::delete_logo))
-                .service(named!(invoices::read_settings))
-                .service(named!(invoices::put_settings))
-                .service(named!(invoices::reference_rates))
-                .service(named!(invoices::put_reference_rate))
-                .service(named!(exchange_rates::list))
-                .service(named!(exchange_rates::set))
-                .service(named!(invoices::inkassosats))
-                .service(named!(invoices::put_inkassosats))
-                .service(named!(invoices::create))
-                .service(named!(invoices::list))
-                .service(named!(invoices::read))
-                .service(named!(invoices::einvoice))
-                .service(named!(invoices::replace))
-                .service(named!(invoices::remove))
-                .service(named!(invoices::issue))
-                .service(named!(invoices::credit))
-                .service(named!(invoices::event))
-                .service(named!(invoices::run))
-                .service(named!(invoices::runs))
-                .service(named!(invoices::resume))
-                .service(named!(invoices::audit_trail))
-                .service(named!(payments::register))
-                .service(named!(payments::list))
-                .service(named!(payments::read))
-                .service(named!(payments::allocate))
-                .service(named!(payments::refund))
-                .service(named!(payments::reverse))
-                .service(named!(payments::import_file))
-                .service(named!(reminders::run))
-                .service(named!(statements::issue))
-                .service(named!(reminders::list))
-                .service(named!(reminders::read))
-                .service(named!(ledger::member_ledger))
-                .service(named!(ledger::open_items))
-                .service(named!(ledger::aging))
-                .service(named!(ledger::years))
-                .service(named!(mail::send_offer))
-                .service(named!(mail::send_invoice))
-                .service(named!(mail::send_reminder))
-                .service(named!(mail::send_invoice_run))
-                .service(named!(mail::send_reminder_run))
-                .service(named!(mailings::send))
-                .service(named!(mailings::list))
-                .service(named!(mailings::read))
-                .service(named!(mailings::resend))
-                .service(named!(mail::list))
-                .service(named!(mail::retry))
-                .service(named!(mail::member_messages))
-                .service(named!(mail::template))
-                .service(named!(mail::put_template))
-                .service(named!(mail::delete_template))
-                .service(named!(webhooks::create))
-                .service(named!(webhooks::list))
-                .service(named!(webhooks::read))
-                .service(named!(webhooks::update))
-                .service(named!(webhooks::remove))
-                .service(named!(webhooks::deliveries))
-                .service(named!(webhooks::replay)),
+                .configure(people)
+                .configure(pricing_and_agreements)
+                .configure(documents)
+                .configure(invoicing)
+                .configure(collection_and_mail),
         )
         .split_for_parts();
     openapi::Contract.modify(&mut api);
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
     (app, api)
+}
+
+/// Routes of organisations, members, their contacts and tokens.
+fn people(cfg: &mut ServiceConfig) {
+    cfg.service(named!(organisations::create));
+    cfg.service(named!(organisations::list));
+    cfg.service(named!(organisations::read));
+    cfg.service(named!(organisations::update));
+    cfg.service(named!(members::list));
+    cfg.service(named!(members::create));
+    cfg.service(named!(members::read));
+    cfg.service(named!(members::update));
+    cfg.service(named!(members::archive));
+    cfg.service(named!(members::population_list));
+    cfg.service(named!(members::population_record));
+    cfg.service(named!(members::population_delete));
+    cfg.service(named!(members::contact_list));
+    cfg.service(named!(members::contact_create));
+    cfg.service(named!(members::contact_read));
+    cfg.service(named!(members::contact_update));
+    cfg.service(named!(members::contact_delete));
+    cfg.service(named!(imports::municipalities));
+    cfg.service(named!(tokens::create));
+    cfg.service(named!(tokens::list));
+    cfg.service(named!(tokens::revoke));
+}
+
+/// Routes of price lists, index series, fee models, agreements and previews.
+fn pricing_and_agreements(cfg: &mut ServiceConfig) {
+    cfg.service(named!(pricing::price_list));
+    cfg.service(named!(pricing::create_item));
+    cfg.service(named!(pricing::update_item));
+    cfg.service(named!(pricing::delete_item));
+    cfg.service(named!(pricing::copy_price_list));
+    cfg.service(named!(pricing::list_series));
+    cfg.service(named!(pricing::create_series));
+    cfg.service(named!(pricing::read_series));
+    cfg.service(named!(pricing::replace_series));
+    cfg.service(named!(pricing::delete_series));
+    cfg.service(named!(pricing::list_models));
+    cfg.service(named!(pricing::create_model));
+    cfg.service(named!(pricing::read_model));
+    cfg.service(named!(pricing::replace_model));
+    cfg.service(named!(pricing::delete_model));
+    cfg.service(named!(agreements::list));
+    cfg.service(named!(agreements::create));
+    cfg.service(named!(agreements::read));
+    cfg.service(named!(agreements::update));
+    cfg.service(named!(agreements::remove));
+    cfg.service(named!(agreements::replace_terms));
+    cfg.service(named!(agreements::transition));
+    cfg.service(named!(agreements::versions));
+    cfg.service(named!(agreements::create_version));
+    cfg.service(named!(agreements::read_version));
+    cfg.service(named!(agreements::usage_list));
+    cfg.service(named!(agreements::usage_record));
+    cfg.service(named!(agreements::contribution));
+    cfg.service(named!(preview::preview));
+}
+
+/// Routes of offer letters, documents, templates and invoice settings.
+fn documents(cfg: &mut ServiceConfig) {
+    cfg.service(named!(documents::offer_preview));
+    cfg.service(named!(documents::offer_issue));
+    cfg.service(named!(documents::list));
+    cfg.service(named!(documents::read));
+    cfg.service(named!(documents::read_pdf));
+    cfg.service(named!(documents::templates));
+    cfg.service(named!(documents::template));
+    cfg.service(named!(documents::put_template));
+    cfg.service(named!(documents::delete_template));
+    cfg.service(named!(documents::template_sample));
+    cfg.service(named!(documents::put_logo));
+    cfg.service(named!(documents::logo));
+    cfg.service(named!(documents::delete_logo));
+    cfg.service(named!(invoices::read_settings));
+    cfg.service(named!(invoices::put_settings));
+    cfg.service(named!(invoices::reference_rates));
+    cfg.service(named!(invoices::put_reference_rate));
+    cfg.service(named!(exchange_rates::list));
+    cfg.service(named!(exchange_rates::set));
+    cfg.service(named!(invoices::inkassosats));
+    cfg.service(named!(invoices::put_inkassosats));
+}
+
+/// Routes of invoices, runs and payments.
+fn invoicing(cfg: &mut ServiceConfig) {
+    cfg.service(named!(invoices::create));
+    cfg.service(named!(invoices::list));
+    cfg.service(named!(invoices::read));
+    cfg.service(named!(invoices::einvoice));
+    cfg.service(named!(invoices::replace));
+    cfg.service(named!(invoices::remove));
+    cfg.service(named!(invoices::issue));
+    cfg.service(named!(invoices::credit));
+    cfg.service(named!(invoices::event));
+    cfg.service(named!(invoices::run));
+    cfg.service(named!(invoices::runs));
+    cfg.service(named!(invoices::resume));
+    cfg.service(named!(invoices::audit_trail));
+    cfg.service(named!(payments::register));
+    cfg.service(named!(payments::list));
+    cfg.service(named!(payments::read));
+    cfg.service(named!(payments::allocate));
+    cfg.service(named!(payments::refund));
+    cfg.service(named!(payments::reverse));
+    cfg.service(named!(payments::import_file));
+}
+
+/// Routes of reminders, statements, ledgers, email and webhooks.
+fn collection_and_mail(cfg: &mut ServiceConfig) {
+    cfg.service(named!(reminders::run));
+    cfg.service(named!(statements::issue));
+    cfg.service(named!(reminders::list));
+    cfg.service(named!(reminders::read));
+    cfg.service(named!(ledger::member_ledger));
+    cfg.service(named!(ledger::open_items));
+    cfg.service(named!(ledger::aging));
+    cfg.service(named!(ledger::years));
+    cfg.service(named!(mail::send_offer));
+    cfg.service(named!(mail::send_invoice));
+    cfg.service(named!(mail::send_reminder));
+    cfg.service(named!(mail::send_invoice_run));
+    cfg.service(named!(mail::send_reminder_run));
+    cfg.service(named!(mailings::send));
+    cfg.service(named!(mailings::list));
+    cfg.service(named!(mailings::read));
+    cfg.service(named!(mailings::resend));
+    cfg.service(named!(mail::list));
+    cfg.service(named!(mail::retry));
+    cfg.service(named!(mail::member_messages));
+    cfg.service(named!(mail::template));
+    cfg.service(named!(mail::put_template));
+    cfg.service(named!(mail::delete_template));
+    cfg.service(named!(webhooks::create));
+    cfg.service(named!(webhooks::list));
+    cfg.service(named!(webhooks::read));
+    cfg.service(named!(webhooks::update));
+    cfg.service(named!(webhooks::remove));
+    cfg.service(named!(webhooks::deliveries));
+    cfg.service(named!(webhooks::replay));
 }
 
 /// Query-string errors become problems that name the parameter.

@@ -585,11 +585,11 @@ pub mod names {
     string_schema!(/// The roles of an organisation's tokens.
         OrganisationRole => crate::schemas::words(crate::http::tokens::ORGANISATION_ROLES));
     string_schema!(/// How a member list is sorted; `-` for descending.
-        MemberSort => crate::schemas::words(crate::storage::members::MemberSort::NAMES));
+        MemberSort => crate::schemas::words(crate::services::members::MemberSort::NAMES));
     string_schema!(/// The kind of an email message.
         MessageKind => crate::schemas::words(crate::email::templates::MessageKind::NAMES));
     string_schema!(/// Where an email message is.
-        MessageStatus => crate::schemas::words(crate::storage::outbox::STATUSES));
+        MessageStatus => crate::schemas::words(crate::services::mail::STATUSES));
     string_schema!(/// A report's format.
         ReportFormat => crate::schemas::words(crate::services::ledger::Format::NAMES));
     string_schema!(/// What the audit trail records changes of.

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::Db;
 use crate::domain::mail_sender::Mailbox;
 use crate::domain::organisation::{
     self, CurrencyAccount, Organisation, OrganisationDetails, PaymentAccounts, Signatory,
@@ -20,7 +21,6 @@ use crate::http::Items;
 use crate::http::extract::{Body, Caller};
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::{AddressBody, merge_patch, to_value};
-use crate::services::Db;
 use crate::storage;
 
 /// An organisation as sent on create, and as the document a PATCH merges into.

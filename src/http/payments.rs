@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::bank_files::{self, decode, parse_bgmax, parse_camt054};
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Errors, Invalid, LINE_MAX, iso_date, text};
@@ -16,9 +17,7 @@ use crate::http::invoices::money;
 use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
-use crate::services::Db;
 use crate::services::payments::{self as service, PaymentInput, PaymentState, Source};
-use crate::storage::invoicing as store;
 
 /// Where a payment stands.
 pub const STATUSES: &[&str] = &[
@@ -284,8 +283,7 @@ pub async fn allocate(
     let actor = caller.0.name.clone();
     let s = db
         .write(move |conn| {
-            let currency = Currency::parse(&store::payment(conn, &org, &id)?.currency)
-                .map_err(|_| Error::Internal(anyhow::anyhow!("stored currency")))?;
+            let currency = service::currency(conn, &org, &id)?;
             let mut e = Errors::new();
             let wanted = allocations(&body.allocations, currency, &mut e);
             let wanted = e.finish(|| wanted).map_err(Error::Validation)?;
@@ -323,8 +321,7 @@ pub async fn refund(
         .map_err(|i| Error::field("date", i))?;
     let s = db
         .write(move |conn| {
-            let currency = Currency::parse(&store::payment(conn, &org, &id)?.currency)
-                .map_err(|_| Error::Internal(anyhow::anyhow!("stored currency")))?;
+            let currency = service::currency(conn, &org, &id)?;
             let amount =
                 parse_amount(&body.amount, currency).map_err(|i| Error::field("amount", i))?;
             service::refund(conn, &org, &id, amount, on, &actor)

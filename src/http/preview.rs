@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::contribution::Preview;
 use crate::domain::{Errors, Invalid, MemberStatus};
 use crate::error::Error;
@@ -11,7 +12,6 @@ use crate::export::{FeeTable, FeeTableRow, shares, to_csv, to_xlsx, totals};
 use crate::http::extract::{Body, Caller};
 use crate::http::openapi::names;
 use crate::http::problem::{Problem, request_language};
-use crate::services::Db;
 use crate::services::fee_models::FeeModelSpec;
 use crate::services::ledger::Format;
 use crate::services::preview::{ModelChoice, PreviewRequest, run};

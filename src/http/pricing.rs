@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::contribution::{PriceListItem, Unit, VatTreatment};
 use crate::domain::money::{Rounding, parse_amount, parse_decimal};
 use crate::domain::{Currency, Errors, Invalid, NAME_MAX, text};
@@ -16,7 +17,6 @@ use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
-use crate::services::Db;
 use crate::services::audit::{self, Change, Entity};
 use crate::services::fee_models::{
     FeeModelSpec, IndexationSpec, ModelSpec, RoundingSpec, parse_index_points,

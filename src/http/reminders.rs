@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Db;
 use crate::domain::iso_date;
 use crate::error::Error;
 use crate::http::Items;
@@ -13,10 +14,11 @@ use crate::http::invoices::money;
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
-use crate::services::Db;
 use crate::services::invoicing::Issuer;
 use crate::services::mail::{self, Composer};
-use crate::services::reminders::{self as service, Asked, Proposal, Reminder, RunRequest};
+use crate::services::reminders::{
+    self as service, Asked, Charged, Proposal, Reminder, ReminderItemRow, RunRequest,
+};
 
 /// A reminder run: every invoice overdue by the organisation's `reminder_after_days` on
 /// `date` is reminded, one reminder per member.
@@ -115,9 +117,7 @@ impl From<&Proposal> for ReminderView {
 /// A stored reminder; the currency and charges come from its items and charge invoice.
 fn stored_view(r: Reminder, asked: &Asked) -> ReminderView {
     let (currency, fee_minor) = (asked.currency.as_str(), asked.fee_minor);
-    let sum = |f: fn(&crate::storage::invoicing::ReminderItemRow) -> i64| {
-        r.items.iter().map(f).sum::<i64>()
-    };
+    let sum = |f: fn(&ReminderItemRow) -> i64| r.items.iter().map(f).sum::<i64>();
     let outstanding = sum(|i| i.outstanding_minor);
     let interest = sum(|i| i.interest_minor);
     let compensation = sum(|i| i.compensation_minor);
@@ -287,20 +287,17 @@ pub async fn read(
 /// A stored reminder's view, with the numbers of the invoices it listed and its fee read
 /// from its charge invoice.
 fn with_charges(
-    conn: &mut crate::storage::DbConnection,
+    conn: &mut crate::services::Connection,
     org: &str,
     r: Reminder,
 ) -> Result<ReminderView, Error> {
-    use crate::storage::invoicing as store;
-    let asked = r.asked(conn, org)?;
-    let mut listed = Vec::with_capacity(r.items.len());
-    for item in &r.items {
-        listed.push(store::invoice(conn, org, &item.invoice_id)?);
-    }
-    let member_name = crate::storage::members::get(conn, org, &r.row.member_id)?
-        .details
-        .name;
-    let mut view = stored_view(r, &asked);
+    let Charged {
+        reminder,
+        asked,
+        listed,
+        member_name,
+    } = crate::services::reminders::charged(conn, org, r)?;
+    let mut view = stored_view(reminder, &asked);
     view.member_name = Some(member_name);
     for (item, invoice) in view.items.iter_mut().zip(listed) {
         item.number = invoice.number;

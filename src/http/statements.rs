@@ -5,13 +5,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::Db;
 use crate::domain::iso_date;
 use crate::error::Error;
 use crate::http::extract::{Body, Caller};
 use crate::http::mail::MessageView;
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
-use crate::services::Db;
 use crate::services::invoicing::Issuer;
 use crate::services::mail::{self, Composer};
 use crate::services::statements;

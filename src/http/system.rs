@@ -5,8 +5,8 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::Db;
 use crate::error::Error;
-use crate::services::Db;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::Db;
 use crate::domain::{Errors, Invalid, Role};
 use crate::error::Error;
 use crate::http::Items;
@@ -11,8 +12,7 @@ use crate::http::extract::{Body, Caller};
 use crate::http::openapi::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
-use crate::services::Db;
-use crate::storage::tokens::Token;
+use crate::services::tokens::{self, Token};
 
 /// The roles of an organisation's tokens; the operator's is made on the command line.
 pub const ORGANISATION_ROLES: &[&str] = &["admin", "finance", "viewer"];
@@ -109,9 +109,7 @@ pub async fn list(
 ) -> Result<web::Json<Items<TokenView>>, Error> {
     let org = path.into_inner();
     caller.administer(&org)?;
-    let tokens = db
-        .run(move |conn| crate::storage::tokens::list(conn, Some(&org)))
-        .await?;
+    let tokens = db.run(move |conn| tokens::list(conn, &org)).await?;
     Ok(web::Json(paging.page(tokens)))
 }
 
@@ -124,20 +122,14 @@ pub async fn list(
 #[post("/organisations/{org}/tokens/{id}/revoke")]
 pub async fn revoke(
     db: web::Data<Db>,
-    cache: web::Data<crate::services::tokens::TokenCache>,
+    cache: web::Data<tokens::TokenCache>,
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<web::Json<TokenView>, Error> {
     let (org, id) = path.into_inner();
     caller.administer(&org)?;
     let token = db
-        .write(move |conn| {
-            match crate::storage::tokens::get(conn, &id)? {
-                Some(t) if t.organisation_id.as_deref() == Some(org.as_str()) => {}
-                _ => return Err(Error::NotFound("token")),
-            }
-            crate::storage::tokens::revoke(conn, &id)
-        })
+        .write(move |conn| tokens::revoke(conn, &org, &id))
         .await?;
     // The revoked token must stop working now, not when its cache entry expires.
     cache.clear();

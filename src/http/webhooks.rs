@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::Db;
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value};
@@ -13,7 +14,6 @@ use crate::http::openapi::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
-use crate::services::Db;
 use crate::services::webhooks::{
     self as service, AttemptRow, Delivery, EndpointInput, EndpointRow,
 };

@@ -7,6 +7,8 @@ use crate::error::Error;
 use crate::storage::request_keys as store;
 use crate::storage::{DbConnection, now};
 
+/// The digest ETags and request fingerprints are made of.
+pub use crate::storage::documents::sha256_hex;
 pub use crate::storage::request_keys::Answer;
 
 /// How long a key is kept: the contract promises at least 24 hours.

@@ -8,7 +8,7 @@ use crate::domain::{
     Country, Errors, Invalid, MemberKind, MemberStatus, MunicipalityCode, OrgNumber,
 };
 use crate::error::Error;
-use crate::storage::members::ImportReport;
+pub use crate::storage::members::ImportReport;
 use crate::storage::{self, DbConnection};
 
 const SE_CSV: &str = include_str!("../data/se_municipalities.csv");
@@ -94,58 +94,67 @@ pub fn parse_csv(country: Country, data: &[u8]) -> Result<Vec<Municipality>, Err
                 continue;
             }
         };
-        let field = |name: &str| format!("csv.line_{line}.{name}");
-        let code = errors.check(&field("code"), MunicipalityCode::parse(&row.code));
-        let name = errors.check(
-            &field("name"),
-            crate::domain::text(&row.name, crate::domain::NAME_MAX),
-        );
-        let county_name = errors.check(
-            &field("county_name"),
-            crate::domain::text(&row.county_name, crate::domain::NAME_MAX),
-        );
-        let population = errors.check(
-            &field("population"),
-            row.population
-                .replace([' ', '\u{a0}'], "")
-                .parse::<i64>()
-                .map_err(|_| Invalid::DigitsOnly)
-                .and_then(crate::domain::member::population),
-        );
-        let org_number = if row.org_number.is_empty() {
-            Some(None)
-        } else {
-            errors
-                .check(
-                    &field("org_number"),
-                    OrgNumber::parse(country, &row.org_number),
-                )
-                .map(Some)
-        };
-        if let Some(code) = &code
-            && code.county_code() != row.county_code
-        {
-            errors.add(field("county_code"), Invalid::Mismatch { other: "code" });
-        }
-        if let (Some(code), Some(name), Some(county_name), Some(population), Some(org_number)) =
-            (code, name, county_name, population, org_number)
-        {
-            out.push(Municipality {
-                county: County {
-                    code: code.county_code().to_owned(),
-                    name: county_name,
-                },
-                code,
-                name,
-                population,
-                org_number,
-            });
+        if let Some(m) = municipality(country, line, row, &mut errors) {
+            out.push(m);
         }
     }
     if !errors.is_empty() {
         return Err(Error::Validation(errors.into_vec()));
     }
     Ok(out)
+}
+
+/// One row of municipality data; its faults added to `errors` under its line.
+fn municipality(
+    country: Country,
+    line: usize,
+    row: CsvRow,
+    errors: &mut Errors,
+) -> Option<Municipality> {
+    let field = |name: &str| format!("csv.line_{line}.{name}");
+    let code = errors.check(&field("code"), MunicipalityCode::parse(&row.code));
+    let name = errors.check(
+        &field("name"),
+        crate::domain::text(&row.name, crate::domain::NAME_MAX),
+    );
+    let county_name = errors.check(
+        &field("county_name"),
+        crate::domain::text(&row.county_name, crate::domain::NAME_MAX),
+    );
+    let population = errors.check(
+        &field("population"),
+        row.population
+            .replace([' ', '\u{a0}'], "")
+            .parse::<i64>()
+            .map_err(|_| Invalid::DigitsOnly)
+            .and_then(crate::domain::member::population),
+    );
+    let org_number = if row.org_number.is_empty() {
+        Some(None)
+    } else {
+        errors
+            .check(
+                &field("org_number"),
+                OrgNumber::parse(country, &row.org_number),
+            )
+            .map(Some)
+    };
+    if let Some(code) = &code
+        && code.county_code() != row.county_code
+    {
+        errors.add(field("county_code"), Invalid::Mismatch { other: "code" });
+    }
+    let code = code?;
+    Some(Municipality {
+        county: County {
+            code: code.county_code().to_owned(),
+            name: county_name?,
+        },
+        code,
+        name: name?,
+        population: population?,
+        org_number: org_number?,
+    })
 }
 
 /// The municipalities avtal ships for a country.

@@ -10,10 +10,10 @@ use crate::domain::documents::DocumentKind;
 use crate::domain::invoicing::{AgingBucket, aging_bucket};
 use crate::domain::member::Member;
 use crate::domain::money::Money;
-use crate::domain::{Currency, Invalid};
+use crate::domain::{Currency, Invalid, Language};
 use crate::error::Error;
 use crate::services::invoicing::Book;
-use crate::services::payments::{self, PaymentState};
+use crate::services::payments::{self, state::PaymentState};
 use crate::storage::invoicing::InvoiceRow;
 use crate::storage::{DbConnection, members};
 
@@ -94,9 +94,23 @@ pub fn member_ledger(
     members::get(conn, org, member_id)?;
     let book = Book::load(conn, org)?;
     let paid = payments::states(conn, org, Some(member_id))?;
-    // (currency) → entries with an order key: date, then documents before money.
-    let mut raw: BTreeMap<String, Vec<(u8, Entry)>> = BTreeMap::new();
-    let entry = |date, kind, id: &str, number, invoice_number, amount, allocated| Entry {
+    accounts(&book, &paid, member_id)
+}
+
+/// Ledger entries by currency, each with its order among entries of the same date:
+/// documents before money, money before its allocations.
+type Raw = BTreeMap<String, Vec<(u8, Entry)>>;
+
+fn entry(
+    date: NaiveDate,
+    kind: EntryKind,
+    id: &str,
+    number: Option<String>,
+    invoice_number: Option<String>,
+    amount: Money,
+    allocated: Option<Money>,
+) -> Entry {
+    Entry {
         date,
         kind,
         id: id.to_owned(),
@@ -105,11 +119,28 @@ pub fn member_ledger(
         amount,
         allocated,
         balance: amount,
-    };
+    }
+}
+
+/// The member's accounts, decided from its documents and payments alone.
+fn accounts(book: &Book, paid: &[PaymentState], member_id: &str) -> Result<Vec<Account>, Error> {
+    let mut raw = Raw::new();
+    document_entries(book, member_id, &mut raw)?;
+    for s in paid {
+        payment_entries(book, s, &mut raw)?;
+    }
+    let mut accounts = Vec::with_capacity(raw.len());
+    for (currency, list) in raw {
+        let currency = currency_of(&currency)?;
+        accounts.push(account(book, paid, member_id, currency, list));
+    }
+    Ok(accounts)
+}
+
+fn document_entries(book: &Book, member_id: &str, raw: &mut Raw) -> Result<(), Error> {
     for i in book.invoices.iter().filter(|i| i.member_id == member_id) {
         let currency = currency_of(&i.currency)?;
-        let credit = i.kind == DocumentKind::CreditNote.as_str();
-        let kind = if credit {
+        let kind = if i.kind == DocumentKind::CreditNote.as_str() {
             EntryKind::CreditNote
         } else {
             EntryKind::Invoice
@@ -117,7 +148,7 @@ pub fn member_ledger(
         let credits = i
             .credits_invoice_id
             .as_deref()
-            .and_then(|c| number_of(&book, c));
+            .and_then(|c| number_of(book, c));
         raw.entry(i.currency.clone()).or_default().push((
             0,
             entry(
@@ -131,91 +162,97 @@ pub fn member_ledger(
             ),
         ));
     }
-    for s in &paid {
-        let p = &s.payment;
-        let currency = currency_of(&p.currency)?;
-        let money = |m| Money::from_minor(m, currency);
-        let kind = if p.reverses_id.is_some() {
-            EntryKind::Reversal
-        } else {
-            EntryKind::Payment
-        };
-        let list = raw.entry(p.currency.clone()).or_default();
-        list.push((
-            1,
-            entry(
-                p.paid_on,
-                kind,
-                &p.id,
-                p.reference.clone(),
-                None,
-                money(-p.amount_minor),
-                None,
+    Ok(())
+}
+
+fn payment_entries(book: &Book, s: &PaymentState, raw: &mut Raw) -> Result<(), Error> {
+    let p = &s.payment;
+    let currency = currency_of(&p.currency)?;
+    let money = |m| Money::from_minor(m, currency);
+    let kind = if p.reverses_id.is_some() {
+        EntryKind::Reversal
+    } else {
+        EntryKind::Payment
+    };
+    let list = raw.entry(p.currency.clone()).or_default();
+    let paid = entry(
+        p.paid_on,
+        kind,
+        &p.id,
+        p.reference.clone(),
+        None,
+        money(-p.amount_minor),
+        None,
+    );
+    list.push((1, paid));
+    for a in &s.allocations {
+        list.push(match &a.invoice_id {
+            Some(invoice) => (
+                2,
+                entry(
+                    a.allocated_on,
+                    EntryKind::Allocation,
+                    &p.id,
+                    p.reference.clone(),
+                    number_of(book, invoice),
+                    money(0),
+                    Some(money(a.amount_minor)),
+                ),
             ),
-        ));
-        for a in &s.allocations {
-            match &a.invoice_id {
-                Some(invoice) => list.push((
-                    2,
-                    entry(
-                        a.allocated_on,
-                        EntryKind::Allocation,
-                        &p.id,
-                        p.reference.clone(),
-                        number_of(&book, invoice),
-                        money(0),
-                        Some(money(a.amount_minor)),
-                    ),
-                )),
-                // Money paid back raises what the member owes by as much.
-                None => list.push((
-                    3,
-                    entry(
-                        a.allocated_on,
-                        EntryKind::Refund,
-                        &p.id,
-                        p.reference.clone(),
-                        None,
-                        money(a.amount_minor),
-                        None,
-                    ),
-                )),
-            }
-        }
-    }
-    let mut accounts = Vec::with_capacity(raw.len());
-    for (currency, mut list) in raw {
-        let currency = currency_of(&currency)?;
-        list.sort_by(|(a_rank, a), (b_rank, b)| (a.date, a_rank).cmp(&(b.date, b_rank)));
-        let mut balance = 0i64;
-        let entries: Vec<Entry> = list
-            .into_iter()
-            .map(|(_, mut e)| {
-                balance += e.amount.to_minor();
-                e.balance = Money::from_minor(balance, currency);
-                e
-            })
-            .collect();
-        let outstanding: i64 = book
-            .invoices
-            .iter()
-            .filter(|i| i.member_id == member_id && i.currency == currency.as_str())
-            .map(|i| book.outstanding(i))
-            .sum();
-        let on_account: i64 = paid
-            .iter()
-            .filter(|s| s.payment.currency == currency.as_str())
-            .map(PaymentState::unallocated)
-            .sum();
-        accounts.push(Account {
-            currency,
-            entries,
-            balance: Money::from_minor(balance, currency),
-            outstanding: Money::from_minor(outstanding, currency),
-            on_account: Money::from_minor(on_account, currency),
+            // Money paid back raises what the member owes by as much.
+            None => (
+                3,
+                entry(
+                    a.allocated_on,
+                    EntryKind::Refund,
+                    &p.id,
+                    p.reference.clone(),
+                    None,
+                    money(a.amount_minor),
+                    None,
+                ),
+            ),
         });
     }
-    Ok(accounts)
+    Ok(())
+}
+
+/// One currency's account: its entries in order with the running balance.
+fn account(
+    book: &Book,
+    paid: &[PaymentState],
+    member_id: &str,
+    currency: Currency,
+    mut list: Vec<(u8, Entry)>,
+) -> Account {
+    list.sort_by(|(a_rank, a), (b_rank, b)| (a.date, a_rank).cmp(&(b.date, b_rank)));
+    let mut balance = 0i64;
+    let entries: Vec<Entry> = list
+        .into_iter()
+        .map(|(_, mut e)| {
+            balance += e.amount.to_minor();
+            e.balance = Money::from_minor(balance, currency);
+            e
+        })
+        .collect();
+    let outstanding: i64 = book
+        .invoices
+        .iter()
+        .filter(|i| i.member_id == member_id && i.currency == currency.as_str())
+        .map(|i| book.outstanding(i))
+        .sum();
+    let on_account: i64 = paid
+        .iter()
+        .filter(|s| s.payment.currency == currency.as_str())
+        .map(PaymentState::unallocated)
+        .sum();
+    Account {
+        currency,
+        entries,
+        balance: Money::from_minor(balance, currency),
+        outstanding: Money::from_minor(outstanding, currency),
+        on_account: Money::from_minor(on_account, currency),
+    }
 }
 
 /// Member names by id, loaded once per report.
@@ -446,5 +483,20 @@ impl Format {
                 allowed: Self::NAMES,
             }),
         }
+    }
+}
+
+/// The language of a file's headings: as asked, else the organisation's.
+pub fn language(
+    conn: &mut DbConnection,
+    org: &str,
+    asked: Option<Language>,
+) -> Result<Language, Error> {
+    match asked {
+        Some(l) => Ok(l),
+        None => Ok(super::invoicing::organisation(conn, org)?
+            .details
+            .country
+            .language()),
     }
 }

@@ -11,7 +11,8 @@ use crate::error::Error;
 use crate::services::mail::{
     BulkReport, Composer, Draft, Missing, Queued, common, enqueue, organisation, recipients, wanted,
 };
-use crate::storage::mailings::{self as store, MailingMessage, MailingRow};
+use crate::storage::mailings as store;
+pub use crate::storage::mailings::{MailingMessage, MailingRow};
 use crate::storage::members::{self, MemberFilter};
 use crate::storage::outbox::{self, FAILED, OutboxRow, PARTLY_FAILED, PENDING};
 use crate::storage::{DbConnection, new_id, now};
@@ -68,37 +69,16 @@ pub fn send(
     mailing: &Mailing,
     actor: &str,
 ) -> Result<Sent, Error> {
-    let fingerprint = mailing.fingerprint();
-    if let Some(existing) = store::by_fingerprint(conn, org, &fingerprint)? {
-        return Ok(Sent {
-            mailing: existing,
-            already_sent: true,
-            report: BulkReport::default(),
-        });
-    }
-    let row = MailingRow {
-        id: new_id(),
-        organisation_id: org.to_owned(),
-        fingerprint,
-        subject: mailing.subject.clone(),
-        created_by: actor.to_owned(),
-        created_at: now(),
-    };
-    // In a savepoint: the same mailing sent at the same moment through another process
-    // waits on the fingerprint's index and then finds the mailing that won.
-    match diesel::Connection::transaction(conn, |c| store::insert(c, &row)) {
-        Ok(()) => {}
-        Err(Error::Conflict { .. })
-            if let Some(existing) = store::by_fingerprint(conn, org, &row.fingerprint)? =>
-        {
+    let row = match claim(conn, org, mailing, actor)? {
+        Claim::New(row) => row,
+        Claim::Sent(existing) => {
             return Ok(Sent {
                 mailing: existing,
                 already_sent: true,
                 report: BulkReport::default(),
             });
         }
-        Err(e) => return Err(e),
-    }
+    };
     let organisation = organisation(conn, org)?;
     let page = members::list(
         conn,
@@ -146,6 +126,45 @@ pub fn send(
         already_sent: false,
         report,
     })
+}
+
+/// A mailing written now, or the same mailing sent before.
+enum Claim {
+    New(MailingRow),
+    Sent(MailingRow),
+}
+
+/// Writes the mailing unless the same one was sent: by this request's fingerprint, also
+/// when another process sends it at the same moment.
+fn claim(
+    conn: &mut DbConnection,
+    org: &str,
+    mailing: &Mailing,
+    actor: &str,
+) -> Result<Claim, Error> {
+    let fingerprint = mailing.fingerprint();
+    if let Some(existing) = store::by_fingerprint(conn, org, &fingerprint)? {
+        return Ok(Claim::Sent(existing));
+    }
+    let row = MailingRow {
+        id: new_id(),
+        organisation_id: org.to_owned(),
+        fingerprint,
+        subject: mailing.subject.clone(),
+        created_by: actor.to_owned(),
+        created_at: now(),
+    };
+    // In a savepoint: the same mailing sent at the same moment through another process
+    // waits on the fingerprint's index and then finds the mailing that won.
+    match diesel::Connection::transaction(conn, |c| store::insert(c, &row)) {
+        Ok(()) => Ok(Claim::New(row)),
+        Err(Error::Conflict { .. })
+            if let Some(existing) = store::by_fingerprint(conn, org, &row.fingerprint)? =>
+        {
+            Ok(Claim::Sent(existing))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Each member's latest message of a mailing.

@@ -3,15 +3,19 @@
 
 pub mod agreements;
 pub mod audit;
+pub mod background;
 pub mod documents;
 pub mod exchange_rates;
 pub mod fee_models;
 pub mod idempotency;
 pub mod import;
 pub mod invoicing;
+pub mod json;
 pub mod ledger;
 pub mod mail;
 pub mod mailings;
+pub mod members;
+pub mod outbox;
 pub mod payments;
 pub mod preview;
 pub mod reminders;
@@ -20,9 +24,11 @@ pub mod tokens;
 pub mod webhooks;
 
 use crate::error::Error;
+pub use crate::storage::DbConnection as Connection;
 use crate::storage::{DbConnection, Pool};
 
-/// The database as the async world sees it: each unit of work runs on the blocking pool.
+/// The database a unit of work runs on. Services take the connection and stay synchronous;
+/// moving them off an async runtime is the caller's business (`http::Db`).
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
@@ -37,27 +43,20 @@ impl Db {
         &self.pool
     }
 
-    /// Runs `f` with a pooled connection on actix's blocking thread pool.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
+    /// Runs `f` with a pooled connection.
+    pub fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, Error>,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| Error::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        let mut conn = self.pool.get()?;
+        f(&mut conn)
     }
 
-    /// Runs `f` in one write transaction on the blocking pool.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, Error>
+    /// Runs `f` in one write transaction.
+    pub fn write<T, F>(&self, f: F) -> Result<T, Error>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, Error>,
     {
-        self.run(move |conn| crate::storage::write(conn, f)).await
+        self.run(move |conn| crate::storage::write(conn, f))
     }
 }

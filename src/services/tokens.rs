@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::Role;
 use crate::error::Error;
-use crate::storage::tokens::{self, Token};
+use crate::storage::tokens;
+pub use crate::storage::tokens::Token;
 use crate::storage::{self, DbConnection};
 
 const PREFIX: &str = "avtal_";
@@ -172,6 +173,19 @@ impl TokenCache {
             entries.hearing = hearing;
         }
         self.clear();
+    }
+}
+
+/// An organisation's tokens.
+pub fn list(conn: &mut DbConnection, org: &str) -> Result<Vec<Token>, Error> {
+    tokens::list(conn, Some(org))
+}
+
+/// Revokes one of an organisation's tokens; another organisation's is not found.
+pub fn revoke(conn: &mut DbConnection, org: &str, id: &str) -> Result<Token, Error> {
+    match tokens::get(conn, id)? {
+        Some(t) if t.organisation_id.as_deref() == Some(org) => tokens::revoke(conn, id),
+        _ => Err(Error::NotFound("token")),
     }
 }
 

@@ -2,8 +2,6 @@
 //! specification (<https://www.standardwebhooks.com>), the delivery settings, and the
 //! worker that posts what the services queued.
 
-pub mod worker;
-
 use std::time::Duration;
 
 use base64::Engine;

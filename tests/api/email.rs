@@ -2198,7 +2198,7 @@ async fn a_placeholder_sender_is_never_used(backend: Backend) {
         folder: dir.path().join("eml"),
         ..avtal::email::EmailSettings::default()
     };
-    let worker = avtal::email::worker::Worker::new(app.pool().clone(), settings).unwrap();
+    let worker = avtal::services::outbox::Worker::new(app.pool().clone(), settings).unwrap();
     let pass = tokio::task::spawn_blocking(move || worker.drain())
         .await
         .unwrap()

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use chrono::TimeDelta;
 use reqwest::blocking::Client;
 
-use crate::email::worker::{Handle, Stop};
 use crate::error::Error;
+use crate::services::background::{Handle, Stop};
 use crate::storage::webhooks::{self as store, Claimed, Outcome};
 use crate::storage::{self, Pool, now};
 use crate::webhooks::{WebhookSettings, sign};

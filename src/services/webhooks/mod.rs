@@ -3,9 +3,11 @@
 //!
 //! An event is emitted inside the transaction of the change it tells of, as one delivery
 //! row per enabled endpoint that wants it: when the change rolls back, so does the event,
-//! and once it commits the worker ([`crate::webhooks::worker`]) will post it, whatever
+//! and once it commits the worker ([`delivery`]) will post it, whatever
 //! happens to the process meanwhile. Each event kind has one small function here, so that
 //! a call site is one line.
+
+pub mod delivery;
 
 use std::collections::HashMap;
 
@@ -374,7 +376,7 @@ pub fn invoice_overdue(
 /// allocate it.
 pub fn payment_unmatched(
     conn: &mut DbConnection,
-    state: &crate::services::payments::PaymentState,
+    state: &crate::services::payments::state::PaymentState,
 ) -> Result<(), Error> {
     if state.status() != "unmatched" {
         return Ok(());
