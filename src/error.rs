@@ -1,8 +1,6 @@
-//! The error policy: what a request can fail with. Expected failures carry a status, a
-//! stable code and the fields at fault; anything else is an internal fault, logged with its
-//! cause and answered with a generic 500.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! The error policy: what a request can fail with. Expected failures carry a stable code,
+//! the fields at fault and a message; anything else is an internal fault, logged with its
+//! cause. Which HTTP status each answers with is `http::problem`'s to say.
 
 use crate::domain::agreement::{AgreementStatus, TransitionError, transition};
 use crate::domain::{FieldError, Language};
@@ -131,19 +129,10 @@ impl Error {
         }
     }
 
-    /// Every code a problem can carry, by the status it comes with: the error contract the
-    /// OpenAPI document states for each error response.
-    pub fn codes_by_status() -> BTreeMap<u16, BTreeSet<&'static str>> {
-        let mut codes: BTreeMap<u16, BTreeSet<&'static str>> = BTreeMap::new();
-        for e in Self::samples() {
-            codes.entry(e.status()).or_default().insert(e.code());
-        }
-        codes
-    }
-
-    /// One error of each kind, and an interrupted run for each status its cause can have.
-    /// A new variant stops [`Error::code`] compiling until it has a code; add it here too.
-    fn samples() -> Vec<Error> {
+    /// One error of each kind, and an interrupted run for each cause it can have: what the
+    /// API documents. A new variant stops [`Error::code`] compiling until it has a code; add
+    /// it here too.
+    pub fn samples() -> Vec<Error> {
         let status = AgreementStatus::Draft;
         let mut all = vec![
             Error::Validation(Vec::new()),
@@ -198,239 +187,225 @@ impl Error {
         all
     }
 
-    pub fn status(&self) -> u16 {
-        match self {
-            Error::Validation(_) | Error::Contribution(_) => 422,
-            Error::MalformedJson(_) | Error::BadRequest(_) => 400,
-            Error::PayloadTooLarge { .. } => 413,
-            Error::UnsupportedMediaType => 415,
-            Error::MethodNotAllowed { .. } => 405,
-            Error::Unauthorized => 401,
-            Error::Forbidden(_) => 403,
-            Error::NotFound(_) => 404,
-            Error::Conflict { .. } | Error::State(_) | Error::Transition(_) => 409,
-            Error::Unavailable => 503,
-            Error::Internal(_) => 500,
-            Error::RunInterrupted { cause, .. } => cause.status(),
-        }
-    }
-
-    /// A short, fixed summary of the problem type.
-    pub fn title(&self, lang: Language) -> &'static str {
-        use Language::{En, Nb, Sv};
-        match (self.status(), lang) {
-            (400, Sv) => "Felaktig begäran",
-            (400, Nb) => "Ugyldig forespørsel",
-            (400, En) => "Bad request",
-            (401, Sv) => "Inloggning krävs",
-            (401, Nb) => "Innlogging kreves",
-            (401, En) => "Authentication required",
-            (403, Sv) => "Åtkomst nekad",
-            (403, Nb) => "Ingen tilgang",
-            (403, En) => "Forbidden",
-            (404, Sv) => "Hittades inte",
-            (404, Nb) => "Ikke funnet",
-            (404, En) => "Not found",
-            (409, Sv) => "Konflikt",
-            (409, Nb) => "Konflikt",
-            (409, En) => "Conflict",
-            (413, Sv) => "För stor begäran",
-            (413, Nb) => "For stor forespørsel",
-            (413, En) => "Payload too large",
-            (415, Sv) => "Fel innehållstyp",
-            (415, Nb) => "Feil innholdstype",
-            (415, En) => "Unsupported media type",
-            (422, Sv) => "Ogiltiga uppgifter",
-            (422, Nb) => "Ugyldige opplysninger",
-            (422, En) => "Invalid input",
-            (503, Sv) => "Tjänsten är inte tillgänglig",
-            (503, Nb) => "Tjenesten er ikke tilgjengelig",
-            (503, En) => "Service unavailable",
-            (_, Sv) => "Internt fel",
-            (_, Nb) => "Intern feil",
-            (_, En) => "Internal error",
-        }
-    }
-
-    /// What happened, for a person reading the response.
+    /// What happened, for a person reading the response. One function per language, so
+    /// that each lists every variant.
     pub fn detail(&self, lang: Language) -> String {
-        use Language::{En, Nb, Sv};
-        match (self, lang) {
-            (Error::Validation(errors), Sv) => {
+        match lang {
+            Language::Sv => self.swedish_detail(),
+            Language::Nb => self.norwegian_detail(),
+            Language::En => self.english_detail(),
+        }
+    }
+
+    fn swedish_detail(&self) -> String {
+        match self {
+            Error::Validation(errors) => {
                 format!("{} fält har ogiltiga värden.", errors.len())
             }
-            (Error::Validation(errors), Nb) => {
-                format!("{} felt har ugyldige verdier.", errors.len())
-            }
-            (Error::Validation(errors), En) => {
-                format!("{} field(s) have invalid values.", errors.len())
-            }
-            (Error::MalformedJson(e), Sv) => format!("Begäran är inte giltig JSON: {e}"),
-            (Error::MalformedJson(e), Nb) => format!("Forespørselen er ikke gyldig JSON: {e}"),
-            (Error::MalformedJson(e), En) => format!("The request is not valid JSON: {e}"),
-            (Error::BadRequest(e), _) => e.clone(),
-            (Error::PayloadTooLarge { limit }, Sv) => {
+            Error::MalformedJson(e) => format!("Begäran är inte giltig JSON: {e}"),
+            Error::BadRequest(e) => e.clone(),
+            Error::PayloadTooLarge { limit } => {
                 format!("Begäran får vara högst {limit} byte.")
             }
-            (Error::PayloadTooLarge { limit }, Nb) => {
-                format!("Forespørselen kan være høyst {limit} byte.")
-            }
-            (Error::PayloadTooLarge { limit }, En) => {
-                format!("The request may be at most {limit} bytes.")
-            }
-            (Error::MethodNotAllowed { allow }, Sv) => {
+            Error::MethodNotAllowed { allow } => {
                 format!("Adressen svarar inte på den metoden, bara på {allow}.")
             }
-            (Error::MethodNotAllowed { allow }, Nb) => {
-                format!("Adressen svarer ikke på den metoden, bare på {allow}.")
+            Error::UnsupportedMediaType => "Skicka innehållet som application/json.".into(),
+            Error::Unauthorized => "Ange en giltig nyckel: Authorization: Bearer <nyckel>.".into(),
+            Error::Forbidden(f) => forbidden_detail(*f, Language::Sv).into(),
+            Error::NotFound(what) => format!("Det finns ingen sådan resurs ({what})."),
+            Error::Conflict { field: Some(f) } => format!("Värdet i {f} används redan."),
+            Error::Conflict { field: None } => "Posten finns redan.".into(),
+            Error::State(conflict) => state_detail(*conflict, Language::Sv),
+            Error::Transition(t) => transition_detail(*t, Language::Sv),
+            Error::Contribution(e) => {
+                format!("Avgiften kan inte beräknas: {}.", e.message(Language::Sv))
             }
-            (Error::MethodNotAllowed { allow }, En) => {
-                format!("The path does not answer that method, only {allow}.")
-            }
-            (Error::UnsupportedMediaType, Sv) => "Skicka innehållet som application/json.".into(),
-            (Error::UnsupportedMediaType, Nb) => "Send innholdet som application/json.".into(),
-            (Error::UnsupportedMediaType, En) => "Send the body as application/json.".into(),
-            (Error::Unauthorized, Sv) => {
-                "Ange en giltig nyckel: Authorization: Bearer <nyckel>.".into()
-            }
-            (Error::Unauthorized, Nb) => {
-                "Oppgi en gyldig nøkkel: Authorization: Bearer <nøkkel>.".into()
-            }
-            (Error::Unauthorized, En) => {
-                "Give a valid token: Authorization: Bearer <token>.".into()
-            }
-            (Error::Forbidden(f), _) => forbidden_detail(*f, lang).into(),
-            (Error::NotFound(what), Sv) => format!("Det finns ingen sådan resurs ({what})."),
-            (Error::NotFound(what), Nb) => format!("Det finnes ingen slik ressurs ({what})."),
-            (Error::NotFound(what), En) => format!("No such resource ({what})."),
-            (Error::Conflict { field: Some(f) }, Sv) => format!("Värdet i {f} används redan."),
-            (Error::Conflict { field: Some(f) }, Nb) => {
-                format!("Verdien i {f} er allerede i bruk.")
-            }
-            (Error::Conflict { field: Some(f) }, En) => {
-                format!("The value of {f} is already in use.")
-            }
-            (Error::Conflict { field: None }, Sv) => "Posten finns redan.".into(),
-            (Error::Conflict { field: None }, Nb) => "Posten finnes allerede.".into(),
-            (Error::Conflict { field: None }, En) => "The record already exists.".into(),
-            (Error::State(StateConflict::MemberArchived), Sv) => "Medlemmen är arkiverad.".into(),
-            (Error::State(StateConflict::MemberArchived), Nb) => "Medlemmet er arkivert.".into(),
-            (Error::State(StateConflict::MemberArchived), En) => "The member is archived.".into(),
-            (Error::State(conflict), _) => agreement_state_detail(*conflict, lang),
-            (Error::Transition(t), _) => transition_detail(*t, lang),
-            (Error::Contribution(e), Sv) => {
-                format!("Avgiften kan inte beräknas: {}.", e.message(lang))
-            }
-            (Error::Contribution(e), Nb) => {
-                format!("Avgiften kan ikke beregnes: {}.", e.message(lang))
-            }
-            (Error::Contribution(e), En) => {
-                format!("The contribution cannot be computed: {}.", e.message(lang))
-            }
-            (Error::Unavailable, Sv) => "Databasen svarar inte.".into(),
-            (Error::Unavailable, Nb) => "Databasen svarer ikke.".into(),
-            (Error::Unavailable, En) => "The database does not answer.".into(),
-            (Error::Internal(_), Sv) => "Ett internt fel inträffade. Det har loggats.".into(),
-            (Error::Internal(_), Nb) => "En intern feil oppstod. Den er logget.".into(),
-            (Error::Internal(_), En) => "An internal error occurred. It has been logged.".into(),
-            (Error::RunInterrupted { run, cause }, Sv) => format!(
+            Error::Unavailable => "Databasen svarar inte.".into(),
+            Error::Internal(_) => "Ett internt fel inträffade. Det har loggats.".into(),
+            Error::RunInterrupted { run, cause } => format!(
                 "{} Fakturakörningen avbröts; fakturorna den hann utfärda står kvar. \
                  Återuppta den med POST …/invoice-runs/{run}/resume.",
-                cause.detail(lang)
+                cause.detail(Language::Sv)
             ),
-            (Error::RunInterrupted { run, cause }, Nb) => format!(
+        }
+    }
+
+    fn norwegian_detail(&self) -> String {
+        match self {
+            Error::Validation(errors) => {
+                format!("{} felt har ugyldige verdier.", errors.len())
+            }
+            Error::MalformedJson(e) => format!("Forespørselen er ikke gyldig JSON: {e}"),
+            Error::BadRequest(e) => e.clone(),
+            Error::PayloadTooLarge { limit } => {
+                format!("Forespørselen kan være høyst {limit} byte.")
+            }
+            Error::MethodNotAllowed { allow } => {
+                format!("Adressen svarer ikke på den metoden, bare på {allow}.")
+            }
+            Error::UnsupportedMediaType => "Send innholdet som application/json.".into(),
+            Error::Unauthorized => "Oppgi en gyldig nøkkel: Authorization: Bearer <nøkkel>.".into(),
+            Error::Forbidden(f) => forbidden_detail(*f, Language::Nb).into(),
+            Error::NotFound(what) => format!("Det finnes ingen slik ressurs ({what})."),
+            Error::Conflict { field: Some(f) } => {
+                format!("Verdien i {f} er allerede i bruk.")
+            }
+            Error::Conflict { field: None } => "Posten finnes allerede.".into(),
+            Error::State(conflict) => state_detail(*conflict, Language::Nb),
+            Error::Transition(t) => transition_detail(*t, Language::Nb),
+            Error::Contribution(e) => {
+                format!("Avgiften kan ikke beregnes: {}.", e.message(Language::Nb))
+            }
+            Error::Unavailable => "Databasen svarer ikke.".into(),
+            Error::Internal(_) => "En intern feil oppstod. Den er logget.".into(),
+            Error::RunInterrupted { run, cause } => format!(
                 "{} Fakturakjøringen stoppet; fakturaene den rakk å utstede står. \
                  Gjenoppta den med POST …/invoice-runs/{run}/resume.",
-                cause.detail(lang)
+                cause.detail(Language::Nb)
             ),
-            (Error::RunInterrupted { run, cause }, En) => format!(
+        }
+    }
+
+    fn english_detail(&self) -> String {
+        match self {
+            Error::Validation(errors) => {
+                format!("{} field(s) have invalid values.", errors.len())
+            }
+            Error::MalformedJson(e) => format!("The request is not valid JSON: {e}"),
+            Error::BadRequest(e) => e.clone(),
+            Error::PayloadTooLarge { limit } => {
+                format!("The request may be at most {limit} bytes.")
+            }
+            Error::MethodNotAllowed { allow } => {
+                format!("The path does not answer that method, only {allow}.")
+            }
+            Error::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Error::Unauthorized => "Give a valid token: Authorization: Bearer <token>.".into(),
+            Error::Forbidden(f) => forbidden_detail(*f, Language::En).into(),
+            Error::NotFound(what) => format!("No such resource ({what})."),
+            Error::Conflict { field: Some(f) } => {
+                format!("The value of {f} is already in use.")
+            }
+            Error::Conflict { field: None } => "The record already exists.".into(),
+            Error::State(conflict) => state_detail(*conflict, Language::En),
+            Error::Transition(t) => transition_detail(*t, Language::En),
+            Error::Contribution(e) => {
+                format!(
+                    "The contribution cannot be computed: {}.",
+                    e.message(Language::En)
+                )
+            }
+            Error::Unavailable => "The database does not answer.".into(),
+            Error::Internal(_) => "An internal error occurred. It has been logged.".into(),
+            Error::RunInterrupted { run, cause } => format!(
                 "{} The invoice run stopped; the invoices it issued stand. \
                  Resume it with POST …/invoice-runs/{run}/resume.",
-                cause.detail(lang)
+                cause.detail(Language::En)
             ),
         }
     }
 }
 
-fn agreement_state_detail(conflict: StateConflict, lang: Language) -> String {
-    use Language::{En, Nb, Sv};
-    match (conflict, lang) {
-        (StateConflict::MemberArchived, _) => Error::State(conflict).detail(lang),
-        (StateConflict::InvoiceIssued, Sv) => {
+/// Why the record's state refuses the request, in the reader's language.
+fn state_detail(conflict: StateConflict, lang: Language) -> String {
+    match lang {
+        Language::Sv => swedish_state_detail(conflict),
+        Language::Nb => norwegian_state_detail(conflict),
+        Language::En => english_state_detail(conflict),
+    }
+}
+
+fn swedish_state_detail(conflict: StateConflict) -> String {
+    match conflict {
+        StateConflict::MemberArchived => "Medlemmen är arkiverad.".into(),
+        StateConflict::InvoiceIssued => {
             "Fakturan är utfärdad och kan inte ändras. Rätta den med en kreditfaktura.".into()
         }
-        (StateConflict::InvoiceIssued, Nb) => {
-            "Fakturaen er utstedt og kan ikke endres. Rett den med en kreditnota.".into()
-        }
-        (StateConflict::InvoiceIssued, En) => {
-            "The invoice is issued and cannot change. Correct it with a credit note.".into()
-        }
-        (StateConflict::AlreadyIssued, Sv) => "Fakturan är redan utfärdad.".into(),
-        (StateConflict::AlreadyIssued, Nb) => "Fakturaen er allerede utstedt.".into(),
-        (StateConflict::AlreadyIssued, En) => "The invoice is already issued.".into(),
-        (StateConflict::RequestInFlight, Sv) => {
+        StateConflict::AlreadyIssued => "Fakturan är redan utfärdad.".into(),
+        StateConflict::RequestInFlight => {
             "En begäran med samma Idempotency-Key behandlas redan; försök igen om en stund.".into()
         }
-        (StateConflict::RequestInFlight, Nb) => {
-            "En forespørsel med samme Idempotency-Key behandles allerede; prøv igjen om litt."
-                .into()
-        }
-        (StateConflict::RequestInFlight, En) => {
-            "A request with the same Idempotency-Key is still being answered; try again shortly."
-                .into()
-        }
-        (StateConflict::InvoiceNotIssued, Sv) => "Fakturan är ett utkast och inte utfärdad.".into(),
-        (StateConflict::InvoiceNotIssued, Nb) => "Fakturaen er et utkast og ikke utstedt.".into(),
-        (StateConflict::InvoiceNotIssued, En) => "The invoice is a draft, not issued.".into(),
-        (StateConflict::PaymentReversed, Sv) => "Betalningen är återförd.".into(),
-        (StateConflict::PaymentReversed, Nb) => "Betalingen er tilbakeført.".into(),
-        (StateConflict::PaymentReversed, En) => "The payment has been reversed.".into(),
-        (StateConflict::MessageNotFailed, Sv) => {
+        StateConflict::InvoiceNotIssued => "Fakturan är ett utkast och inte utfärdad.".into(),
+        StateConflict::PaymentReversed => "Betalningen är återförd.".into(),
+        StateConflict::MessageNotFailed => {
             "Bara ett meddelande som misslyckats, för alla eller några mottagare, kan skickas igen."
                 .into()
         }
-        (StateConflict::MessageNotFailed, Nb) => {
+        StateConflict::RunUnderWay => {
+            "Fakturakörningen pågår redan. Försök igen när den är klar, eller om en minut om den avbröts.".into()
+        }
+        StateConflict::AgreementNotDraft(s) => format!(
+            "Avtalet har status {s}: bara ett utkast kan ändras eller tas bort. Ändrade villkor blir en ny version."
+        ),
+        StateConflict::AgreementNotInForce(s) => format!(
+            "Avtalet har status {s}: nya versioner kräver ett accepterat eller aktivt avtal."
+        ),
+        StateConflict::AgreementNotConcluded(s) => format!(
+            "Avtalet har status {s}: användning registreras först när avtalet har accepterats."
+        ),
+    }
+}
+
+fn norwegian_state_detail(conflict: StateConflict) -> String {
+    match conflict {
+        StateConflict::MemberArchived => "Medlemmet er arkivert.".into(),
+        StateConflict::InvoiceIssued => {
+            "Fakturaen er utstedt og kan ikke endres. Rett den med en kreditnota.".into()
+        }
+        StateConflict::AlreadyIssued => "Fakturaen er allerede utstedt.".into(),
+        StateConflict::RequestInFlight => {
+            "En forespørsel med samme Idempotency-Key behandles allerede; prøv igjen om litt."
+                .into()
+        }
+        StateConflict::InvoiceNotIssued => "Fakturaen er et utkast og ikke utstedt.".into(),
+        StateConflict::PaymentReversed => "Betalingen er tilbakeført.".into(),
+        StateConflict::MessageNotFailed => {
             "Bare en melding som har feilet, for alle eller noen mottakere, kan sendes på nytt."
                 .into()
         }
-        (StateConflict::MessageNotFailed, En) => {
+        StateConflict::RunUnderWay => {
+            "Fakturakjøringen pågår allerede. Prøv igjen når den er ferdig, eller om ett minutt om den ble avbrutt.".into()
+        }
+        StateConflict::AgreementNotDraft(s) => format!(
+            "Avtalen har status {s}: bare et utkast kan endres eller slettes. Endrede vilkår blir en ny versjon."
+        ),
+        StateConflict::AgreementNotInForce(s) => {
+            format!("Avtalen har status {s}: nye versjoner krever en akseptert eller aktiv avtale.")
+        }
+        StateConflict::AgreementNotConcluded(s) => {
+            format!("Avtalen har status {s}: bruk registreres først når avtalen er akseptert.")
+        }
+    }
+}
+
+fn english_state_detail(conflict: StateConflict) -> String {
+    match conflict {
+        StateConflict::MemberArchived => "The member is archived.".into(),
+        StateConflict::InvoiceIssued => {
+            "The invoice is issued and cannot change. Correct it with a credit note.".into()
+        }
+        StateConflict::AlreadyIssued => "The invoice is already issued.".into(),
+        StateConflict::RequestInFlight => {
+            "A request with the same Idempotency-Key is still being answered; try again shortly."
+                .into()
+        }
+        StateConflict::InvoiceNotIssued => "The invoice is a draft, not issued.".into(),
+        StateConflict::PaymentReversed => "The payment has been reversed.".into(),
+        StateConflict::MessageNotFailed => {
             "Only a message that failed, for all or some of its recipients, can be sent again."
                 .into()
         }
-        (StateConflict::RunUnderWay, Sv) => {
-            "Fakturakörningen pågår redan. Försök igen när den är klar, eller om en minut om den avbröts.".into()
-        }
-        (StateConflict::RunUnderWay, Nb) => {
-            "Fakturakjøringen pågår allerede. Prøv igjen når den er ferdig, eller om ett minutt om den ble avbrutt.".into()
-        }
-        (StateConflict::RunUnderWay, En) => {
+        StateConflict::RunUnderWay => {
             "The invoice run is under way. Try again when it has finished, or in a minute if it was interrupted.".into()
         }
-        (StateConflict::AgreementNotDraft(s), Sv) => format!(
-            "Avtalet har status {s}: bara ett utkast kan ändras eller tas bort. Ändrade villkor blir en ny version."
-        ),
-        (StateConflict::AgreementNotDraft(s), Nb) => format!(
-            "Avtalen har status {s}: bare et utkast kan endres eller slettes. Endrede vilkår blir en ny versjon."
-        ),
-        (StateConflict::AgreementNotDraft(s), En) => format!(
+        StateConflict::AgreementNotDraft(s) => format!(
             "The agreement is {s}: only a draft can be changed or deleted. Changed terms become a new version."
         ),
-        (StateConflict::AgreementNotInForce(s), Sv) => format!(
-            "Avtalet har status {s}: nya versioner kräver ett accepterat eller aktivt avtal."
-        ),
-        (StateConflict::AgreementNotInForce(s), Nb) => {
-            format!("Avtalen har status {s}: nye versjoner krever en akseptert eller aktiv avtale.")
-        }
-        (StateConflict::AgreementNotInForce(s), En) => {
+        StateConflict::AgreementNotInForce(s) => {
             format!("The agreement is {s}: new versions need an accepted or active agreement.")
         }
-        (StateConflict::AgreementNotConcluded(s), Sv) => format!(
-            "Avtalet har status {s}: användning registreras först när avtalet har accepterats."
-        ),
-        (StateConflict::AgreementNotConcluded(s), Nb) => {
-            format!("Avtalen har status {s}: bruk registreres først når avtalen er akseptert.")
-        }
-        (StateConflict::AgreementNotConcluded(s), En) => {
+        StateConflict::AgreementNotConcluded(s) => {
             format!("The agreement is {s}: usage is recorded once the agreement has been accepted.")
         }
     }

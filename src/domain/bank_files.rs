@@ -196,27 +196,52 @@ struct Pending {
 /// Reads a BgMax file (layout version 01 and later): the payments of every deposit, each
 /// dated by its deposit, and checks the counts and amounts the file states about itself.
 pub fn parse_bgmax(text: &str) -> Result<BankFile, BankFileError> {
-    let mut bankgiro: Option<String> = None;
-    let mut test = false;
-    let mut started = false;
-    let mut ended = false;
-    let mut currency = Currency::Sek;
-    let mut section: Vec<Pending> = Vec::new();
-    let mut payments = Vec::new();
-    let mut unread = Vec::new();
-    let mut counted_payments = 0i64;
-    let mut counted_deposits = 0i64;
+    let mut reader = BgMax {
+        bankgiro: None,
+        test: false,
+        started: false,
+        ended: false,
+        currency: Currency::Sek,
+        section: Vec::new(),
+        payments: Vec::new(),
+        unread: Vec::new(),
+        counted_payments: 0,
+        counted_deposits: 0,
+    };
     for (i, record) in text.lines().enumerate() {
         let line = i + 1;
         let record = record.trim_end_matches('\r');
         if record.trim().is_empty() {
             continue;
         }
-        if ended {
+        if reader.ended {
             return Err(fail(line, "records after the end record (TK70)"));
         }
+        reader.record(record, line)?;
+    }
+    reader.finish()
+}
+
+/// What a BgMax file has said so far, read record by record.
+struct BgMax {
+    bankgiro: Option<String>,
+    test: bool,
+    started: bool,
+    ended: bool,
+    currency: Currency,
+    /// The payments of the deposit being read, dated when its TK15 comes.
+    section: Vec<Pending>,
+    payments: Vec<BankPayment>,
+    unread: Vec<Unread>,
+    counted_payments: i64,
+    counted_deposits: i64,
+}
+
+impl BgMax {
+    /// Reads one record by its transaction code.
+    fn record(&mut self, record: &str, line: usize) -> Result<(), BankFileError> {
         let code = field(record, 1, 2);
-        if !started && code != "01" {
+        if !self.started && code != "01" {
             return Err(fail(line, "a BgMax file starts with a TK01 record"));
         }
         match code {
@@ -224,30 +249,14 @@ pub fn parse_bgmax(text: &str) -> Result<BankFile, BankFileError> {
                 if field(record, 3, 22) != "BGMAX" {
                     return Err(fail(line, "not a BgMax file"));
                 }
-                test = field(record, 45, 45) == "T";
-                started = true;
+                self.test = field(record, 45, 45) == "T";
+                self.started = true;
             }
-            "05" => {
-                let bg = significant(field(record, 3, 12))
-                    .ok_or_else(|| fail(line, "no bankgiro number in the opening record"))?;
-                match &bankgiro {
-                    Some(b) if *b != bg => {
-                        return Err(fail(line, "payments to two bankgiro numbers in one file"));
-                    }
-                    _ => bankgiro = Some(bg),
-                }
-                let raw = field(record, 23, 25);
-                currency = match raw {
-                    "" | "SEK" => Currency::Sek,
-                    "EUR" => Currency::Eur,
-                    other => return Err(fail(line, format!("currency {other} is not handled"))),
-                };
-                section.clear();
-            }
+            "05" => self.opening(record, line)?,
             "20" => {
-                counted_payments += 1;
+                self.counted_payments += 1;
                 let reference = field(record, 13, 37);
-                section.push(Pending {
+                self.section.push(Pending {
                     amount_minor: amount_minor(record, line)?,
                     reference: (!reference.is_empty()).then(|| reference.to_owned()),
                     payer: None,
@@ -258,90 +267,135 @@ pub fn parse_bgmax(text: &str) -> Result<BankFile, BankFileError> {
                 });
             }
             "21" => {
-                counted_payments += 1;
-                unread.push(Unread {
+                self.counted_payments += 1;
+                self.unread.push(Unread {
                     line,
                     reason: "deduction",
                 });
             }
-            "22" | "23" => unread.push(Unread {
+            "22" | "23" => self.unread.push(Unread {
                 line,
                 reason: "extra reference",
             }),
             "25" | "27" | "28" => {}
             "26" => {
-                if let Some(p) = section.last_mut() {
+                if let Some(p) = self.section.last_mut() {
                     p.payer = Some(field(record, 3, 37).to_owned()).filter(|n| !n.is_empty());
                 }
             }
             "29" => {
-                if let Some(p) = section.last_mut() {
+                if let Some(p) = self.section.last_mut() {
                     p.payer_org_number = significant(field(record, 3, 14));
                 }
             }
-            "15" => {
-                counted_deposits += 1;
-                let date = field(record, 38, 45);
-                let paid_on = NaiveDate::parse_from_str(date, "%Y%m%d")
-                    .map_err(|_| fail(line, format!("the deposit date {date:?} is not a date")))?;
-                let stated = number(record, 51, 68, line, "the deposit amount")?;
-                // Summed wide: amounts a file may state would overflow an i64 together.
-                let sum: i128 = section.iter().map(|p| i128::from(p.amount_minor)).sum();
-                if unread.iter().all(|u| u.reason != "deduction") && i128::from(stated) != sum {
-                    return Err(fail(
-                        line,
-                        format!("the deposit states {stated} öre, its payments add up to {sum}"),
-                    ));
-                }
-                payments.extend(section.drain(..).map(|p| BankPayment {
-                    amount: Money::from_minor(p.amount_minor, currency),
-                    paid_on,
-                    reference: p.reference,
-                    payer: p.payer,
-                    payer_org_number: p.payer_org_number,
-                    payer_bankgiro: p.payer_bankgiro,
-                    serial: p.serial,
-                    line: p.line,
-                }));
-            }
-            "70" => {
-                let stated_payments = number(record, 3, 10, line, "the number of payments")?;
-                let stated_deposits = number(record, 27, 34, line, "the number of deposits")?;
-                if stated_payments != counted_payments || stated_deposits != counted_deposits {
-                    return Err(fail(
-                        line,
-                        format!(
-                            "the file states {stated_payments} payments in {stated_deposits} deposits, \
-                             it holds {counted_payments} in {counted_deposits}"
-                        ),
-                    ));
-                }
-                ended = true;
-            }
+            "15" => self.deposit(record, line)?,
+            "70" => self.end(record, line)?,
             // A record type this reader does not know (Bankgirot adds some over time) is
             // passed over and reported, never the cause of a refused file.
-            _ => unread.push(Unread {
+            _ => self.unread.push(Unread {
                 line,
                 reason: "unknown record type",
             }),
         }
+        Ok(())
     }
-    if !ended {
-        return Err(fail(
-            0,
-            "the file has no end record (TK70): it may be cut off",
-        ));
+
+    /// TK05, a deposit's opening record: the bankgiro paid to (one per file) and the
+    /// currency.
+    fn opening(&mut self, record: &str, line: usize) -> Result<(), BankFileError> {
+        let bg = significant(field(record, 3, 12))
+            .ok_or_else(|| fail(line, "no bankgiro number in the opening record"))?;
+        match &self.bankgiro {
+            Some(b) if *b != bg => {
+                return Err(fail(line, "payments to two bankgiro numbers in one file"));
+            }
+            _ => self.bankgiro = Some(bg),
+        }
+        let raw = field(record, 23, 25);
+        self.currency = match raw {
+            "" | "SEK" => Currency::Sek,
+            "EUR" => Currency::Eur,
+            other => return Err(fail(line, format!("currency {other} is not handled"))),
+        };
+        self.section.clear();
+        Ok(())
     }
-    if !section.is_empty() {
-        return Err(fail(0, "payments after the last deposit record (TK15)"));
+
+    /// TK15, a deposit record: dates the deposit's payments and checks their sum.
+    fn deposit(&mut self, record: &str, line: usize) -> Result<(), BankFileError> {
+        self.counted_deposits += 1;
+        let date = field(record, 38, 45);
+        let paid_on = NaiveDate::parse_from_str(date, "%Y%m%d")
+            .map_err(|_| fail(line, format!("the deposit date {date:?} is not a date")))?;
+        let stated = number(record, 51, 68, line, "the deposit amount")?;
+        // Summed wide: amounts a file may state would overflow an i64 together.
+        let sum: i128 = self
+            .section
+            .iter()
+            .map(|p| i128::from(p.amount_minor))
+            .sum();
+        if self.unread.iter().all(|u| u.reason != "deduction") && i128::from(stated) != sum {
+            return Err(fail(
+                line,
+                format!("the deposit states {stated} öre, its payments add up to {sum}"),
+            ));
+        }
+        let currency = self.currency;
+        self.payments
+            .extend(self.section.drain(..).map(|p| BankPayment {
+                amount: Money::from_minor(p.amount_minor, currency),
+                paid_on,
+                reference: p.reference,
+                payer: p.payer,
+                payer_org_number: p.payer_org_number,
+                payer_bankgiro: p.payer_bankgiro,
+                serial: p.serial,
+                line: p.line,
+            }));
+        Ok(())
     }
-    Ok(BankFile {
-        format: BankFormat::BgMax,
-        paid_to: PaidTo::Bankgiro(bankgiro.ok_or_else(|| fail(0, "no opening record (TK05)"))?),
-        test,
-        payments,
-        unread,
-    })
+
+    /// TK70, the end record: the counts of payments and deposits the file states.
+    fn end(&mut self, record: &str, line: usize) -> Result<(), BankFileError> {
+        let stated_payments = number(record, 3, 10, line, "the number of payments")?;
+        let stated_deposits = number(record, 27, 34, line, "the number of deposits")?;
+        let (counted_payments, counted_deposits) = (self.counted_payments, self.counted_deposits);
+        if stated_payments != counted_payments || stated_deposits != counted_deposits {
+            return Err(fail(
+                line,
+                format!(
+                    "the file states {stated_payments} payments in {stated_deposits} deposits, \
+                     it holds {counted_payments} in {counted_deposits}"
+                ),
+            ));
+        }
+        self.ended = true;
+        Ok(())
+    }
+
+    /// The file, once every record is read: it must have ended, with no payment left
+    /// outside a deposit.
+    fn finish(self) -> Result<BankFile, BankFileError> {
+        if !self.ended {
+            return Err(fail(
+                0,
+                "the file has no end record (TK70): it may be cut off",
+            ));
+        }
+        if !self.section.is_empty() {
+            return Err(fail(0, "payments after the last deposit record (TK15)"));
+        }
+        Ok(BankFile {
+            format: BankFormat::BgMax,
+            paid_to: PaidTo::Bankgiro(
+                self.bankgiro
+                    .ok_or_else(|| fail(0, "no opening record (TK05)"))?,
+            ),
+            test: self.test,
+            payments: self.payments,
+            unread: self.unread,
+        })
+    }
 }
 
 #[cfg(test)]

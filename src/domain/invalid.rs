@@ -169,156 +169,160 @@ impl Invalid {
         }
     }
 
+    /// The reason in the reader's language: one function per language, so that each lists
+    /// every variant and a translator reads one language through.
     pub fn message(&self, lang: Language) -> String {
-        use Language::{En, Nb, Sv};
-        match (self, lang) {
-            (Invalid::Required, Sv) => "måste anges".into(),
-            (Invalid::Required, Nb) => "må fylles ut".into(),
-            (Invalid::Required, En) => "is required".into(),
-            (Invalid::Empty, Sv) => "får inte vara tomt".into(),
-            (Invalid::Empty, Nb) => "kan ikke være tomt".into(),
-            (Invalid::Empty, En) => "must not be empty".into(),
-            (Invalid::TooLong { max }, Sv) => format!("får vara högst {max} tecken"),
-            (Invalid::TooLong { max }, Nb) => format!("kan være høyst {max} tegn"),
-            (Invalid::TooLong { max }, En) => format!("must be at most {max} characters"),
-            (Invalid::DigitsOnly, Sv) => "får bara innehålla siffror".into(),
-            (Invalid::DigitsOnly, Nb) => "kan bare inneholde sifre".into(),
-            (Invalid::DigitsOnly, En) => "must contain digits only".into(),
-            (Invalid::Length { expected }, Sv) => format!("ska ha {expected} siffror"),
-            (Invalid::Length { expected }, Nb) => format!("skal ha {expected} sifre"),
-            (Invalid::Length { expected }, En) => format!("must have {expected} digits"),
-            (Invalid::CheckDigit, Sv) => "kontrollsiffran stämmer inte".into(),
-            (Invalid::CheckDigit, Nb) => "kontrollsifferet stemmer ikke".into(),
-            (Invalid::CheckDigit, En) => "fails the check digit".into(),
-            (Invalid::ThirdDigit, Sv) => "tredje siffran ska vara minst 2".into(),
-            (Invalid::ThirdDigit, Nb) => "tredje siffer skal være minst 2".into(),
-            (Invalid::ThirdDigit, En) => "the third digit must be at least 2".into(),
-            (Invalid::Format { expected }, Sv) => format!("har fel format, väntat {expected}"),
-            (Invalid::Format { expected }, Nb) => format!("har feil format, ventet {expected}"),
-            (Invalid::Format { expected }, En) => {
-                format!("has the wrong format, expected {expected}")
-            }
-            (Invalid::OneOf { allowed }, Sv) => format!("ska vara ett av: {}", allowed.join(", ")),
-            (Invalid::OneOf { allowed }, Nb) => format!("skal være en av: {}", allowed.join(", ")),
-            (Invalid::OneOf { allowed }, En) => format!("must be one of: {}", allowed.join(", ")),
-            (Invalid::OutOfRange { min, max }, Sv) => format!("ska ligga mellan {min} och {max}"),
-            (Invalid::OutOfRange { min, max }, Nb) => format!("skal ligge mellom {min} og {max}"),
-            (Invalid::OutOfRange { min, max }, En) => format!("must be between {min} and {max}"),
-            (Invalid::WrongCountry, Sv) => "hör till ett annat land".into(),
-            (Invalid::WrongCountry, Nb) => "hører til et annet land".into(),
-            (Invalid::WrongCountry, En) => "belongs to another country".into(),
-            (Invalid::Mismatch { other }, Sv) => format!("stämmer inte med {other}"),
-            (Invalid::Mismatch { other }, Nb) => format!("stemmer ikke med {other}"),
-            (Invalid::Mismatch { other }, En) => format!("does not match {other}"),
-            (Invalid::Email, Sv) => "är ingen giltig e-postadress".into(),
-            (Invalid::Email, Nb) => "er ingen gyldig e-postadresse".into(),
-            (Invalid::Email, En) => "is not a valid email address".into(),
-            (Invalid::NulCharacter, Sv) => "får inte innehålla NUL-tecken (\\u0000)".into(),
-            (Invalid::NulCharacter, Nb) => "kan ikke inneholde NUL-tegn (\\u0000)".into(),
-            (Invalid::NulCharacter, En) => "must not contain a NUL character (\\u0000)".into(),
-            (Invalid::ControlCharacter, Sv) => "får inte innehålla styrtecken".into(),
-            (Invalid::ControlCharacter, Nb) => "kan ikke inneholde kontrolltegn".into(),
-            (Invalid::ControlCharacter, En) => "must not contain control characters".into(),
-            (Invalid::CreditNoteRequired, Sv) => {
+        match lang {
+            Language::Sv => self.swedish(),
+            Language::Nb => self.norwegian(),
+            Language::En => self.english(),
+        }
+    }
+
+    fn swedish(&self) -> String {
+        match self {
+            Invalid::Required => "måste anges".into(),
+            Invalid::Empty => "får inte vara tomt".into(),
+            Invalid::TooLong { max } => format!("får vara högst {max} tecken"),
+            Invalid::DigitsOnly => "får bara innehålla siffror".into(),
+            Invalid::Length { expected } => format!("ska ha {expected} siffror"),
+            Invalid::CheckDigit => "kontrollsiffran stämmer inte".into(),
+            Invalid::ThirdDigit => "tredje siffran ska vara minst 2".into(),
+            Invalid::Format { expected } => format!("har fel format, väntat {expected}"),
+            Invalid::OneOf { allowed } => format!("ska vara ett av: {}", allowed.join(", ")),
+            Invalid::OutOfRange { min, max } => format!("ska ligga mellan {min} och {max}"),
+            Invalid::WrongCountry => "hör till ett annat land".into(),
+            Invalid::Mismatch { other } => format!("stämmer inte med {other}"),
+            Invalid::Email => "är ingen giltig e-postadress".into(),
+            Invalid::NulCharacter => "får inte innehålla NUL-tecken (\\u0000)".into(),
+            Invalid::ControlCharacter => "får inte innehålla styrtecken".into(),
+            Invalid::CreditNoteRequired => {
                 "ger en negativ summa; en återbetalning görs med en kreditfaktura".into()
             }
-            (Invalid::CreditNoteRequired, Nb) => {
-                "gir en negativ sum; en tilbakebetaling gjøres med en kreditnota".into()
-            }
-            (Invalid::CreditNoteRequired, En) => {
-                "add up to less than zero; money back is a credit note".into()
-            }
-            (Invalid::UnknownField, Sv) => "är inget känt fält".into(),
-            (Invalid::UnknownField, Nb) => "er ikke et kjent felt".into(),
-            (Invalid::UnknownField, En) => "is not a known field".into(),
-            (Invalid::WrongType { detail }, Sv) => format!("har fel typ ({detail})"),
-            (Invalid::WrongType { detail }, Nb) => format!("har feil type ({detail})"),
-            (Invalid::WrongType { detail }, En) => format!("has the wrong type ({detail})"),
-            (Invalid::NoSuchRecord, Sv) => "finns inte".into(),
-            (Invalid::NoSuchRecord, Nb) => "finnes ikke".into(),
-            (Invalid::NoSuchRecord, En) => "does not exist".into(),
-            (Invalid::Unreadable { line, detail }, Sv) => {
+            Invalid::UnknownField => "är inget känt fält".into(),
+            Invalid::WrongType { detail } => format!("har fel typ ({detail})"),
+            Invalid::NoSuchRecord => "finns inte".into(),
+            Invalid::Unreadable { line, detail } => {
                 format!("kan inte läsas, rad {line}: {detail}")
             }
-            (Invalid::Unreadable { line, detail }, Nb) => {
-                format!("kan ikke leses, linje {line}: {detail}")
-            }
-            (Invalid::Unreadable { line, detail }, En) => {
-                format!("cannot be read, line {line}: {detail}")
-            }
-            (Invalid::OverlapsAgreement, Sv) => {
-                "överlappar ett annat avtal med samma medlem".into()
-            }
-            (Invalid::OverlapsAgreement, Nb) => {
-                "overlapper en annen avtale med samme medlem".into()
-            }
-            (Invalid::OverlapsAgreement, En) => {
-                "overlaps another agreement with the same member".into()
-            }
-            (Invalid::Template { sv, .. }, Sv) => sv.clone(),
-            (Invalid::Template { nb, .. }, Nb) => nb.clone(),
-            (Invalid::Template { en, .. }, En) => en.clone(),
-            (Invalid::NoRecipient { wanted }, Sv) => {
+            Invalid::OverlapsAgreement => "överlappar ett annat avtal med samma medlem".into(),
+            Invalid::Template { sv, .. } => sv.clone(),
+            Invalid::NoRecipient { wanted } => {
                 format!("medlemmen har ingen mottagare för detta utskick: ange {wanted}")
             }
-            (Invalid::NoRecipient { wanted }, Nb) => {
-                format!("medlemmen har ingen mottaker for denne utsendelsen: oppgi {wanted}")
-            }
-            (Invalid::NoRecipient { wanted }, En) => {
-                format!("the member has no recipient for this message: set {wanted}")
-            }
-            (Invalid::MixedVatScope, Sv) => "rader utanför momsens tillämpningsområde kan inte \
+            Invalid::MixedVatScope => "rader utanför momsens tillämpningsområde kan inte \
                  stå på samma faktura som rader med moms eller momsfria rader; fakturera dem var \
                  för sig"
                 .into(),
-            (Invalid::MixedVatScope, Nb) => "linjer utenfor merverdiavgiftsområdet kan ikke stå \
-                 på samme faktura som linjer med eller fritatt for mva; fakturer dem hver for seg"
-                .into(),
-            (Invalid::MixedVatScope, En) => "lines outside the scope of VAT cannot share an \
-                 invoice with taxed or exempt lines; invoice them separately"
-                .into(),
-            (Invalid::NoAccount { currency }, Sv) => {
+            Invalid::NoAccount { currency } => {
                 format!("organisationen har inget konto för betalningar i {currency}")
             }
-            (Invalid::NoAccount { currency }, Nb) => {
-                format!("organisasjonen har ingen konto for betalinger i {currency}")
-            }
-            (Invalid::NoAccount { currency }, En) => {
-                format!("the organisation has no account for payments in {currency}")
-            }
-            (Invalid::OnlyFor { currency }, Sv) => format!("gäller bara {currency}"),
-            (Invalid::OnlyFor { currency }, Nb) => format!("gjelder bare {currency}"),
-            (Invalid::OnlyFor { currency }, En) => format!("applies to {currency} only"),
-            (
-                Invalid::NoExchangeRate {
-                    currency,
-                    quote,
-                    on,
-                },
-                Sv,
-            ) => format!(
+            Invalid::OnlyFor { currency } => format!("gäller bara {currency}"),
+            Invalid::NoExchangeRate {
+                currency,
+                quote,
+                on,
+            } => format!(
                 "det finns ingen växelkurs för {currency} i {quote} den {on} eller tidigare; \
                  fakturan tar ut moms, som ska anges även i {quote}"
             ),
-            (
-                Invalid::NoExchangeRate {
-                    currency,
-                    quote,
-                    on,
-                },
-                Nb,
-            ) => format!(
+        }
+    }
+
+    fn norwegian(&self) -> String {
+        match self {
+            Invalid::Required => "må fylles ut".into(),
+            Invalid::Empty => "kan ikke være tomt".into(),
+            Invalid::TooLong { max } => format!("kan være høyst {max} tegn"),
+            Invalid::DigitsOnly => "kan bare inneholde sifre".into(),
+            Invalid::Length { expected } => format!("skal ha {expected} sifre"),
+            Invalid::CheckDigit => "kontrollsifferet stemmer ikke".into(),
+            Invalid::ThirdDigit => "tredje siffer skal være minst 2".into(),
+            Invalid::Format { expected } => format!("har feil format, ventet {expected}"),
+            Invalid::OneOf { allowed } => format!("skal være en av: {}", allowed.join(", ")),
+            Invalid::OutOfRange { min, max } => format!("skal ligge mellom {min} og {max}"),
+            Invalid::WrongCountry => "hører til et annet land".into(),
+            Invalid::Mismatch { other } => format!("stemmer ikke med {other}"),
+            Invalid::Email => "er ingen gyldig e-postadresse".into(),
+            Invalid::NulCharacter => "kan ikke inneholde NUL-tegn (\\u0000)".into(),
+            Invalid::ControlCharacter => "kan ikke inneholde kontrolltegn".into(),
+            Invalid::CreditNoteRequired => {
+                "gir en negativ sum; en tilbakebetaling gjøres med en kreditnota".into()
+            }
+            Invalid::UnknownField => "er ikke et kjent felt".into(),
+            Invalid::WrongType { detail } => format!("har feil type ({detail})"),
+            Invalid::NoSuchRecord => "finnes ikke".into(),
+            Invalid::Unreadable { line, detail } => {
+                format!("kan ikke leses, linje {line}: {detail}")
+            }
+            Invalid::OverlapsAgreement => "overlapper en annen avtale med samme medlem".into(),
+            Invalid::Template { nb, .. } => nb.clone(),
+            Invalid::NoRecipient { wanted } => {
+                format!("medlemmen har ingen mottaker for denne utsendelsen: oppgi {wanted}")
+            }
+            Invalid::MixedVatScope => "linjer utenfor merverdiavgiftsområdet kan ikke stå \
+                 på samme faktura som linjer med eller fritatt for mva; fakturer dem hver for seg"
+                .into(),
+            Invalid::NoAccount { currency } => {
+                format!("organisasjonen har ingen konto for betalinger i {currency}")
+            }
+            Invalid::OnlyFor { currency } => format!("gjelder bare {currency}"),
+            Invalid::NoExchangeRate {
+                currency,
+                quote,
+                on,
+            } => format!(
                 "det finnes ingen valutakurs for {currency} i {quote} den {on} eller tidligere; \
                  fakturaen har merverdiavgift, som skal oppgis også i {quote}"
             ),
-            (
-                Invalid::NoExchangeRate {
-                    currency,
-                    quote,
-                    on,
-                },
-                En,
-            ) => format!(
+        }
+    }
+
+    fn english(&self) -> String {
+        match self {
+            Invalid::Required => "is required".into(),
+            Invalid::Empty => "must not be empty".into(),
+            Invalid::TooLong { max } => format!("must be at most {max} characters"),
+            Invalid::DigitsOnly => "must contain digits only".into(),
+            Invalid::Length { expected } => format!("must have {expected} digits"),
+            Invalid::CheckDigit => "fails the check digit".into(),
+            Invalid::ThirdDigit => "the third digit must be at least 2".into(),
+            Invalid::Format { expected } => {
+                format!("has the wrong format, expected {expected}")
+            }
+            Invalid::OneOf { allowed } => format!("must be one of: {}", allowed.join(", ")),
+            Invalid::OutOfRange { min, max } => format!("must be between {min} and {max}"),
+            Invalid::WrongCountry => "belongs to another country".into(),
+            Invalid::Mismatch { other } => format!("does not match {other}"),
+            Invalid::Email => "is not a valid email address".into(),
+            Invalid::NulCharacter => "must not contain a NUL character (\\u0000)".into(),
+            Invalid::ControlCharacter => "must not contain control characters".into(),
+            Invalid::CreditNoteRequired => {
+                "add up to less than zero; money back is a credit note".into()
+            }
+            Invalid::UnknownField => "is not a known field".into(),
+            Invalid::WrongType { detail } => format!("has the wrong type ({detail})"),
+            Invalid::NoSuchRecord => "does not exist".into(),
+            Invalid::Unreadable { line, detail } => {
+                format!("cannot be read, line {line}: {detail}")
+            }
+            Invalid::OverlapsAgreement => "overlaps another agreement with the same member".into(),
+            Invalid::Template { en, .. } => en.clone(),
+            Invalid::NoRecipient { wanted } => {
+                format!("the member has no recipient for this message: set {wanted}")
+            }
+            Invalid::MixedVatScope => "lines outside the scope of VAT cannot share an \
+                 invoice with taxed or exempt lines; invoice them separately"
+                .into(),
+            Invalid::NoAccount { currency } => {
+                format!("the organisation has no account for payments in {currency}")
+            }
+            Invalid::OnlyFor { currency } => format!("applies to {currency} only"),
+            Invalid::NoExchangeRate {
+                currency,
+                quote,
+                on,
+            } => format!(
                 "there is no exchange rate of {currency} in {quote} on or before {on}; the \
                  invoice charges VAT, which must be stated in {quote} too"
             ),

@@ -17,7 +17,7 @@ use utoipa::openapi::{Components, Content, OpenApi, Ref, RefOr};
 use utoipa::{Modify, PartialSchema};
 use utoipa_actix_web::OpenApiFactory;
 
-use crate::error::Error;
+use super::problem::codes_by_status;
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -300,7 +300,7 @@ fn success_description(status: u16) -> &'static str {
 /// A response and a schema per problem status, the schema listing the codes that status
 /// comes with, and the field codes of a 422.
 fn problem_components(components: &mut Components) {
-    let codes = Error::codes_by_status();
+    let codes = codes_by_status();
     let base = components.schemas.get("Problem").cloned();
     let Some(RefOr::T(Schema::Object(base))) = base else {
         return;

@@ -1,4 +1,7 @@
-//! Errors as `application/problem+json` (RFC 9457), in the language the client asked for.
+//! Errors as `application/problem+json` (RFC 9457), in the language the client asked for:
+//! the status each error answers with, its title, and the body.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -41,6 +44,74 @@ pub struct ProblemField {
     pub message: String,
 }
 
+/// The HTTP status an error is answered with.
+pub fn status(err: &Error) -> StatusCode {
+    match err {
+        Error::Validation(_) | Error::Contribution(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::MalformedJson(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+        Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+        Error::Unauthorized => StatusCode::UNAUTHORIZED,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Conflict { .. } | Error::State(_) | Error::Transition(_) => StatusCode::CONFLICT,
+        Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Error::RunInterrupted { cause, .. } => status(cause),
+    }
+}
+
+/// A short, fixed summary of the problem type.
+pub fn title(err: &Error, lang: Language) -> &'static str {
+    use Language::{En, Nb, Sv};
+    match (status(err).as_u16(), lang) {
+        (400, Sv) => "Felaktig begäran",
+        (400, Nb) => "Ugyldig forespørsel",
+        (400, En) => "Bad request",
+        (401, Sv) => "Inloggning krävs",
+        (401, Nb) => "Innlogging kreves",
+        (401, En) => "Authentication required",
+        (403, Sv) => "Åtkomst nekad",
+        (403, Nb) => "Ingen tilgang",
+        (403, En) => "Forbidden",
+        (404, Sv) => "Hittades inte",
+        (404, Nb) => "Ikke funnet",
+        (404, En) => "Not found",
+        (409, Sv) => "Konflikt",
+        (409, Nb) => "Konflikt",
+        (409, En) => "Conflict",
+        (413, Sv) => "För stor begäran",
+        (413, Nb) => "For stor forespørsel",
+        (413, En) => "Payload too large",
+        (415, Sv) => "Fel innehållstyp",
+        (415, Nb) => "Feil innholdstype",
+        (415, En) => "Unsupported media type",
+        (422, Sv) => "Ogiltiga uppgifter",
+        (422, Nb) => "Ugyldige opplysninger",
+        (422, En) => "Invalid input",
+        (503, Sv) => "Tjänsten är inte tillgänglig",
+        (503, Nb) => "Tjenesten er ikke tilgjengelig",
+        (503, En) => "Service unavailable",
+        (_, Sv) => "Internt fel",
+        (_, Nb) => "Intern feil",
+        (_, En) => "Internal error",
+    }
+}
+
+/// Every code a problem can carry, by the status it comes with: the error contract the
+/// OpenAPI document states for each error response.
+pub fn codes_by_status() -> BTreeMap<u16, BTreeSet<&'static str>> {
+    let mut codes: BTreeMap<u16, BTreeSet<&'static str>> = BTreeMap::new();
+    for e in Error::samples() {
+        codes
+            .entry(status(&e).as_u16())
+            .or_default()
+            .insert(e.code());
+    }
+    codes
+}
+
 pub fn problem(err: &Error, lang: Language) -> Problem {
     let errors = match err {
         Error::Validation(fields) => fields
@@ -55,8 +126,8 @@ pub fn problem(err: &Error, lang: Language) -> Problem {
     };
     Problem {
         kind: format!("https://avtal.se/problems/{}", err.code()),
-        title: err.title(lang).to_owned(),
-        status: err.status(),
+        title: title(err, lang).to_owned(),
+        status: status(err).as_u16(),
         detail: err.detail(lang),
         code: err.code().to_owned(),
         errors,
@@ -68,8 +139,7 @@ pub fn problem(err: &Error, lang: Language) -> Problem {
 }
 
 fn render(err: &Error, lang: Language) -> HttpResponse {
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut res = HttpResponse::build(status);
+    let mut res = HttpResponse::build(status(err));
     res.content_type("application/problem+json");
     match err {
         Error::Unauthorized => {
@@ -85,7 +155,7 @@ fn render(err: &Error, lang: Language) -> HttpResponse {
 
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        status(self)
     }
 
     fn error_response(&self) -> HttpResponse {

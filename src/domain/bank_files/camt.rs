@@ -127,8 +127,7 @@ pub fn parse_camt054(text: &str) -> Result<BankFile, BankFileError> {
     let message = text_at(body, &["GrpHdr", "MsgId"])
         .ok_or_else(|| fail(line_of(&doc, body), "no message id (GrpHdr/MsgId)"))?;
     let mut account: Option<PaidTo> = None;
-    let mut payments = Vec::new();
-    let mut unread = Vec::new();
+    let mut read = Read::default();
     for (n, notification) in children(body, "Ntfctn").enumerate() {
         let line = line_of(&doc, notification);
         let to = paid_to(notification).ok_or_else(|| fail(line, "no account (Ntfctn/Acct/Id)"))?;
@@ -140,110 +139,161 @@ pub fn parse_camt054(text: &str) -> Result<BankFile, BankFileError> {
         }
         let notification_id = text_at(notification, &["Id"]).unwrap_or_else(|| n.to_string());
         for (e, entry) in children(notification, "Ntry").enumerate() {
-            let line = line_of(&doc, entry);
-            let credit = text_at(entry, &["CdtDbtInd"]).as_deref() == Some("CRDT");
-            let reversal = text_at(entry, &["RvslInd"]).as_deref() == Some("true");
-            let booked = status(entry).as_deref() == Some("BOOK");
-            let reason = match (credit, reversal, booked) {
-                (false, _, _) => Some("debit"),
-                (_, true, _) => Some("reversal"),
-                (_, _, false) => Some("not booked"),
-                _ => None,
-            };
-            if let Some(reason) = reason {
-                unread.push(Unread { line, reason });
-                continue;
-            }
-            let total = amount(
-                &doc,
-                child(entry, "Amt").ok_or_else(|| fail(line, "an entry without an amount"))?,
-            )?;
-            let paid_on = child(entry, "BookgDt")
-                .and_then(date)
-                .or_else(|| child(entry, "ValDt").and_then(date))
-                .ok_or_else(|| fail(line, "an entry without a booking date"))?;
-            let entry_ref = text_at(entry, &["AcctSvcrRef"])
-                .unwrap_or_else(|| format!("{message}/{notification_id}/{e}"));
-            let transactions: Vec<Node<'_, '_>> = children(entry, "NtryDtls")
-                .flat_map(|d| children(d, "TxDtls"))
-                .collect();
-            if transactions.is_empty() {
-                payments.push(BankPayment {
-                    amount: total,
-                    paid_on,
-                    reference: reference(entry),
-                    payer: None,
-                    payer_org_number: None,
-                    payer_bankgiro: None,
-                    serial: entry_ref,
-                    line,
-                });
-                continue;
-            }
-            let mut sum = Money::zero(total.currency());
-            let mut left_out = false;
-            for (t, tx) in transactions.into_iter().enumerate() {
-                let line = line_of(&doc, tx);
-                if text_at(tx, &["CdtDbtInd"]).is_some_and(|i| i != "CRDT") {
-                    unread.push(Unread {
-                        line,
-                        reason: "debit",
-                    });
-                    left_out = true;
-                    continue;
-                }
-                // A batch's transactions carry their own amounts; a single one may leave
-                // it to the entry.
-                let amount = match child(tx, "Amt").or_else(|| {
-                    child(tx, "AmtDtls")
-                        .and_then(|d| child(d, "TxAmt"))
-                        .and_then(|d| child(d, "Amt"))
-                }) {
-                    Some(node) => amount(&doc, node)?,
-                    None => total,
-                };
-                if amount.currency() != total.currency() {
-                    return Err(fail(
-                        line,
-                        "a transaction in another currency than its entry",
-                    ));
-                }
-                sum = sum
-                    .checked_add(amount)
-                    .map_err(|_| fail(line, "the amounts are too large"))?;
-                let (payer, payer_org_number) = payer(tx);
-                let serial = text_at(tx, &["Refs", "AcctSvcrRef"])
-                    .unwrap_or_else(|| format!("{entry_ref}/{t}"));
-                payments.push(BankPayment {
-                    amount,
-                    paid_on,
-                    reference: reference(tx),
-                    payer,
-                    payer_org_number,
-                    payer_bankgiro: None,
-                    serial,
-                    line,
-                });
-            }
-            if !left_out && sum != total {
-                return Err(fail(
-                    line,
-                    format!(
-                        "the entry states {}, its transactions add up to {}",
-                        total.amount(),
-                        sum.amount()
-                    ),
-                ));
-            }
+            // Without the bank's own reference an entry is named by its place in the file.
+            let place = format!("{message}/{notification_id}/{e}");
+            read.entry(&doc, entry, place)?;
         }
     }
     Ok(BankFile {
         format: BankFormat::Camt054,
         paid_to: account.ok_or_else(|| fail(0, "no notification (Ntfctn)"))?,
         test: false,
-        payments,
-        unread,
+        payments: read.payments,
+        unread: read.unread,
     })
+}
+
+/// The payments read so far, and the entries and transactions left to a person.
+#[derive(Default)]
+struct Read {
+    payments: Vec<BankPayment>,
+    unread: Vec<Unread>,
+}
+
+impl Read {
+    /// One entry (`Ntry`): a booked credit becomes its transactions, or one payment when
+    /// the bank lists none; anything else is left to a person. `place` names the entry
+    /// when the bank gives it no reference.
+    fn entry(
+        &mut self,
+        doc: &Document<'_>,
+        entry: Node<'_, '_>,
+        place: String,
+    ) -> Result<(), BankFileError> {
+        let line = line_of(doc, entry);
+        let credit = text_at(entry, &["CdtDbtInd"]).as_deref() == Some("CRDT");
+        let reversal = text_at(entry, &["RvslInd"]).as_deref() == Some("true");
+        let booked = status(entry).as_deref() == Some("BOOK");
+        let reason = match (credit, reversal, booked) {
+            (false, _, _) => Some("debit"),
+            (_, true, _) => Some("reversal"),
+            (_, _, false) => Some("not booked"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            self.unread.push(Unread { line, reason });
+            return Ok(());
+        }
+        let total = amount(
+            doc,
+            child(entry, "Amt").ok_or_else(|| fail(line, "an entry without an amount"))?,
+        )?;
+        let paid_on = child(entry, "BookgDt")
+            .and_then(date)
+            .or_else(|| child(entry, "ValDt").and_then(date))
+            .ok_or_else(|| fail(line, "an entry without a booking date"))?;
+        let entry_ref = text_at(entry, &["AcctSvcrRef"]).unwrap_or(place);
+        let transactions: Vec<Node<'_, '_>> = children(entry, "NtryDtls")
+            .flat_map(|d| children(d, "TxDtls"))
+            .collect();
+        if transactions.is_empty() {
+            self.payments.push(BankPayment {
+                amount: total,
+                paid_on,
+                reference: reference(entry),
+                payer: None,
+                payer_org_number: None,
+                payer_bankgiro: None,
+                serial: entry_ref,
+                line,
+            });
+            return Ok(());
+        }
+        let booked = Booked {
+            total,
+            paid_on,
+            entry_ref,
+        };
+        let mut sum = Money::zero(total.currency());
+        let mut left_out = false;
+        for (t, tx) in transactions.into_iter().enumerate() {
+            match self.transaction(doc, tx, t, &booked)? {
+                Some(amount) => {
+                    sum = sum
+                        .checked_add(amount)
+                        .map_err(|_| fail(line_of(doc, tx), "the amounts are too large"))?;
+                }
+                None => left_out = true,
+            }
+        }
+        if !left_out && sum != total {
+            return Err(fail(
+                line,
+                format!(
+                    "the entry states {}, its transactions add up to {}",
+                    total.amount(),
+                    sum.amount()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// One transaction (`TxDtls`, the `t`-th of its entry) as a payment, and its amount;
+    /// `None` for a debit, which is left to a person.
+    fn transaction(
+        &mut self,
+        doc: &Document<'_>,
+        tx: Node<'_, '_>,
+        t: usize,
+        entry: &Booked,
+    ) -> Result<Option<Money>, BankFileError> {
+        let line = line_of(doc, tx);
+        if text_at(tx, &["CdtDbtInd"]).is_some_and(|i| i != "CRDT") {
+            self.unread.push(Unread {
+                line,
+                reason: "debit",
+            });
+            return Ok(None);
+        }
+        // A batch's transactions carry their own amounts; a single one may leave it to the
+        // entry.
+        let amount = match child(tx, "Amt").or_else(|| {
+            child(tx, "AmtDtls")
+                .and_then(|d| child(d, "TxAmt"))
+                .and_then(|d| child(d, "Amt"))
+        }) {
+            Some(node) => amount(doc, node)?,
+            None => entry.total,
+        };
+        if amount.currency() != entry.total.currency() {
+            return Err(fail(
+                line,
+                "a transaction in another currency than its entry",
+            ));
+        }
+        let (payer, payer_org_number) = payer(tx);
+        let serial = text_at(tx, &["Refs", "AcctSvcrRef"])
+            .unwrap_or_else(|| format!("{}/{t}", entry.entry_ref));
+        self.payments.push(BankPayment {
+            amount,
+            paid_on: entry.paid_on,
+            reference: reference(tx),
+            payer,
+            payer_org_number,
+            payer_bankgiro: None,
+            serial,
+            line,
+        });
+        Ok(Some(amount))
+    }
+}
+
+/// What a booked entry says of all its transactions.
+struct Booked {
+    total: Money,
+    paid_on: NaiveDate,
+    entry_ref: String,
 }
 
 #[cfg(test)]

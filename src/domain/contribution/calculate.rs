@@ -7,29 +7,20 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::ContributionError;
+use super::error::ContributionError;
 use super::explain::{
-    ContributionStatement, InputName, LineKind, Quantity, StatementLine, Step, Total, Trace, Value,
-    overflow,
+    ContributionStatement, InputName, LineKind, Quantity, StatementLine, Step, Total, Value,
 };
+use super::facts::MemberFacts;
 use super::model::{FeeModelVersion, evaluate};
 use super::pool::PoolShare;
-use super::prorata::{ProRata, pro_rata_fraction};
-use super::variable::{
-    PriceListItem, VariableComponent, VatTreatment, cap_adjustments, price_index, variable_line,
-};
-use crate::domain::member::PopulationCount;
+use super::price_list::{PriceListItem, price_index};
+use super::prorata::{Fraction, ProRata, pro_rata_fraction};
+use super::trace::{Trace, overflow};
+use super::variable::{VariableComponent, cap_adjustments, variable_line};
+use super::vat::VatTreatment;
+use crate::domain::Currency;
 use crate::domain::money::{Money, Rounding};
-use crate::domain::{Currency, MemberKind};
-
-/// What the calculation needs to know about the member.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberFacts {
-    pub id: String,
-    pub kind: MemberKind,
-    /// Every count on record; a model picks the one at its reference date.
-    pub population: Vec<PopulationCount>,
-}
 
 /// One component of an agreement's fixed part.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,68 +112,7 @@ pub fn calculate(input: &CalculationInput) -> Result<ContributionStatement, Cont
 
     let mut lines = Vec::with_capacity(input.fixed.len() + input.variable.len());
     for component in &input.fixed {
-        let mut trace = Trace::default();
-        let (mut amount, currency) = match component.amount_override {
-            Some(agreed) => {
-                trace.input(InputName::AmountOverride, Value::Money(agreed));
-                (agreed.amount(), agreed.currency())
-            }
-            None => {
-                let fee = evaluate(
-                    &component.model,
-                    &component.id,
-                    &input.member,
-                    input.fee_year,
-                    &input.pool_shares,
-                    &mut trace,
-                )?;
-                (fee.amount, fee.currency)
-            }
-        };
-        trace.input(InputName::AgreementStart, Value::Date(input.start));
-        if let Some(end) = input.end {
-            trace.input(InputName::AgreementEnd, Value::Date(end));
-        }
-        trace.input(InputName::ProRataRule, Value::ProRata(input.pro_rata));
-        trace.input(InputName::ProRataFraction, Value::Fraction(fraction));
-        if !fraction.is_whole() {
-            let result = overflow(fraction.apply(amount))?;
-            trace.steps.push(Step::ProRated {
-                before: amount,
-                fraction,
-                result,
-            });
-            amount = trace.round(Quantity::ProRatedFee, result, Rounding::ORE);
-        }
-        let (amount, currency) = match &input.conversion {
-            Some(conversion) if conversion.from == currency => {
-                trace.input(
-                    InputName::ConvertedFrom,
-                    Value::Money(Money::new(amount, currency)?),
-                );
-                trace.input(InputName::ExchangeRate, Value::Decimal(conversion.rate));
-                trace.input(InputName::ExchangeDate, Value::Date(conversion.date));
-                trace.input(
-                    InputName::ExchangeSource,
-                    Value::Code(conversion.source.clone()),
-                );
-                let converted = trace.multiply(Quantity::Converted, amount, conversion.rate)?;
-                (
-                    trace.round(Quantity::Converted, converted, Rounding::ORE),
-                    conversion.to,
-                )
-            }
-            _ => (amount, currency),
-        };
-        lines.push(StatementLine {
-            component: component.id.clone(),
-            kind: LineKind::Fixed,
-            inputs: trace.inputs,
-            steps: trace.steps,
-            amount: Money::new(amount, currency)?,
-            vat: component.vat.clone(),
-            domestic_vat_abroad: false,
-        });
+        lines.push(fixed_line(component, input, fraction)?);
     }
 
     let prices = price_index(&input.price_list)?;
@@ -201,6 +131,88 @@ pub fn calculate(input: &CalculationInput) -> Result<ContributionStatement, Cont
         member_id: input.member.id.clone(),
         lines,
         totals,
+    })
+}
+
+/// One fixed component's line: the model's fee (or the agreed amount), pro-rated to the part
+/// of the year the agreement is active, converted into the agreement's currency if asked.
+fn fixed_line(
+    component: &FixedComponent,
+    input: &CalculationInput,
+    fraction: Fraction,
+) -> Result<StatementLine, ContributionError> {
+    let mut trace = Trace::default();
+    let (mut amount, currency) = match component.amount_override {
+        Some(agreed) => {
+            trace.input(InputName::AmountOverride, Value::Money(agreed));
+            (agreed.amount(), agreed.currency())
+        }
+        None => {
+            let fee = evaluate(
+                &component.model,
+                &component.id,
+                &input.member,
+                input.fee_year,
+                &input.pool_shares,
+                &mut trace,
+            )?;
+            (fee.amount, fee.currency)
+        }
+    };
+    trace.input(InputName::AgreementStart, Value::Date(input.start));
+    if let Some(end) = input.end {
+        trace.input(InputName::AgreementEnd, Value::Date(end));
+    }
+    trace.input(InputName::ProRataRule, Value::ProRata(input.pro_rata));
+    trace.input(InputName::ProRataFraction, Value::Fraction(fraction));
+    if !fraction.is_whole() {
+        let result = overflow(fraction.apply(amount))?;
+        trace.steps.push(Step::ProRated {
+            before: amount,
+            fraction,
+            result,
+        });
+        amount = trace.round(Quantity::ProRatedFee, result, Rounding::ORE);
+    }
+    let (amount, currency) = convert(input.conversion.as_ref(), amount, currency, &mut trace)?;
+    Ok(StatementLine {
+        component: component.id.clone(),
+        kind: LineKind::Fixed,
+        inputs: trace.inputs,
+        steps: trace.steps,
+        amount: Money::new(amount, currency)?,
+        vat: component.vat.clone(),
+        domestic_vat_abroad: false,
+    })
+}
+
+/// Converts an amount in the conversion's `from` currency, recording the rate, its date and
+/// source; amounts in any other currency pass unchanged.
+fn convert(
+    conversion: Option<&Conversion>,
+    amount: Decimal,
+    currency: Currency,
+    trace: &mut Trace,
+) -> Result<(Decimal, Currency), ContributionError> {
+    Ok(match conversion {
+        Some(conversion) if conversion.from == currency => {
+            trace.input(
+                InputName::ConvertedFrom,
+                Value::Money(Money::new(amount, currency)?),
+            );
+            trace.input(InputName::ExchangeRate, Value::Decimal(conversion.rate));
+            trace.input(InputName::ExchangeDate, Value::Date(conversion.date));
+            trace.input(
+                InputName::ExchangeSource,
+                Value::Code(conversion.source.clone()),
+            );
+            let converted = trace.multiply(Quantity::Converted, amount, conversion.rate)?;
+            (
+                trace.round(Quantity::Converted, converted, Rounding::ORE),
+                conversion.to,
+            )
+        }
+        _ => (amount, currency),
     })
 }
 
@@ -230,10 +242,12 @@ mod tests {
     use rust_decimal::Decimal;
 
     use super::*;
+    use crate::domain::MemberKind;
     use crate::domain::contribution::{
         External, FeeModel, IndexSeries, Indexation, Key, Pool, PoolMember, ReferenceDateRule,
         Unit, share_pool,
     };
+    use crate::domain::member::PopulationCount;
 
     fn mark() -> MemberFacts {
         MemberFacts {

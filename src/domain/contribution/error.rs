@@ -113,6 +113,13 @@ impl ContributionError {
     /// One error of each kind, for the list of codes the API documents. A new variant
     /// stops [`ContributionError::code`] compiling until it has a code; add it here too.
     pub fn samples() -> Vec<ContributionError> {
+        let mut all = Self::fact_and_model_samples();
+        all.extend(Self::sharing_and_line_samples());
+        all
+    }
+
+    /// Errors in the facts a calculation reads and in a fee model's parameters.
+    fn fact_and_model_samples() -> Vec<ContributionError> {
         use ContributionError as E;
         let (member, date, zero) = (String::new(), NaiveDate::MIN, Decimal::ZERO);
         vec![
@@ -120,10 +127,7 @@ impl ContributionError {
                 member: member.clone(),
                 date,
             },
-            E::AmbiguousPopulation {
-                member: member.clone(),
-                date,
-            },
+            E::AmbiguousPopulation { member, date },
             E::InvalidReferenceDate {
                 year: 0,
                 month: 0,
@@ -156,6 +160,15 @@ impl ContributionError {
                 what: "",
                 value: zero,
             },
+        ]
+    }
+
+    /// Errors in sharing a pool, in the variable lines, in the agreement's dates and in the
+    /// arithmetic.
+    fn sharing_and_line_samples() -> Vec<ContributionError> {
+        use ContributionError as E;
+        let (member, date, zero) = (String::new(), NaiveDate::MIN, Decimal::ZERO);
+        vec![
             E::AgreedPercentagesNot100 { sum: zero },
             E::MissingAgreedPercentage {
                 member: member.clone(),
@@ -202,168 +215,224 @@ impl ContributionError {
 impl ContributionError {
     /// The error in the reader's language, for the problem's `detail`: every fact it names
     /// (a member by its name once [`ContributionError::naming_members`] has run, a date, an
-    /// item code), never an internal key.
+    /// item code), never an internal key. One function per language, so that each lists
+    /// every variant.
     pub fn message(&self, lang: Language) -> String {
-        use ContributionError as E;
-        use Language::{En, Nb, Sv};
-        let t = |sv: String, nb: String, en: String| match lang {
-            Sv => sv,
-            Nb => nb,
-            En => en,
-        };
-        match self {
-            E::MissingPopulation { member, date } => t(
-                format!(
-                    "{member} saknar folkmängd per {date}; lägg in folkmängden för det datumet"
-                ),
-                format!(
-                    "{member} mangler folketall per {date}; legg inn folketallet for den datoen"
-                ),
-                format!(
-                    "{member} has no population count at {date}; enter the count for that date"
-                ),
-            ),
-            E::AmbiguousPopulation { member, date } => t(
-                format!("{member} har flera olika folkmängder per {date}"),
-                format!("{member} har flere ulike folketall per {date}"),
-                format!("{member} has conflicting population counts at {date}"),
-            ),
-            E::InvalidReferenceDate { year, month, day } => t(
-                format!("datumet {day}/{month} finns inte år {year}"),
-                format!("datoen {day}.{month}. finnes ikke i {year}"),
-                format!("there is no date {month}/{day} in {year}"),
-            ),
-            E::YearOutOfRange { year } => t(
-                format!("året {year} ligger utanför kalendern"),
-                format!("året {year} ligger utenfor kalenderen"),
-                format!("the year {year} is outside the calendar"),
-            ),
-            E::MissingIndexYear { year } => t(
-                format!("indexserien saknar värde för {year}"),
-                format!("indeksserien mangler verdi for {year}"),
-                format!("the index series has no value for {year}"),
-            ),
-            E::FeeYearBeforeIndexBase {
-                fee_year,
-                base_year,
-            } => t(
-                format!("avgiftsåret {fee_year} ligger före indexets basår {base_year}"),
-                format!("avgiftsåret {fee_year} ligger før indeksens basisår {base_year}"),
-                format!("fee year {fee_year} is before the index base year {base_year}"),
-            ),
-            E::CurrencyMismatch { expected, found } => t(
-                format!("ett belopp i {found} där {expected} väntades"),
-                format!("et beløp i {found} der {expected} var ventet"),
-                format!("expected an amount in {expected}, got {found}"),
-            ),
-            E::NotWholeMinorUnits { amount } => t(
-                format!("{amount} är inte ett helt antal ören"),
-                format!("{amount} er ikke et helt antall øre"),
-                format!("{amount} is not a whole number of öre"),
-            ),
-            E::InvalidBands { problem } => t(
-                format!("befolkningsintervallen är felaktiga ({problem})"),
-                format!("innbyggerintervallene er feil ({problem})"),
-                format!("the population bands are invalid: {problem}"),
-            ),
-            E::PopulationOutsideBands { population } => t(
-                format!("folkmängden {population} faller inte i något intervall"),
-                format!("folketallet {population} faller ikke i noe intervall"),
-                format!("a population of {population} falls in no band"),
-            ),
-            E::FloorAboveCeiling { floor, ceiling } => t(
-                format!("golvet {floor} är högre än taket {ceiling}"),
-                format!("gulvet {floor} er høyere enn taket {ceiling}"),
-                format!("the floor {floor} is above the ceiling {ceiling}"),
-            ),
-            E::PercentOutOfRange { what, value } => t(
-                format!("{what} måste vara mellan 0 och 100 %, inte {value}"),
-                format!("{what} må være mellom 0 og 100 %, ikke {value}"),
-                format!("{what} must be between 0 and 100%, not {value}"),
-            ),
-            E::NegativeAmount { what, value } => t(
-                format!("{what} får inte vara negativt: {value}"),
-                format!("{what} kan ikke være negativ: {value}"),
-                format!("{what} must not be negative: {value}"),
-            ),
-            E::AgreedPercentagesNot100 { sum } => t(
-                format!("de överenskomna andelarna blir {sum} %, inte 100 %"),
-                format!("de avtalte andelene blir {sum} %, ikke 100 %"),
-                format!("the agreed percentages sum to {sum}%, not 100%"),
-            ),
-            E::MissingAgreedPercentage { member } => t(
-                format!("{member} har ingen överenskommen andel i fördelningsnyckeln"),
-                format!("{member} har ingen avtalt andel i fordelingsnøkkelen"),
-                format!("{member} has no agreed percentage in the key"),
-            ),
-            E::AgreedPercentageForNonMember { member } => t(
-                format!("{member} har en andel men är inte med i poolen"),
-                format!("{member} har en andel, men er ikke med i poolen"),
-                format!("{member} has an agreed percentage but is not in the pool"),
-            ),
-            E::WeightedKeyNot100 { sum } => t(
-                format!("lika delar och delar efter folkmängd blir {sum} %, inte 100 %"),
-                format!("like deler og deler etter folketall blir {sum} %, ikke 100 %"),
-                format!("the equal and population parts sum to {sum}%, not 100%"),
-            ),
-            E::ExternalExceedsTotal { total, external } => t(
-                format!("{external} tas av först men det finns bara {total} att fördela"),
-                format!("{external} trekkes fra først, men det er bare {total} å fordele"),
-                format!("{external} comes off first but there is only {total} to share"),
-            ),
-            E::EmptyPool => t(
-                "poolen har inga medlemmar".into(),
-                "poolen har ingen medlemmer".into(),
-                "the pool has no members".into(),
-            ),
-            E::DuplicatePoolMember { member } => t(
-                format!("{member} finns två gånger i poolen"),
-                format!("{member} står to ganger i poolen"),
-                format!("{member} is listed twice in the pool"),
-            ),
-            E::ZeroPopulation => t(
-                "poolens medlemmar har inga invånare att fördela efter".into(),
-                "poolens medlemmer har ingen innbyggere å fordele etter".into(),
-                "the pool's members have no inhabitants to share by".into(),
-            ),
-            E::MissingPoolShare { component } => t(
-                format!("andelen i poolen saknas för {component}"),
-                format!("andelen i poolen mangler for {component}"),
-                format!("no pool share was given for {component}"),
-            ),
-            E::PoolShareForOtherMember { component, member } => t(
-                format!("andelen för {component} tillhör {member}"),
-                format!("andelen for {component} tilhører {member}"),
-                format!("the pool share for {component} belongs to {member}"),
-            ),
-            E::UnknownPriceListItem { code } => t(
-                format!("prislistan saknar tjänsten {code}"),
-                format!("prislisten mangler tjenesten {code}"),
-                format!("the price list has no item {code}"),
-            ),
-            E::DuplicatePriceListItem { code } => t(
-                format!("prislistan har tjänsten {code} två gånger"),
-                format!("prislisten har tjenesten {code} to ganger"),
-                format!("the price list has item {code} twice"),
-            ),
-            E::NegativeQuantity { code } => t(
-                format!("antalet av {code} är negativt"),
-                format!("antallet av {code} er negativt"),
-                format!("the quantity of {code} is negative"),
-            ),
-            E::EndBeforeStart { start, end } => t(
-                format!("avtalet slutar ({end}) innan det börjar ({start})"),
-                format!("avtalen slutter ({end}) før den begynner ({start})"),
-                format!("the agreement ends ({end}) before it starts ({start})"),
-            ),
-            E::Allocation(_) | E::Overflow => t(
-                "beloppen är för stora eller för exakta för att fördela".into(),
-                "beløpene er for store eller for presise til å fordele".into(),
-                "the amounts are too large or too precise to share".into(),
-            ),
+        match lang {
+            Language::Sv => self.swedish(),
+            Language::Nb => self.norwegian(),
+            Language::En => self.english(),
         }
     }
 
+    fn swedish(&self) -> String {
+        use ContributionError as E;
+        match self {
+            E::MissingPopulation { member, date } => {
+                format!("{member} saknar folkmängd per {date}; lägg in folkmängden för det datumet")
+            }
+            E::AmbiguousPopulation { member, date } => {
+                format!("{member} har flera olika folkmängder per {date}")
+            }
+            E::InvalidReferenceDate { year, month, day } => {
+                format!("datumet {day}/{month} finns inte år {year}")
+            }
+            E::YearOutOfRange { year } => format!("året {year} ligger utanför kalendern"),
+            E::MissingIndexYear { year } => format!("indexserien saknar värde för {year}"),
+            E::FeeYearBeforeIndexBase {
+                fee_year,
+                base_year,
+            } => format!("avgiftsåret {fee_year} ligger före indexets basår {base_year}"),
+            E::CurrencyMismatch { expected, found } => {
+                format!("ett belopp i {found} där {expected} väntades")
+            }
+            E::NotWholeMinorUnits { amount } => format!("{amount} är inte ett helt antal ören"),
+            E::InvalidBands { problem } => {
+                format!("befolkningsintervallen är felaktiga ({problem})")
+            }
+            E::PopulationOutsideBands { population } => {
+                format!("folkmängden {population} faller inte i något intervall")
+            }
+            E::FloorAboveCeiling { floor, ceiling } => {
+                format!("golvet {floor} är högre än taket {ceiling}")
+            }
+            E::PercentOutOfRange { what, value } => {
+                format!("{what} måste vara mellan 0 och 100 %, inte {value}")
+            }
+            E::NegativeAmount { what, value } => format!("{what} får inte vara negativt: {value}"),
+            E::AgreedPercentagesNot100 { sum } => {
+                format!("de överenskomna andelarna blir {sum} %, inte 100 %")
+            }
+            E::MissingAgreedPercentage { member } => {
+                format!("{member} har ingen överenskommen andel i fördelningsnyckeln")
+            }
+            E::AgreedPercentageForNonMember { member } => {
+                format!("{member} har en andel men är inte med i poolen")
+            }
+            E::WeightedKeyNot100 { sum } => {
+                format!("lika delar och delar efter folkmängd blir {sum} %, inte 100 %")
+            }
+            E::ExternalExceedsTotal { total, external } => {
+                format!("{external} tas av först men det finns bara {total} att fördela")
+            }
+            E::EmptyPool => "poolen har inga medlemmar".into(),
+            E::DuplicatePoolMember { member } => format!("{member} finns två gånger i poolen"),
+            E::ZeroPopulation => "poolens medlemmar har inga invånare att fördela efter".into(),
+            E::MissingPoolShare { component } => format!("andelen i poolen saknas för {component}"),
+            E::PoolShareForOtherMember { component, member } => {
+                format!("andelen för {component} tillhör {member}")
+            }
+            E::UnknownPriceListItem { code } => format!("prislistan saknar tjänsten {code}"),
+            E::DuplicatePriceListItem { code } => {
+                format!("prislistan har tjänsten {code} två gånger")
+            }
+            E::NegativeQuantity { code } => format!("antalet av {code} är negativt"),
+            E::EndBeforeStart { start, end } => {
+                format!("avtalet slutar ({end}) innan det börjar ({start})")
+            }
+            E::Allocation(_) | E::Overflow => {
+                "beloppen är för stora eller för exakta för att fördela".into()
+            }
+        }
+    }
+
+    fn norwegian(&self) -> String {
+        use ContributionError as E;
+        match self {
+            E::MissingPopulation { member, date } => format!(
+                "{member} mangler folketall per {date}; legg inn folketallet for den datoen"
+            ),
+            E::AmbiguousPopulation { member, date } => {
+                format!("{member} har flere ulike folketall per {date}")
+            }
+            E::InvalidReferenceDate { year, month, day } => {
+                format!("datoen {day}.{month}. finnes ikke i {year}")
+            }
+            E::YearOutOfRange { year } => format!("året {year} ligger utenfor kalenderen"),
+            E::MissingIndexYear { year } => format!("indeksserien mangler verdi for {year}"),
+            E::FeeYearBeforeIndexBase {
+                fee_year,
+                base_year,
+            } => format!("avgiftsåret {fee_year} ligger før indeksens basisår {base_year}"),
+            E::CurrencyMismatch { expected, found } => {
+                format!("et beløp i {found} der {expected} var ventet")
+            }
+            E::NotWholeMinorUnits { amount } => format!("{amount} er ikke et helt antall øre"),
+            E::InvalidBands { problem } => format!("innbyggerintervallene er feil ({problem})"),
+            E::PopulationOutsideBands { population } => {
+                format!("folketallet {population} faller ikke i noe intervall")
+            }
+            E::FloorAboveCeiling { floor, ceiling } => {
+                format!("gulvet {floor} er høyere enn taket {ceiling}")
+            }
+            E::PercentOutOfRange { what, value } => {
+                format!("{what} må være mellom 0 og 100 %, ikke {value}")
+            }
+            E::NegativeAmount { what, value } => format!("{what} kan ikke være negativ: {value}"),
+            E::AgreedPercentagesNot100 { sum } => {
+                format!("de avtalte andelene blir {sum} %, ikke 100 %")
+            }
+            E::MissingAgreedPercentage { member } => {
+                format!("{member} har ingen avtalt andel i fordelingsnøkkelen")
+            }
+            E::AgreedPercentageForNonMember { member } => {
+                format!("{member} har en andel, men er ikke med i poolen")
+            }
+            E::WeightedKeyNot100 { sum } => {
+                format!("like deler og deler etter folketall blir {sum} %, ikke 100 %")
+            }
+            E::ExternalExceedsTotal { total, external } => {
+                format!("{external} trekkes fra først, men det er bare {total} å fordele")
+            }
+            E::EmptyPool => "poolen har ingen medlemmer".into(),
+            E::DuplicatePoolMember { member } => format!("{member} står to ganger i poolen"),
+            E::ZeroPopulation => "poolens medlemmer har ingen innbyggere å fordele etter".into(),
+            E::MissingPoolShare { component } => {
+                format!("andelen i poolen mangler for {component}")
+            }
+            E::PoolShareForOtherMember { component, member } => {
+                format!("andelen for {component} tilhører {member}")
+            }
+            E::UnknownPriceListItem { code } => format!("prislisten mangler tjenesten {code}"),
+            E::DuplicatePriceListItem { code } => {
+                format!("prislisten har tjenesten {code} to ganger")
+            }
+            E::NegativeQuantity { code } => format!("antallet av {code} er negativt"),
+            E::EndBeforeStart { start, end } => {
+                format!("avtalen slutter ({end}) før den begynner ({start})")
+            }
+            E::Allocation(_) | E::Overflow => {
+                "beløpene er for store eller for presise til å fordele".into()
+            }
+        }
+    }
+
+    fn english(&self) -> String {
+        use ContributionError as E;
+        match self {
+            E::MissingPopulation { member, date } => {
+                format!("{member} has no population count at {date}; enter the count for that date")
+            }
+            E::AmbiguousPopulation { member, date } => {
+                format!("{member} has conflicting population counts at {date}")
+            }
+            E::InvalidReferenceDate { year, month, day } => {
+                format!("there is no date {month}/{day} in {year}")
+            }
+            E::YearOutOfRange { year } => format!("the year {year} is outside the calendar"),
+            E::MissingIndexYear { year } => format!("the index series has no value for {year}"),
+            E::FeeYearBeforeIndexBase {
+                fee_year,
+                base_year,
+            } => format!("fee year {fee_year} is before the index base year {base_year}"),
+            E::CurrencyMismatch { expected, found } => {
+                format!("expected an amount in {expected}, got {found}")
+            }
+            E::NotWholeMinorUnits { amount } => format!("{amount} is not a whole number of öre"),
+            E::InvalidBands { problem } => format!("the population bands are invalid: {problem}"),
+            E::PopulationOutsideBands { population } => {
+                format!("a population of {population} falls in no band")
+            }
+            E::FloorAboveCeiling { floor, ceiling } => {
+                format!("the floor {floor} is above the ceiling {ceiling}")
+            }
+            E::PercentOutOfRange { what, value } => {
+                format!("{what} must be between 0 and 100%, not {value}")
+            }
+            E::NegativeAmount { what, value } => format!("{what} must not be negative: {value}"),
+            E::AgreedPercentagesNot100 { sum } => {
+                format!("the agreed percentages sum to {sum}%, not 100%")
+            }
+            E::MissingAgreedPercentage { member } => {
+                format!("{member} has no agreed percentage in the key")
+            }
+            E::AgreedPercentageForNonMember { member } => {
+                format!("{member} has an agreed percentage but is not in the pool")
+            }
+            E::WeightedKeyNot100 { sum } => {
+                format!("the equal and population parts sum to {sum}%, not 100%")
+            }
+            E::ExternalExceedsTotal { total, external } => {
+                format!("{external} comes off first but there is only {total} to share")
+            }
+            E::EmptyPool => "the pool has no members".into(),
+            E::DuplicatePoolMember { member } => format!("{member} is listed twice in the pool"),
+            E::ZeroPopulation => "the pool's members have no inhabitants to share by".into(),
+            E::MissingPoolShare { component } => format!("no pool share was given for {component}"),
+            E::PoolShareForOtherMember { component, member } => {
+                format!("the pool share for {component} belongs to {member}")
+            }
+            E::UnknownPriceListItem { code } => format!("the price list has no item {code}"),
+            E::DuplicatePriceListItem { code } => format!("the price list has item {code} twice"),
+            E::NegativeQuantity { code } => format!("the quantity of {code} is negative"),
+            E::EndBeforeStart { start, end } => {
+                format!("the agreement ends ({end}) before it starts ({start})")
+            }
+            E::Allocation(_) | E::Overflow => {
+                "the amounts are too large or too precise to share".into()
+            }
+        }
+    }
     /// The same error naming each member by what `name` gives for its id (its name),
     /// rather than by an id no reader knows.
     pub fn naming_members(self, name: impl Fn(&str) -> Option<String>) -> Self {

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::ContributionError;
-use super::explain::{AppliedIndex, InputName, Trace, Value, overflow};
+use super::error::ContributionError;
+use super::explain::{InputName, Value};
+use super::trace::{AppliedIndex, Trace, overflow};
 use crate::domain::money::Rounding;
 
 /// Yearly percentage changes by year, e.g. `2025 → 3.0` for +3,0 %.

@@ -7,28 +7,47 @@
 //! recorded as a [`Step`], and a total shared among members uses the largest-remainder
 //! method so that the parts add up to it exactly. Intermediate products are exact up to
 //! Decimal's 28 significant digits, far beyond any öre.
+//!
+//! The files build on each other in one direction. At the bottom the words a statement is
+//! told in (`error`, `facts`, `bands`, `key`, `price_list`, `vat`, `prorata`, `population`);
+//! `explain` holds the statement itself and `trace` the arithmetic that records into it;
+//! `index`, `weights`, `pool` and `variable` compute, `model` evaluates a fee model (a pool's share
+//! comes from `pool`), `calculate` composes them into a statement and `preview` into a
+//! board's fee table.
 
+mod bands;
 mod calculate;
 mod error;
 mod explain;
+mod facts;
 mod index;
+mod key;
 mod model;
 mod pool;
 mod population;
 mod preview;
+mod price_list;
 mod prorata;
+mod trace;
 mod variable;
+mod vat;
+mod weights;
 
-pub use calculate::{CalculationInput, Conversion, FixedComponent, MemberFacts, calculate};
+pub use bands::{Band, BandMode, validate_bands};
+pub use calculate::{CalculationInput, Conversion, FixedComponent, calculate};
 pub use error::{BandProblem, ContributionError};
 pub use explain::{
     ContributionStatement, Input, InputName, Limit, LineKind, Quantity, StatementLine, Step, Total,
     Value,
 };
+pub use facts::MemberFacts;
 pub use index::{IndexSeries, Indexation};
-pub use model::{Band, BandMode, FeeModel, FeeModelVersion, validate_bands};
-pub use pool::{CoFunder, External, Key, KeyKind, Pool, PoolMember, PoolShare, share_pool};
+pub use key::{Key, KeyKind};
+pub use model::{FeeModel, FeeModelVersion};
+pub use pool::{CoFunder, External, Pool, PoolMember, PoolShare, share_pool};
 pub use population::{ReferenceDateRule, population_at};
 pub use preview::{Preview, PreviewComponent, PreviewFailure, PreviewMember, PreviewRow, preview};
+pub use price_list::{PriceListItem, Unit};
 pub use prorata::{Fraction, ProRata, pro_rata_fraction};
-pub use variable::{CAP_COMPONENT, PriceListItem, Unit, VariableComponent, VatTreatment};
+pub use variable::{CAP_COMPONENT, VariableComponent};
+pub use vat::VatTreatment;

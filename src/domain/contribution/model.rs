@@ -5,11 +5,14 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::explain::{InputName, Limit, Quantity, Step, Trace, Value, overflow};
+use super::bands::{Band, BandMode, validate_bands};
+use super::error::ContributionError;
+use super::explain::{InputName, Limit, Quantity, Step, Value};
+use super::facts::MemberFacts;
 use super::index::{self, Indexation};
 use super::pool::{Pool, PoolShare};
 use super::population::{ReferenceDateRule, population_at};
-use super::{BandProblem, ContributionError, MemberFacts};
+use super::trace::{AppliedIndex, Trace, overflow};
 use crate::domain::money::{MINOR_DECIMALS, Money, Rounding};
 use crate::domain::{Currency, MemberKind};
 
@@ -42,31 +45,6 @@ pub enum FeeModel {
     Pool(Pool),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BandMode {
-    /// The band that contains the population sets the whole fee: `fixed + rate × population`.
-    Step,
-    /// Like income-tax brackets: the k-th inhabitant is charged the rate of the band that
-    /// contains k, and the fixed amount of every band reached (`from ≤ population`) is added.
-    Graduated,
-}
-
-/// A band of populations `from..=to` (`to = None`: and above).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Band {
-    pub from: i64,
-    pub to: Option<i64>,
-    /// Per inhabitant.
-    pub rate: Decimal,
-    pub fixed: Option<Money>,
-}
-
-impl Band {
-    fn contains(&self, population: i64) -> bool {
-        self.from <= population && self.to.is_none_or(|to| population <= to)
-    }
-}
-
 /// A fee model as decided for a period, with the index it follows, if any. Indexation
 /// applies to the model's rates and amounts (for a pool: its total), each rounded by the
 /// indexation's rule.
@@ -74,33 +52,6 @@ impl Band {
 pub struct FeeModelVersion {
     pub model: FeeModel,
     pub indexation: Option<Indexation>,
-}
-
-/// Checks that bands start at 0 and follow each other without gap or overlap, so that every
-/// population up to the last band's end falls in exactly one band.
-pub fn validate_bands(bands: &[Band]) -> Result<(), ContributionError> {
-    let problem = |problem| Err(ContributionError::InvalidBands { problem });
-    let Some(first) = bands.first() else {
-        return problem(BandProblem::Empty);
-    };
-    if first.from != 0 {
-        return problem(BandProblem::FirstNotAtZero { from: first.from });
-    }
-    for (index, band) in bands.iter().enumerate() {
-        if band.to.is_some_and(|to| to < band.from) {
-            return problem(BandProblem::EndsBeforeStart { index });
-        }
-        if index > 0 {
-            match bands[index - 1].to {
-                None => return problem(BandProblem::OpenBandNotLast { index: index - 1 }),
-                Some(previous) if previous.checked_add(1) != Some(band.from) => {
-                    return problem(BandProblem::NotContiguous { index });
-                }
-                Some(_) => {}
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A fixed component's fee before pro-rating, in the model's currency, in whole öre.
@@ -240,7 +191,7 @@ fn population(
 
 fn index_money(
     trace: &mut Trace,
-    index: Option<super::explain::AppliedIndex>,
+    index: Option<AppliedIndex>,
     quantity: Quantity,
     amount: Option<Money>,
 ) -> Result<Option<Decimal>, ContributionError> {
@@ -347,55 +298,8 @@ fn banded(
     };
 
     let fee = match mode {
-        BandMode::Step => {
-            let band = &bands[chosen];
-            trace.steps.push(Step::BandChosen {
-                index: chosen,
-                from: band.from,
-                to: band.to,
-            });
-            let rate = trace.index(index, Quantity::Rate, band.rate)?;
-            let part =
-                trace.multiply(Quantity::PopulationPart, rate, Decimal::from(inhabitants))?;
-            match index_money(trace, index, Quantity::BandFixed, band.fixed)? {
-                Some(fixed) => trace.add(Quantity::Fee, fixed, part)?,
-                None => part,
-            }
-        }
-        BandMode::Graduated => {
-            let mut terms = Vec::new();
-            for (i, band) in bands.iter().enumerate().take(chosen + 1) {
-                // Inhabitants k = max(from, 1) ..= min(to, population): inhabitant 0 does
-                // not exist, so a band starting at 0 holds the first `to` inhabitants.
-                let lowest = band.from.max(1);
-                let highest = band.to.map_or(inhabitants, |to| to.min(inhabitants));
-                let inside = overflow(highest.checked_sub(lowest))?
-                    .saturating_add(1)
-                    .max(0);
-                let rate = trace.index(index, Quantity::Rate, band.rate)?;
-                let portion = overflow(rate.checked_mul(Decimal::from(inside)))?;
-                trace.steps.push(Step::BandPortion {
-                    index: i,
-                    inhabitants: inside,
-                    rate,
-                    result: portion,
-                });
-                terms.push(portion);
-                if let Some(fixed) = index_money(trace, index, Quantity::BandFixed, band.fixed)? {
-                    terms.push(fixed);
-                }
-            }
-            let result = terms
-                .iter()
-                .try_fold(Decimal::ZERO, |sum, t| sum.checked_add(*t))
-                .ok_or(ContributionError::Overflow)?;
-            trace.steps.push(Step::Summed {
-                quantity: Quantity::Fee,
-                terms,
-                result,
-            });
-            result
-        }
+        BandMode::Step => step_fee(bands, chosen, inhabitants, index, trace)?,
+        BandMode::Graduated => graduated_fee(bands, chosen, inhabitants, index, trace)?,
     };
     let fee = trace.round(Quantity::Fee, fee, Rounding::ORE);
     Ok(Fee {
@@ -404,12 +308,80 @@ fn banded(
     })
 }
 
+/// Step bands: `fixed + rate × population` of the chosen band, before rounding.
+fn step_fee(
+    bands: &[Band],
+    chosen: usize,
+    inhabitants: i64,
+    index: Option<AppliedIndex>,
+    trace: &mut Trace,
+) -> Result<Decimal, ContributionError> {
+    let band = &bands[chosen];
+    trace.steps.push(Step::BandChosen {
+        index: chosen,
+        from: band.from,
+        to: band.to,
+    });
+    let rate = trace.index(index, Quantity::Rate, band.rate)?;
+    let part = trace.multiply(Quantity::PopulationPart, rate, Decimal::from(inhabitants))?;
+    Ok(
+        match index_money(trace, index, Quantity::BandFixed, band.fixed)? {
+            Some(fixed) => trace.add(Quantity::Fee, fixed, part)?,
+            None => part,
+        },
+    )
+}
+
+/// Graduated bands: each band up to the chosen one charges the inhabitants inside it at its
+/// rate, plus its fixed amount; the sum, before rounding.
+fn graduated_fee(
+    bands: &[Band],
+    chosen: usize,
+    inhabitants: i64,
+    index: Option<AppliedIndex>,
+    trace: &mut Trace,
+) -> Result<Decimal, ContributionError> {
+    let mut terms = Vec::new();
+    for (i, band) in bands.iter().enumerate().take(chosen + 1) {
+        // Inhabitants k = max(from, 1) ..= min(to, population): inhabitant 0 does
+        // not exist, so a band starting at 0 holds the first `to` inhabitants.
+        let lowest = band.from.max(1);
+        let highest = band.to.map_or(inhabitants, |to| to.min(inhabitants));
+        let inside = overflow(highest.checked_sub(lowest))?
+            .saturating_add(1)
+            .max(0);
+        let rate = trace.index(index, Quantity::Rate, band.rate)?;
+        let portion = overflow(rate.checked_mul(Decimal::from(inside)))?;
+        trace.steps.push(Step::BandPortion {
+            index: i,
+            inhabitants: inside,
+            rate,
+            result: portion,
+        });
+        terms.push(portion);
+        if let Some(fixed) = index_money(trace, index, Quantity::BandFixed, band.fixed)? {
+            terms.push(fixed);
+        }
+    }
+    let result = terms
+        .iter()
+        .try_fold(Decimal::ZERO, |sum, t| sum.checked_add(*t))
+        .ok_or(ContributionError::Overflow)?;
+    trace.steps.push(Step::Summed {
+        quantity: Quantity::Fee,
+        terms,
+        result,
+    });
+    Ok(result)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::domain::test_support::{d, sek};
     use chrono::NaiveDate;
 
     use super::*;
+    use crate::domain::contribution::BandProblem;
     use crate::domain::member::PopulationCount;
     use crate::domain::money::RoundingMode;
 

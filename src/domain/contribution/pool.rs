@@ -6,10 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::ContributionError;
-use super::explain::{Input, InputName, Quantity, Step, Trace, Value, exact_share, overflow};
+use super::error::ContributionError;
+use super::explain::{Input, InputName, Quantity, Step, Value};
+use super::facts::MemberFacts;
 use super::index::{self, Indexation};
-use super::population::{ReferenceDateRule, population_at};
+use super::key::Key;
+use super::trace::{Trace, exact_share, overflow};
+use super::weights::{percent_in_range, weights};
 use crate::domain::money::{MINOR_DECIMALS, Money, Rounding, allocate};
 
 /// A budget shared by the members of a pool.
@@ -50,48 +53,9 @@ pub enum External {
     Share(Decimal),
 }
 
-/// The fördelningsnyckel: how the net amount is shared.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Key {
-    Equal,
-    Population {
-        reference: ReferenceDateRule,
-    },
-    /// Percent by member id; must name every member and sum to 100.
-    Agreed(BTreeMap<String, Decimal>),
-    /// Part equal, part by population: member i's share is
-    /// `equal_percent/100 × 1/n + population_percent/100 × pop_i/Σpop`.
-    Weighted {
-        equal_percent: Decimal,
-        population_percent: Decimal,
-        reference: ReferenceDateRule,
-    },
-}
-
-/// Which key was used, for the explanation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum KeyKind {
-    Equal,
-    Population,
-    Agreed,
-    Weighted,
-}
-
-impl Key {
-    /// The key without its parameters, for the explanation.
-    pub fn kind(&self) -> KeyKind {
-        match self {
-            Key::Equal => KeyKind::Equal,
-            Key::Population { .. } => KeyKind::Population,
-            Key::Agreed(_) => KeyKind::Agreed,
-            Key::Weighted { .. } => KeyKind::Weighted,
-        }
-    }
-}
-
 /// A member of the pool: the same facts a member's own calculation uses (population-based
 /// keys read its population history).
-pub type PoolMember = super::calculate::MemberFacts;
+pub type PoolMember = MemberFacts;
 
 /// One member's part of a pool, with the explanation of the whole sharing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +79,41 @@ pub fn share_pool(
     members: &[PoolMember],
     fee_year: i32,
 ) -> Result<Vec<PoolShare>, ContributionError> {
+    check_members_and_totals(pool, members)?;
+    if let Some(shares) = share_over_every_agreed_member(pool, indexation, members, fee_year)? {
+        return Ok(shares);
+    }
+
+    let mut common = Trace::default();
+    common.input(InputName::PoolTotal, Value::Money(pool.total_in(fee_year)));
+    common.input(InputName::Key, Value::Key(pool.key.kind()));
+    let net = net_amount(pool, indexation, fee_year, &mut common)?;
+    let CoFunding { parts, rest } = co_funding(pool, net)?;
+    if !parts.is_empty() {
+        let taken = overflow(net.amount().checked_sub(rest.amount()))?;
+        common.subtract(Quantity::NetAmount, net.amount(), taken)?;
+    }
+    let sharing: Vec<PoolMember> = members
+        .iter()
+        .filter(|m| !parts.contains_key(m.id.as_str()))
+        .cloned()
+        .collect();
+    let keyed = if sharing.is_empty() {
+        Keyed::default()
+    } else {
+        let (weights, inputs) = weights(&pool.key, &sharing, fee_year, &mut common)?;
+        let parts = allocate(rest, &weights)?;
+        Keyed {
+            weights,
+            inputs,
+            parts,
+        }
+    };
+    member_shares(members, &sharing, &common, &parts, keyed, rest)
+}
+
+/// Refuses an empty pool, a member listed twice and a negative total.
+fn check_members_and_totals(pool: &Pool, members: &[PoolMember]) -> Result<(), ContributionError> {
     if members.is_empty() {
         return Err(ContributionError::EmptyPool);
     }
@@ -135,37 +134,57 @@ pub fn share_pool(
             value: negative.amount(),
         });
     }
-    // A share by agreed percentage does not depend on who has signed so far: the net is
-    // allocated over every member the key lists, in id order, so that one member's share
-    // is the same whether it is offered first or last.
-    if let Key::Agreed(percentages) = &pool.key {
-        let absent: Vec<PoolMember> = percentages
-            .keys()
-            .filter(|id| !members.iter().any(|m| &m.id == *id))
-            .map(|id| PoolMember {
-                id: id.clone(),
-                kind: crate::domain::MemberKind::Municipality,
-                population: Vec::new(),
-            })
-            .collect();
-        if !absent.is_empty() {
-            let mut listed: Vec<PoolMember> = members.iter().cloned().chain(absent).collect();
-            listed.sort_by(|a, b| a.id.cmp(&b.id));
-            let shares = share_pool(pool, indexation, &listed, fee_year)?;
-            return Ok(members
-                .iter()
-                .filter_map(|m| shares.iter().find(|s| s.member_id == m.id).cloned())
-                .collect());
-        }
+    Ok(())
+}
+
+/// The shares of `members` under an agreed key that lists members not among them, `None`
+/// when the key lists no one else.
+///
+/// A share by agreed percentage does not depend on who has signed so far: the net is
+/// allocated over every member the key lists, in id order, so that one member's share is
+/// the same whether it is offered first or last.
+fn share_over_every_agreed_member(
+    pool: &Pool,
+    indexation: Option<&Indexation>,
+    members: &[PoolMember],
+    fee_year: i32,
+) -> Result<Option<Vec<PoolShare>>, ContributionError> {
+    let Key::Agreed(percentages) = &pool.key else {
+        return Ok(None);
+    };
+    let absent: Vec<PoolMember> = percentages
+        .keys()
+        .filter(|id| !members.iter().any(|m| &m.id == *id))
+        .map(|id| PoolMember {
+            id: id.clone(),
+            kind: crate::domain::MemberKind::Municipality,
+            population: Vec::new(),
+        })
+        .collect();
+    if absent.is_empty() {
+        return Ok(None);
     }
+    let mut listed: Vec<PoolMember> = members.iter().cloned().chain(absent).collect();
+    listed.sort_by(|a, b| a.id.cmp(&b.id));
+    let shares = share_pool(pool, indexation, &listed, fee_year)?;
+    Ok(Some(
+        members
+            .iter()
+            .filter_map(|m| shares.iter().find(|s| s.member_id == m.id).cloned())
+            .collect(),
+    ))
+}
 
-    let mut common = Trace::default();
-    common.input(InputName::PoolTotal, Value::Money(pool.total_in(fee_year)));
-    common.input(InputName::Key, Value::Key(pool.key.kind()));
-    let net = net_amount(pool, indexation, fee_year, &mut common)?;
+/// The co-funders' own parts, each with its explanation, and what is left of the net for
+/// the key to share.
+struct CoFunding<'a> {
+    parts: BTreeMap<&'a str, (Money, Trace)>,
+    rest: Money,
+}
 
-    // Co-funders' parts come off the net first, whether or not they have signed yet.
-    let mut co_funded: BTreeMap<&str, (Money, Trace)> = BTreeMap::new();
+/// Takes the co-funders' parts off the net, whether or not they have signed yet.
+fn co_funding(pool: &Pool, net: Money) -> Result<CoFunding<'_>, ContributionError> {
+    let mut parts: BTreeMap<&str, (Money, Trace)> = BTreeMap::new();
     let mut rest = net.amount();
     for co in &pool.co_funders {
         let mut own = Trace::default();
@@ -194,38 +213,46 @@ pub fn share_pool(
             });
         }
         rest = overflow(rest.checked_sub(part))?;
-        co_funded.insert(
+        parts.insert(
             co.member_id.as_str(),
             (Money::new(part, net.currency())?, own),
         );
     }
-    if !co_funded.is_empty() {
-        let taken = overflow(net.amount().checked_sub(rest))?;
-        common.subtract(Quantity::NetAmount, net.amount(), taken)?;
-    }
-    let net = Money::new(rest, net.currency())?;
-    let sharing: Vec<PoolMember> = members
-        .iter()
-        .filter(|m| !co_funded.contains_key(m.id.as_str()))
-        .cloned()
-        .collect();
-    let (weights, own_inputs) = if sharing.is_empty() {
-        (Vec::new(), Vec::new())
-    } else {
-        weights(&pool.key, &sharing, fee_year, &mut common)?
-    };
-    let parts = if sharing.is_empty() {
-        Vec::new()
-    } else {
-        allocate(net, &weights)?
-    };
-    let total_weight = weights
+    Ok(CoFunding {
+        parts,
+        rest: Money::new(rest, net.currency())?,
+    })
+}
+
+/// The key's allocation over the members who share the rest: each one's weight, the inputs
+/// that are its own, and its part.
+#[derive(Default)]
+struct Keyed {
+    weights: Vec<Decimal>,
+    inputs: Vec<Vec<Input>>,
+    parts: Vec<Money>,
+}
+
+/// Shares in the order of `members`: a co-funder's part where it stands, the key's
+/// allocation (made over the others, `sharing`, in the same order) for everyone else.
+fn member_shares(
+    members: &[PoolMember],
+    sharing: &[PoolMember],
+    common: &Trace,
+    co_funded: &BTreeMap<&str, (Money, Trace)>,
+    keyed: Keyed,
+    net: Money,
+) -> Result<Vec<PoolShare>, ContributionError> {
+    let total_weight = keyed
+        .weights
         .iter()
         .try_fold(Decimal::ZERO, |sum, w| sum.checked_add(*w))
         .ok_or(ContributionError::Overflow)?;
-    // Shares in the order of `members`: a co-funder's part where it stands, the key's
-    // allocation (made over the others, in the same order) for everyone else.
-    let mut allocated = sharing.iter().zip(weights).zip(parts).zip(own_inputs);
+    let mut allocated = sharing
+        .iter()
+        .zip(keyed.weights)
+        .zip(keyed.parts)
+        .zip(keyed.inputs);
     let mut shares = Vec::with_capacity(members.len());
     for member in members {
         let mut trace = common.clone();
@@ -311,149 +338,6 @@ fn net_amount(
     Ok(Money::new(net, currency)?)
 }
 
-fn percent_in_range(what: &'static str, value: Decimal) -> Result<(), ContributionError> {
-    if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
-        Err(ContributionError::PercentOutOfRange { what, value })
-    } else {
-        Ok(())
-    }
-}
-
-/// The members' populations at a key's reference date.
-struct Populations {
-    counts: Vec<i64>,
-    /// Each member's own count with its date, for its explanation.
-    inputs: Vec<Vec<Input>>,
-    total: i64,
-}
-
-/// The members' populations at the key's reference date, recorded per member, and their sum.
-fn populations(
-    reference: &ReferenceDateRule,
-    members: &[PoolMember],
-    fee_year: i32,
-    common: &mut Trace,
-) -> Result<Populations, ContributionError> {
-    let date = reference.date_for(fee_year)?;
-    let mut counts = Vec::with_capacity(members.len());
-    let mut inputs = Vec::with_capacity(members.len());
-    for member in members {
-        let count = population_at(&member.id, &member.population, date)?.count;
-        counts.push(count);
-        inputs.push(vec![Input {
-            name: InputName::Population,
-            value: Value::PopulationAt { count, date },
-        }]);
-    }
-    let total = counts
-        .iter()
-        .try_fold(0_i64, |sum, c| sum.checked_add(*c))
-        .ok_or(ContributionError::Overflow)?;
-    common.input(InputName::TotalPopulation, Value::Integer(total));
-    Ok(Populations {
-        counts,
-        inputs,
-        total,
-    })
-}
-
-/// Each member's weight under the key, and the inputs that belong to that member alone.
-fn weights(
-    key: &Key,
-    members: &[PoolMember],
-    fee_year: i32,
-    common: &mut Trace,
-) -> Result<(Vec<Decimal>, Vec<Vec<Input>>), ContributionError> {
-    let n = i64::try_from(members.len()).map_err(|_| ContributionError::Overflow)?;
-    match key {
-        Key::Equal => {
-            common.input(InputName::MemberCount, Value::Integer(n));
-            Ok((
-                vec![Decimal::ONE; members.len()],
-                vec![Vec::new(); members.len()],
-            ))
-        }
-        Key::Population { reference } => {
-            let Populations {
-                counts,
-                inputs,
-                total,
-            } = populations(reference, members, fee_year, common)?;
-            if total == 0 {
-                return Err(ContributionError::ZeroPopulation);
-            }
-            Ok((counts.into_iter().map(Decimal::from).collect(), inputs))
-        }
-        Key::Agreed(percentages) => {
-            let mut weights = Vec::with_capacity(members.len());
-            let mut inputs = Vec::with_capacity(members.len());
-            for member in members {
-                let percent = *percentages.get(&member.id).ok_or_else(|| {
-                    ContributionError::MissingAgreedPercentage {
-                        member: member.id.clone(),
-                    }
-                })?;
-                percent_in_range("agreed_percent", percent)?;
-                weights.push(percent);
-                inputs.push(vec![Input {
-                    name: InputName::AgreedPercent,
-                    value: Value::Percent(percent),
-                }]);
-            }
-            let sum = weights
-                .iter()
-                .try_fold(Decimal::ZERO, |sum, w| sum.checked_add(*w))
-                .ok_or(ContributionError::Overflow)?;
-            if sum != Decimal::ONE_HUNDRED {
-                return Err(ContributionError::AgreedPercentagesNot100 { sum });
-            }
-            Ok((weights, inputs))
-        }
-        Key::Weighted {
-            equal_percent,
-            population_percent,
-            reference,
-        } => {
-            let (equal, by_population) = (*equal_percent, *population_percent);
-            percent_in_range("equal_percent", equal)?;
-            percent_in_range("population_percent", by_population)?;
-            let sum = overflow(equal.checked_add(by_population))?;
-            if sum != Decimal::ONE_HUNDRED {
-                return Err(ContributionError::WeightedKeyNot100 { sum });
-            }
-            common.input(InputName::EqualPercent, Value::Percent(equal));
-            common.input(InputName::PopulationPercent, Value::Percent(by_population));
-            common.input(InputName::MemberCount, Value::Integer(n));
-            let Populations {
-                counts,
-                inputs,
-                total,
-            } = populations(reference, members, fee_year, common)?;
-            if total == 0 {
-                // Without inhabitants only an all-equal key can be shared.
-                if !by_population.is_zero() {
-                    return Err(ContributionError::ZeroPopulation);
-                }
-                return Ok((vec![Decimal::ONE; members.len()], inputs));
-            }
-            // equal/100 × 1/n + population/100 × pop_i/P, multiplied by 100·n·P.
-            let equal_part = overflow(equal.checked_mul(Decimal::from(total)))?;
-            let per_inhabitant = overflow(by_population.checked_mul(Decimal::from(n)))?;
-            let weights = counts
-                .into_iter()
-                .map(|count| {
-                    overflow(
-                        per_inhabitant
-                            .checked_mul(Decimal::from(count))
-                            .and_then(|p| p.checked_add(equal_part)),
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((weights, inputs))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::domain::test_support::{d, sek};
@@ -462,6 +346,7 @@ mod tests {
 
     use super::*;
     use crate::domain::Currency;
+    use crate::domain::contribution::ReferenceDateRule;
     use crate::domain::money::AllocationError;
 
     const SCB: ReferenceDateRule = ReferenceDateRule::SCB_TWO_YEARS_BEFORE;

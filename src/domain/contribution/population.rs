@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::ContributionError;
+use super::error::ContributionError;
 use crate::domain::member::PopulationCount;
 
 /// A reference date relative to the fee year.

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::{
-    CalculationInput, ContributionError, FeeModel, FeeModelVersion, FixedComponent, InputName,
-    LineKind, MemberFacts, PoolShare, PriceListItem, ProRata, Value, VariableComponent,
-    VatTreatment, calculate, share_pool,
+    CalculationInput, ContributionError, ContributionStatement, FeeModel, FeeModelVersion,
+    FixedComponent, InputName, LineKind, MemberFacts, PoolShare, PriceListItem, ProRata, Value,
+    VariableComponent, VatTreatment, calculate, share_pool,
 };
 use crate::domain::Currency;
 use crate::domain::member::PopulationCount;
@@ -82,26 +82,7 @@ pub fn preview(
     let currency = components
         .first()
         .map_or(Currency::Sek, |c| model_currency(&c.model.model));
-    let mut pool_shares: BTreeMap<String, BTreeMap<String, PoolShare>> = BTreeMap::new();
-    let facts: Vec<MemberFacts> = members.iter().map(|m| m.facts.clone()).collect();
-    for component in components {
-        let other = model_currency(&component.model.model);
-        if other != currency {
-            return Err(crate::domain::money::MoneyError::CurrencyMismatch {
-                left: currency,
-                right: other,
-            }
-            .into());
-        }
-        if let FeeModel::Pool(pool) = &component.model.model {
-            for share in share_pool(pool, component.model.indexation.as_ref(), &facts, fee_year)? {
-                pool_shares
-                    .entry(share.member_id.clone())
-                    .or_default()
-                    .insert(component.id.clone(), share);
-            }
-        }
-    }
+    let mut pool_shares = pool_shares_by_member(fee_year, components, currency, members)?;
     let start = NaiveDate::from_ymd_opt(fee_year, 1, 1).ok_or(ContributionError::Overflow)?;
     let fixed: Vec<FixedComponent> = components
         .iter()
@@ -128,55 +109,92 @@ pub fn preview(
             variable_cap: member.variable_cap,
             conversion: None,
         };
-        let statement = match calculate(&input) {
-            Ok(s) => s,
-            Err(error) => {
-                failures.push(PreviewFailure {
-                    member_id: member.facts.id.clone(),
-                    name: member.name.clone(),
-                    error,
-                });
-                continue;
-            }
-        };
-        let mut fixed_sum = Money::zero(currency);
-        let mut variable_sum = Money::zero(currency);
-        let mut population = None;
-        for line in &statement.lines {
-            match line.kind {
-                LineKind::Fixed => fixed_sum = fixed_sum.checked_add(line.amount)?,
-                LineKind::Variable | LineKind::CapAdjustment => {
-                    variable_sum = variable_sum.checked_add(line.amount)?
-                }
-            }
-            population = population.or_else(|| {
-                line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
-                    (InputName::Population, Value::PopulationAt { count, date }) => {
-                        Some(PopulationCount {
-                            reference_date: *date,
-                            count: *count,
-                            source: None,
-                        })
-                    }
-                    _ => None,
-                })
-            });
+        match calculate(&input) {
+            Ok(statement) => rows.push(row(member, &statement, currency)?),
+            Err(error) => failures.push(PreviewFailure {
+                member_id: member.facts.id.clone(),
+                name: member.name.clone(),
+                error,
+            }),
         }
-        rows.push(PreviewRow {
-            member_id: member.facts.id.clone(),
-            name: member.name.clone(),
-            municipality_code: member.municipality_code.clone(),
-            population,
-            fixed: fixed_sum,
-            variable: variable_sum,
-            total: fixed_sum.checked_add(variable_sum)?,
-        });
     }
     Ok(Preview {
         fee_year,
         currency,
         rows,
         failures,
+    })
+}
+
+/// Every pool component shared across the members, by member id, then component id; every
+/// component must be in `currency`.
+fn pool_shares_by_member(
+    fee_year: i32,
+    components: &[PreviewComponent],
+    currency: Currency,
+    members: &[PreviewMember],
+) -> Result<BTreeMap<String, BTreeMap<String, PoolShare>>, ContributionError> {
+    let mut pool_shares: BTreeMap<String, BTreeMap<String, PoolShare>> = BTreeMap::new();
+    let facts: Vec<MemberFacts> = members.iter().map(|m| m.facts.clone()).collect();
+    for component in components {
+        let other = model_currency(&component.model.model);
+        if other != currency {
+            return Err(crate::domain::money::MoneyError::CurrencyMismatch {
+                left: currency,
+                right: other,
+            }
+            .into());
+        }
+        if let FeeModel::Pool(pool) = &component.model.model {
+            for share in share_pool(pool, component.model.indexation.as_ref(), &facts, fee_year)? {
+                pool_shares
+                    .entry(share.member_id.clone())
+                    .or_default()
+                    .insert(component.id.clone(), share);
+            }
+        }
+    }
+    Ok(pool_shares)
+}
+
+/// A member's row of the table: its statement's fixed and variable lines summed, and the
+/// population count the first line that used one was computed from.
+fn row(
+    member: &PreviewMember,
+    statement: &ContributionStatement,
+    currency: Currency,
+) -> Result<PreviewRow, ContributionError> {
+    let mut fixed_sum = Money::zero(currency);
+    let mut variable_sum = Money::zero(currency);
+    let mut population = None;
+    for line in &statement.lines {
+        match line.kind {
+            LineKind::Fixed => fixed_sum = fixed_sum.checked_add(line.amount)?,
+            LineKind::Variable | LineKind::CapAdjustment => {
+                variable_sum = variable_sum.checked_add(line.amount)?
+            }
+        }
+        population = population.or_else(|| {
+            line.inputs.iter().find_map(|i| match (&i.name, &i.value) {
+                (InputName::Population, Value::PopulationAt { count, date }) => {
+                    Some(PopulationCount {
+                        reference_date: *date,
+                        count: *count,
+                        source: None,
+                    })
+                }
+                _ => None,
+            })
+        });
+    }
+    Ok(PreviewRow {
+        member_id: member.facts.id.clone(),
+        name: member.name.clone(),
+        municipality_code: member.municipality_code.clone(),
+        population,
+        fixed: fixed_sum,
+        variable: variable_sum,
+        total: fixed_sum.checked_add(variable_sum)?,
     })
 }
 

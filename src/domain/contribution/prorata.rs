@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::ContributionError;
+use super::error::ContributionError;
 
 vocabulary! {
     /// How a part of a year is counted.

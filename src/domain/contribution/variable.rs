@@ -5,125 +5,12 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::ContributionError;
-use super::explain::{
-    InputName, LineKind, Quantity, StatementLine, Step, Trace, Value, exact_share, overflow,
-};
+use super::error::ContributionError;
+use super::explain::{InputName, LineKind, Quantity, StatementLine, Step, Value};
+use super::price_list::PriceListItem;
+use super::trace::{Trace, exact_share, overflow};
+use super::vat::VatTreatment;
 use crate::domain::money::{Money, Rounding, allocate};
-
-vocabulary! {
-    /// What a price-list item is counted in.
-    Unit {
-        Class = "class",
-        Participant = "participant",
-        Day = "day",
-        Visit = "visit",
-        Hour = "hour",
-        Piece = "piece",
-    }
-}
-
-/// How VAT applies to a line. A pure membership contribution is usually outside the scope of
-/// VAT; services are taxed at a rate or exempt with a reason the invoice must state.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VatTreatment {
-    OutsideScope,
-    Exempt {
-        reason: String,
-    },
-    /// The rate in percent, e.g. 25, 12 or 6.
-    Rate(Decimal),
-    /// A taxable service to a business or a public body established in another country:
-    /// not taxed where the seller is (mervärdesskattelagen 6 kap. 33 §), the buyer accounts
-    /// for the VAT (omvänd betalningsskyldighet; omvendt avgiftsplikt in Norway).
-    ReverseCharge,
-}
-
-impl VatTreatment {
-    /// The Swedish (25, 12, 6) and Norwegian (25, 15, 12) standard and reduced rates.
-    pub const RATES: &'static [&'static str] = &["25", "15", "12", "6"];
-    /// Every spelling [`VatTreatment::parse`] takes.
-    pub const NAMES: &'static [&'static str] = &[
-        "outside_scope",
-        "exempt",
-        "reverse_charge",
-        "25",
-        "15",
-        "12",
-        "6",
-    ];
-
-    /// Parses `outside_scope`, `exempt` (with the reason the invoice must state) or a rate.
-    pub fn parse(raw: &str, exempt_reason: Option<&str>) -> Result<Self, crate::domain::Invalid> {
-        use crate::domain::Invalid;
-        match raw.trim() {
-            "outside_scope" => Ok(VatTreatment::OutsideScope),
-            "reverse_charge" => Ok(VatTreatment::ReverseCharge),
-            "exempt" => match exempt_reason.map(str::trim).filter(|r| !r.is_empty()) {
-                Some(reason) => Ok(VatTreatment::Exempt {
-                    reason: reason.to_owned(),
-                }),
-                None => Err(Invalid::Required),
-            },
-            rate if Self::RATES.contains(&rate) => rate
-                .parse::<Decimal>()
-                .map(VatTreatment::Rate)
-                .map_err(|_| Invalid::OneOf {
-                    allowed: Self::RATES,
-                }),
-            _ => Err(Invalid::OneOf {
-                allowed: Self::NAMES,
-            }),
-        }
-    }
-
-    /// The stored form: `outside_scope`, `exempt` or the rate; the reason is kept apart.
-    pub fn code(&self) -> String {
-        match self {
-            VatTreatment::OutsideScope => "outside_scope".to_owned(),
-            VatTreatment::Exempt { .. } => "exempt".to_owned(),
-            VatTreatment::Rate(rate) => rate.normalize().to_string(),
-            VatTreatment::ReverseCharge => "reverse_charge".to_owned(),
-        }
-    }
-
-    /// The treatment of a sale from a seller in one country to a buyer in another: a rate
-    /// of the seller's country is not charged abroad; the buyer reverse-charges it
-    /// (mervärdesskattelagen 6 kap. 33 §). Unless `domestic_vat_abroad`: the law places
-    /// some supplies where the seller is whoever buys them (admission to an event held
-    /// there, 6 kap. 34–36 §§; a service on property there), and the seller charges its own
-    /// rate. Exempt and outside-scope sales stay as they are.
-    pub fn for_buyer(
-        self,
-        seller: crate::domain::Country,
-        buyer: crate::domain::Country,
-        domestic_vat_abroad: bool,
-    ) -> Self {
-        match self {
-            VatTreatment::Rate(_) if seller != buyer && !domestic_vat_abroad => {
-                VatTreatment::ReverseCharge
-            }
-            other => other,
-        }
-    }
-
-    pub fn exempt_reason(&self) -> Option<&str> {
-        match self {
-            VatTreatment::Exempt { reason } => Some(reason),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PriceListItem {
-    pub code: String,
-    pub unit: Unit,
-    pub unit_price: Money,
-    pub vat: VatTreatment,
-    /// Charge `vat` also to a buyer in another country (see [`VatTreatment::for_buyer`]).
-    pub domestic_vat_abroad: bool,
-}
 
 /// One service on an agreement: how much was ordered or used, and the agreement's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,22 +27,6 @@ pub struct VariableComponent {
 /// The component name of cap adjustment lines.
 pub const CAP_COMPONENT: &str = "variable_cap";
 
-/// The price list by code, refusing duplicates: two prices for one code would make the line
-/// depend on list order.
-pub(crate) fn price_index(
-    items: &[PriceListItem],
-) -> Result<BTreeMap<&str, &PriceListItem>, ContributionError> {
-    let mut index = BTreeMap::new();
-    for item in items {
-        if index.insert(item.code.as_str(), item).is_some() {
-            return Err(ContributionError::DuplicatePriceListItem {
-                code: item.code.clone(),
-            });
-        }
-    }
-    Ok(index)
-}
-
 /// One line: `max(0, quantity − included) × price × (1 − discount/100)`, rounded to öre per
 /// line.
 pub(crate) fn variable_line(
@@ -168,9 +39,30 @@ pub(crate) fn variable_line(
         .ok_or_else(|| ContributionError::UnknownPriceListItem {
             code: code.to_owned(),
         })?;
+    let price = agreed_price(component, item)?;
+    let mut trace = Trace::default();
+    record_terms(component, item, &mut trace)?;
+    let amount = line_amount(component, price, &mut trace)?;
+    Ok(StatementLine {
+        component: code.to_owned(),
+        kind: LineKind::Variable,
+        inputs: trace.inputs,
+        steps: trace.steps,
+        amount: Money::new(amount, price.currency())?,
+        vat: item.vat.clone(),
+        domestic_vat_abroad: item.domestic_vat_abroad,
+    })
+}
+
+/// The unit price the line is charged at, the agreed one or the list price, once the
+/// quantities and the price are known to be billable.
+fn agreed_price(
+    component: &VariableComponent,
+    item: &PriceListItem,
+) -> Result<Money, ContributionError> {
     if component.quantity < Decimal::ZERO || component.included_quantity < Decimal::ZERO {
         return Err(ContributionError::NegativeQuantity {
-            code: code.to_owned(),
+            code: component.item_code.clone(),
         });
     }
     let price = component.unit_price_override.unwrap_or(item.unit_price);
@@ -186,9 +78,20 @@ pub(crate) fn variable_line(
             value: price.amount(),
         });
     }
+    Ok(price)
+}
 
-    let mut trace = Trace::default();
-    trace.input(InputName::ItemCode, Value::Code(code.to_owned()));
+/// Records the item, the quantities, the prices and the discount as the line's inputs,
+/// refusing a discount outside 0–100 %.
+fn record_terms(
+    component: &VariableComponent,
+    item: &PriceListItem,
+    trace: &mut Trace,
+) -> Result<(), ContributionError> {
+    trace.input(
+        InputName::ItemCode,
+        Value::Code(component.item_code.clone()),
+    );
     trace.input(InputName::Unit, Value::Unit(item.unit));
     trace.input(InputName::Quantity, Value::Decimal(component.quantity));
     if !component.included_quantity.is_zero() {
@@ -210,7 +113,15 @@ pub(crate) fn variable_line(
         }
         trace.input(InputName::DiscountPercent, Value::Percent(percent));
     }
+    Ok(())
+}
 
+/// The billable quantity at the price, less the discount, rounded to öre.
+fn line_amount(
+    component: &VariableComponent,
+    price: Money,
+    trace: &mut Trace,
+) -> Result<Decimal, ContributionError> {
     let billable = if component.included_quantity.is_zero() {
         component.quantity
     } else {
@@ -238,17 +149,7 @@ pub(crate) fn variable_line(
         });
         amount = result;
     }
-    let amount = trace.round(Quantity::LineAmount, amount, Rounding::ORE);
-
-    Ok(StatementLine {
-        component: code.to_owned(),
-        kind: LineKind::Variable,
-        inputs: trace.inputs,
-        steps: trace.steps,
-        amount: Money::new(amount, price.currency())?,
-        vat: item.vat.clone(),
-        domestic_vat_abroad: item.domestic_vat_abroad,
-    })
+    Ok(trace.round(Quantity::LineAmount, amount, Rounding::ORE))
 }
 
 /// The lines that bring the variable total down to `cap` when it exceeds it.
@@ -325,6 +226,7 @@ pub(crate) fn cap_adjustments(
 mod tests {
     use super::*;
     use crate::domain::Currency;
+    use crate::domain::contribution::price_list::{Unit, price_index};
     use crate::domain::test_support::{d, sek};
 
     fn items() -> Vec<PriceListItem> {
@@ -346,32 +248,6 @@ mod tests {
                 domestic_vat_abroad: false,
             },
         ]
-    }
-
-    #[test]
-    fn a_rate_is_reverse_charged_abroad_unless_the_supply_is_taxed_at_home() {
-        use crate::domain::Country::{No, Se};
-        let rate = VatTreatment::Rate(d("25"));
-        assert_eq!(rate.clone().for_buyer(Se, Se, false), rate);
-        assert_eq!(
-            rate.clone().for_buyer(Se, No, false),
-            VatTreatment::ReverseCharge
-        );
-        // Admission to an event in Sweden: Swedish VAT whoever buys.
-        assert_eq!(rate.clone().for_buyer(Se, No, true), rate);
-        assert_eq!(rate.clone().for_buyer(No, Se, true), rate);
-        assert_eq!(rate.clone().for_buyer(Se, Se, true), rate);
-        for other in [
-            VatTreatment::OutsideScope,
-            VatTreatment::Exempt {
-                reason: "utbildning".into(),
-            },
-            VatTreatment::ReverseCharge,
-        ] {
-            for overridden in [false, true] {
-                assert_eq!(other.clone().for_buyer(Se, No, overridden), other);
-            }
-        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::domain::Currency;
 use crate::domain::money::Money;
 
 /// A reference rate in force from `from` (normally 1 January or 1 July, as the Riksbank
@@ -105,8 +106,22 @@ pub fn late_interest(
         return Ok(zero);
     }
 
-    // Principal and rate change only on payment dates and rate dates, so the charged days
-    // are cut there and each piece priced whole, instead of walking day by day.
+    let cuts = cuts(first, until, payments, rates);
+    let mut periods = periods(&cuts, until, principal, payments, rates, margin)?;
+    let total = total(&mut periods, currency)?;
+    Ok(Interest { periods, total })
+}
+
+/// The first charged day and every payment or rate date after it up to `until`, sorted.
+///
+/// Principal and rate change only on payment dates and rate dates, so the charged days
+/// are cut there and each piece priced whole, instead of walking day by day.
+fn cuts(
+    first: NaiveDate,
+    until: NaiveDate,
+    payments: &[(NaiveDate, Money)],
+    rates: &[ReferenceRate],
+) -> Vec<NaiveDate> {
     let mut cuts: Vec<NaiveDate> = payments
         .iter()
         .map(|(d, _)| *d)
@@ -116,11 +131,21 @@ pub fn late_interest(
     cuts.push(first);
     cuts.sort_unstable();
     cuts.dedup();
+    cuts
+}
 
+/// The charged periods between the cuts, neighbours with the same principal and rate
+/// joined; their days and interest are filled in by [`total`].
+fn periods(
+    cuts: &[NaiveDate],
+    until: NaiveDate,
+    principal: Money,
+    payments: &[(NaiveDate, Money)],
+    rates: &[ReferenceRate],
+    margin: Decimal,
+) -> Result<Vec<InterestPeriod>, InterestError> {
+    let currency = principal.currency();
     let mut periods: Vec<InterestPeriod> = Vec::new();
-    // Σ principal_öre × percent × days over all periods, scaled to integers; divided by
-    // 36 500 × 10^scale only once, at the end.
-    let mut numerators: Vec<(i128, u32)> = Vec::new();
     for (i, &from) in cuts.iter().enumerate() {
         let to = match cuts.get(i + 1) {
             Some(next) => next.pred_opt().ok_or(InterestError::Overflow)?,
@@ -158,8 +183,16 @@ pub fn late_interest(
             }),
         }
     }
+    Ok(periods)
+}
 
-    for period in &mut periods {
+/// Fills in each period's days and rounded interest, and returns the total: the exact sum
+/// rounded once to öre, never below zero.
+fn total(periods: &mut [InterestPeriod], currency: Currency) -> Result<Money, InterestError> {
+    // Σ principal_öre × percent × days over all periods, scaled to integers; divided by
+    // 36 500 × 10^scale only once, at the end.
+    let mut numerators: Vec<(i128, u32)> = Vec::new();
+    for period in periods.iter_mut() {
         period.days = (period.to - period.from).num_days() + 1;
         let (numerator, scale) = interest_numerator(period)?;
         period.interest = Money::from_minor(to_ore(numerator, scale)?, currency);
@@ -178,8 +211,7 @@ pub fn late_interest(
             .ok_or(InterestError::Overflow)?;
         sum = sum.checked_add(scaled).ok_or(InterestError::Overflow)?;
     }
-    let total = Money::from_minor(to_ore(sum, scale)?.max(0), currency);
-    Ok(Interest { periods, total })
+    Ok(Money::from_minor(to_ore(sum, scale)?.max(0), currency))
 }
 
 /// What is outstanding on `day`, in öre: the principal less every payment made on or
