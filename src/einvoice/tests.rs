@@ -1,7 +1,9 @@
 use rust_decimal::Decimal;
 
+use super::lines::{quantity_and_price, unit_code};
 use super::sample;
 use super::*;
+use crate::domain::Country;
 
 fn ubl(doc: &InvoiceDocument) -> String {
     let (_, _, parties) = sample::cases()

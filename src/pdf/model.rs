@@ -171,98 +171,12 @@ pub fn build(template: &Template, ctx: &Context, logo: Option<Arc<Raster>>) -> D
         {
             continue;
         }
-        let block = match &b.spec {
-            BlockSpec::Letterhead { text } => Block::Letterhead {
-                name: ctx
-                    .values
-                    .get("organisation.name")
-                    .cloned()
-                    .unwrap_or_default(),
-                lines: lines(&fill(text, ctx)),
-            },
-            BlockSpec::Address { text, rows } => Block::Address {
-                lines: lines(&fill(text, ctx)),
-                beside: pairs(rows, ctx),
-            },
-            BlockSpec::Title(t) => Block::Title(fill(t, ctx)),
-            BlockSpec::Heading(t) => Block::Heading(fill(t, ctx)),
-            BlockSpec::Paragraph { text, style, size } => {
-                let text = fill(text, ctx);
-                if text.is_empty() {
-                    continue;
-                }
-                Block::Paragraph {
-                    text,
-                    style: *style,
-                    size: *size,
-                }
-            }
-            BlockSpec::Facts(rows) => Block::Facts(pairs(rows, ctx)),
-            BlockSpec::Totals(rows) => Block::Totals(pairs(rows, ctx)),
-            BlockSpec::Table { source, columns } => {
-                let data = ctx.tables.get(source).map(Vec::as_slice).unwrap_or(&[]);
-                if data.is_empty() {
-                    continue;
-                }
-                Block::Table {
-                    columns: columns
-                        .iter()
-                        .map(|c| Column {
-                            title: c.title.clone(),
-                            width: c.width,
-                            align: c.align,
-                        })
-                        .collect(),
-                    rows: data
-                        .iter()
-                        .map(|row| {
-                            columns
-                                .iter()
-                                .map(|c| row.get(c.field).cloned().unwrap_or_default())
-                                .collect()
-                        })
-                        .collect(),
-                }
-            }
-            BlockSpec::Payment { title, rows, qr } => Block::Payment {
-                title: fill(title, ctx),
-                rows: pairs(rows, ctx),
-                qr: if *qr { ctx.qr.clone() } else { None },
-            },
-            BlockSpec::Signatures => {
-                if ctx.signatories.is_empty() {
-                    continue;
-                }
-                Block::Signatures(ctx.signatories.clone())
-            }
-            BlockSpec::List { source, title } => {
-                let items = ctx.lists.get(source).cloned().unwrap_or_default();
-                if items.is_empty() {
-                    continue;
-                }
-                Block::List {
-                    title: fill(title, ctx),
-                    items,
-                }
-            }
-            BlockSpec::Spacer { mm } => Block::Spacer { mm: *mm },
-            BlockSpec::Rule => Block::Rule,
-        };
-        blocks.push(block);
+        if let Some(block) = block(&b.spec, ctx) {
+            blocks.push(block);
+        }
     }
-    let locale = match ctx.language {
-        crate::domain::Language::Sv => "sv-SE",
-        crate::domain::Language::Nb => "nb-NO",
-        crate::domain::Language::En => "en",
-    };
     Document {
-        meta: Metadata {
-            title: ctx.title.clone(),
-            author: ctx.author.clone(),
-            subject: ctx.kind.as_str().to_owned(),
-            date: ctx.date,
-            language: locale.to_owned(),
-        },
+        meta: metadata(ctx),
         margins_mm: template.margins_mm,
         font_size: template.font_size,
         font: template.font,
@@ -280,6 +194,106 @@ pub fn build(template: &Template, ctx: &Context, logo: Option<Arc<Raster>>) -> D
             .filter(|c| !c.is_empty())
             .collect(),
         page_label: template.page_label.clone(),
+    }
+}
+
+/// A block filled with the document's values; `None` when it has nothing to show.
+fn block(spec: &BlockSpec, ctx: &Context) -> Option<Block> {
+    Some(match spec {
+        BlockSpec::Letterhead { text } => Block::Letterhead {
+            name: ctx
+                .values
+                .get("organisation.name")
+                .cloned()
+                .unwrap_or_default(),
+            lines: lines(&fill(text, ctx)),
+        },
+        BlockSpec::Address { text, rows } => Block::Address {
+            lines: lines(&fill(text, ctx)),
+            beside: pairs(rows, ctx),
+        },
+        BlockSpec::Title(t) => Block::Title(fill(t, ctx)),
+        BlockSpec::Heading(t) => Block::Heading(fill(t, ctx)),
+        BlockSpec::Paragraph { text, style, size } => {
+            let text = fill(text, ctx);
+            if text.is_empty() {
+                return None;
+            }
+            Block::Paragraph {
+                text,
+                style: *style,
+                size: *size,
+            }
+        }
+        BlockSpec::Facts(rows) => Block::Facts(pairs(rows, ctx)),
+        BlockSpec::Totals(rows) => Block::Totals(pairs(rows, ctx)),
+        BlockSpec::Table { source, columns } => return table(source, columns, ctx),
+        BlockSpec::Payment { title, rows, qr } => Block::Payment {
+            title: fill(title, ctx),
+            rows: pairs(rows, ctx),
+            qr: if *qr { ctx.qr.clone() } else { None },
+        },
+        BlockSpec::Signatures => {
+            if ctx.signatories.is_empty() {
+                return None;
+            }
+            Block::Signatures(ctx.signatories.clone())
+        }
+        BlockSpec::List { source, title } => {
+            let items = ctx.lists.get(source).cloned().unwrap_or_default();
+            if items.is_empty() {
+                return None;
+            }
+            Block::List {
+                title: fill(title, ctx),
+                items,
+            }
+        }
+        BlockSpec::Spacer { mm } => Block::Spacer { mm: *mm },
+        BlockSpec::Rule => Block::Rule,
+    })
+}
+
+/// A table of the document's rows, each cut to the template's columns; `None` when the
+/// document has no rows.
+fn table(source: &str, columns: &[template::Column], ctx: &Context) -> Option<Block> {
+    let data = ctx.tables.get(source).map(Vec::as_slice).unwrap_or(&[]);
+    if data.is_empty() {
+        return None;
+    }
+    Some(Block::Table {
+        columns: columns
+            .iter()
+            .map(|c| Column {
+                title: c.title.clone(),
+                width: c.width,
+                align: c.align,
+            })
+            .collect(),
+        rows: data
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .map(|c| row.get(c.field).cloned().unwrap_or_default())
+                    .collect()
+            })
+            .collect(),
+    })
+}
+
+fn metadata(ctx: &Context) -> Metadata {
+    let locale = match ctx.language {
+        crate::domain::Language::Sv => "sv-SE",
+        crate::domain::Language::Nb => "nb-NO",
+        crate::domain::Language::En => "en",
+    };
+    Metadata {
+        title: ctx.title.clone(),
+        author: ctx.author.clone(),
+        subject: ctx.kind.as_str().to_owned(),
+        date: ctx.date,
+        language: locale.to_owned(),
     }
 }
 

@@ -49,49 +49,58 @@ fn money(minor: i64, lang: Language) -> Money {
 
 pub fn seller(lang: Language) -> Seller {
     if norwegian(lang) {
-        return Seller {
-            name: "Regionrådet Nord-Troms og Finnmark".into(),
-            legal_name: "Regionrådet Nord-Troms og Finnmark IKS".into(),
-            address: Address {
-                line1: "Storgata 12".into(),
-                line2: None,
-                postal_code: "9510".into(),
-                city: "Alta".into(),
-                country: Country::No,
-            },
-            org_number: "998 877 660".into(),
-            vat_number: Some("998 877 660 MVA".into()),
-            f_skatt: false,
-            in_business_register: true,
-            seat: "Alta".into(),
-            email: "faktura@regionradet.no".into(),
-            accounts: PaymentAccounts {
-                bankgiro: None,
-                plusgiro: None,
-                iban: Iban::parse("NO9386011117947").ok(),
-                bic: Bic::parse("DNBANOKK").ok(),
-                by_currency: BTreeMap::from([(
-                    Currency::Nok,
-                    CurrencyAccount {
-                        kontonummer: Kontonummer::parse("8601.11.17947").ok(),
-                        iban: None,
-                        bic: None,
-                    },
-                )]),
-            },
-            default_currency: Currency::Nok,
-            signatories: vec![
-                Signatory {
-                    name: "Ingrid Sørbø".into(),
-                    title: "Daglig leder".into(),
-                },
-                Signatory {
-                    name: "Ánde Somby".into(),
-                    title: "Styreleder".into(),
-                },
-            ],
-        };
+        norwegian_seller()
+    } else {
+        swedish_seller()
     }
+}
+
+fn norwegian_seller() -> Seller {
+    Seller {
+        name: "Regionrådet Nord-Troms og Finnmark".into(),
+        legal_name: "Regionrådet Nord-Troms og Finnmark IKS".into(),
+        address: Address {
+            line1: "Storgata 12".into(),
+            line2: None,
+            postal_code: "9510".into(),
+            city: "Alta".into(),
+            country: Country::No,
+        },
+        org_number: "998 877 660".into(),
+        vat_number: Some("998 877 660 MVA".into()),
+        f_skatt: false,
+        in_business_register: true,
+        seat: "Alta".into(),
+        email: "faktura@regionradet.no".into(),
+        accounts: PaymentAccounts {
+            bankgiro: None,
+            plusgiro: None,
+            iban: Iban::parse("NO9386011117947").ok(),
+            bic: Bic::parse("DNBANOKK").ok(),
+            by_currency: BTreeMap::from([(
+                Currency::Nok,
+                CurrencyAccount {
+                    kontonummer: Kontonummer::parse("8601.11.17947").ok(),
+                    iban: None,
+                    bic: None,
+                },
+            )]),
+        },
+        default_currency: Currency::Nok,
+        signatories: vec![
+            Signatory {
+                name: "Ingrid Sørbø".into(),
+                title: "Daglig leder".into(),
+            },
+            Signatory {
+                name: "Ánde Somby".into(),
+                title: "Styreleder".into(),
+            },
+        ],
+    }
+}
+
+fn swedish_seller() -> Seller {
     Seller {
         name: "Navet science center".into(),
         legal_name: "Boråsregionen Sjuhärads kommunalförbund".into(),
@@ -203,22 +212,6 @@ pub fn offer(lang: Language) -> OfferLetter {
     } else {
         (9784, 2850)
     };
-    let vat = dec(25, 0);
-    let attachments = match lang {
-        Language::Sv => vec![
-            "Affärsplan Navet science center 2022–2025".to_owned(),
-            "Avtalskommun? Så kan du använda Navet".to_owned(),
-            "Rörlig del – ett smörgåsbord av möjligheter och riktade/särskilda insatser".to_owned(),
-        ],
-        Language::Nb => vec![
-            "Handlingsplan 2026–2029".to_owned(),
-            "Slik kan kommunen bruke tjenestene våre".to_owned(),
-        ],
-        Language::En => vec![
-            "Business plan 2022–2025".to_owned(),
-            "Member municipality? How to use Navet".to_owned(),
-        ],
-    };
     OfferLetter {
         language: lang,
         date: day(2026, 11, 2),
@@ -232,38 +225,7 @@ pub fn offer(lang: Language) -> OfferLetter {
             .into(),
         ),
         seller: seller(lang),
-        buyer: Buyer {
-            name: if norwegian(lang) {
-                "Kautokeino kommune – Guovdageainnu suohkan".into()
-            } else {
-                "Bollebygds kommun".into()
-            },
-            address: Some(Address {
-                line1: if norwegian(lang) {
-                    "Hannoluohkka 2".into()
-                } else {
-                    "Box 52".into()
-                },
-                line2: None,
-                postal_code: if norwegian(lang) {
-                    "9520".into()
-                } else {
-                    "517 22".into()
-                },
-                city: if norwegian(lang) {
-                    "Kautokeino".into()
-                } else {
-                    "Bollebygd".into()
-                },
-                country: if norwegian(lang) {
-                    Country::No
-                } else {
-                    Country::Se
-                },
-            }),
-            org_number: None,
-            vat_number: None,
-        },
+        buyer: offer_buyer(lang),
         fee_year: 2027,
         period_start: day(2027, 1, 1),
         period_end: None,
@@ -292,32 +254,7 @@ pub fn offer(lang: Language) -> OfferLetter {
         }],
         variable: true,
         years: Vec::new(),
-        menu: vec![
-            MenuItem {
-                service: w[2].into(),
-                unit: w[3].into(),
-                price: money(350_000, lang),
-                vat: VatTreatment::Rate(vat),
-            },
-            MenuItem {
-                service: w[4].into(),
-                unit: w[5].into(),
-                price: money(1_200_000, lang),
-                vat: VatTreatment::Rate(vat),
-            },
-            MenuItem {
-                service: w[6].into(),
-                unit: w[3].into(),
-                price: money(280_000, lang),
-                vat: VatTreatment::Rate(vat),
-            },
-            MenuItem {
-                service: w[7].into(),
-                unit: w[8].into(),
-                price: money(95_000, lang),
-                vat: VatTreatment::Rate(vat),
-            },
-        ],
+        menu: menu(lang),
         ordered: vec![OfferFixedLine {
             description: w[2].into(),
             calculation: Calculation::PerUnit {
@@ -331,7 +268,76 @@ pub fn offer(lang: Language) -> OfferLetter {
             index: None,
             amount: money(2_100_000, lang),
         }],
-        attachments,
+        attachments: offer_attachments(lang),
+    }
+}
+
+/// The municipality an offer goes to: a smaller one than the invoices' buyer.
+fn offer_buyer(lang: Language) -> Buyer {
+    let (name, line1, postal_code, city, country) = if norwegian(lang) {
+        (
+            "Kautokeino kommune – Guovdageainnu suohkan",
+            "Hannoluohkka 2",
+            "9520",
+            "Kautokeino",
+            Country::No,
+        )
+    } else {
+        (
+            "Bollebygds kommun",
+            "Box 52",
+            "517 22",
+            "Bollebygd",
+            Country::Se,
+        )
+    };
+    Buyer {
+        name: name.into(),
+        address: Some(Address {
+            line1: line1.into(),
+            line2: None,
+            postal_code: postal_code.into(),
+            city: city.into(),
+            country,
+        }),
+        org_number: None,
+        vat_number: None,
+    }
+}
+
+/// The services members can order, at their prices.
+fn menu(lang: Language) -> Vec<MenuItem> {
+    let w = words(lang);
+    let vat = dec(25, 0);
+    let item = |service: &str, unit: &str, price: i64| MenuItem {
+        service: service.into(),
+        unit: unit.into(),
+        price: money(price, lang),
+        vat: VatTreatment::Rate(vat),
+    };
+    vec![
+        item(w[2], w[3], 350_000),
+        item(w[4], w[5], 1_200_000),
+        item(w[6], w[3], 280_000),
+        item(w[7], w[8], 95_000),
+    ]
+}
+
+fn offer_attachments(lang: Language) -> Vec<String> {
+    match lang {
+        Language::Sv => vec![
+            "Affärsplan Navet science center 2022–2025".to_owned(),
+            "Avtalskommun? Så kan du använda Navet".to_owned(),
+            "Rörlig del – ett smörgåsbord av möjligheter och riktade/särskilda insatser".to_owned(),
+        ],
+        Language::Nb => vec![
+            "Handlingsplan 2026–2029".to_owned(),
+            "Slik kan kommunen bruke tjenestene våre".to_owned(),
+        ],
+        Language::En => vec![
+            "Business plan 2022–2025".to_owned(),
+            "Member municipality? How to use Navet".to_owned(),
+        ],
     }
 }
 
