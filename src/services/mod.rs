@@ -12,10 +12,13 @@ pub mod invoicing;
 pub mod ledger;
 pub mod mail;
 pub mod mailings;
+pub mod organisations;
 pub mod payments;
 pub mod preview;
+pub mod pricing;
 pub mod reminders;
 pub mod statements;
+pub mod templates;
 pub mod tokens;
 pub mod webhooks;
 
