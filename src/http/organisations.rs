@@ -192,14 +192,7 @@ pub struct SignatoryBody {
 impl OrganisationBody {
     pub fn parse(self) -> Result<OrganisationDetails, Error> {
         let mut e = Errors::new();
-        let name = e.require("name", self.name.as_deref(), |s| {
-            text(s, crate::domain::NAME_MAX)
-        });
-        // The registered name is the name unless it differs.
-        let legal_name = match self.legal_name.as_deref() {
-            Some(raw) => e.check("legal_name", text(raw, crate::domain::NAME_MAX)),
-            None => name.clone(),
-        };
+        let (name, legal_name) = names(self.name.as_deref(), self.legal_name.as_deref(), &mut e);
         let country = e.require("country", self.country.as_deref(), Country::parse);
         let seat = self
             .seat
@@ -221,15 +214,10 @@ impl OrganisationBody {
             self.accounts.unwrap_or_default(),
             &mut e,
         );
-        let currency = e.check_opt(
-            "default_currency",
+        let (currency, language) = defaults(
             self.default_currency.as_deref(),
-            Currency::parse,
-        );
-        let language = e.check_opt(
-            "default_language",
             self.default_language.as_deref(),
-            Language::parse,
+            &mut e,
         );
         let terms = e.check(
             "payment_terms_days",
@@ -247,14 +235,7 @@ impl OrganisationBody {
             )
         });
         let (org_number, vat_number, address) = registration.unwrap_or((None, None, None));
-        let vat_status = match (vat_status.flatten(), &vat_number) {
-            (Some(status), _) => Some(status),
-            (None, Some(Some(_))) => Some(VatStatus::Registered),
-            (None, _) => Some(VatStatus::NotRegistered),
-        };
-        if vat_status == Some(VatStatus::Registered) && matches!(vat_number, Some(None)) {
-            e.add("vat_number", Invalid::Required);
-        }
+        let vat_status = vat_status_of(vat_status.flatten(), &vat_number, &mut e);
         e.finish(|| {
             let country = country?;
             let address = address?;
@@ -328,6 +309,50 @@ impl OrganisationBody {
             email_reply_to: d.email_reply_to.as_ref().map(MailboxBody::from_domain),
         }
     }
+}
+
+/// The name, and the registered name, which is the name unless it differs.
+fn names(
+    name: Option<&str>,
+    legal_name: Option<&str>,
+    e: &mut Errors,
+) -> (Option<String>, Option<String>) {
+    let name = e.require("name", name, |s| text(s, crate::domain::NAME_MAX));
+    let legal_name = match legal_name {
+        Some(raw) => e.check("legal_name", text(raw, crate::domain::NAME_MAX)),
+        None => name.clone(),
+    };
+    (name, legal_name)
+}
+
+/// The currency and the language the organisation bills in unless a member's differ;
+/// the country's when not given.
+fn defaults(
+    currency: Option<&str>,
+    language: Option<&str>,
+    e: &mut Errors,
+) -> (Option<Option<Currency>>, Option<Option<Language>>) {
+    let currency = e.check_opt("default_currency", currency, Currency::parse);
+    let language = e.check_opt("default_language", language, Language::parse);
+    (currency, language)
+}
+
+/// Whether the organisation is registered for VAT: as given, or as its VAT number says.
+/// A registered one needs its VAT number.
+fn vat_status_of(
+    given: Option<VatStatus>,
+    vat_number: &Option<Option<VatNumber>>,
+    e: &mut Errors,
+) -> Option<VatStatus> {
+    let status = match (given, vat_number) {
+        (Some(status), _) => status,
+        (None, Some(Some(_))) => VatStatus::Registered,
+        (None, _) => VatStatus::NotRegistered,
+    };
+    if status == VatStatus::Registered && matches!(vat_number, Some(None)) {
+        e.add("vat_number", Invalid::Required);
+    }
+    Some(status)
 }
 
 /// The accounts that take payments: bankgiro, plusgiro, IBAN and BIC in the default

@@ -428,7 +428,7 @@ fn input_view(i: &Input) -> InputView {
 }
 
 /// A step as the API shows it. The steps that compute a named quantity are
-/// [`quantity_step_view`]'s.
+/// [`quantity_step_view`]'s, those of a service's price or a share [`share_step_view`]'s.
 fn step_view(s: &Step) -> StepView {
     let t = |d: &rust_decimal::Decimal| d.to_string();
     match s {
@@ -461,6 +461,36 @@ fn step_view(s: &Step) -> StepView {
             rate: t(rate),
             result: t(result),
         },
+        Step::Rounded {
+            quantity,
+            before,
+            after,
+            rule,
+        } => StepView::Rounded {
+            quantity: quantity_name(*quantity),
+            before: t(before),
+            after: t(after),
+            decimals: rule.decimals,
+            mode: rule.mode.as_str().to_owned(),
+        },
+        Step::Indexed { .. }
+        | Step::Multiplied { .. }
+        | Step::Added { .. }
+        | Step::Subtracted { .. }
+        | Step::Summed { .. }
+        | Step::PercentOf { .. } => quantity_step_view(s),
+        Step::Billable { .. }
+        | Step::Discounted { .. }
+        | Step::ProRated { .. }
+        | Step::Allocated { .. } => share_step_view(s),
+    }
+}
+
+/// A step of a service's price or of a share; any other step goes back to [`step_view`],
+/// which lists every step.
+fn share_step_view(s: &Step) -> StepView {
+    let t = |d: &rust_decimal::Decimal| d.to_string();
+    match s {
         Step::Billable {
             quantity,
             included,
@@ -502,24 +532,7 @@ fn step_view(s: &Step) -> StepView {
             exact_share: t(exact_share),
             result: t(result),
         },
-        Step::Rounded {
-            quantity,
-            before,
-            after,
-            rule,
-        } => StepView::Rounded {
-            quantity: quantity_name(*quantity),
-            before: t(before),
-            after: t(after),
-            decimals: rule.decimals,
-            mode: rule.mode.as_str().to_owned(),
-        },
-        Step::Indexed { .. }
-        | Step::Multiplied { .. }
-        | Step::Added { .. }
-        | Step::Subtracted { .. }
-        | Step::Summed { .. }
-        | Step::PercentOf { .. } => quantity_step_view(s),
+        other => step_view(other),
     }
 }
 
