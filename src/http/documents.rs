@@ -6,7 +6,6 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Db;
 use crate::domain::documents::DocumentKind;
 use crate::domain::iso_date;
 use crate::domain::{Errors, Invalid, Language};
@@ -18,8 +17,10 @@ use crate::http::openapi::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
-use crate::services::documents::{self as service, OfferOptions};
-use crate::storage::documents::{self as store, DocumentRecord};
+use crate::http::Db;
+use crate::services::documents::{
+    self as service, DocumentRecord, DocumentTemplates, OfferOptions,
+};
 
 /// Logos are small pictures; anything larger is refused with 413.
 const LOGO_LIMIT: usize = 1024 * 1024;
@@ -283,7 +284,7 @@ pub async fn list(
     let q = query.into_inner();
     let docs = db
         .run(move |conn| {
-            store::list(
+            service::list(
                 conn,
                 &org,
                 q.agreement_id.as_deref(),
@@ -303,7 +304,7 @@ pub async fn read(
 ) -> Result<web::Json<DocumentView>, Error> {
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
-    let doc = db.run(move |conn| store::get(conn, &org, &id)).await?;
+    let doc = db.run(move |conn| service::get(conn, &org, &id)).await?;
     Ok(web::Json(doc.into()))
 }
 
@@ -318,10 +319,10 @@ pub async fn read_pdf(
     let (org, id) = path.into_inner();
     caller.read_members(&org)?;
     let filename = format!("{id}.pdf");
-    let bytes = db.run(move |conn| store::content(conn, &org, &id)).await?;
+    let (bytes, sha256) = db.run(move |conn| service::pdf(conn, &org, &id)).await?;
     // The ETag is the SHA-256 the document was stored with, so that a client can check
     // what it received against the record.
-    let etag = format!("\"{}\"", store::sha256_hex(&bytes));
+    let etag = format!("\"{sha256}\"");
     let mut response = pdf(bytes, &filename);
     if let Ok(value) = header::HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, value);
@@ -359,7 +360,9 @@ pub async fn templates(
 ) -> Result<web::Json<Items<TemplateView>>, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
-    let own = db.run(move |conn| store::templates(conn, &org)).await?;
+    let own = db
+        .run(move |conn| service::own_templates(conn, &org))
+        .await?;
     let mut items = Vec::new();
     for kind in DocumentKind::ALL {
         for lang in Language::ALL {
@@ -388,19 +391,16 @@ pub async fn template(
     let (org, kind, lang) = path.into_inner();
     caller.read_members(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
-    let own = db
-        .run(move |conn| store::template(conn, &org, kind.as_str(), lang.as_str()))
+    let (source, at) = db
+        .run(move |conn| {
+            crate::services::templates::template(&DocumentTemplates, conn, &org, kind, lang)
+        })
         .await?;
-    let custom = own.is_some();
-    let (source, updated_at) = match own {
-        Some((s, at)) => (s, Some(at.and_utc())),
-        None => (crate::pdf::shipped_source(kind, lang).to_owned(), None),
-    };
     Ok(web::Json(TemplateView {
         kind: kind.as_str().into(),
         language: lang.as_str().into(),
-        custom,
-        updated_at,
+        custom: at.is_some(),
+        updated_at: at.map(|at| at.and_utc()),
         source: Some(source),
     }))
 }
@@ -439,7 +439,9 @@ pub async fn put_template(
     }
     let stored = source.clone();
     let at = db
-        .write(move |conn| service::put_template(conn, &org, kind, lang, &stored))
+        .write(move |conn| {
+            crate::services::templates::put(&DocumentTemplates, conn, &org, kind, lang, &stored)
+        })
         .await?;
     Ok(web::Json(TemplateView {
         kind: kind.as_str().into(),
@@ -461,12 +463,10 @@ pub async fn delete_template(
     let (org, kind, lang) = path.into_inner();
     caller.configure(&org)?;
     let (kind, lang) = kind_and_language(&kind, &lang)?;
-    let removed = db
-        .write(move |conn| store::delete_template(conn, &org, kind.as_str(), lang.as_str()))
-        .await?;
-    if !removed {
-        return Err(Error::NotFound("template"));
-    }
+    db.write(move |conn| {
+        crate::services::templates::delete(&DocumentTemplates, conn, &org, kind, lang)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -534,10 +534,7 @@ pub async fn logo(
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
     caller.read_members(&org)?;
-    let (media, bytes) = db
-        .run(move |conn| store::logo(conn, &org))
-        .await?
-        .ok_or(Error::NotFound("logo"))?;
+    let (media, bytes) = db.run(move |conn| service::logo(conn, &org)).await?;
     Ok(HttpResponse::Ok().content_type(media).body(bytes))
 }
 
@@ -550,8 +547,7 @@ pub async fn delete_logo(
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
     caller.configure(&org)?;
-    if !db.write(move |conn| store::delete_logo(conn, &org)).await? {
-        return Err(Error::NotFound("logo"));
-    }
+    db.write(move |conn| service::delete_logo(conn, &org))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -18,6 +18,7 @@ pub mod methods;
 pub mod openapi;
 pub mod organisations;
 pub mod paging;
+pub mod patch;
 pub mod payments;
 pub mod preview;
 pub mod pricing;

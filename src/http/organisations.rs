@@ -7,21 +7,22 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Db;
 use crate::domain::mail_sender::Mailbox;
 use crate::domain::organisation::{
     self, CurrencyAccount, Organisation, OrganisationDetails, PaymentAccounts, Signatory,
 };
 use crate::domain::{
-    Bankgiro, Bic, Country, Currency, Email, Errors, Iban, Invalid, Kontonummer, Language,
+    Address, Bankgiro, Bic, Country, Currency, Email, Errors, Iban, Invalid, Kontonummer, Language,
     OrgNumber, Plusgiro, VatNumber, VatStatus, text,
 };
 use crate::error::Error;
+use crate::http::AddressBody;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
 use crate::http::paging::{Paging, PagingParams};
-use crate::http::{AddressBody, merge_patch, to_value};
-use crate::storage;
+use crate::http::patch::{self, Patchable};
+use crate::http::Db;
+use crate::services::organisations as service;
 
 /// An organisation as sent on create, and as the document a PATCH merges into.
 #[derive(Deserialize, Serialize, ToSchema, Default)]
@@ -191,14 +192,7 @@ pub struct SignatoryBody {
 impl OrganisationBody {
     pub fn parse(self) -> Result<OrganisationDetails, Error> {
         let mut e = Errors::new();
-        let name = e.require("name", self.name.as_deref(), |s| {
-            text(s, crate::domain::NAME_MAX)
-        });
-        // The registered name is the name unless it differs.
-        let legal_name = match self.legal_name.as_deref() {
-            Some(raw) => e.check("legal_name", text(raw, crate::domain::NAME_MAX)),
-            None => name.clone(),
-        };
+        let (name, legal_name) = names(self.name.as_deref(), self.legal_name.as_deref(), &mut e);
         let country = e.require("country", self.country.as_deref(), Country::parse);
         let seat = self
             .seat
@@ -215,89 +209,33 @@ impl OrganisationBody {
         let email_reply_to = self
             .email_reply_to
             .map(|m| m.parse("email_reply_to", &mut e));
-        let bankgiro = e.check_opt("bankgiro", self.bankgiro.as_deref(), Bankgiro::parse);
-        let plusgiro = e.check_opt("plusgiro", self.plusgiro.as_deref(), Plusgiro::parse);
-        let iban = e.check_opt("iban", self.iban.as_deref(), Iban::parse);
-        let bic = e.check_opt("bic", self.bic.as_deref(), Bic::parse);
-        if matches!(&iban, Some(Some(_))) && self.bic.is_none() {
-            e.add("bic", Invalid::Required);
-        }
-        let by_currency: Vec<Option<(Currency, CurrencyAccount)>> = self
-            .accounts
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(code, a)| a.parse(&code, &mut e))
-            .collect();
-        let currency = e.check_opt(
-            "default_currency",
-            self.default_currency.as_deref(),
-            Currency::parse,
+        let accounts = payment_accounts(
+            [&self.bankgiro, &self.plusgiro, &self.iban, &self.bic].map(Option::as_deref),
+            self.accounts.unwrap_or_default(),
+            &mut e,
         );
-        let language = e.check_opt(
-            "default_language",
+        let (currency, language) = defaults(
+            self.default_currency.as_deref(),
             self.default_language.as_deref(),
-            Language::parse,
+            &mut e,
         );
         let terms = e.check(
             "payment_terms_days",
             organisation::payment_terms_days(self.payment_terms_days.unwrap_or(30)),
         );
         let vat_status = e.check_opt("vat_status", self.vat_status.as_deref(), VatStatus::parse);
-        let signatories: Vec<Signatory> = self
-            .signatories
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                let name = e.check(
-                    &format!("signatories[{i}].name"),
-                    text(&s.name, crate::domain::NAME_MAX),
-                );
-                let title = e.check(
-                    &format!("signatories[{i}].title"),
-                    text(&s.title, crate::domain::NAME_MAX),
-                );
-                Some(Signatory {
-                    name: name?,
-                    title: title?,
-                })
-            })
-            .collect();
+        let signatories = signatories(self.signatories.unwrap_or_default(), &mut e);
         // What depends on the country is only checked once the country is known.
-        let (mut org_number, mut vat_number, mut address) = (None, None, None);
-        if let Some(country) = country {
-            org_number = e.require("org_number", self.org_number.as_deref(), |s| {
-                OrgNumber::parse(country, s)
-            });
-            vat_number = e.check_opt("vat_number", self.vat_number.as_deref(), |s| {
-                VatNumber::parse(country, s)
-            });
-            address = match self.address {
-                None => {
-                    e.add("address", Invalid::Required);
-                    None
-                }
-                Some(a) => a.parse("address", country, &mut e),
-            };
-            if let (Some(org), Some(Some(vat))) = (&org_number, &vat_number)
-                && vat.org_number() != org
-            {
-                e.add(
-                    "vat_number",
-                    Invalid::Mismatch {
-                        other: "org_number",
-                    },
-                );
-            }
-        }
-        let vat_status = match (vat_status.flatten(), &vat_number) {
-            (Some(status), _) => Some(status),
-            (None, Some(Some(_))) => Some(VatStatus::Registered),
-            (None, _) => Some(VatStatus::NotRegistered),
-        };
-        if vat_status == Some(VatStatus::Registered) && matches!(vat_number, Some(None)) {
-            e.add("vat_number", Invalid::Required);
-        }
+        let registration = country.map(|country| {
+            registration(
+                country,
+                (self.org_number.as_deref(), self.vat_number.as_deref()),
+                self.address,
+                &mut e,
+            )
+        });
+        let (org_number, vat_number, address) = registration.unwrap_or((None, None, None));
+        let vat_status = vat_status_of(vat_status.flatten(), &vat_number, &mut e);
         e.finish(|| {
             let country = country?;
             let address = address?;
@@ -316,27 +254,15 @@ impl OrganisationBody {
                 address,
                 seat,
                 f_skatt: self.f_skatt.unwrap_or(false),
-                accounts: PaymentAccounts {
-                    bankgiro: bankgiro?,
-                    plusgiro: plusgiro?,
-                    iban: iban?,
-                    bic: bic?,
-                    by_currency: by_currency.into_iter().collect::<Option<_>>()?,
-                },
+                accounts: accounts?,
                 default_currency: currency?.unwrap_or(country.currency()),
                 default_language: language?.unwrap_or(country.language()),
                 payment_terms_days: terms?,
                 invoice_prefix: invoice_prefix?,
                 contact_email: contact_email?,
                 signatories,
-                email_from: match email_from {
-                    Some(m) => Some(m?),
-                    None => None,
-                },
-                email_reply_to: match email_reply_to {
-                    Some(m) => Some(m?),
-                    None => None,
-                },
+                email_from: email_from.map_or(Some(None), |m| m.map(Some))?,
+                email_reply_to: email_reply_to.map_or(Some(None), |m| m.map(Some))?,
             })
         })
         .map_err(Error::Validation)
@@ -385,6 +311,150 @@ impl OrganisationBody {
     }
 }
 
+/// The name, and the registered name, which is the name unless it differs.
+fn names(
+    name: Option<&str>,
+    legal_name: Option<&str>,
+    e: &mut Errors,
+) -> (Option<String>, Option<String>) {
+    let name = e.require("name", name, |s| text(s, crate::domain::NAME_MAX));
+    let legal_name = match legal_name {
+        Some(raw) => e.check("legal_name", text(raw, crate::domain::NAME_MAX)),
+        None => name.clone(),
+    };
+    (name, legal_name)
+}
+
+/// The currency and the language the organisation bills in unless a member's differ;
+/// the country's when not given.
+fn defaults(
+    currency: Option<&str>,
+    language: Option<&str>,
+    e: &mut Errors,
+) -> (Option<Option<Currency>>, Option<Option<Language>>) {
+    let currency = e.check_opt("default_currency", currency, Currency::parse);
+    let language = e.check_opt("default_language", language, Language::parse);
+    (currency, language)
+}
+
+/// Whether the organisation is registered for VAT: as given, or as its VAT number says.
+/// A registered one needs its VAT number.
+fn vat_status_of(
+    given: Option<VatStatus>,
+    vat_number: &Option<Option<VatNumber>>,
+    e: &mut Errors,
+) -> Option<VatStatus> {
+    let status = match (given, vat_number) {
+        (Some(status), _) => status,
+        (None, Some(Some(_))) => VatStatus::Registered,
+        (None, _) => VatStatus::NotRegistered,
+    };
+    if status == VatStatus::Registered && matches!(vat_number, Some(None)) {
+        e.add("vat_number", Invalid::Required);
+    }
+    Some(status)
+}
+
+/// The accounts that take payments: bankgiro, plusgiro, IBAN and BIC in the default
+/// currency, then those of other currencies.
+fn payment_accounts(
+    [bankgiro, plusgiro, iban, bic]: [Option<&str>; 4],
+    by_currency: BTreeMap<String, CurrencyAccountBody>,
+    e: &mut Errors,
+) -> Option<PaymentAccounts> {
+    let bankgiro = e.check_opt("bankgiro", bankgiro, Bankgiro::parse);
+    let plusgiro = e.check_opt("plusgiro", plusgiro, Plusgiro::parse);
+    let parsed_iban = e.check_opt("iban", iban, Iban::parse);
+    let parsed_bic = e.check_opt("bic", bic, Bic::parse);
+    if matches!(&parsed_iban, Some(Some(_))) && bic.is_none() {
+        e.add("bic", Invalid::Required);
+    }
+    let by_currency: Vec<Option<(Currency, CurrencyAccount)>> = by_currency
+        .into_iter()
+        .map(|(code, a)| a.parse(&code, e))
+        .collect();
+    Some(PaymentAccounts {
+        bankgiro: bankgiro?,
+        plusgiro: plusgiro?,
+        iban: parsed_iban?,
+        bic: parsed_bic?,
+        by_currency: by_currency.into_iter().collect::<Option<_>>()?,
+    })
+}
+
+/// The signatories, each bad name or title named by its place in the list.
+fn signatories(given: Vec<SignatoryBody>, e: &mut Errors) -> Vec<Signatory> {
+    given
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let name = e.check(
+                &format!("signatories[{i}].name"),
+                text(&s.name, crate::domain::NAME_MAX),
+            );
+            let title = e.check(
+                &format!("signatories[{i}].title"),
+                text(&s.title, crate::domain::NAME_MAX),
+            );
+            Some(Signatory {
+                name: name?,
+                title: title?,
+            })
+        })
+        .collect()
+}
+
+/// The organisation number, the VAT number (if any) and the address; each `None` when
+/// invalid.
+type Registration = (
+    Option<OrgNumber>,
+    Option<Option<VatNumber>>,
+    Option<Address>,
+);
+
+/// What `country`'s registers decide: the organisation number, the VAT number (which
+/// must be the organisation's) and the address.
+fn registration(
+    country: Country,
+    (org_number, vat_number): (Option<&str>, Option<&str>),
+    address: Option<AddressBody>,
+    e: &mut Errors,
+) -> Registration {
+    let org_number = e.require("org_number", org_number, |s| OrgNumber::parse(country, s));
+    let vat_number = e.check_opt("vat_number", vat_number, |s| VatNumber::parse(country, s));
+    let address = match address {
+        None => {
+            e.add("address", Invalid::Required);
+            None
+        }
+        Some(a) => a.parse("address", country, e),
+    };
+    if let (Some(org), Some(Some(vat))) = (&org_number, &vat_number)
+        && vat.org_number() != org
+    {
+        e.add(
+            "vat_number",
+            Invalid::Mismatch {
+                other: "org_number",
+            },
+        );
+    }
+    (org_number, vat_number, address)
+}
+
+impl Patchable for OrganisationBody {
+    type Record = OrganisationDetails;
+    type Input = OrganisationDetails;
+
+    fn of(details: &OrganisationDetails) -> Self {
+        Self::from_details(details)
+    }
+
+    fn parse(self) -> Result<OrganisationDetails, Error> {
+        OrganisationBody::parse(self)
+    }
+}
+
 /// An organisation as returned.
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationView {
@@ -430,7 +500,7 @@ pub async fn create(
     caller.operator()?;
     let details = body.parse()?;
     let org = db
-        .write(move |conn| storage::organisations::insert(conn, &details))
+        .write(move |conn| service::create(conn, &details))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/organisations/{}", org.id)))
@@ -447,7 +517,7 @@ pub async fn list(
 ) -> Result<web::Json<Items<OrganisationView>>, Error> {
     let only = caller.0.organisation_id.clone();
     let orgs = db
-        .run(move |conn| storage::organisations::list(conn, only.as_deref()))
+        .run(move |conn| service::list(conn, only.as_deref()))
         .await?;
     Ok(web::Json(paging.page(orgs)))
 }
@@ -466,12 +536,8 @@ pub async fn read(
 ) -> Result<web::Json<OrganisationView>, Error> {
     let org = path.into_inner();
     caller.read_organisation(&org)?;
-    let found = db
-        .run(move |conn| storage::organisations::get(conn, &org))
-        .await?;
-    found
-        .map(|o| web::Json(o.into()))
-        .ok_or(Error::NotFound("organisation"))
+    let found = db.run(move |conn| service::get(conn, &org)).await?;
+    Ok(web::Json(found.into()))
 }
 
 /// Changes an organisation with a JSON merge patch (RFC 7396): fields given replace, `null`
@@ -488,19 +554,12 @@ pub async fn update(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    Body(patch): Body<serde_json::Value>,
+    Body(body): Body<serde_json::Value>,
 ) -> Result<web::Json<OrganisationView>, Error> {
     let org = path.into_inner();
     caller.administer(&org)?;
     let updated = db
-        .write(move |conn| {
-            let current =
-                storage::organisations::get(conn, &org)?.ok_or(Error::NotFound("organisation"))?;
-            let mut doc = to_value(&OrganisationBody::from_details(&current.details))?;
-            merge_patch(&mut doc, &patch);
-            let details = crate::http::extract::from_value::<OrganisationBody>(doc)?.parse()?;
-            storage::organisations::update(conn, &org, &details)
-        })
+        .write(move |conn| service::patch(conn, &org, patch::edit::<OrganisationBody>(body)))
         .await?;
     Ok(web::Json(updated.into()))
 }

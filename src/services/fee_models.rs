@@ -172,7 +172,18 @@ fn parse_year_key(raw: &str) -> Result<i32, Invalid> {
         .map_err(|_| Invalid::Format {
             expected: "ÅÅÅÅ"
         })
-        .and_then(crate::services::agreements::fee_year)
+        .and_then(fee_year)
+}
+
+/// A fee year as a number: within the years avtal bills.
+pub fn fee_year(raw: i64) -> Result<i32, Invalid> {
+    match raw {
+        2000..=2100 => Ok(raw as i32),
+        _ => Err(Invalid::OutOfRange {
+            min: 2000,
+            max: 2100,
+        }),
+    }
 }
 
 fn zero() -> String {
@@ -271,104 +282,24 @@ impl ModelSpec {
         match self {
             ModelSpec::Flat {
                 amount, by_kind, ..
-            } => {
-                let amount = e.check(&f("amount"), parse_amount(amount, currency));
-                let mut kinds = BTreeMap::new();
-                for (kind, value) in by_kind {
-                    let field = f(&format!("by_kind.{kind}"));
-                    let k = e.check(&field, MemberKind::parse(kind));
-                    let v = e.check(&field, parse_amount(value, currency));
-                    if let (Some(k), Some(v)) = (k, v) {
-                        kinds.insert(k, v);
-                    }
-                }
-                Some(FeeModel::Flat {
-                    amount: amount?,
-                    by_kind: kinds,
-                })
-            }
+            } => flat(amount, by_kind, currency, prefix, e),
             ModelSpec::PerInhabitant {
-                rate: r,
+                rate,
                 reference: rf,
                 base,
                 floor,
                 ceiling,
                 ..
             } => {
-                let rate = e.check(&f("rate"), parse_non_negative(r));
-                let reference = reference(*rf, &f("reference"), e);
-                let base = opt_amount(base.as_deref(), currency, &f("base"), e);
-                let floor = opt_amount(floor.as_deref(), currency, &f("floor"), e);
-                let ceiling = opt_amount(ceiling.as_deref(), currency, &f("ceiling"), e);
-                if let (Some(Some(lo)), Some(Some(hi))) = (floor, ceiling)
-                    && lo.to_minor() > hi.to_minor()
-                {
-                    e.add(f("ceiling"), Invalid::Mismatch { other: "floor" });
-                }
-                Some(FeeModel::PerInhabitant {
-                    rate: rate?,
-                    currency,
-                    reference: reference?,
-                    base: base?,
-                    floor: floor?,
-                    ceiling: ceiling?,
-                })
+                let limits = [base, floor, ceiling].map(Option::as_deref);
+                per_inhabitant(rate, *rf, limits, currency, prefix, e)
             }
             ModelSpec::Bands {
                 mode,
                 reference: rf,
                 bands,
                 ..
-            } => {
-                let mode = e.check(
-                    &f("mode"),
-                    match mode.as_str() {
-                        "step" => Ok(BandMode::Step),
-                        "graduated" => Ok(BandMode::Graduated),
-                        _ => Err(Invalid::OneOf {
-                            allowed: BAND_MODES,
-                        }),
-                    },
-                );
-                let reference = reference(*rf, &f("reference"), e);
-                let parsed: Vec<Option<Band>> = bands
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| {
-                        let rate =
-                            e.check(&f(&format!("bands[{i}].rate")), parse_non_negative(&b.rate));
-                        let fixed = opt_amount(
-                            b.fixed.as_deref(),
-                            currency,
-                            &f(&format!("bands[{i}].fixed")),
-                            e,
-                        );
-                        Some(Band {
-                            from: b.from,
-                            to: b.to,
-                            rate: rate?,
-                            fixed: fixed?,
-                        })
-                    })
-                    .collect();
-                let bands: Option<Vec<Band>> = parsed.into_iter().collect();
-                if let Some(bands) = &bands
-                    && let Err(problem) = crate::domain::contribution::validate_bands(bands)
-                {
-                    e.add(
-                        f("bands"),
-                        Invalid::WrongType {
-                            detail: problem.to_string(),
-                        },
-                    );
-                }
-                Some(FeeModel::Bands {
-                    mode: mode?,
-                    bands: bands?,
-                    currency,
-                    reference: reference?,
-                })
-            }
+            } => banded(mode, *rf, bands, currency, prefix, e),
             ModelSpec::Pool {
                 total,
                 totals,
@@ -386,57 +317,14 @@ impl ModelSpec {
                         None
                     }
                 };
-                let mut by_year = BTreeMap::new();
-                for (year, amount) in totals {
-                    let field = f(&format!("totals.{year}"));
-                    let y = e.check(&field, parse_year_key(year));
-                    let a = e.check(&field, parse_amount(amount, currency));
-                    if let (Some(y), Some(a)) = (y, a) {
-                        by_year.insert(y, a);
-                    }
-                }
-                let mut funders = Vec::with_capacity(co_funders.len());
-                for (i, co) in co_funders.iter().enumerate() {
-                    let at = |name: &str| f(&format!("co_funders[{i}].{name}"));
-                    let part = match (&co.percent, &co.amount) {
-                        (Some(p), None) => e
-                            .check(&at("percent"), parse_percent(p))
-                            .map(External::Share),
-                        (None, Some(a)) => e
-                            .check(&at("amount"), parse_amount(a, currency))
-                            .map(External::Amount),
-                        (Some(_), Some(_)) => {
-                            e.add(at("amount"), Invalid::Mismatch { other: "percent" });
-                            None
-                        }
-                        (None, None) => {
-                            e.add(at("percent"), Invalid::Required);
-                            None
-                        }
-                    };
-                    let member = e.check(&at("member_id"), crate::domain::code(&co.member_id, 64));
-                    if let (Some(member_id), Some(part)) = (member, part) {
-                        funders.push(CoFunder { member_id, part });
-                    }
-                }
-                let external = match (external_amount, external_percent) {
-                    (Some(_), Some(_)) => {
-                        e.add(
-                            f("external_percent"),
-                            Invalid::Mismatch {
-                                other: "external_amount",
-                            },
-                        );
-                        None
-                    }
-                    (Some(a), None) => e
-                        .check(&f("external_amount"), parse_amount(a, currency))
-                        .map(|m| Some(External::Amount(m))),
-                    (None, Some(p)) => e
-                        .check(&f("external_percent"), parse_percent(p))
-                        .map(|p| Some(External::Share(p))),
-                    (None, None) => Some(None),
-                };
+                let by_year = yearly_totals(totals, currency, prefix, e);
+                let funders = funders(co_funders, currency, prefix, e);
+                let external = external(
+                    (external_amount.as_deref(), external_percent.as_deref()),
+                    currency,
+                    prefix,
+                    e,
+                );
                 if let (Some(t), Some(Some(External::Amount(x)))) = (&total, &external)
                     && x.to_minor() > t.to_minor()
                 {
@@ -455,6 +343,201 @@ impl ModelSpec {
                 }))
             }
         }
+    }
+}
+
+/// The same amount for every member, or another for a member kind.
+fn flat(
+    amount: &str,
+    by_kind: &BTreeMap<String, String>,
+    currency: Currency,
+    prefix: &str,
+    e: &mut Errors,
+) -> Option<FeeModel> {
+    let f = |name: &str| format!("{prefix}.{name}");
+    let amount = e.check(&f("amount"), parse_amount(amount, currency));
+    let mut kinds = BTreeMap::new();
+    for (kind, value) in by_kind {
+        let field = f(&format!("by_kind.{kind}"));
+        let k = e.check(&field, MemberKind::parse(kind));
+        let v = e.check(&field, parse_amount(value, currency));
+        if let (Some(k), Some(v)) = (k, v) {
+            kinds.insert(k, v);
+        }
+    }
+    Some(FeeModel::Flat {
+        amount: amount?,
+        by_kind: kinds,
+    })
+}
+
+/// `base + rate × population`, within the floor and the ceiling.
+fn per_inhabitant(
+    rate: &str,
+    rf: Option<ReferenceSpec>,
+    [base, floor, ceiling]: [Option<&str>; 3],
+    currency: Currency,
+    prefix: &str,
+    e: &mut Errors,
+) -> Option<FeeModel> {
+    let f = |name: &str| format!("{prefix}.{name}");
+    let rate = e.check(&f("rate"), parse_non_negative(rate));
+    let reference = reference(rf, &f("reference"), e);
+    let base = opt_amount(base, currency, &f("base"), e);
+    let floor = opt_amount(floor, currency, &f("floor"), e);
+    let ceiling = opt_amount(ceiling, currency, &f("ceiling"), e);
+    if let (Some(Some(lo)), Some(Some(hi))) = (floor, ceiling)
+        && lo.to_minor() > hi.to_minor()
+    {
+        e.add(f("ceiling"), Invalid::Mismatch { other: "floor" });
+    }
+    Some(FeeModel::PerInhabitant {
+        rate: rate?,
+        currency,
+        reference: reference?,
+        base: base?,
+        floor: floor?,
+        ceiling: ceiling?,
+    })
+}
+
+/// By population band.
+fn banded(
+    mode: &str,
+    rf: Option<ReferenceSpec>,
+    bands: &[BandSpec],
+    currency: Currency,
+    prefix: &str,
+    e: &mut Errors,
+) -> Option<FeeModel> {
+    let f = |name: &str| format!("{prefix}.{name}");
+    let mode = e.check(
+        &f("mode"),
+        match mode {
+            "step" => Ok(BandMode::Step),
+            "graduated" => Ok(BandMode::Graduated),
+            _ => Err(Invalid::OneOf {
+                allowed: BAND_MODES,
+            }),
+        },
+    );
+    let reference = reference(rf, &f("reference"), e);
+    let parsed: Vec<Option<Band>> = bands
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let rate = e.check(&f(&format!("bands[{i}].rate")), parse_non_negative(&b.rate));
+            let fixed = opt_amount(
+                b.fixed.as_deref(),
+                currency,
+                &f(&format!("bands[{i}].fixed")),
+                e,
+            );
+            Some(Band {
+                from: b.from,
+                to: b.to,
+                rate: rate?,
+                fixed: fixed?,
+            })
+        })
+        .collect();
+    let bands: Option<Vec<Band>> = parsed.into_iter().collect();
+    if let Some(bands) = &bands
+        && let Err(problem) = crate::domain::contribution::validate_bands(bands)
+    {
+        e.add(
+            f("bands"),
+            Invalid::WrongType {
+                detail: problem.to_string(),
+            },
+        );
+    }
+    Some(FeeModel::Bands {
+        mode: mode?,
+        bands: bands?,
+        currency,
+        reference: reference?,
+    })
+}
+
+/// A pool's budget per fee year, where it differs from year to year.
+fn yearly_totals(
+    totals: &BTreeMap<String, String>,
+    currency: Currency,
+    prefix: &str,
+    e: &mut Errors,
+) -> BTreeMap<i32, Money> {
+    let mut by_year = BTreeMap::new();
+    for (year, amount) in totals {
+        let field = format!("{prefix}.totals.{year}");
+        let y = e.check(&field, parse_year_key(year));
+        let a = e.check(&field, parse_amount(amount, currency));
+        if let (Some(y), Some(a)) = (y, a) {
+            by_year.insert(y, a);
+        }
+    }
+    by_year
+}
+
+/// The members who pay their own part of a pool; those with a bad field are left out.
+fn funders(
+    co_funders: &[CoFunderSpec],
+    currency: Currency,
+    prefix: &str,
+    e: &mut Errors,
+) -> Vec<CoFunder> {
+    let mut funders = Vec::with_capacity(co_funders.len());
+    for (i, co) in co_funders.iter().enumerate() {
+        let at = |name: &str| format!("{prefix}.co_funders[{i}].{name}");
+        let part = match (&co.percent, &co.amount) {
+            (Some(p), None) => e
+                .check(&at("percent"), parse_percent(p))
+                .map(External::Share),
+            (None, Some(a)) => e
+                .check(&at("amount"), parse_amount(a, currency))
+                .map(External::Amount),
+            (Some(_), Some(_)) => {
+                e.add(at("amount"), Invalid::Mismatch { other: "percent" });
+                None
+            }
+            (None, None) => {
+                e.add(at("percent"), Invalid::Required);
+                None
+            }
+        };
+        let member = e.check(&at("member_id"), crate::domain::code(&co.member_id, 64));
+        if let (Some(member_id), Some(part)) = (member, part) {
+            funders.push(CoFunder { member_id, part });
+        }
+    }
+    funders
+}
+
+/// A pool's external funding: an amount or a percentage of the total, not both.
+fn external(
+    (amount, percent): (Option<&str>, Option<&str>),
+    currency: Currency,
+    prefix: &str,
+    e: &mut Errors,
+) -> Option<Option<External>> {
+    let f = |name: &str| format!("{prefix}.{name}");
+    match (amount, percent) {
+        (Some(_), Some(_)) => {
+            e.add(
+                f("external_percent"),
+                Invalid::Mismatch {
+                    other: "external_amount",
+                },
+            );
+            None
+        }
+        (Some(a), None) => e
+            .check(&f("external_amount"), parse_amount(a, currency))
+            .map(|m| Some(External::Amount(m))),
+        (None, Some(p)) => e
+            .check(&f("external_percent"), parse_percent(p))
+            .map(|p| Some(External::Share(p))),
+        (None, None) => Some(None),
     }
 }
 

@@ -15,11 +15,14 @@ pub mod ledger;
 pub mod mail;
 pub mod mailings;
 pub mod members;
+pub mod organisations;
 pub mod outbox;
 pub mod payments;
 pub mod preview;
+pub mod pricing;
 pub mod reminders;
 pub mod statements;
+pub mod templates;
 pub mod tokens;
 pub mod webhooks;
 

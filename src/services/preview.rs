@@ -1,9 +1,13 @@
 //! The fee table for the board: loads the members, their population histories and the fee
 //! model (saved or proposed), and runs the pure preview.
 
+use std::collections::BTreeMap;
+
 use crate::domain::MemberStatus;
 use crate::domain::contribution::{MemberFacts, Preview, PreviewComponent, PreviewMember, preview};
+use crate::domain::member::{Member, PopulationCount};
 use crate::error::Error;
+use crate::services::agreements::Ordered;
 use crate::services::fee_models::FeeModelSpec;
 use crate::storage::{self, DbConnection};
 
@@ -35,29 +39,7 @@ pub fn run(
 ) -> Result<(String, Preview), Error> {
     let organisation =
         storage::organisations::get(conn, org)?.ok_or(Error::NotFound("organisation"))?;
-    let mut components = Vec::with_capacity(req.models.len());
-    for (i, choice) in req.models.iter().enumerate() {
-        let field = format!("models[{i}]");
-        let (id, spec) = match choice {
-            ModelChoice::Saved(id) => {
-                let record =
-                    storage::pricing::get_fee_model(conn, org, id).map_err(|e| match e {
-                        Error::NotFound(_) => Error::field(
-                            &format!("{field}.fee_model_id"),
-                            crate::domain::Invalid::OneOf {
-                                allowed: &["en avgiftsmodell i organisationen"],
-                            },
-                        ),
-                        other => other,
-                    })?;
-                let spec = crate::services::fee_models::saved_spec(&record)?;
-                (record.name, spec)
-            }
-            ModelChoice::Proposed(spec) => (format!("proposal-{}", i + 1), (**spec).clone()),
-        };
-        let model = crate::services::fee_models::resolve(conn, org, &spec, &format!("{field}."))?;
-        components.push(PreviewComponent { id, model });
-    }
+    let components = components(conn, org, &req.models)?;
     let price_list: Vec<_> = storage::pricing::price_list(conn, org, req.fee_year)?
         .into_iter()
         .map(|p| p.item)
@@ -81,8 +63,56 @@ pub fn run(
             },
         ));
     }
-    let mut ordered = crate::services::agreements::ordered_for_year(conn, org, req.fee_year)?;
-    let inputs: Vec<PreviewMember> = members
+    let ordered = crate::services::agreements::ordered_for_year(conn, org, req.fee_year)?;
+    let inputs = preview_members(members, ordered);
+    let names: std::collections::HashMap<String, String> = inputs
+        .iter()
+        .map(|m| (m.facts.id.clone(), m.name.clone()))
+        .collect();
+    let table = preview(req.fee_year, &components, &price_list, &inputs)
+        .map_err(|e| Error::Contribution(e.naming_members(|id| names.get(id).cloned())))?;
+    Ok((organisation.details.name, table))
+}
+
+/// The fixed components to preview, each model checked with its index series; bad fields
+/// named under `models[i].`.
+fn components(
+    conn: &mut DbConnection,
+    org: &str,
+    models: &[ModelChoice],
+) -> Result<Vec<PreviewComponent>, Error> {
+    let mut components = Vec::with_capacity(models.len());
+    for (i, choice) in models.iter().enumerate() {
+        let field = format!("models[{i}]");
+        let (id, spec) = match choice {
+            ModelChoice::Saved(id) => {
+                let record =
+                    storage::pricing::get_fee_model(conn, org, id).map_err(|e| match e {
+                        Error::NotFound(_) => Error::field(
+                            &format!("{field}.fee_model_id"),
+                            crate::domain::Invalid::OneOf {
+                                allowed: &["en avgiftsmodell i organisationen"],
+                            },
+                        ),
+                        other => other,
+                    })?;
+                let spec = crate::services::fee_models::saved_spec(&record)?;
+                (record.name, spec)
+            }
+            ModelChoice::Proposed(spec) => (format!("proposal-{}", i + 1), (**spec).clone()),
+        };
+        let model = crate::services::fee_models::resolve(conn, org, &spec, &format!("{field}."))?;
+        components.push(PreviewComponent { id, model });
+    }
+    Ok(components)
+}
+
+/// Each member's facts for the preview, with the services it ordered for the year.
+fn preview_members(
+    members: Vec<(Member, Vec<PopulationCount>)>,
+    mut ordered: BTreeMap<String, Ordered>,
+) -> Vec<PreviewMember> {
+    members
         .into_iter()
         .map(|(m, history)| {
             let services = ordered.remove(&m.id).unwrap_or_default();
@@ -102,12 +132,5 @@ pub fn run(
                 variable_cap: services.cap,
             }
         })
-        .collect();
-    let names: std::collections::HashMap<String, String> = inputs
-        .iter()
-        .map(|m| (m.facts.id.clone(), m.name.clone()))
-        .collect();
-    let table = preview(req.fee_year, &components, &price_list, &inputs)
-        .map_err(|e| Error::Contribution(e.naming_members(|id| names.get(id).cloned())))?;
-    Ok((organisation.details.name, table))
+        .collect()
 }

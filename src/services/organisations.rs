@@ -1,0 +1,35 @@
+//! Organisations: the issuing bodies. The operator creates them; their admins keep their
+//! details up to date.
+
+use crate::domain::organisation::{Organisation, OrganisationDetails};
+use crate::error::Error;
+use crate::storage::DbConnection;
+use crate::storage::organisations as store;
+
+pub fn create(
+    conn: &mut DbConnection,
+    details: &OrganisationDetails,
+) -> Result<Organisation, Error> {
+    store::insert(conn, details)
+}
+
+/// Every organisation, or only the one named.
+pub fn list(conn: &mut DbConnection, only: Option<&str>) -> Result<Vec<Organisation>, Error> {
+    store::list(conn, only)
+}
+
+pub fn get(conn: &mut DbConnection, org: &str) -> Result<Organisation, Error> {
+    store::get(conn, org)?.ok_or(Error::NotFound("organisation"))
+}
+
+/// Changes an organisation's details by `edit`, which makes the new details from those
+/// that stand (a merge patch, say).
+pub fn patch(
+    conn: &mut DbConnection,
+    org: &str,
+    edit: impl FnOnce(&OrganisationDetails) -> Result<OrganisationDetails, Error>,
+) -> Result<Organisation, Error> {
+    let current = get(conn, org)?;
+    let details = edit(&current.details)?;
+    store::update(conn, org, &details)
+}
