@@ -167,7 +167,7 @@ fn items(v: &Value) -> Vec<Value> {
 
 /// Whether the database holds any organisation (the demo goes into an empty one).
 pub fn is_empty(conn: &mut DbConnection) -> anyhow::Result<bool> {
-    Ok(storage::organisations::count(conn)? == 0)
+    Ok(crate::services::organisations::none_yet(conn)?)
 }
 
 /// The settings' database, which must hold no organisation yet. The one place where the

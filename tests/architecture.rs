@@ -15,7 +15,7 @@ const MAX_FILE_LINES: usize = 800;
 const MAX_FN_LINES: usize = 80;
 
 /// Which rooms each room may import. A room not listed is the composition root (start-up,
-/// configuration, the command line's demo), which may wire anything together.
+/// configuration, the command line and its demo), which may wire anything together.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("error", &["domain"]),
@@ -47,17 +47,6 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "webhooks",
         ],
     ),
-    (
-        "demo",
-        &[
-            "domain",
-            "error",
-            "services",
-            "http",
-            "startup",
-            "configuration",
-        ],
-    ),
 ];
 
 /// Crates only the outer rooms may use: the domain decides, it does not do I/O.
@@ -78,22 +67,22 @@ const SERVICES_FORBIDDEN_CRATES: &[&str] = &["actix_web", "actix_rt"];
 // What is left of the sweep "one way through the house". Each list can only shrink: the
 // test fails on an entry that is fixed, until it is taken off.
 
-/// Imports against the direction that the sweep has still to move.
+/// Imports against the direction that the sweep has still to move: storage still answers
+/// with the request's error type, not storage facts of its own.
 const IMPORTS_TO_MOVE: &[&str] = &[
-    "demo imports storage",
-    "http::agreements imports storage::agreements",
-    "http::documents imports storage::documents",
-    "http::invoices imports storage",
-    "http::invoices imports storage::documents",
-    "http::invoices imports storage::invoicing",
-    "http::invoices imports storage::members",
-    "http::organisations imports storage",
-    "http::pricing imports storage",
-    "http::pricing imports storage::pricing",
     "storage::agreements imports error",
     "storage::documents imports error",
     "storage::exchange_rates imports error",
-    "storage::invoicing imports error",
+    "storage::invoicing::allocations imports error",
+    "storage::invoicing::audit imports error",
+    "storage::invoicing::events imports error",
+    "storage::invoicing::idempotency imports error",
+    "storage::invoicing::invoices imports error",
+    "storage::invoicing::numbering imports error",
+    "storage::invoicing::periods imports error",
+    "storage::invoicing::reminders imports error",
+    "storage::invoicing::runs imports error",
+    "storage::invoicing::settings imports error",
     "storage::mailings imports error",
     "storage::members imports error",
     "storage::organisations imports error",
@@ -107,67 +96,13 @@ const IMPORTS_TO_MOVE: &[&str] = &[
 ];
 
 /// Circles still to break.
-const CIRCLES_TO_BREAK: &[&str] = &[
-    "storage::invoicing ⇄ storage::payments",
-    "domain::contribution::calculate ⇄ domain::contribution::explain ⇄ domain::contribution::index ⇄ domain::contribution::model ⇄ domain::contribution::pool ⇄ domain::contribution::variable",
-    "services::agreements ⇄ services::documents ⇄ services::fee_models ⇄ services::invoicing ⇄ services::webhooks",
-    "http::invoices ⇄ http::openapi ⇄ http::payments ⇄ http::tokens ⇄ http::webhooks",
-];
+const CIRCLES_TO_BREAK: &[&str] = &[];
 
 /// Files still to split by concept.
-const FILES_TO_SPLIT: &[&str] = &[
-    "src/domain/contribution/model.rs",
-    "src/domain/identifiers.rs",
-    "src/http/agreements.rs",
-    "src/http/invoices.rs",
-    "src/pdf/context.rs",
-    "src/pdf/layout.rs",
-    "src/pdf/template.rs",
-    "src/pdf/writer.rs",
-    "src/services/agreements.rs",
-    "src/services/invoicing.rs",
-    "src/storage/invoicing.rs",
-];
+const FILES_TO_SPLIT: &[&str] = &[];
 
 /// Functions still to split into named steps.
-const FUNCTIONS_TO_SPLIT: &[&str] = &[
-    "src/demo.rs: fn story",
-    "src/domain/bank_files/camt.rs: fn parse_camt054",
-    "src/domain/bank_files.rs: fn parse_bgmax",
-    "src/domain/contribution/calculate.rs: fn calculate",
-    "src/domain/contribution/error.rs: fn samples",
-    "src/domain/contribution/error.rs: fn message",
-    "src/domain/contribution/model.rs: fn banded",
-    "src/domain/contribution/pool.rs: fn share_pool",
-    "src/domain/contribution/pool.rs: fn weights",
-    "src/domain/contribution/preview.rs: fn preview",
-    "src/domain/contribution/variable.rs: fn variable_line",
-    "src/domain/invalid.rs: fn message",
-    "src/domain/invoicing/interest.rs: fn late_interest",
-    "src/einvoice/mod.rs: fn invoice_ubl",
-    "src/error.rs: fn detail",
-    "src/error.rs: fn agreement_state_detail",
-    "src/http/agreements.rs: fn step_view",
-    "src/http/organisations.rs: fn parse",
-    "src/pdf/context.rs: fn new",
-    "src/pdf/context.rs: fn offer",
-    "src/pdf/context.rs: fn invoice",
-    "src/pdf/layout.rs: fn payment",
-    "src/pdf/model.rs: fn build",
-    "src/pdf/sample.rs: fn seller",
-    "src/pdf/sample.rs: fn offer",
-    "src/pdf/template.rs: fn parse",
-    "src/pdf/template.rs: fn block",
-    "src/pdf/writer.rs: fn write_pdf",
-    "src/services/agreements.rs: fn resolve_terms",
-    "src/services/agreements.rs: fn through",
-    "src/services/documents.rs: fn prepare_offer",
-    "src/services/fee_models.rs: fn parse",
-    "src/services/invoicing.rs: fn number",
-    "src/services/invoicing.rs: fn credit",
-    "src/services/invoicing.rs: fn propose_agreement",
-    "src/services/preview.rs: fn run",
-];
+const FUNCTIONS_TO_SPLIT: &[&str] = &[];
 
 /// A source file: its module path (`["services", "invoicing"]`), where it lies, and its
 /// code with comments, string contents and test modules taken out.

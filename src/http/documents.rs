@@ -10,14 +10,14 @@ use crate::domain::documents::DocumentKind;
 use crate::domain::iso_date;
 use crate::domain::{Errors, Invalid, Language};
 use crate::error::Error;
+use crate::http::Db;
 use crate::http::Items;
 use crate::http::agreements::parse_year;
 use crate::http::extract::{Body, Caller, read_body};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;
-use crate::http::Db;
 use crate::services::documents::{
     self as service, DocumentRecord, DocumentTemplates, OfferOptions,
 };

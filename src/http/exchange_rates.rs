@@ -11,7 +11,7 @@ use crate::domain::{Currency, Errors, Invalid, LINE_MAX, iso_date, text};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::exchange_rates as service;

@@ -8,7 +8,7 @@ use super::Db;
 use crate::domain::{Country, Errors, Invalid, MemberStatus, MunicipalityCode};
 use crate::error::Error;
 use crate::http::extract::{CSV_LIMIT, Caller, parse_json, read_body};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::problem::Problem;
 use crate::services::import::ImportReport;
 use crate::services::import::{ImportRequest, Selection, import};

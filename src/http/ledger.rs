@@ -12,7 +12,7 @@ use crate::domain::{Language, iso_date};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::Caller;
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::problem::Problem;
 use crate::services::ledger::{
     self as service, Account, AgingRow, Entry, Format, OpenItem, YearRow,

@@ -22,7 +22,7 @@ use crate::email::templates::{MessageKind, Sources};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::mail::{

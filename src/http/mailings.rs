@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, is_json, parse_json, read_body};
 use crate::http::mail::{BulkView, MessageView, MissingView};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::mail::Composer;

@@ -11,7 +11,7 @@ use crate::domain::{Errors, Invalid, MemberKind, MemberStatus};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};

@@ -15,6 +15,7 @@ pub mod mail;
 pub mod mailings;
 pub mod members;
 pub mod methods;
+pub mod names;
 pub mod openapi;
 pub mod organisations;
 pub mod paging;

@@ -17,11 +17,11 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::http::AddressBody;
+use crate::http::Db;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::patch::{self, Patchable};
-use crate::http::Db;
 use crate::services::organisations as service;
 
 /// An organisation as sent on create, and as the document a PATCH merges into.

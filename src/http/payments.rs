@@ -14,19 +14,13 @@ use crate::http::Items;
 use crate::http::extract::{Body, Caller, read_body};
 use crate::http::idempotency;
 use crate::http::invoices::money;
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::payments::{self as service, PaymentInput, PaymentState, Source};
 
 /// Where a payment stands.
-pub const STATUSES: &[&str] = &[
-    "unmatched",
-    "on_account",
-    "allocated",
-    "reversed",
-    "reversal",
-];
+pub const STATUSES: &[&str] = names::PAYMENT_STATUSES;
 
 /// Money to an invoice.
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
@@ -363,7 +357,7 @@ pub struct PaymentFileQuery {
 }
 
 /// The bank files [`import_file`] reads.
-pub const BANK_FILE_FORMATS: &[&str] = &["bgmax", "camt054"];
+pub const BANK_FILE_FORMATS: &[&str] = names::BANK_FILE_FORMATS;
 
 /// A record of a bank file left for a person.
 #[derive(Serialize, ToSchema)]

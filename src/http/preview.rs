@@ -10,7 +10,7 @@ use crate::domain::{Errors, Invalid, MemberStatus};
 use crate::error::Error;
 use crate::export::{FeeTable, FeeTableRow, shares, to_csv, to_xlsx, totals};
 use crate::http::extract::{Body, Caller};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::problem::{Problem, request_language};
 use crate::services::fee_models::FeeModelSpec;
 use crate::services::ledger::Format;

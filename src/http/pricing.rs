@@ -10,13 +10,13 @@ use crate::domain::contribution::{IndexSeries, PriceListItem};
 use crate::domain::money::{Rounding, parse_decimal};
 use crate::domain::{Errors, Invalid, NAME_MAX, text};
 use crate::error::Error;
+use crate::http::Db;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::patch::{self, Patchable};
 use crate::http::problem::Problem;
-use crate::http::Db;
 use crate::services::fee_models::{RoundingSpec, parse_index_points};
 use crate::services::pricing::{self as service, Names, PriceItem, fee_year_at as fee_year};
 

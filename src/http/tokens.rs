@@ -9,13 +9,13 @@ use crate::domain::{Errors, Invalid, Role};
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::services::tokens::{self, Token};
 
 /// The roles of an organisation's tokens; the operator's is made on the command line.
-pub const ORGANISATION_ROLES: &[&str] = &["admin", "finance", "viewer"];
+pub const ORGANISATION_ROLES: &[&str] = names::ORGANISATION_ROLES;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

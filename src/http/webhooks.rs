@@ -10,7 +10,7 @@ use super::Db;
 use crate::error::Error;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value};
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
 use crate::http::{merge_patch, to_value};
@@ -174,7 +174,7 @@ impl From<Delivery> for WebhookDeliveryView {
 }
 
 /// The statuses a delivery shows.
-pub const DELIVERY_STATUSES: &[&str] = &[service::PENDING, service::DELIVERED, service::FAILED];
+pub const DELIVERY_STATUSES: &[&str] = names::DELIVERY_STATUSES;
 
 type EndpointPath = web::Path<(String, String)>;
 

@@ -6,6 +6,11 @@ use crate::error::Error;
 use crate::storage::DbConnection;
 use crate::storage::organisations as store;
 
+/// Whether the deployment holds no organisation yet.
+pub fn none_yet(conn: &mut DbConnection) -> Result<bool, Error> {
+    Ok(crate::storage::organisations::count(conn)? == 0)
+}
+
 pub fn create(
     conn: &mut DbConnection,
     details: &OrganisationDetails,

@@ -10,8 +10,7 @@ use diesel::prelude::*;
 
 use crate::error::Error;
 use crate::storage::DbConnection;
-use crate::storage::invoicing::{AllocationRow, AuditRow, InvoiceRow, PaymentRow, ReminderRow};
-use crate::storage::schema::allocations::dsl as al;
+use crate::storage::invoicing::{AuditRow, InvoiceRow, PaymentRow, ReminderRow};
 use crate::storage::schema::audit_log::dsl as au;
 use crate::storage::schema::idempotency_keys::dsl as ik;
 use crate::storage::schema::invoices::dsl as inv;
@@ -131,14 +130,8 @@ pub fn insert_payments(conn: &mut DbConnection, rows: &[PaymentRow]) -> Result<(
     Ok(())
 }
 
-pub fn insert_allocations(conn: &mut DbConnection, rows: &[AllocationRow]) -> Result<(), Error> {
-    for slice in rows.chunks(ROWS) {
-        on_backend!(conn, |c| diesel::insert_into(al::allocations)
-            .values(slice)
-            .execute(c)?);
-    }
-    Ok(())
-}
+/// Allocations are inserted in slices by their own store, which this batch store builds on.
+pub use crate::storage::invoicing::insert_allocations;
 
 pub fn insert_audit(conn: &mut DbConnection, rows: &[AuditRow]) -> Result<(), Error> {
     for slice in rows.chunks(ROWS) {

@@ -15,9 +15,9 @@ use crate::domain::contribution::{
 };
 use crate::domain::money::Money;
 use crate::error::Error;
+use crate::http::Db;
 use crate::http::extract::Caller;
 use crate::http::problem::Problem;
-use crate::http::Db;
 use crate::services::agreements::{self as service, Contribution};
 
 use super::{AgreementPath, parse_year};

@@ -6,12 +6,12 @@ use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use crate::domain::Invalid;
 use crate::domain::agreement::AgreementStatus;
 use crate::error::Error;
+use crate::http::Db;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller, from_value, from_value_at, with_part};
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::patch;
 use crate::http::problem::Problem;
-use crate::http::Db;
 use crate::services::agreements::{self as service, AgreementFilter, TermsSpec};
 
 use super::views::{

@@ -5,11 +5,11 @@ use actix_web::{HttpResponse, get, post, web};
 
 use crate::domain::{Errors, Invalid};
 use crate::error::Error;
+use crate::http::Db;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;
-use crate::http::Db;
 use crate::services::agreements as service;
 
 use super::AgreementPath;

@@ -3,11 +3,11 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use crate::error::Error;
+use crate::http::Db;
 use crate::http::Items;
 use crate::http::extract::{Body, Caller};
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;
-use crate::http::Db;
 use crate::services::agreements as service;
 
 use super::views::{UsageBody, UsageQuery, UsageView};

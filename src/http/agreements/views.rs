@@ -11,7 +11,7 @@ use crate::domain::agreement::{
 use crate::domain::contribution::ProRata;
 use crate::domain::{Currency, Errors, Invalid, NAME_MAX, text};
 use crate::error::Error;
-use crate::http::openapi::names;
+use crate::http::names;
 use crate::http::patch::Patchable;
 use crate::services::agreements::{
     AgreementRecord, EventRecord, HeaderInput, NewUsage, TermsSpec, UsageRecord, VersionRecord,
