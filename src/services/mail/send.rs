@@ -14,6 +14,7 @@ use crate::email::templates::MessageKind;
 use crate::error::{Error, StateConflict};
 use crate::pdf::format;
 use crate::services::invoicing;
+use crate::storage::documents::DocumentRecord;
 use crate::storage::invoicing::InvoiceRow;
 use crate::storage::members;
 use crate::storage::{DbConnection, documents, invoicing as store};
@@ -26,9 +27,37 @@ pub fn send_offer(
     document_id: &str,
     actor: &str,
 ) -> Result<Queued, Error> {
+    let kind = MessageKind::Offer;
+    send_document(
+        conn,
+        composer,
+        org,
+        document_id,
+        kind,
+        actor,
+        |doc, _, values| {
+            values.insert(
+                "fee_year",
+                doc.fee_year.map(|y| y.to_string()).unwrap_or_default(),
+            );
+        },
+    )
+}
+
+/// A stored document of `kind` to the member's recipients of that kind, once per
+/// document; `values` adds what the kind's message says besides the document's title.
+fn send_document(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    org: &str,
+    document_id: &str,
+    kind: MessageKind,
+    actor: &str,
+    values: impl FnOnce(&DocumentRecord, Language, &mut HashMap<&'static str, String>),
+) -> Result<Queued, Error> {
     let doc = documents::get(conn, org, document_id)?;
-    if doc.kind != "offer" {
-        return Err(Error::NotFound("offer"));
+    if doc.kind != kind.as_str() {
+        return Err(Error::NotFound(kind.as_str()));
     }
     if let Some(message) = live_message(conn, org, document_id)? {
         return Ok(Queued {
@@ -38,24 +67,22 @@ pub fn send_offer(
     }
     let organisation = organisation(conn, org)?;
     let member = members::get(conn, org, &doc.member_id)?;
-    let to = recipients(conn, org, &member, MessageKind::Offer)?;
+    let to = recipients(conn, org, &member, kind)?;
     if to.is_empty() {
-        return Err(no_recipient(MessageKind::Offer));
+        return Err(no_recipient(kind));
     }
-    let mut values = common(&organisation, &member);
-    values.insert("document.title", doc.title.clone());
-    values.insert(
-        "fee_year",
-        doc.fee_year.map(|y| y.to_string()).unwrap_or_default(),
-    );
+    let lang = stored_language(&doc.language);
+    let mut filled = common(&organisation, &member);
+    filled.insert("document.title", doc.title.clone());
+    values(&doc, lang, &mut filled);
     let draft = Draft {
-        kind: MessageKind::Offer,
+        kind,
         member: &member,
         document_id: Some(document_id),
         attachment: None,
         attachment_name: Some(file_name(&doc.title)),
-        language: stored_language(&doc.language),
-        values,
+        language: lang,
+        values: filled,
     };
     enqueue(conn, composer, &organisation, draft, to, actor)
 }
@@ -290,38 +317,20 @@ pub fn send_statement(
     facts: &StatementFacts,
     actor: &str,
 ) -> Result<Queued, Error> {
-    let doc = documents::get(conn, org, document_id)?;
-    if doc.kind != "statement" {
-        return Err(Error::NotFound("statement"));
-    }
-    if let Some(message) = live_message(conn, org, document_id)? {
-        return Ok(Queued {
-            message,
-            created: false,
-        });
-    }
-    let organisation = organisation(conn, org)?;
-    let member = members::get(conn, org, &doc.member_id)?;
-    let to = recipients(conn, org, &member, MessageKind::Statement)?;
-    if to.is_empty() {
-        return Err(no_recipient(MessageKind::Statement));
-    }
-    let lang = stored_language(&doc.language);
-    let mut values = common(&organisation, &member);
-    values.insert("document.title", doc.title.clone());
-    values.insert("statement.date", format::date(facts.date, lang));
-    values.insert("statement.balance", format::money(facts.balance, lang));
-    values.insert("statement.overdue", format::money(facts.overdue, lang));
-    let draft = Draft {
-        kind: MessageKind::Statement,
-        member: &member,
-        document_id: Some(document_id),
-        attachment: None,
-        attachment_name: Some(file_name(&doc.title)),
-        language: lang,
-        values,
-    };
-    enqueue(conn, composer, &organisation, draft, to, actor)
+    let kind = MessageKind::Statement;
+    send_document(
+        conn,
+        composer,
+        org,
+        document_id,
+        kind,
+        actor,
+        |_, lang, values| {
+            values.insert("statement.date", format::date(facts.date, lang));
+            values.insert("statement.balance", format::money(facts.balance, lang));
+            values.insert("statement.overdue", format::money(facts.overdue, lang));
+        },
+    )
 }
 
 /// What an invoice's message says of it; a credit note in its own words: what it credits,
