@@ -139,7 +139,12 @@ fn prepare(path: &Path) -> String {
                 count: m.population,
                 source: Some("SCB".into()),
             };
-            storage::members::insert(c, &org, &details, Some(&population))
+            Ok::<_, avtal::error::Error>(storage::members::insert(
+                c,
+                &org,
+                &details,
+                Some(&population),
+            )?)
         })
         .unwrap();
         let terms: TermsSpec = serde_json::from_value(json!({

@@ -2,6 +2,7 @@
 //! the fields at fault and a message; anything else is an internal fault, logged with its
 //! cause. Which HTTP status each answers with is `http::problem`'s to say.
 
+pub use crate::domain::StateConflict;
 use crate::domain::agreement::{AgreementStatus, TransitionError, transition};
 use crate::domain::{FieldError, Language};
 
@@ -58,33 +59,6 @@ pub enum Forbidden {
     AdminOnly,
     /// The request needs the operator.
     OperatorOnly,
-}
-
-/// A request that is well-formed but not possible in the record's current state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateConflict {
-    MemberArchived,
-    /// Only a draft's terms and details change in place; the status says what it is now.
-    AgreementNotDraft(AgreementStatus),
-    /// New versions of the terms need an accepted or active agreement.
-    AgreementNotInForce(AgreementStatus),
-    /// Usage is recorded against an agreement that was concluded.
-    AgreementNotConcluded(AgreementStatus),
-    /// An issued invoice never changes: corrections are credit notes.
-    InvoiceIssued,
-    /// Issuing an invoice that was issued already, perhaps by a request a moment earlier.
-    AlreadyIssued,
-    /// A request with this `Idempotency-Key` is still being answered.
-    RequestInFlight,
-    /// Crediting, paying or sending needs an issued invoice, not a draft.
-    InvoiceNotIssued,
-    /// A payment already reversed cannot be reversed or allocated again.
-    PaymentReversed,
-    /// Only a failed message is sent again by a retry (and only while its document has
-    /// no newer message).
-    MessageNotFailed,
-    /// Another request (in this or another process) is issuing the run now.
-    RunUnderWay,
 }
 
 impl Error {
@@ -463,46 +437,5 @@ fn forbidden_detail(f: Forbidden, lang: Language) -> &'static str {
         (Forbidden::OperatorOnly, Sv) => "Kräver driftsnyckeln.",
         (Forbidden::OperatorOnly, Nb) => "Krever driftsnøkkelen.",
         (Forbidden::OperatorOnly, En) => "Requires the operator token.",
-    }
-}
-
-impl From<diesel::result::Error> for Error {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error as D};
-        match e {
-            D::NotFound => Error::NotFound("record"),
-            D::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                // PostgreSQL names the index, SQLite the columns: both contain the field.
-                let text = format!(
-                    "{} {}",
-                    info.constraint_name().unwrap_or(""),
-                    info.message()
-                );
-                let field = [
-                    "org_number",
-                    "municipality_code",
-                    "invoice_prefix",
-                    "code",
-                    "name",
-                ]
-                .into_iter()
-                .find(|f| text.contains(f))
-                .map(str::to_owned);
-                Error::Conflict { field }
-            }
-            // PostgreSQL refuses text with a NUL byte (SQLite stores it); what reaches the
-            // database so, from a path or a query string, is the request's fault.
-            D::DatabaseError(_, info) if info.message().contains("0x00") => {
-                Error::BadRequest("text with a NUL character (\\u0000)".to_owned())
-            }
-            other => Error::Internal(other.into()),
-        }
-    }
-}
-
-impl From<diesel::r2d2::PoolError> for Error {
-    fn from(e: diesel::r2d2::PoolError) -> Self {
-        tracing::warn!(error = %e, "no database connection");
-        Error::Unavailable
     }
 }

@@ -446,11 +446,13 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
             println!("{}", issued.secret);
         }
         TokenCommand::Revoke { id } => {
-            let token = storage::tokens::revoke(&mut conn, &id).map_err(explain)?;
+            let token = storage::tokens::revoke(&mut conn, &id).map_err(|e| explain(e.into()))?;
             println!("Nyckel {} ({}) återkallad.", token.id, token.name);
         }
         TokenCommand::List { organisation } => {
-            for t in storage::tokens::list(&mut conn, organisation.as_deref()).map_err(explain)? {
+            for t in storage::tokens::list(&mut conn, organisation.as_deref())
+                .map_err(|e| explain(e.into()))?
+            {
                 let state = if t.revoked_at.is_some() {
                     "återkallad"
                 } else {

@@ -6,6 +6,7 @@ mod vocabulary;
 
 pub mod agreement;
 pub mod bank_files;
+mod conflict;
 pub mod contribution;
 pub mod documents;
 mod identifiers;
@@ -22,6 +23,7 @@ pub(crate) mod test_support;
 mod text;
 pub mod webhooks;
 
+pub use conflict::StateConflict;
 pub use identifiers::{
     Bankgiro, Bic, Email, Iban, Kid, KidMethod, Kontonummer, MunicipalityCode, OcrReference,
     OrgNumber, PeppolEndpoint, Plusgiro, VatNumber, luhn_check_digit, luhn_valid,

@@ -1,12 +1,12 @@
 //! Public endpoints: liveness, readiness, the OpenAPI document and its readable docs.
 
 use actix_web::{HttpResponse, get, web};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Db;
 use crate::error::Error;
+use crate::services;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -29,11 +29,7 @@ pub async fn health() -> web::Json<Health> {
 #[utoipa::path(tag = "system", responses((status = 200, body = Health), (status = 503, body = crate::http::problem::Problem)))]
 #[get("/ready")]
 pub async fn ready(db: web::Data<Db>) -> Result<web::Json<Health>, Error> {
-    db.run(|conn| {
-        conn.batch_execute("SELECT 1")
-            .map_err(|_| Error::Unavailable)
-    })
-    .await?;
+    db.run(services::ping).await?;
     Ok(web::Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),

@@ -113,7 +113,7 @@ fn insert(
     old_value: Option<String>,
     new_value: Option<String>,
 ) -> Result<(), Error> {
-    store::insert_audit(conn, &row(c, old_value, new_value))
+    Ok(store::insert_audit(conn, &row(c, old_value, new_value))?)
 }
 
 /// The entry [`created`] writes, for a caller that writes many in one statement.

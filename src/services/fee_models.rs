@@ -663,8 +663,8 @@ pub fn resolve(
         None => None,
         Some(id) => match crate::storage::pricing::get_index_series(conn, org, id) {
             Ok(record) => Some(record.series),
-            Err(Error::NotFound(_)) => None,
-            Err(other) => return Err(other),
+            Err(crate::storage::Error::NotFound(_)) => None,
+            Err(other) => return Err(other.into()),
         },
     };
     spec.parse(series.as_ref()).map_err(|fields| {

@@ -55,10 +55,10 @@ pub fn claim(
 
 /// Keeps the first request's answer for replay.
 pub fn keep(conn: &mut DbConnection, scope: &str, key: &str, answer: &Answer) -> Result<(), Error> {
-    store::keep(conn, scope, key, answer)
+    Ok(store::keep(conn, scope, key, answer)?)
 }
 
 /// Frees the key of a request that failed on the server's side: a retry may succeed.
 pub fn release(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), Error> {
-    store::release(conn, scope, key)
+    Ok(store::release(conn, scope, key)?)
 }

@@ -263,7 +263,7 @@ pub fn import(
         if !storage::organisations::exists(conn, org)? {
             return Err(Error::NotFound("organisation"));
         }
-        storage::members::import(conn, org, &entries)
+        Ok(storage::members::import(conn, org, &entries)?)
     })
 }
 

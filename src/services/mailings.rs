@@ -15,7 +15,7 @@ use crate::storage::mailings as store;
 pub use crate::storage::mailings::{MailingMessage, MailingRow};
 use crate::storage::members::{self, MemberFilter};
 use crate::storage::outbox::{self, FAILED, OutboxRow, PARTLY_FAILED, PENDING};
-use crate::storage::{DbConnection, new_id, now};
+use crate::storage::{self, DbConnection, new_id, now};
 
 /// A newsletter, parsed.
 #[derive(Debug, Clone)]
@@ -156,14 +156,14 @@ fn claim(
     };
     // In a savepoint: the same mailing sent at the same moment through another process
     // waits on the fingerprint's index and then finds the mailing that won.
-    match diesel::Connection::transaction(conn, |c| store::insert(c, &row)) {
+    match storage::savepoint(conn, |c| store::insert(c, &row)) {
         Ok(()) => Ok(Claim::New(row)),
-        Err(Error::Conflict { .. })
+        Err(crate::storage::Error::Conflict { .. })
             if let Some(existing) = store::by_fingerprint(conn, org, &row.fingerprint)? =>
         {
             Ok(Claim::Sent(existing))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

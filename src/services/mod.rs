@@ -28,7 +28,7 @@ pub mod webhooks;
 
 use crate::error::Error;
 pub use crate::storage::DbConnection as Connection;
-use crate::storage::{DbConnection, Pool};
+use crate::storage::{self, DbConnection, Pool};
 
 /// The database a unit of work runs on. Services take the connection and stay synchronous;
 /// moving them off an async runtime is the caller's business (`http::Db`).
@@ -51,7 +51,7 @@ impl Db {
     where
         F: FnOnce(&mut DbConnection) -> Result<T, Error>,
     {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.pool.get().map_err(storage::Error::from)?;
         f(&mut conn)
     }
 
@@ -61,5 +61,25 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, Error>,
     {
         self.run(move |conn| crate::storage::write(conn, f))
+    }
+}
+
+/// Whether the database answers.
+pub fn ping(conn: &mut DbConnection) -> Result<(), Error> {
+    Ok(storage::ping(conn)?)
+}
+
+/// Storage facts become the error policy's answers.
+impl From<storage::Error> for Error {
+    fn from(e: storage::Error) -> Self {
+        match e {
+            storage::Error::NotFound(what) => Error::NotFound(what),
+            storage::Error::Conflict { field } => Error::Conflict { field },
+            storage::Error::State(conflict) => Error::State(conflict),
+            storage::Error::Transition(refused) => Error::Transition(refused),
+            storage::Error::Refused(why) => Error::BadRequest(why),
+            storage::Error::Unavailable => Error::Unavailable,
+            storage::Error::Internal(cause) => Error::Internal(cause),
+        }
     }
 }

@@ -15,12 +15,12 @@ pub fn create(
     conn: &mut DbConnection,
     details: &OrganisationDetails,
 ) -> Result<Organisation, Error> {
-    store::insert(conn, details)
+    Ok(store::insert(conn, details)?)
 }
 
 /// Every organisation, or only the one named.
 pub fn list(conn: &mut DbConnection, only: Option<&str>) -> Result<Vec<Organisation>, Error> {
-    store::list(conn, only)
+    Ok(store::list(conn, only)?)
 }
 
 pub fn get(conn: &mut DbConnection, org: &str) -> Result<Organisation, Error> {
@@ -36,5 +36,5 @@ pub fn patch(
 ) -> Result<Organisation, Error> {
     let current = get(conn, org)?;
     let details = edit(&current.details)?;
-    store::update(conn, org, &details)
+    Ok(store::update(conn, org, &details)?)
 }

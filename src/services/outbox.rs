@@ -97,7 +97,7 @@ impl Worker {
     /// Claims up to `max_in_flight` due messages, sends them at the same time, and records
     /// each outcome.
     pub fn pass(&self) -> Result<Pass, Error> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.pool.get().map_err(crate::storage::Error::from)?;
         let at = now();
         let lease = TimeDelta::from_std(self.settings.lease).unwrap_or(TimeDelta::minutes(5));
         let limit = i64::try_from(self.settings.max_in_flight.max(1)).unwrap_or(1);
@@ -136,7 +136,7 @@ impl Worker {
                 .collect();
             running.into_iter().filter_map(|h| h.join().ok()).collect()
         });
-        let mut conn = self.pool.get()?;
+        let mut conn = self.pool.get().map_err(crate::storage::Error::from)?;
         for (row, outcomes) in outcomes {
             let retry_at = now() + backoff(self.settings.retry_base, row.attempts);
             let status = storage::write(&mut conn, |c| {
@@ -281,7 +281,7 @@ fn attachments(conn: &mut DbConnection, row: &OutboxRow) -> Result<Vec<Attached>
     match (&row.document_id, &row.attachment_content) {
         (Some(doc), _) => {
             let bytes = documents::content(conn, &row.organisation_id, doc)
-                .map_err(|e| read_error(doc, e))?;
+                .map_err(|e| read_error(doc, e.into()))?;
             let name = row
                 .attachment_name
                 .clone()
@@ -290,14 +290,14 @@ fn attachments(conn: &mut DbConnection, row: &OutboxRow) -> Result<Vec<Attached>
             // An invoice travels with its e-invoice (Peppol BIS Billing 3.0).
             let einvoice = if row.kind == "invoice" {
                 outbox::einvoice_of(conn, &row.organisation_id, doc)
-                    .map_err(|e| read_error(doc, e))?
+                    .map_err(|e| read_error(doc, e.into()))?
             } else {
                 None
             };
             let xml = match einvoice {
                 Some(xml_id) => {
                     let xml = documents::einvoice_content(conn, &row.organisation_id, &xml_id)
-                        .map_err(|e| read_error(&xml_id, e))?;
+                        .map_err(|e| read_error(&xml_id, e.into()))?;
                     let xml_name = match name.strip_suffix(".pdf") {
                         Some(stem) => format!("{stem}.xml"),
                         None => format!("{name}.xml"),

@@ -88,13 +88,13 @@ fn components(
             ModelChoice::Saved(id) => {
                 let record =
                     storage::pricing::get_fee_model(conn, org, id).map_err(|e| match e {
-                        Error::NotFound(_) => Error::field(
+                        crate::storage::Error::NotFound(_) => Error::field(
                             &format!("{field}.fee_model_id"),
                             crate::domain::Invalid::OneOf {
                                 allowed: &["en avgiftsmodell i organisationen"],
                             },
                         ),
-                        other => other,
+                        other => other.into(),
                     })?;
                 let spec = crate::services::fee_models::saved_spec(&record)?;
                 (record.name, spec)

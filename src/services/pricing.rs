@@ -232,7 +232,7 @@ fn item_change<'a>(org: &'a str, id: &'a str, action: &'a str, actor: &'a str) -
 
 /// The price list of a fee year, ordered by code.
 pub fn price_list(conn: &mut DbConnection, org: &str, year: i32) -> Result<Vec<PriceItem>, Error> {
-    store::price_list(conn, org, year)
+    Ok(store::price_list(conn, org, year)?)
 }
 
 /// Puts the same item on the price list of every fee year in `years`, and returns the
@@ -321,7 +321,7 @@ pub fn copy_price_list(
 
 /// The organisation's index series.
 pub fn index_series(conn: &mut DbConnection, org: &str) -> Result<Vec<IndexSeriesRecord>, Error> {
-    store::index_series(conn, org)
+    Ok(store::index_series(conn, org)?)
 }
 
 pub fn get_index_series(
@@ -329,7 +329,7 @@ pub fn get_index_series(
     org: &str,
     id: &str,
 ) -> Result<IndexSeriesRecord, Error> {
-    store::get_index_series(conn, org, id)
+    Ok(store::get_index_series(conn, org, id)?)
 }
 
 pub fn add_index_series(
@@ -389,7 +389,7 @@ pub fn fee_models(
     org: &str,
     year: Option<i32>,
 ) -> Result<Vec<FeeModelRecord>, Error> {
-    store::fee_models(conn, org, year)
+    Ok(store::fee_models(conn, org, year)?)
 }
 
 pub fn get_fee_model(
@@ -397,7 +397,7 @@ pub fn get_fee_model(
     org: &str,
     id: &str,
 ) -> Result<FeeModelRecord, Error> {
-    store::get_fee_model(conn, org, id)
+    Ok(store::get_fee_model(conn, org, id)?)
 }
 
 pub fn add_fee_model(

@@ -84,7 +84,7 @@ pub fn authenticate(conn: &mut DbConnection, secret: &str) -> Result<Option<Toke
     if !well_formed(secret) {
         return Ok(None);
     }
-    tokens::find_live(conn, &hash(secret))
+    Ok(tokens::find_live(conn, &hash(secret))?)
 }
 
 /// Tokens recently found live, by hash, so that most requests need no database round trip
@@ -178,13 +178,13 @@ impl TokenCache {
 
 /// An organisation's tokens.
 pub fn list(conn: &mut DbConnection, org: &str) -> Result<Vec<Token>, Error> {
-    tokens::list(conn, Some(org))
+    Ok(tokens::list(conn, Some(org))?)
 }
 
 /// Revokes one of an organisation's tokens; another organisation's is not found.
 pub fn revoke(conn: &mut DbConnection, org: &str, id: &str) -> Result<Token, Error> {
     match tokens::get(conn, id)? {
-        Some(t) if t.organisation_id.as_deref() == Some(org) => tokens::revoke(conn, id),
+        Some(t) if t.organisation_id.as_deref() == Some(org) => Ok(tokens::revoke(conn, id)?),
         _ => Err(Error::NotFound("token")),
     }
 }

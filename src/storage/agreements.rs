@@ -7,11 +7,12 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::domain::Currency;
+use crate::domain::StateConflict;
 use crate::domain::agreement::{
     Acceptance, Agreement, AgreementHeader, AgreementStatus, Effective, Termination,
 };
 use crate::domain::contribution::ProRata;
-use crate::error::{Error, StateConflict};
+use crate::storage::Error;
 use crate::storage::schema::agreement_events::dsl as ev;
 use crate::storage::schema::agreement_versions::dsl as av;
 use crate::storage::schema::agreements::dsl as ag;

@@ -5,7 +5,7 @@ use chrono::{NaiveDateTime, SubsecRound};
 use diesel::prelude::*;
 
 use crate::domain::documents::EINVOICE_KIND;
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::schema::document_templates::dsl as t;
 use crate::storage::schema::documents::dsl as d;
 use crate::storage::schema::organisation_logos::dsl as l;

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::schema::exchange_rates::dsl as xr;
 use crate::storage::{DbConnection, now};
 

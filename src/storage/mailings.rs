@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::error::Error;
 use crate::storage::DbConnection;
+use crate::storage::Error;
 use crate::storage::schema::mailing_messages::dsl as mm;
 use crate::storage::schema::mailings::dsl as m;
 use crate::storage::schema::outbox::dsl as o;

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use crate::domain::StateConflict;
 use crate::domain::member::{Contact, ContactDetails, Member, MemberDetails, PopulationCount};
 use crate::domain::{MemberKind, MemberStatus};
-use crate::error::{Error, StateConflict};
+use crate::storage::Error;
 use crate::storage::rows::{ContactRow, MemberRow, PopulationRow};
 use crate::storage::schema::contacts::dsl as c;
 use crate::storage::schema::members::dsl as m;

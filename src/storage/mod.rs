@@ -19,6 +19,7 @@ macro_rules! on_backend {
 
 pub mod agreements;
 pub mod documents;
+mod error;
 pub mod exchange_rates;
 pub mod invoicing;
 pub mod mailings;
@@ -33,6 +34,8 @@ pub mod schema;
 pub mod signals;
 pub mod tokens;
 pub mod webhooks;
+
+pub use error::Error;
 
 use std::path::Path;
 use std::time::Duration;
@@ -218,17 +221,19 @@ pub fn write<T, E>(
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    E: From<diesel::result::Error>,
+    E: From<Error>,
 {
     match conn {
         DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
         }
-        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     }
+    .map_err(Error::from)?;
     match f(conn) {
         Ok(value) => {
-            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+                .map_err(Error::from)?;
             Ok(value)
         }
         Err(e) => {
@@ -250,30 +255,63 @@ pub fn snapshot<T, E>(
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    E: From<diesel::result::Error>,
+    E: From<Error>,
 {
     let depth = match conn {
         DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
         }
         DbConnection::Postgresql(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
         }
-    };
+    }
+    .map_err(Error::from)?;
     if depth.is_some() {
         return f(conn);
     }
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN"),
         DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
             c,
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        )?,
+        ),
     }
+    .map_err(Error::from)?;
     let result = f(conn);
     // Nothing was written: ending the transaction only lets the snapshot go.
     let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
     result
+}
+
+/// Runs `f` in a nested transaction (a savepoint inside an open one): when `f` fails, what
+/// it wrote is undone and the outer transaction goes on.
+pub fn savepoint<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<Error>,
+{
+    <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
+        .map_err(Error::from)?;
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+                .map_err(Error::from)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+                .map_err(Error::from)?;
+            Err(e)
+        }
+    }
+}
+
+/// Whether the database answers.
+pub fn ping(conn: &mut DbConnection) -> Result<(), Error> {
+    conn.batch_execute("SELECT 1")
+        .map_err(|_| Error::Unavailable)
 }
 
 /// A new record identifier: UUIDv7, so identifiers sort by creation time.

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::domain::organisation::{Organisation, OrganisationDetails};
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::rows::OrganisationRow;
 use crate::storage::schema::organisations::dsl as o;
 use crate::storage::{DbConnection, new_id, now};

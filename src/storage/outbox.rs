@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::schema::email_templates::dsl as t;
 use crate::storage::schema::outbox::dsl as o;
 use crate::storage::schema::outbox_recipients::dsl as r;

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::error::Error;
 use crate::storage::DbConnection;
+use crate::storage::Error;
 use crate::storage::invoicing::{AuditRow, InvoiceRow, PaymentRow, ReminderRow};
 use crate::storage::schema::audit_log::dsl as au;
 use crate::storage::schema::idempotency_keys::dsl as ik;

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::domain::Currency;
 use crate::domain::contribution::{IndexSeries, PriceListItem, Unit, VatTreatment};
 use crate::domain::money::{Money, Rounding};
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::schema::fee_models::dsl as fm;
 use crate::storage::schema::index_series::dsl as ix;
 use crate::storage::schema::price_items::dsl as pi;

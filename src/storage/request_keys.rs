@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
 
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::schema::request_keys::dsl as rk;
 use crate::storage::{DbConnection, now};
 

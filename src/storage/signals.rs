@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::{DatabaseUrl, DbConnection};
 
 /// What a listener hears.

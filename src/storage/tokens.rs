@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::domain::Role;
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::schema::api_tokens::dsl as t;
 use crate::storage::signals::{self, Signal};
 use crate::storage::{DbConnection, new_id, now};

@@ -9,7 +9,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::schema::webhook_attempts::dsl as a;
 use crate::storage::schema::webhook_deliveries::dsl as d;
 use crate::storage::schema::webhook_endpoints::dsl as e;

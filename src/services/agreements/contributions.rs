@@ -278,8 +278,8 @@ impl Contributions {
         }
         let name = match pricing::get_fee_model(conn, org, id) {
             Ok(model) => Some(model.name),
-            Err(Error::NotFound(_)) => None,
-            Err(other) => return Err(other),
+            Err(crate::storage::Error::NotFound(_)) => None,
+            Err(other) => return Err(other.into()),
         };
         self.model_names.insert(id.to_owned(), name.clone());
         Ok(name)

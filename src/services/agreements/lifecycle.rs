@@ -43,7 +43,7 @@ fn header_for(
 ) -> Result<Option<AgreementHeader>, Error> {
     let member = match members::get(conn, org, &input.member_id) {
         Ok(m) => Some(m),
-        Err(Error::NotFound(_)) => {
+        Err(crate::storage::Error::NotFound(_)) => {
             fields.push(FieldError {
                 field: "member_id".to_owned(),
                 invalid: Invalid::OneOf {
@@ -52,7 +52,7 @@ fn header_for(
             });
             None
         }
-        Err(other) => return Err(other),
+        Err(other) => return Err(other.into()),
     };
     if let Some(m) = &member {
         members::ensure_active(m)?;
@@ -155,7 +155,7 @@ pub fn list(
     org: &str,
     filter: &AgreementFilter,
 ) -> Result<Vec<Agreement>, Error> {
-    store::list(conn, org, filter)
+    Ok(store::list(conn, org, filter)?)
 }
 
 fn ensure_draft(agreement: &Agreement) -> Result<(), Error> {

@@ -272,7 +272,7 @@ fn fixed_model(
             let field = at("fee_model_id");
             let record = match pricing::get_fee_model(conn, org, id) {
                 Ok(r) => r,
-                Err(Error::NotFound(_)) => {
+                Err(crate::storage::Error::NotFound(_)) => {
                     e.add(
                         field,
                         Invalid::OneOf {
@@ -281,7 +281,7 @@ fn fixed_model(
                     );
                     return Ok(None);
                 }
-                Err(other) => return Err(other),
+                Err(other) => return Err(other.into()),
             };
             let saved = crate::services::fee_models::saved_spec(&record)?;
             let version = parse_model(conn, org, &saved, &format!("{field}."), e)?;

@@ -116,7 +116,7 @@ pub fn record_usage(
 
 /// Every version of an agreement's terms, oldest first.
 pub fn versions(conn: &mut DbConnection, org: &str, id: &str) -> Result<Vec<VersionRecord>, Error> {
-    store::versions(conn, org, id)
+    Ok(store::versions(conn, org, id)?)
 }
 
 /// One version of an agreement's terms.
@@ -126,7 +126,7 @@ pub fn version(
     id: &str,
     number: i32,
 ) -> Result<VersionRecord, Error> {
-    store::get_version(conn, org, id, number)
+    Ok(store::get_version(conn, org, id, number)?)
 }
 
 /// The usage recorded under an agreement, by date; of one year when given.
@@ -136,5 +136,5 @@ pub fn usage(
     id: &str,
     year: Option<i32>,
 ) -> Result<Vec<UsageRecord>, Error> {
-    store::usage(conn, org, id, year)
+    Ok(store::usage(conn, org, id, year)?)
 }

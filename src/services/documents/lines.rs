@@ -76,8 +76,8 @@ impl LineNames {
         Self::new(terms, prices, |model| {
             match pricing::get_fee_model(conn, org, model) {
                 Ok(m) => Ok(Some(m.name)),
-                Err(Error::NotFound(_)) => Ok(None),
-                Err(other) => Err(other),
+                Err(crate::storage::Error::NotFound(_)) => Ok(None),
+                Err(other) => Err(other.into()),
             }
         })
     }

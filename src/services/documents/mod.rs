@@ -78,11 +78,11 @@ pub fn list(
     agreement_id: Option<&str>,
     member_id: Option<&str>,
 ) -> Result<Vec<DocumentRecord>, Error> {
-    store::list(conn, org, agreement_id, member_id)
+    Ok(store::list(conn, org, agreement_id, member_id)?)
 }
 
 pub fn get(conn: &mut DbConnection, org: &str, id: &str) -> Result<DocumentRecord, Error> {
-    store::get(conn, org, id)
+    Ok(store::get(conn, org, id)?)
 }
 
 /// An issued document's PDF as it was stored, with its SHA-256 in hex.

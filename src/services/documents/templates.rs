@@ -72,7 +72,7 @@ impl Templates for DocumentTemplates {
         kind: DocumentKind,
         lang: Language,
     ) -> Result<Option<(String, NaiveDateTime)>, Error> {
-        store::template(conn, org, kind.as_str(), lang.as_str())
+        Ok(store::template(conn, org, kind.as_str(), lang.as_str())?)
     }
 
     fn shipped(&self, kind: DocumentKind, lang: Language) -> Result<String, Error> {
@@ -92,7 +92,13 @@ impl Templates for DocumentTemplates {
         lang: Language,
         source: &String,
     ) -> Result<NaiveDateTime, Error> {
-        store::put_template(conn, org, kind.as_str(), lang.as_str(), source)
+        Ok(store::put_template(
+            conn,
+            org,
+            kind.as_str(),
+            lang.as_str(),
+            source,
+        )?)
     }
 
     fn remove(
@@ -102,7 +108,12 @@ impl Templates for DocumentTemplates {
         kind: DocumentKind,
         lang: Language,
     ) -> Result<bool, Error> {
-        store::delete_template(conn, org, kind.as_str(), lang.as_str())
+        Ok(store::delete_template(
+            conn,
+            org,
+            kind.as_str(),
+            lang.as_str(),
+        )?)
     }
 }
 
@@ -112,7 +123,7 @@ pub fn own_templates(
     conn: &mut DbConnection,
     org: &str,
 ) -> Result<Vec<(String, String, NaiveDateTime)>, Error> {
-    store::templates(conn, org)
+    Ok(store::templates(conn, org)?)
 }
 
 /// Checks an uploaded logo and stores it. The request's media type was one a logo may
@@ -134,7 +145,7 @@ pub fn put_logo(conn: &mut DbConnection, org: &str, bytes: &[u8]) -> Result<(), 
         return Err(not_a_picture());
     };
     writer::decode_logo(bytes).map_err(|_| not_a_picture())?;
-    store::put_logo(conn, org, media_type, bytes)
+    Ok(store::put_logo(conn, org, media_type, bytes)?)
 }
 
 /// The logo as it was uploaded, with its media type.

@@ -15,5 +15,5 @@ pub fn audit_trail(
     entity: Option<&str>,
     entity_id: Option<&str>,
 ) -> Result<Vec<AuditRow>, Error> {
-    store::audit(conn, org, entity, entity_id)
+    Ok(store::audit(conn, org, entity, entity_id)?)
 }

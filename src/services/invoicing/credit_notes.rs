@@ -89,7 +89,7 @@ fn credit_note(
             r.original_lines
                 .iter()
                 .map(|l| l.line(currency))
-                .collect::<Result<Vec<_>, Error>>()?
+                .collect::<Result<Vec<_>, _>>()?
         }
     };
     if lines.is_empty() {

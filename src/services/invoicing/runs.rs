@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::pdf::Renderer;
 use crate::services::mail::Composer;
 use crate::storage::invoicing::{self as store, InvoiceRow, RunRow};
-use crate::storage::{DbConnection, new_id, now};
+use crate::storage::{self, DbConnection, new_id, now};
 
 /// The outcome of issuing a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,7 +167,7 @@ fn number_in_savepoint(
     p: &Proposal,
     actor: &str,
 ) -> Result<Vec<Numbered>, Error> {
-    diesel::Connection::transaction(conn, |c| number_proposal(c, issuer, run, p, actor))
+    storage::savepoint(conn, |c| number_proposal(c, issuer, run, p, actor))
 }
 
 /// The proposal for `p`'s agreement and period made again from what is billed now; `None`

@@ -20,7 +20,7 @@ pub fn retry(conn: &mut DbConnection, org: &str, id: &str) -> Result<Message, Er
         return Err(Error::State(StateConflict::MessageNotFailed));
     }
     outbox::retry(conn, org, id)?;
-    outbox::message(conn, org, id)
+    Ok(outbox::message(conn, org, id)?)
 }
 /// The organisation's messages, newest first, with how each recipient stands.
 pub fn messages(
@@ -30,7 +30,7 @@ pub fn messages(
     member: Option<&str>,
 ) -> Result<Vec<Message>, Error> {
     let list = outbox::list(conn, org, status, member)?;
-    outbox::with_deliveries(conn, list)
+    Ok(outbox::with_deliveries(conn, list)?)
 }
 /// The messages sent (or to be sent) to one member, newest first.
 pub fn member_messages(

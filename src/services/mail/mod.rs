@@ -34,7 +34,7 @@ use crate::error::Error;
 use crate::pdf::format;
 use crate::storage::outbox::{self, OutboxRow, PENDING};
 pub use crate::storage::outbox::{Delivery, Message, STATUSES};
-use crate::storage::{DbConnection, new_id, now};
+use crate::storage::{self, DbConnection, new_id, now};
 
 /// What the use cases need of the email settings.
 #[derive(Debug, Clone)]
@@ -189,12 +189,12 @@ pub(crate) fn enqueue(
     };
     // In a savepoint: on PostgreSQL the insert waits for the other send to commit and then
     // fails on the one-live-message index, and the transaction goes on without it.
-    match diesel::Connection::transaction(conn, |c| outbox::enqueue(c, &row)) {
+    match storage::savepoint(conn, |c| outbox::enqueue(c, &row)) {
         Ok(()) => Ok(Queued {
             message: outbox::message(conn, org, &row.id)?,
             created: true,
         }),
-        Err(Error::Conflict { .. })
+        Err(crate::storage::Error::Conflict { .. })
             if let Some(document) = &row.document_id
                 && let Some(message) = live_message(conn, org, document)? =>
         {
@@ -203,7 +203,7 @@ pub(crate) fn enqueue(
                 created: false,
             })
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 /// The message for a document that is waiting, under way, delivered or partly delivered,

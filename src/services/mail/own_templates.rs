@@ -52,7 +52,7 @@ pub fn put_template(
             },
         )
     })?;
-    outbox::put_template(
+    Ok(outbox::put_template(
         conn,
         org,
         kind.as_str(),
@@ -60,7 +60,7 @@ pub fn put_template(
         &src.subject,
         &src.text,
         &src.html,
-    )
+    )?)
 }
 /// Goes back to the shipped template; `false` when the organisation had none of its own.
 pub fn delete_template(
@@ -69,5 +69,10 @@ pub fn delete_template(
     kind: MessageKind,
     lang: Language,
 ) -> Result<bool, Error> {
-    outbox::delete_template(conn, org, kind.as_str(), lang.as_str())
+    Ok(outbox::delete_template(
+        conn,
+        org,
+        kind.as_str(),
+        lang.as_str(),
+    )?)
 }

@@ -23,11 +23,11 @@ fn changed<'a>(org: &'a str, id: &'a str, action: &'a str, actor: &'a str) -> Ch
 }
 
 pub fn list(conn: &mut Connection, org: &str, filter: &MemberFilter) -> Result<MemberPage, Error> {
-    store::list(conn, org, filter)
+    Ok(store::list(conn, org, filter)?)
 }
 
 pub fn get(conn: &mut Connection, org: &str, id: &str) -> Result<Member, Error> {
-    store::get(conn, org, id)
+    Ok(store::get(conn, org, id)?)
 }
 
 /// Adds a member, with its first population count when one is given.
@@ -88,7 +88,7 @@ pub fn population(
     org: &str,
     id: &str,
 ) -> Result<Vec<PopulationCount>, Error> {
-    store::populations(conn, org, id)
+    Ok(store::populations(conn, org, id)?)
 }
 
 /// Records a count; one for the same reference date replaces the earlier. Returns the
@@ -103,7 +103,7 @@ pub fn record_population(
     let member = store::get(conn, org, id)?;
     store::ensure_active(&member)?;
     change_population(conn, org, id, "record_population", actor, |c| {
-        store::record_population(c, id, count)
+        Ok(store::record_population(c, id, count)?)
     })
 }
 
@@ -115,7 +115,7 @@ pub fn delete_population(
     actor: &str,
 ) -> Result<Vec<PopulationCount>, Error> {
     change_population(conn, org, id, "delete_population", actor, |c| {
-        store::delete_population(c, org, id, date)
+        Ok(store::delete_population(c, org, id, date)?)
     })
 }
 
@@ -141,11 +141,11 @@ fn change_population<T>(
 }
 
 pub fn contacts(conn: &mut Connection, org: &str, member: &str) -> Result<Vec<Contact>, Error> {
-    store::contacts(conn, org, member)
+    Ok(store::contacts(conn, org, member)?)
 }
 
 pub fn contact(conn: &mut Connection, org: &str, member: &str, id: &str) -> Result<Contact, Error> {
-    store::get_contact(conn, org, member, id)
+    Ok(store::get_contact(conn, org, member, id)?)
 }
 
 pub fn add_contact(

@@ -92,7 +92,7 @@ impl Worker {
     /// Claims up to `max_in_flight` due deliveries, posts them at the same time, and
     /// records each attempt.
     pub fn pass(&self, client: &Client) -> Result<Pass, Error> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.pool.get().map_err(crate::storage::Error::from)?;
         let at = now();
         if !store::any_due(&mut conn, at)? {
             return Ok(Pass::default());
@@ -121,7 +121,7 @@ impl Worker {
                 .collect();
             running.into_iter().filter_map(|h| h.join().ok()).collect()
         });
-        let mut conn = self.pool.get()?;
+        let mut conn = self.pool.get().map_err(crate::storage::Error::from)?;
         for (c, outcome) in outcomes {
             let d = &c.delivery;
             let give_up = d.attempts >= self.settings.max_attempts;

@@ -121,11 +121,11 @@ pub fn create(
 }
 
 pub fn endpoint(conn: &mut DbConnection, org: &str, id: &str) -> Result<EndpointRow, Error> {
-    store::endpoint(conn, org, id)
+    Ok(store::endpoint(conn, org, id)?)
 }
 
 pub fn endpoints(conn: &mut DbConnection, org: &str) -> Result<Vec<EndpointRow>, Error> {
-    store::endpoints(conn, org)
+    Ok(store::endpoints(conn, org)?)
 }
 
 /// Replaces what an endpoint is given with (its secret stays).
@@ -248,7 +248,7 @@ fn emit(conn: &mut DbConnection, org: &str, kind: &'static str, data: Value) -> 
             delivered_at: None,
         })
         .collect();
-    store::queue(conn, &rows)
+    Ok(store::queue(conn, &rows)?)
 }
 
 /// Minor units as the decimal string the API uses for amounts (two decimals in every

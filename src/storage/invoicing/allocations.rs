@@ -3,8 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::error::Error;
 use crate::storage::DbConnection;
+use crate::storage::Error;
 use crate::storage::schema::allocations::dsl as al;
 use crate::storage::schema::payments::dsl as pay;
 

@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::error::Error;
 use crate::storage::DbConnection;
+use crate::storage::Error;
 use crate::storage::schema::audit_log::dsl as au;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]

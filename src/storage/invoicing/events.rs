@@ -4,8 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::error::Error;
 use crate::storage::DbConnection;
+use crate::storage::Error;
 
 use super::invoices::InvoiceRow;
 use crate::storage::schema::invoice_events::dsl as ev;

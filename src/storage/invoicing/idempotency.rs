@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::schema::idempotency_keys::dsl as ik;
 use crate::storage::{DbConnection, now};
 

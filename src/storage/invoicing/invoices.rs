@@ -4,12 +4,13 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::StateConflict;
 use crate::domain::contribution::VatTreatment;
 use crate::domain::invoicing::{AccountingVat, Discount, ExchangeRate, Invoice, InvoiceLine};
 use crate::domain::money::Money;
 use crate::domain::{Currency, Language};
-use crate::error::{Error, StateConflict};
 use crate::storage::DbConnection;
+use crate::storage::Error;
 use crate::storage::schema::invoice_lines::dsl as il;
 use crate::storage::schema::invoices::dsl as inv;
 

@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
-use crate::error::Error;
 use crate::storage::DbConnection;
+use crate::storage::Error;
 
 #[derive(QueryableByName)]
 struct Last {

@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::error::Error;
 use crate::storage::DbConnection;
+use crate::storage::Error;
 use crate::storage::schema::billed_periods::dsl as bp;
 use crate::storage::schema::invoices::dsl as inv;
 

@@ -3,8 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::error::Error;
 use crate::storage::DbConnection;
+use crate::storage::Error;
 use crate::storage::schema::reminder_items::dsl as ri;
 use crate::storage::schema::reminders::dsl as rm;
 

@@ -5,7 +5,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use crate::error::{Error, StateConflict};
+use crate::domain::StateConflict;
+use crate::storage::Error;
 use crate::storage::schema::invoice_runs::dsl as ir;
 use crate::storage::schema::invoices::dsl as inv;
 use crate::storage::{DbConnection, now};

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::error::Error;
+use crate::storage::Error;
 use crate::storage::schema::inkassosats::dsl as ik_sats;
 use crate::storage::schema::invoicing_settings::dsl as st;
 use crate::storage::schema::reference_rates::dsl as rr;
