@@ -27,10 +27,26 @@ pub fn platform_data_dir() -> PathBuf {
     dirs::data_dir().map_or_else(|| PathBuf::from("."), |d| d.join("avtal"))
 }
 
-/// What the TOML file may set; every key is optional.
-#[derive(Debug, Default, Deserialize)]
+/// Takes each optional field from the first of two structs that gives it:
+/// `first_given!(a, b, Type { field, …; other: value, … })`, with the fields that merge
+/// otherwise after the semicolon. The struct literal names every field, so a new one
+/// cannot be forgotten.
+macro_rules! first_given {
+    ($first:ident, $then:ident, $ty:ident {
+        $($field:ident),* $(,)? $(; $($other:ident: $value:expr),* $(,)?)?
+    }) => {
+        $ty {
+            $($field: $first.$field.or($then.$field),)*
+            $($($other: $value,)*)?
+        }
+    };
+}
+
+/// Settings as given, every one optional: by the TOML file, or by flags and environment
+/// variables, which win field by field.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileSettings {
+pub struct Overrides {
     pub listen: Option<String>,
     pub data_dir: Option<String>,
     pub database_url: Option<String>,
@@ -47,30 +63,98 @@ pub struct FileSettings {
     pub webhooks: WebhookOverrides,
 }
 
+/// What the TOML file may set: the same keys as the flags.
+pub type FileSettings = Overrides;
+
+impl Overrides {
+    /// `self` where given, else `file`.
+    fn or(self, file: Overrides) -> Overrides {
+        first_given!(self, file, Overrides {
+            listen,
+            data_dir,
+            database_url,
+            log_format,
+            log_filter,
+            workers,
+            pool_size,
+            token_cache_seconds;
+            email: self.email.or(file.email),
+            webhooks: self.webhooks.or(file.webhooks),
+        })
+    }
+}
+
 /// Webhook delivery settings as given: the `[webhooks]` table of the file, or flags and
 /// environment variables (`AVTAL_WEBHOOK_…`), which win field by field.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
+#[command(next_help_heading = "Webhooks")]
 pub struct WebhookOverrides {
+    /// Whether `serve` runs the webhook delivery worker (default true).
+    #[arg(
+        id = "webhook_worker",
+        value_name = "WEBHOOK_WORKER",
+        long = "webhook-worker",
+        env = "AVTAL_WEBHOOK_WORKER"
+    )]
     pub worker: Option<bool>,
+    /// Milliseconds one delivery attempt may take (default 10000).
+    #[arg(
+        id = "webhook_timeout_ms",
+        value_name = "WEBHOOK_TIMEOUT_MS",
+        long = "webhook-timeout-ms",
+        env = "AVTAL_WEBHOOK_TIMEOUT_MS"
+    )]
     pub timeout_ms: Option<u64>,
+    /// Milliseconds before the first retry; doubled for each further one (default 60000).
+    #[arg(
+        id = "webhook_retry_base_ms",
+        value_name = "WEBHOOK_RETRY_BASE_MS",
+        long = "webhook-retry-base-ms",
+        env = "AVTAL_WEBHOOK_RETRY_BASE_MS"
+    )]
     pub retry_base_ms: Option<u64>,
+    /// Attempts before a delivery is marked failed (default 8).
+    #[arg(
+        id = "webhook_max_attempts",
+        value_name = "WEBHOOK_MAX_ATTEMPTS",
+        long = "webhook-max-attempts",
+        env = "AVTAL_WEBHOOK_MAX_ATTEMPTS"
+    )]
     pub max_attempts: Option<i32>,
+    /// Deliveries posted at the same time (default 8).
+    #[arg(
+        id = "webhook_max_in_flight",
+        value_name = "WEBHOOK_MAX_IN_FLIGHT",
+        long = "webhook-max-in-flight",
+        env = "AVTAL_WEBHOOK_MAX_IN_FLIGHT"
+    )]
     pub max_in_flight: Option<usize>,
+    /// Milliseconds between looks for due deliveries (default 1000).
+    #[arg(
+        id = "webhook_poll_ms",
+        value_name = "WEBHOOK_POLL_MS",
+        long = "webhook-poll-ms",
+        env = "AVTAL_WEBHOOK_POLL_MS"
+    )]
     pub poll_ms: Option<u64>,
 }
 
 impl WebhookOverrides {
     /// `self` where given, else `file`.
     fn or(self, file: WebhookOverrides) -> WebhookOverrides {
-        WebhookOverrides {
-            worker: self.worker.or(file.worker),
-            timeout_ms: self.timeout_ms.or(file.timeout_ms),
-            retry_base_ms: self.retry_base_ms.or(file.retry_base_ms),
-            max_attempts: self.max_attempts.or(file.max_attempts),
-            max_in_flight: self.max_in_flight.or(file.max_in_flight),
-            poll_ms: self.poll_ms.or(file.poll_ms),
-        }
+        first_given!(
+            self,
+            file,
+            WebhookOverrides {
+                worker,
+                timeout_ms,
+                retry_base_ms,
+                max_attempts,
+                max_in_flight,
+                poll_ms,
+            }
+        )
     }
 
     fn resolve(self) -> anyhow::Result<WebhookSettings> {
@@ -103,52 +187,130 @@ impl WebhookOverrides {
 }
 
 /// Email settings as given: the `[email]` table of the file, or flags and environment
-/// variables (`AVTAL_SMTP_HOST`, …), which win field by field.
-#[derive(Debug, Default, Clone, Deserialize)]
+/// variables (`AVTAL_SMTP_HOST`, …), which win field by field. Without an SMTP host,
+/// messages are written as `.eml` files into a folder.
+#[derive(Debug, Default, Clone, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
+#[command(next_help_heading = "Email")]
 pub struct EmailOverrides {
+    /// SMTP server host; without one, messages are written as .eml files into --mail-folder.
+    #[arg(long, env = "AVTAL_SMTP_HOST")]
     pub smtp_host: Option<String>,
+    /// SMTP port (default 587 for starttls, 465 for tls, 25 for plain).
+    #[arg(long, env = "AVTAL_SMTP_PORT")]
     pub smtp_port: Option<u16>,
-    /// starttls (default), tls or plain.
+    /// starttls (default), tls or plain (only for a relay on the same machine or network).
+    #[arg(long, env = "AVTAL_SMTP_SECURITY")]
     pub smtp_security: Option<String>,
+    #[arg(long, env = "AVTAL_SMTP_USERNAME")]
     pub smtp_username: Option<String>,
+    #[arg(long, env = "AVTAL_SMTP_PASSWORD", hide_env_values = true)]
     pub smtp_password: Option<String>,
+    /// Seconds to wait for the SMTP server (default 30).
+    #[arg(long, env = "AVTAL_SMTP_TIMEOUT_SECONDS")]
     pub smtp_timeout_seconds: Option<u64>,
-    /// A PEM root certificate to trust besides the Mozilla roots.
+    /// A PEM root certificate to trust besides the Mozilla roots (a relay with an internal CA).
+    #[arg(long, env = "AVTAL_SMTP_CA_FILE")]
     pub smtp_ca_file: Option<String>,
+    /// The From address, e.g. "Navet <navet@boras.se>".
+    #[arg(
+        id = "mail_from",
+        value_name = "MAIL_FROM",
+        long = "mail-from",
+        env = "AVTAL_MAIL_FROM"
+    )]
     pub from: Option<String>,
-    /// Where messages are written as `.eml` files when there is no SMTP host.
+    /// Folder for .eml files when no SMTP host is set (default outbox in the data directory).
+    #[arg(
+        id = "mail_folder",
+        value_name = "MAIL_FOLDER",
+        long = "mail-folder",
+        env = "AVTAL_MAIL_FOLDER"
+    )]
     pub folder: Option<String>,
+    /// Messages one worker sends at the same time (default 4).
+    #[arg(
+        id = "mail_max_in_flight",
+        value_name = "MAIL_MAX_IN_FLIGHT",
+        long = "mail-max-in-flight",
+        env = "AVTAL_MAIL_MAX_IN_FLIGHT"
+    )]
     pub max_in_flight: Option<usize>,
+    /// Attempts before a message is marked failed (default 8).
+    #[arg(
+        id = "mail_max_attempts",
+        value_name = "MAIL_MAX_ATTEMPTS",
+        long = "mail-max-attempts",
+        env = "AVTAL_MAIL_MAX_ATTEMPTS"
+    )]
     pub max_attempts: Option<i32>,
+    /// Milliseconds before the first retry; doubled for each further one (default 30000).
+    #[arg(
+        id = "mail_retry_base_ms",
+        value_name = "MAIL_RETRY_BASE_MS",
+        long = "mail-retry-base-ms",
+        env = "AVTAL_MAIL_RETRY_BASE_MS"
+    )]
     pub retry_base_ms: Option<u64>,
+    /// Seconds a worker holds a message it sends before another may take it over (default 300).
+    #[arg(
+        id = "mail_lease_seconds",
+        value_name = "MAIL_LEASE_SECONDS",
+        long = "mail-lease-seconds",
+        env = "AVTAL_MAIL_LEASE_SECONDS"
+    )]
     pub lease_seconds: Option<u64>,
+    /// Milliseconds between looks into an empty outbox (default 2000).
+    #[arg(
+        id = "mail_poll_ms",
+        value_name = "MAIL_POLL_MS",
+        long = "mail-poll-ms",
+        env = "AVTAL_MAIL_POLL_MS"
+    )]
     pub poll_ms: Option<u64>,
+    /// A folder with own email templates (<kind>/<lang>/subject, body.txt, body.html).
+    #[arg(
+        id = "mail_templates",
+        value_name = "MAIL_TEMPLATES",
+        long = "mail-templates",
+        env = "AVTAL_MAIL_TEMPLATES"
+    )]
     pub templates: Option<String>,
+    /// Whether `serve` runs the outbox worker (default true).
+    #[arg(
+        id = "mail_worker",
+        value_name = "MAIL_WORKER",
+        long = "mail-worker",
+        env = "AVTAL_MAIL_WORKER"
+    )]
     pub worker: Option<bool>,
 }
 
 impl EmailOverrides {
     /// `self` where given, else `file`.
     fn or(self, file: EmailOverrides) -> EmailOverrides {
-        EmailOverrides {
-            smtp_host: self.smtp_host.or(file.smtp_host),
-            smtp_port: self.smtp_port.or(file.smtp_port),
-            smtp_security: self.smtp_security.or(file.smtp_security),
-            smtp_username: self.smtp_username.or(file.smtp_username),
-            smtp_password: self.smtp_password.or(file.smtp_password),
-            smtp_timeout_seconds: self.smtp_timeout_seconds.or(file.smtp_timeout_seconds),
-            smtp_ca_file: self.smtp_ca_file.or(file.smtp_ca_file),
-            from: self.from.or(file.from),
-            folder: self.folder.or(file.folder),
-            max_in_flight: self.max_in_flight.or(file.max_in_flight),
-            max_attempts: self.max_attempts.or(file.max_attempts),
-            retry_base_ms: self.retry_base_ms.or(file.retry_base_ms),
-            lease_seconds: self.lease_seconds.or(file.lease_seconds),
-            poll_ms: self.poll_ms.or(file.poll_ms),
-            templates: self.templates.or(file.templates),
-            worker: self.worker.or(file.worker),
-        }
+        first_given!(
+            self,
+            file,
+            EmailOverrides {
+                smtp_host,
+                smtp_port,
+                smtp_security,
+                smtp_username,
+                smtp_password,
+                smtp_timeout_seconds,
+                smtp_ca_file,
+                from,
+                folder,
+                max_in_flight,
+                max_attempts,
+                retry_base_ms,
+                lease_seconds,
+                poll_ms,
+                templates,
+                worker,
+            }
+        )
     }
 
     fn resolve(self, data_dir: &Path) -> anyhow::Result<EmailSettings> {
@@ -250,21 +412,6 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
 }
 
-/// Values given on the command line or in the environment, which win over the file.
-#[derive(Debug, Default, Clone)]
-pub struct Overrides {
-    pub listen: Option<String>,
-    pub data_dir: Option<String>,
-    pub database_url: Option<String>,
-    pub log_format: Option<String>,
-    pub log_filter: Option<String>,
-    pub workers: Option<usize>,
-    pub pool_size: Option<u32>,
-    pub token_cache_seconds: Option<u64>,
-    pub email: EmailOverrides,
-    pub webhooks: WebhookOverrides,
-}
-
 impl Settings {
     /// The settings, with the data directory from the platform when none is given.
     pub fn resolve(file: FileSettings, over: Overrides) -> anyhow::Result<Self> {
@@ -276,43 +423,30 @@ impl Settings {
         over: Overrides,
         platform: impl FnOnce() -> PathBuf,
     ) -> anyhow::Result<Self> {
-        let data_dir = over
+        let given = over.or(file);
+        let data_dir = given
             .data_dir
-            .or(file.data_dir)
             .filter(|d| !d.trim().is_empty())
             .map_or_else(platform, PathBuf::from);
-        let database_url = over.database_url.or(file.database_url).unwrap_or_else(|| {
+        let database_url = given.database_url.unwrap_or_else(|| {
             data_dir
                 .join(DEFAULT_DATABASE)
                 .to_string_lossy()
                 .into_owned()
         });
-        let log_format = over
-            .log_format
-            .or(file.log_format)
-            .unwrap_or_else(|| "text".to_owned());
-        let pool_size = over.pool_size.or(file.pool_size).unwrap_or(8);
+        let log_format = given.log_format.unwrap_or_else(|| "text".to_owned());
+        let pool_size = given.pool_size.unwrap_or(8);
         anyhow::ensure!((1..=256).contains(&pool_size), "pool size must be 1–256");
         Ok(Self {
-            listen: over
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            listen: given.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
             database: DatabaseUrl::parse(&database_url),
             log_format: LogFormat::parse(&log_format)?,
-            log_filter: over
-                .log_filter
-                .or(file.log_filter)
-                .unwrap_or_else(|| "info".to_owned()),
-            workers: over.workers.or(file.workers),
+            log_filter: given.log_filter.unwrap_or_else(|| "info".to_owned()),
+            workers: given.workers,
             pool_size,
-            token_cache: std::time::Duration::from_secs(
-                over.token_cache_seconds
-                    .or(file.token_cache_seconds)
-                    .unwrap_or(30),
-            ),
-            email: over.email.or(file.email).resolve(&data_dir)?,
-            webhooks: over.webhooks.or(file.webhooks).resolve()?,
+            token_cache: std::time::Duration::from_secs(given.token_cache_seconds.unwrap_or(30)),
+            email: given.email.resolve(&data_dir)?,
+            webhooks: given.webhooks.resolve()?,
             data_dir,
         })
     }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use avtal::configuration::{FileSettings, Overrides, Settings};
+use avtal::configuration::{EmailOverrides, FileSettings, Overrides, Settings, WebhookOverrides};
 use avtal::domain::{Country, MemberStatus, MunicipalityCode, Role};
 use avtal::error::Error;
 use avtal::services::import::{ImportRequest, Selection};
@@ -96,83 +96,8 @@ enum OutboxCommand {
         #[arg(long)]
         once: bool,
         #[command(flatten)]
-        mail: MailArgs,
+        mail: EmailOverrides,
     },
-}
-
-/// Email: an SMTP server, or `.eml` files in a folder when no host is given.
-#[derive(Args, Default, Clone)]
-#[command(next_help_heading = "Email")]
-struct MailArgs {
-    /// SMTP server host; without one, messages are written as .eml files into --mail-folder.
-    #[arg(long, env = "AVTAL_SMTP_HOST")]
-    smtp_host: Option<String>,
-    /// SMTP port (default 587 for starttls, 465 for tls, 25 for plain).
-    #[arg(long, env = "AVTAL_SMTP_PORT")]
-    smtp_port: Option<u16>,
-    /// starttls (default), tls or plain (only for a relay on the same machine or network).
-    #[arg(long, env = "AVTAL_SMTP_SECURITY")]
-    smtp_security: Option<String>,
-    #[arg(long, env = "AVTAL_SMTP_USERNAME")]
-    smtp_username: Option<String>,
-    #[arg(long, env = "AVTAL_SMTP_PASSWORD", hide_env_values = true)]
-    smtp_password: Option<String>,
-    /// Seconds to wait for the SMTP server (default 30).
-    #[arg(long, env = "AVTAL_SMTP_TIMEOUT_SECONDS")]
-    smtp_timeout_seconds: Option<u64>,
-    /// A PEM root certificate to trust besides the Mozilla roots (a relay with an internal CA).
-    #[arg(long, env = "AVTAL_SMTP_CA_FILE")]
-    smtp_ca_file: Option<String>,
-    /// The From address, e.g. "Navet <navet@boras.se>".
-    #[arg(long, env = "AVTAL_MAIL_FROM")]
-    mail_from: Option<String>,
-    /// Folder for .eml files when no SMTP host is set (default outbox in the data directory).
-    #[arg(long, env = "AVTAL_MAIL_FOLDER")]
-    mail_folder: Option<String>,
-    /// Messages one worker sends at the same time (default 4).
-    #[arg(long, env = "AVTAL_MAIL_MAX_IN_FLIGHT")]
-    mail_max_in_flight: Option<usize>,
-    /// Attempts before a message is marked failed (default 8).
-    #[arg(long, env = "AVTAL_MAIL_MAX_ATTEMPTS")]
-    mail_max_attempts: Option<i32>,
-    /// Milliseconds before the first retry; doubled for each further one (default 30000).
-    #[arg(long, env = "AVTAL_MAIL_RETRY_BASE_MS")]
-    mail_retry_base_ms: Option<u64>,
-    /// Seconds a worker holds a message it sends before another may take it over (default 300).
-    #[arg(long, env = "AVTAL_MAIL_LEASE_SECONDS")]
-    mail_lease_seconds: Option<u64>,
-    /// Milliseconds between looks into an empty outbox (default 2000).
-    #[arg(long, env = "AVTAL_MAIL_POLL_MS")]
-    mail_poll_ms: Option<u64>,
-    /// A folder with own email templates (<kind>/<lang>/subject, body.txt, body.html).
-    #[arg(long, env = "AVTAL_MAIL_TEMPLATES")]
-    mail_templates: Option<String>,
-    /// Whether `serve` runs the outbox worker (default true).
-    #[arg(long, env = "AVTAL_MAIL_WORKER")]
-    mail_worker: Option<bool>,
-}
-
-impl MailArgs {
-    fn overrides(&self) -> avtal::configuration::EmailOverrides {
-        avtal::configuration::EmailOverrides {
-            smtp_host: self.smtp_host.clone(),
-            smtp_port: self.smtp_port,
-            smtp_security: self.smtp_security.clone(),
-            smtp_username: self.smtp_username.clone(),
-            smtp_password: self.smtp_password.clone(),
-            smtp_timeout_seconds: self.smtp_timeout_seconds,
-            smtp_ca_file: self.smtp_ca_file.clone(),
-            from: self.mail_from.clone(),
-            folder: self.mail_folder.clone(),
-            max_in_flight: self.mail_max_in_flight,
-            max_attempts: self.mail_max_attempts,
-            retry_base_ms: self.mail_retry_base_ms,
-            lease_seconds: self.mail_lease_seconds,
-            poll_ms: self.mail_poll_ms,
-            templates: self.mail_templates.clone(),
-            worker: self.mail_worker,
-        }
-    }
 }
 
 #[derive(Args)]
@@ -214,46 +139,9 @@ struct ServeArgs {
     #[arg(long, env = "AVTAL_TOKEN_CACHE_SECONDS")]
     token_cache_seconds: Option<u64>,
     #[command(flatten)]
-    mail: MailArgs,
+    mail: EmailOverrides,
     #[command(flatten)]
-    webhooks: WebhookArgs,
-}
-
-/// Webhooks: how the server posts the events organisations subscribe to.
-#[derive(Args, Default, Clone)]
-#[command(next_help_heading = "Webhooks")]
-struct WebhookArgs {
-    /// Whether `serve` runs the webhook delivery worker (default true).
-    #[arg(long, env = "AVTAL_WEBHOOK_WORKER")]
-    webhook_worker: Option<bool>,
-    /// Milliseconds one delivery attempt may take (default 10000).
-    #[arg(long, env = "AVTAL_WEBHOOK_TIMEOUT_MS")]
-    webhook_timeout_ms: Option<u64>,
-    /// Milliseconds before the first retry; doubled for each further one (default 60000).
-    #[arg(long, env = "AVTAL_WEBHOOK_RETRY_BASE_MS")]
-    webhook_retry_base_ms: Option<u64>,
-    /// Attempts before a delivery is marked failed (default 8).
-    #[arg(long, env = "AVTAL_WEBHOOK_MAX_ATTEMPTS")]
-    webhook_max_attempts: Option<i32>,
-    /// Deliveries posted at the same time (default 8).
-    #[arg(long, env = "AVTAL_WEBHOOK_MAX_IN_FLIGHT")]
-    webhook_max_in_flight: Option<usize>,
-    /// Milliseconds between looks for due deliveries (default 1000).
-    #[arg(long, env = "AVTAL_WEBHOOK_POLL_MS")]
-    webhook_poll_ms: Option<u64>,
-}
-
-impl WebhookArgs {
-    fn overrides(&self) -> avtal::configuration::WebhookOverrides {
-        avtal::configuration::WebhookOverrides {
-            worker: self.webhook_worker,
-            timeout_ms: self.webhook_timeout_ms,
-            retry_base_ms: self.webhook_retry_base_ms,
-            max_attempts: self.webhook_max_attempts,
-            max_in_flight: self.webhook_max_in_flight,
-            poll_ms: self.webhook_poll_ms,
-        }
-    }
+    webhooks: WebhookOverrides,
 }
 
 #[derive(Subcommand)]
@@ -319,7 +207,7 @@ struct ImportArgs {
 fn settings(
     cli: &Cli,
     serve: Option<&ServeArgs>,
-    mail: Option<&MailArgs>,
+    mail: Option<&EmailOverrides>,
 ) -> anyhow::Result<Settings> {
     let none = ServeArgs::default();
     let serve = serve.unwrap_or(&none);
@@ -339,8 +227,8 @@ fn settings(
             workers: serve.workers,
             pool_size: serve.pool_size,
             token_cache_seconds: serve.token_cache_seconds,
-            email: mail.overrides(),
-            webhooks: serve.webhooks.overrides(),
+            email: mail.clone(),
+            webhooks: serve.webhooks.clone(),
         },
     )
 }

@@ -17,6 +17,46 @@ macro_rules! on_backend {
     };
 }
 
+/// The due rows of a work queue (the outbox, webhook deliveries): pending, or sending with
+/// a lease that ran out, whose `next_attempt_at` has come; oldest first. `$table` is the
+/// table, `$q` its `dsl` module, with `id`, `status`, `attempts` and `next_attempt_at`.
+macro_rules! due_in_queue {
+    ($table:expr, $q:ident, $at:expr) => {
+        $table
+            .filter($q::status.eq_any([PENDING, SENDING]))
+            .filter($q::next_attempt_at.le($at))
+            .order(($q::next_attempt_at.asc(), $q::id.asc()))
+            .select($q::id)
+    };
+}
+
+/// Leases up to `$limit` due rows of a work queue until `$lease_until`, counting an
+/// attempt, and gives their ids. Call inside a write transaction. On PostgreSQL the rows
+/// are locked with `FOR UPDATE SKIP LOCKED`, so the workers of other processes pass over
+/// them instead of waiting and then sending them too; SQLite has one writer at a time, and
+/// the caller's `BEGIN IMMEDIATE` is that lock.
+macro_rules! lease_due {
+    ($conn:expr, $table:expr, $q:ident, $at:expr, $lease_until:expr, $limit:expr) => {{
+        let due = due_in_queue!($table, $q, $at).limit($limit);
+        let ids: Vec<String> = match &mut *$conn {
+            $crate::storage::DbConnection::Postgresql(c) => {
+                due.for_update().skip_locked().load(c)?
+            }
+            $crate::storage::DbConnection::Sqlite(c) => due.load(c)?,
+        };
+        if !ids.is_empty() {
+            diesel::update($table.filter($q::id.eq_any(&ids)))
+                .set((
+                    $q::status.eq(SENDING),
+                    $q::attempts.eq($q::attempts + 1),
+                    $q::next_attempt_at.eq($lease_until),
+                ))
+                .execute($conn)?;
+        }
+        ids
+    }};
+}
+
 pub mod agreements;
 pub mod documents;
 mod error;
@@ -230,16 +270,25 @@ where
         DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     }
     .map_err(Error::from)?;
-    match f(conn) {
+    let result = f(conn);
+    finish(conn, result)
+}
+
+/// Ends the transaction (or savepoint) `result` came from: commits it, or rolls it back
+/// and gives the caller's error, which matters more than a failed rollback (that poisons
+/// the connection, and the pool discards it).
+fn finish<T, E>(conn: &mut DbConnection, result: Result<T, E>) -> Result<T, E>
+where
+    E: From<Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match result {
         Ok(value) => {
-            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
-                .map_err(Error::from)?;
+            Manager::commit_transaction(conn).map_err(Error::from)?;
             Ok(value)
         }
         Err(e) => {
-            // The caller's error matters more than a failed rollback, which poisons the
-            // connection and makes the pool discard it.
-            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            let _ = Manager::rollback_transaction(conn);
             Err(e)
         }
     }
@@ -294,18 +343,8 @@ where
 {
     <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
         .map_err(Error::from)?;
-    match f(conn) {
-        Ok(value) => {
-            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
-                .map_err(Error::from)?;
-            Ok(value)
-        }
-        Err(e) => {
-            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
-                .map_err(Error::from)?;
-            Err(e)
-        }
-    }
+    let result = f(conn);
+    finish(conn, result)
 }
 
 /// Whether the database answers.

@@ -303,46 +303,24 @@ pub fn einvoice_of(
 /// Whether any message is due: a plain read, so that an idle worker does not take the
 /// write lock (SQLite) every time it looks.
 pub fn any_due(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool, Error> {
-    Ok(!o::outbox
-        .filter(o::status.eq_any([PENDING, SENDING]))
-        .filter(o::next_attempt_at.le(at))
-        .select(o::id)
+    Ok(!due_in_queue!(o::outbox, o, at)
         .limit(1)
         .load::<String>(conn)?
         .is_empty())
 }
 
-/// Claims up to `limit` due messages for one worker until `lease_until`, and returns them.
-/// Call inside a write transaction. On PostgreSQL the rows are locked with
-/// `FOR UPDATE SKIP LOCKED`, so workers in other processes pass over them instead of
-/// waiting and then sending them too; SQLite has one writer at a time, and the caller's
-/// `BEGIN IMMEDIATE` already is that lock.
+/// Claims up to `limit` due messages for one worker until `lease_until`, and returns them
+/// (see `lease_due!`).
 pub fn claim(
     conn: &mut DbConnection,
     at: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, Error> {
-    let due = o::outbox
-        .filter(o::status.eq_any([PENDING, SENDING]))
-        .filter(o::next_attempt_at.le(at))
-        .order((o::next_attempt_at.asc(), o::id.asc()))
-        .select(o::id)
-        .limit(limit);
-    let ids: Vec<String> = match conn {
-        DbConnection::Postgresql(c) => due.for_update().skip_locked().load(c)?,
-        DbConnection::Sqlite(c) => due.load(c)?,
-    };
+    let ids = lease_due!(conn, o::outbox, o, at, lease_until, limit);
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::update(o::outbox.filter(o::id.eq_any(&ids)))
-        .set((
-            o::status.eq(SENDING),
-            o::attempts.eq(o::attempts + 1),
-            o::next_attempt_at.eq(lease_until),
-        ))
-        .execute(conn)?;
     Ok(o::outbox
         .filter(o::id.eq_any(&ids))
         .select(OutboxRow::as_select())

@@ -183,10 +183,7 @@ pub fn attempts(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<AttemptRo
 /// Whether any delivery is due: a plain read, so that an idle worker does not take the
 /// write lock (SQLite) every time it looks.
 pub fn any_due(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool, Error> {
-    Ok(!d::webhook_deliveries
-        .filter(d::status.eq_any([PENDING, SENDING]))
-        .filter(d::next_attempt_at.le(at))
-        .select(d::id)
+    Ok(!due_in_queue!(d::webhook_deliveries, d, at)
         .limit(1)
         .load::<String>(conn)?
         .is_empty())
@@ -200,36 +197,18 @@ pub struct Claimed {
     pub secret: String,
 }
 
-/// Claims up to `limit` due deliveries until `lease_until`. Call inside a write
-/// transaction. On PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED`, so the
-/// workers of other processes pass over them instead of waiting and then posting them
-/// too; SQLite has one writer at a time, and the caller's `BEGIN IMMEDIATE` is that lock.
+/// Claims up to `limit` due deliveries until `lease_until` (see `lease_due!`), with what
+/// posting them needs.
 pub fn claim(
     conn: &mut DbConnection,
     at: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<Claimed>, Error> {
-    let due = d::webhook_deliveries
-        .filter(d::status.eq_any([PENDING, SENDING]))
-        .filter(d::next_attempt_at.le(at))
-        .order((d::next_attempt_at.asc(), d::id.asc()))
-        .select(d::id)
-        .limit(limit);
-    let ids: Vec<String> = match conn {
-        DbConnection::Postgresql(c) => due.for_update().skip_locked().load(c)?,
-        DbConnection::Sqlite(c) => due.load(c)?,
-    };
+    let ids = lease_due!(conn, d::webhook_deliveries, d, at, lease_until, limit);
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::update(d::webhook_deliveries.filter(d::id.eq_any(&ids)))
-        .set((
-            d::status.eq(SENDING),
-            d::attempts.eq(d::attempts + 1),
-            d::next_attempt_at.eq(lease_until),
-        ))
-        .execute(conn)?;
     let rows: Vec<(DeliveryRow, String, String)> = d::webhook_deliveries
         .inner_join(e::webhook_endpoints)
         .filter(d::id.eq_any(&ids))

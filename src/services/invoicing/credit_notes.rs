@@ -123,24 +123,10 @@ fn credit_note_row(
         kind: DocumentKind::CreditNote.as_str().to_owned(),
         credits_invoice_id: Some(original.id.clone()),
         run_id: None,
-        series: None,
-        number: None,
-        invoice_date: None,
-        due_date: None,
-        payment_reference: None,
-        document_id: None,
-        einvoice_document_id: None,
-        issued_by: None,
-        issued_at: None,
         created_by: actor.to_owned(),
         created_at: at,
         updated_at: at,
-        accounting_currency: None,
-        exchange_rate: None,
-        exchange_rate_date: None,
-        exchange_rate_source: None,
-        accounting_vat_minor: None,
-        ..original.clone()
+        ..original.unissued()
     }
 }
 

@@ -106,7 +106,6 @@ pub(super) fn draft_row(
         agreement_id: input.agreement_id.clone(),
         run_id: run_id.map(str::to_owned),
         kind: DocumentKind::Invoice.as_str().to_owned(),
-        credits_invoice_id: None,
         language: input
             .language
             .unwrap_or(member.details.language)
@@ -120,27 +119,13 @@ pub(super) fn draft_row(
             .clone()
             .or(member.details.buyer_reference.clone()),
         our_reference: input.our_reference.clone(),
-        series: None,
-        number: None,
-        invoice_date: None,
-        due_date: None,
-        payment_reference: None,
         net_minor: net.to_minor(),
         vat_minor: vat.to_minor(),
-        rounding_minor: 0,
         total_minor: net.to_minor() + vat.to_minor(),
-        document_id: None,
-        einvoice_document_id: None,
-        issued_by: None,
-        issued_at: None,
         created_by: actor.to_owned(),
         created_at: at,
         updated_at: at,
-        accounting_currency: None,
-        exchange_rate: None,
-        exchange_rate_date: None,
-        exchange_rate_source: None,
-        accounting_vat_minor: None,
+        ..InvoiceRow::default()
     })
 }
 

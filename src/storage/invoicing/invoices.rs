@@ -15,7 +15,16 @@ use crate::storage::schema::invoice_lines::dsl as il;
 use crate::storage::schema::invoices::dsl as inv;
 
 #[derive(
-    Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize,
+    Debug,
+    Default,
+    Clone,
+    PartialEq,
+    Eq,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
 )]
 #[diesel(table_name = crate::storage::schema::invoices, treat_none_as_null = true)]
 pub struct InvoiceRow {
@@ -59,6 +68,30 @@ pub struct InvoiceRow {
     pub exchange_rate_date: Option<NaiveDate>,
     pub exchange_rate_source: Option<String>,
     pub accounting_vat_minor: Option<i64>,
+}
+
+impl InvoiceRow {
+    /// The row without what issuing gave it: no number, dates, reference, documents or
+    /// booking rate.
+    pub fn unissued(&self) -> InvoiceRow {
+        InvoiceRow {
+            series: None,
+            number: None,
+            invoice_date: None,
+            due_date: None,
+            payment_reference: None,
+            document_id: None,
+            einvoice_document_id: None,
+            issued_by: None,
+            issued_at: None,
+            accounting_currency: None,
+            exchange_rate: None,
+            exchange_rate_date: None,
+            exchange_rate_source: None,
+            accounting_vat_minor: None,
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
