@@ -1,5 +1,7 @@
 //! The avtal command: serve the API (the default), migrate, manage tokens, import data.
 
+use std::cell::RefCell;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -11,6 +13,8 @@ use avtal::configuration::{EmailOverrides, FileSettings, Overrides, Settings, We
 use avtal::domain::{Country, MemberStatus, MunicipalityCode, Role};
 use avtal::error::Error;
 use avtal::services::import::{ImportRequest, Selection};
+use avtal::services::invoicing::RunRequest;
+use avtal::services::progress::Progress;
 use avtal::startup::Application;
 use avtal::storage;
 
@@ -86,6 +90,30 @@ enum Command {
     /// The email outbox.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Invoices: issue the invoices a period makes due.
+    #[command(subcommand)]
+    Invoices(InvoiceCommand),
+}
+
+#[derive(Subcommand)]
+enum InvoiceCommand {
+    /// Issue every agreement's invoices for a period (an invoice run), as the API's
+    /// invoice-runs do: numbered, with PDF and e-invoice, queued to be emailed when the
+    /// organisation sends on issue.
+    Run {
+        /// The organisation whose agreements are invoiced.
+        #[arg(long)]
+        organisation: String,
+        /// The period's first day (YYYY-MM-DD).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// The period's last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Dates every invoice (default: each agreement's rule).
+        #[arg(long)]
+        invoice_date: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -254,6 +282,142 @@ fn explain(e: Error) -> anyhow::Error {
     }
 }
 
+/// Issues an invoice run and says what it came to.
+fn invoice_run(settings: &Settings, org: &str, req: &RunRequest) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let renderer = avtal::pdf::Renderer::new()?;
+    let composer = avtal::services::mail::Composer::new(&settings.email);
+    let mut conn = connection(settings)?;
+    let watch = Watch::new("Fakturakörning");
+    let out = avtal::services::invoicing::issue_run_and_send(
+        &mut conn,
+        &renderer,
+        &composer,
+        org,
+        req,
+        None,
+        chrono::Utc::now().date_naive(),
+        "avtal invoices run",
+        &watch,
+    )
+    .map_err(explain)?;
+    println!(
+        "Fakturakörning {}: {} fakturor utfärdade, {} avtal redan fakturerade, {} utan underlag ({} ms)",
+        out.run.id,
+        out.invoices.invoices.len(),
+        out.already_billed.len(),
+        out.skipped.len(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+/// Progress on standard error: a bar on a terminal; elsewhere (a log, a pipe) a line at
+/// the start, at every tenth of the way and at the end, which a log keeps and a bar's
+/// redrawing would garble.
+struct Watch {
+    label: &'static str,
+    shown: RefCell<Option<Shown>>,
+}
+
+enum Shown {
+    Bar(indicatif::ProgressBar),
+    Lines {
+        what: String,
+        total: u64,
+        done: u64,
+        tenths: u64,
+        started: Instant,
+    },
+}
+
+impl Watch {
+    fn new(label: &'static str) -> Self {
+        Self {
+            label,
+            shown: RefCell::new(None),
+        }
+    }
+}
+
+impl Progress for Watch {
+    fn start(&self, what: &str, total: u64) {
+        let shown = if std::io::stderr().is_terminal() {
+            let style = indicatif::ProgressStyle::with_template(
+                "{prefix} {wide_bar} {pos}/{len} {msg}, {eta} kvar",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            let bar = indicatif::ProgressBar::new(total)
+                .with_style(style)
+                .with_prefix(self.label)
+                .with_message(what.to_owned());
+            Shown::Bar(bar)
+        } else {
+            eprintln!("{}: {total} {what}", self.label);
+            Shown::Lines {
+                what: what.to_owned(),
+                total,
+                done: 0,
+                tenths: 0,
+                started: Instant::now(),
+            }
+        };
+        *self.shown.borrow_mut() = Some(shown);
+    }
+
+    fn reached(&self, now_done: u64) {
+        match &mut *self.shown.borrow_mut() {
+            Some(Shown::Bar(bar)) => bar.set_position(now_done),
+            Some(Shown::Lines {
+                what,
+                total,
+                done,
+                tenths,
+                started,
+            }) => {
+                *done = now_done;
+                let tenth = (now_done * 10).checked_div(*total).unwrap_or(10);
+                if tenth > *tenths && now_done < *total && now_done > 0 {
+                    *tenths = tenth;
+                    let left = started
+                        .elapsed()
+                        .mul_f64((*total - now_done) as f64 / now_done as f64);
+                    eprintln!(
+                        "{}: {now_done} av {total} {what} ({} %), {} kvar",
+                        self.label,
+                        now_done * 100 / *total,
+                        seconds(left)
+                    );
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn finish(&self) {
+        match self.shown.borrow_mut().take() {
+            Some(Shown::Bar(bar)) => bar.finish_and_clear(),
+            Some(Shown::Lines {
+                what,
+                total,
+                done,
+                started,
+                ..
+            }) => eprintln!(
+                "{}: {done} av {total} {what} klara på {}",
+                self.label,
+                seconds(started.elapsed())
+            ),
+            None => {}
+        }
+    }
+}
+
+/// A time as a Swede reads it: "2,4 s".
+fn seconds(d: std::time::Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64()).replace('.', ",")
+}
+
 fn connection(settings: &Settings) -> anyhow::Result<storage::PooledConnection> {
     let pool = storage::connect(&settings.database, 1)?;
     Ok(pool.get()?)
@@ -302,8 +466,10 @@ fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         status,
     };
     let mut conn = connection(settings)?;
-    let report = avtal::services::import::import(&mut conn, &args.organisation, &request)
-        .map_err(explain)?;
+    let watch = Watch::new("Import");
+    let report =
+        avtal::services::import::import_watched(&mut conn, &args.organisation, &request, &watch)
+            .map_err(explain)?;
     println!(
         "{} kommuner: {} nya, {} ändrade, {} oförändrade ({} ms)",
         report.created.len() + report.updated.len() + report.unchanged.len(),
@@ -513,6 +679,20 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::Token(t) => token(&settings, t),
         Command::Import(ImportCommand::Municipalities(args)) => import(&settings, args),
         Command::Outbox(OutboxCommand::Run { once, .. }) => outbox(&settings, once),
+        Command::Invoices(InvoiceCommand::Run {
+            organisation,
+            from,
+            to,
+            invoice_date,
+        }) => invoice_run(
+            &settings,
+            &organisation,
+            &RunRequest {
+                from,
+                to,
+                invoice_date,
+            },
+        ),
     }
 }
 

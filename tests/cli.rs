@@ -90,6 +90,8 @@ fn every_command_has_help() {
         vec!["import", "municipalities", "--help"],
         vec!["outbox", "--help"],
         vec!["outbox", "run", "--help"],
+        vec!["invoices", "--help"],
+        vec!["invoices", "run", "--help"],
     ] {
         let out = run_ok(avtal(dir.path()).args(&args));
         let text = String::from_utf8_lossy(&out.stdout);
@@ -547,4 +549,79 @@ fn the_readme_walk_through_runs_as_written() {
     );
     let xml = std::fs::read_to_string(dir.path().join("faktura.xml")).unwrap();
     assert!(xml.contains("<cbc:ID>NAV-2027-0001</cbc:ID>"), "{xml}");
+}
+
+/// Long commands say how far they have come. Not on a terminal (as here, or in a log) that
+/// is plain lines on standard error: the size of the work, every tenth of the way with
+/// the time left, and the end; what the command did stays on standard output.
+#[test]
+fn long_commands_report_progress_in_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(avtal(dir.path()).args(["demo", "--date", "2026-12-04"]));
+    let said = String::from_utf8(out.stdout).unwrap();
+    let org = said
+        .lines()
+        .find_map(|l| l.strip_prefix("Organisation:"))
+        .map(|v| v.trim().to_owned())
+        .unwrap();
+
+    let out = run_ok(avtal(dir.path()).args([
+        "import",
+        "municipalities",
+        "--organisation",
+        &org,
+        "--all-no",
+    ]));
+    let progress = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = progress.lines().collect();
+    assert_eq!(lines.first(), Some(&"Import: 357 kommuner"), "{progress}");
+    let steps: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains(" kvar"))
+        .copied()
+        .collect();
+    assert_eq!(steps.len(), 7, "a line per 50 of 357: {progress}");
+    assert!(
+        steps[0].starts_with("Import: 50 av 357 kommuner (14 %), ")
+            && steps[6].starts_with("Import: 350 av 357 kommuner (98 %), "),
+        "{progress}"
+    );
+    let last = lines.last().unwrap();
+    assert!(
+        last.starts_with("Import: 357 av 357 kommuner klara på ") && last.ends_with(" s"),
+        "{progress}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("357 kommuner: 357 nya"),
+        "the report stays on standard output"
+    );
+
+    let out = run_ok(avtal(dir.path()).args([
+        "invoices",
+        "run",
+        "--organisation",
+        &org,
+        "--from",
+        "2028-01-01",
+        "--to",
+        "2028-12-31",
+    ]));
+    let progress = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = progress.lines().collect();
+    let total = lines
+        .first()
+        .and_then(|l| l.strip_prefix("Fakturakörning: "))
+        .and_then(|l| l.strip_suffix(" fakturaunderlag"))
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("{progress}"));
+    assert!(total > 0, "{progress}");
+    assert!(
+        lines.last().unwrap().starts_with(&format!(
+            "Fakturakörning: {total} av {total} fakturaunderlag klara på "
+        )),
+        "{progress}"
+    );
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.starts_with("Fakturakörning "), "{said}");
+    assert!(said.contains(" fakturor utfärdade"), "{said}");
 }

@@ -8,6 +8,7 @@ use crate::domain::{
     Country, Errors, Invalid, MemberKind, MemberStatus, MunicipalityCode, OrgNumber,
 };
 use crate::error::Error;
+use crate::services::progress::{Progress, Unwatched};
 pub use crate::storage::members::ImportReport;
 use crate::storage::{self, DbConnection};
 
@@ -212,11 +213,24 @@ fn select(data: Vec<Municipality>, selection: &Selection) -> Result<Vec<Municipa
     }
 }
 
+/// How many municipalities are written between two reports of progress.
+const IMPORT_STEP: usize = 50;
+
 /// Creates or updates the chosen municipalities as members of `org`, in one transaction.
 pub fn import(
     conn: &mut DbConnection,
     org: &str,
     req: &ImportRequest,
+) -> Result<ImportReport, Error> {
+    import_watched(conn, org, req, &Unwatched)
+}
+
+/// [`import`], telling `progress` how many municipalities are written.
+pub fn import_watched(
+    conn: &mut DbConnection,
+    org: &str,
+    req: &ImportRequest,
+    progress: &dyn Progress,
 ) -> Result<ImportReport, Error> {
     let data = match &req.csv {
         Some(bytes) => parse_csv(req.country, bytes)?,
@@ -259,12 +273,23 @@ pub fn import(
             (details, pop)
         })
         .collect();
-    storage::write(conn, |conn| {
+    progress.start("kommuner", entries.len() as u64);
+    let report = storage::write(conn, |conn| {
         if !storage::organisations::exists(conn, org)? {
             return Err(Error::NotFound("organisation"));
         }
-        Ok(storage::members::import(conn, org, &entries)?)
-    })
+        let mut report = ImportReport::default();
+        for (i, step) in entries.chunks(IMPORT_STEP).enumerate() {
+            let done = storage::members::import(conn, org, step)?;
+            report.created.extend(done.created);
+            report.updated.extend(done.updated);
+            report.unchanged.extend(done.unchanged);
+            progress.reached((i * IMPORT_STEP + step.len()) as u64);
+        }
+        Ok(report)
+    });
+    progress.finish();
+    report
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod payments;
 pub mod preview;
 pub mod pricing;
+pub mod progress;
 pub mod reminders;
 pub mod statements;
 pub mod templates;

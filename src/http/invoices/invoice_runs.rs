@@ -15,6 +15,7 @@ use crate::http::problem::Problem;
 use crate::pdf::Renderer;
 use crate::services::invoicing::{self as service, RunRequest};
 use crate::services::mail::Composer;
+use crate::services::progress::Unwatched;
 
 #[utoipa::path(tag = "invoicing", params(("org" = String, Path)), request_body = RunBody, responses((status = 200, body = RunView), (status = 201, body = RunView), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/organisations/{org}/invoice-runs")]
@@ -135,6 +136,7 @@ async fn run_view(
                 resume_id.as_deref(),
                 today(),
                 &actor,
+                &Unwatched,
             )
         })
         .await?;

@@ -16,6 +16,7 @@ use crate::domain::Invalid;
 use crate::error::Error;
 use crate::pdf::Renderer;
 use crate::services::mail::Composer;
+use crate::services::progress::{Progress, Unwatched};
 use crate::storage::invoicing::{self as store, InvoiceRow, RunRow};
 use crate::storage::{self, DbConnection, new_id, now};
 
@@ -54,6 +55,19 @@ pub fn issue_run(
     resume: Option<&str>,
     actor: &str,
 ) -> Result<RunOutcome, Error> {
+    issue_run_watched(conn, renderer, org, req, resume, actor, &Unwatched)
+}
+
+/// [`issue_run`], telling `progress` how many of the run's agreements are issued.
+pub fn issue_run_watched(
+    conn: &mut DbConnection,
+    renderer: &Renderer,
+    org: &str,
+    req: &RunRequest,
+    resume: Option<&str>,
+    actor: &str,
+    progress: &dyn Progress,
+) -> Result<RunOutcome, Error> {
     if resume.is_none() && req.to < req.from {
         // Checked before the run is recorded: a run that cannot start leaves no trace.
         return Err(Error::field("to", Invalid::Mismatch { other: "from" }));
@@ -84,7 +98,8 @@ pub fn issue_run(
         invoice_date: req.invoice_date,
     };
     let id = run.id.clone();
-    let outcome = issue_batches(conn, renderer, org, &req, run, actor);
+    let outcome = issue_batches(conn, renderer, org, &req, run, actor, progress);
+    progress.finish();
     // Given back whatever happened, so that an interrupted run can be resumed at once.
     if let Err(e) = crate::storage::write(conn, |c| store::end_run(c, &id, outcome.is_ok())) {
         tracing::warn!(run = %id, error = %e, "the run's lease was not given back");
@@ -101,6 +116,7 @@ fn issue_batches(
     req: &RunRequest,
     run: RunRow,
     actor: &str,
+    progress: &dyn Progress,
 ) -> Result<RunOutcome, Error> {
     let interrupted = |cause: Error| Error::RunInterrupted {
         run: run.id.clone(),
@@ -110,7 +126,8 @@ fn issue_batches(
     let mut issuer = Issuer::new(conn, renderer, org).map_err(interrupted)?;
     let mut issued = Vec::new();
     let mut already_billed = Vec::new();
-    for batch in proposals.chunks(RUN_BATCH) {
+    progress.start("fakturaunderlag", proposals.len() as u64);
+    for (i, batch) in proposals.chunks(RUN_BATCH).enumerate() {
         let rows = crate::storage::write(conn, |c| {
             // One batch of an organisation's runs at a time, in whatever process: a batch
             // claims periods and then waits for the number series, and two batches that
@@ -150,6 +167,7 @@ fn issue_batches(
         })
         .map_err(interrupted)?;
         issued.extend(rows);
+        progress.reached((i * RUN_BATCH + batch.len()) as u64);
     }
     Ok(RunOutcome {
         run,
@@ -246,8 +264,9 @@ pub fn issue_run_and_send(
     resume: Option<&str>,
     today: NaiveDate,
     actor: &str,
+    progress: &dyn Progress,
 ) -> Result<RunIssued, Error> {
-    let out = issue_run(conn, renderer, org, req, resume, actor)?;
+    let out = issue_run_watched(conn, renderer, org, req, resume, actor, progress)?;
     let settings = settings_of(conn, org)?;
     let without_recipient = if settings.send_on_issue {
         let run_id = &out.run.id;
