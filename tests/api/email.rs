@@ -17,7 +17,7 @@ use crate::helpers::{
 };
 
 /// Whether Python can run the SMTP server. In CI it must: a test that skips proves nothing.
-fn smtp_available() -> bool {
+pub(crate) fn smtp_available() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
         .stdout(Stdio::null())
@@ -36,7 +36,7 @@ fn smtp_available() -> bool {
     ok
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -45,13 +45,13 @@ fn free_port() -> u16 {
 }
 
 /// The SMTP server process; stopped when dropped.
-struct Smtp {
+pub(crate) struct Smtp {
     child: Child,
     folder: PathBuf,
 }
 
 impl Smtp {
-    fn start(port: u16, folder: &Path, args: &[&str]) -> Smtp {
+    pub(crate) fn start(port: u16, folder: &Path, args: &[&str]) -> Smtp {
         use std::io::BufRead;
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
         let mut child = Command::new("python3")
@@ -74,7 +74,7 @@ impl Smtp {
         }
     }
 
-    fn received(&self) -> Vec<Value> {
+    pub(crate) fn received(&self) -> Vec<Value> {
         received(&self.folder)
     }
 }
@@ -105,7 +105,7 @@ fn received(folder: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn smtp_settings(port: u16) -> EmailOverrides {
+pub(crate) fn smtp_settings(port: u16) -> EmailOverrides {
     EmailOverrides {
         smtp_host: Some("127.0.0.1".into()),
         smtp_port: Some(port),
@@ -230,7 +230,7 @@ async fn issued_invoice(app: &TestApp, o: &Org, member: &str) -> Value {
 /// The SHA-256 recorded for a document when it was issued.
 /// Bollebygd, with an invoice address, and an issued invoice sent to it:
 /// the invoice and the send's reply (202, the message queued).
-async fn send_an_invoice(app: &TestApp, o: &Org) -> (Value, crate::helpers::Reply) {
+pub(crate) async fn send_an_invoice(app: &TestApp, o: &Org) -> (Value, crate::helpers::Reply) {
     let m = member(
         app,
         o,

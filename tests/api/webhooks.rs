@@ -806,7 +806,48 @@ async fn offers_acceptances_and_overdue_invoices_are_told(backend: Backend) {
     assert_eq!(seen[2].1["document_id"], json!(offer), "{:#}", seen[2].1);
 }
 
+/// An email the SMTP server refuses for good (550) is told: message.failed arrives once,
+/// signed, naming the message, its document and member, and how it failed, but not the
+/// server's answer, which names addresses.
+async fn a_failed_message_is_told(backend: Backend) {
+    use crate::email::{Smtp, free_port, send_an_invoice, smtp_available, smtp_settings};
+    if !smtp_available() {
+        return;
+    }
+    let verify = standardwebhooks_available();
+    let receiver = Receiver::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, dir.path(), &["--reject"]);
+    let app = spawn_app_configured(backend, smtp_settings(port), quick()).await;
+    let o = organisation(&app).await;
+    let (hook, secret) = endpoint(&app, &o, &receiver.url, &["message.failed"]).await;
+    let (invoice, r) = send_an_invoice(&app, &o).await;
+    let message = str_of(&r.body, "id").to_owned();
+
+    wait_deliveries(&app, &o, &hook, 1, "delivered").await;
+    let received = receiver.log.lock().unwrap().received.clone();
+    assert_eq!(received.len(), 1, "{received:#?}");
+    if verify {
+        verify_independently(&secret, &received[0]);
+    }
+    let event = received[0].json();
+    assert_eq!(event["type"], "message.failed", "{event:#}");
+    let data = &event["data"];
+    assert_eq!(data["message_id"], json!(message), "{data:#}");
+    assert_eq!(data["document_id"], invoice["document_id"], "{data:#}");
+    assert_eq!(data["member_id"], invoice["member_id"], "{data:#}");
+    assert_eq!(data["status"], "failed", "{data:#}");
+    assert_eq!(data["kind"], "invoice", "{data:#}");
+    assert!(
+        !event.to_string().contains("bollebygd.se"),
+        "no address in the event: {event:#}"
+    );
+    assert!(smtp.received().is_empty());
+}
+
 crate::on_both_backends!(
+    a_failed_message_is_told,
     events_arrive_once_signed_with_their_data,
     offers_acceptances_and_overdue_invoices_are_told,
     failures_are_retried_visible_and_replayable,
