@@ -3,7 +3,8 @@
 //! would spread the requests: overlapping invoice runs, the same drafts issued through
 //! both, every invoice sent through both. Whatever the interleaving, the numbers have no
 //! gap and no duplicate, every instalment and service is billed once, every message
-//! arrives once, and a token revoked through one server stops working at the other.
+//! arrives once, every invoice.issued webhook is delivered once by the two delivery
+//! workers together, and a token revoked through one server stops working at the other.
 //!
 //! PostgreSQL only (SQLite serves one process): skipped, saying so, without
 //! `AVTAL_TEST_POSTGRES_URL`, except under CI, where it fails.
@@ -196,6 +197,8 @@ impl Instance {
             // A worker that looked in vain waits a minute: the messages queued through
             // either server go out only because every worker is woken when they are.
             .env("AVTAL_MAIL_POLL_MS", "60000")
+            .env("AVTAL_WEBHOOK_POLL_MS", "100")
+            .env("AVTAL_WEBHOOK_RETRY_BASE_MS", "50")
             // The default token cache: a revocation must reach the other server anyway.
             .env_remove("AVTAL_TOKEN_CACHE_SECONDS")
             .stdout(Stdio::null())
@@ -247,6 +250,59 @@ impl Drop for Instance {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A webhook receiver on loopback: records each delivery's id and event, answers 200;
+/// stopped when dropped.
+struct Hooks {
+    url: String,
+    received: Arc<Mutex<Vec<(String, Value)>>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Hooks {
+    fn start() -> Hooks {
+        use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+        let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+        let shared = web::Data::from(received.clone());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = HttpServer::new(move || {
+            App::new().app_data(shared.clone()).default_service(web::to(
+                |req: HttpRequest,
+                 body: web::Bytes,
+                 log: web::Data<Mutex<Vec<(String, Value)>>>| async move {
+                    let id = req
+                        .headers()
+                        .get("webhook-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let event = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    log.lock().unwrap().push((id, event));
+                    HttpResponse::Ok().finish()
+                },
+            ))
+        })
+        .workers(2)
+        .shutdown_timeout(0)
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Hooks {
+            url: format!("http://127.0.0.1:{port}/hooks"),
+            received,
+            handle,
+        }
+    }
+}
+
+impl Drop for Hooks {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
     }
 }
 
@@ -423,6 +479,16 @@ async fn two_servers_on_one_database_bill_number_and_mail_everything_once() {
         )
         .await;
     let admin = text(expect(&r, 201), "token").to_owned();
+    let hooks = Hooks::start();
+    let r = c
+        .post(
+            &b,
+            &admin,
+            format!("{base}/webhooks"),
+            json!({"url": hooks.url, "events": ["invoice.issued"]}),
+        )
+        .await;
+    expect(&r, 201);
     let r = c
         .post(
             &a,
@@ -624,6 +690,35 @@ async fn two_servers_on_one_database_bill_number_and_mail_everything_once() {
         );
     }
     let mailed = started.elapsed() - setup - billed;
+
+    // The webhooks: one invoice.issued per invoice, each delivery once, whichever server's
+    // worker took it.
+    let wait = Instant::now();
+    let every_invoice: BTreeSet<String> =
+        invoices.iter().map(|i| text(i, "id").to_owned()).collect();
+    while hooks.received.lock().unwrap().len() < every_invoice.len() {
+        assert!(
+            wait.elapsed() < Duration::from_secs(30),
+            "the webhooks did not all arrive: {} of {}",
+            hooks.received.lock().unwrap().len(),
+            every_invoice.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A duplicate would arrive after its delivery was recorded.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = hooks.received.lock().unwrap().clone();
+    assert!(
+        received.iter().all(|(_, e)| e["type"] == "invoice.issued"),
+        "only the events subscribed to"
+    );
+    let told: Vec<String> = received
+        .iter()
+        .map(|(_, e)| text(&e["data"], "invoice_id").to_owned())
+        .collect();
+    exactly_once("invoice.issued events", &every_invoice, &told).unwrap();
+    let ids: BTreeSet<&String> = received.iter().map(|(id, _)| id).collect();
+    assert_eq!(ids.len(), received.len(), "each delivery once");
 
     // A token revoked through one server stops working at the other, which trusts it from
     // its cache.
