@@ -617,7 +617,7 @@ fn outbox(settings: &Settings, once: bool) -> anyhow::Result<()> {
     let pool = storage::connect(&settings.database, 2)?;
     let worker = Worker::new(pool, settings.email.clone())?;
     if once {
-        let pass = worker.drain().map_err(explain)?;
+        let pass = worker.drain(&Watch::new("Utkorgen")).map_err(explain)?;
         println!(
             "{} skickade, {} att försöka igen, {} delvis misslyckade, {} misslyckade",
             pass.sent, pass.retried, pass.partly_failed, pass.failed

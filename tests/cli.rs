@@ -624,4 +624,28 @@ fn long_commands_report_progress_in_lines() {
     let said = String::from_utf8(out.stdout).unwrap();
     assert!(said.starts_with("Fakturakörning "), "{said}");
     assert!(said.contains(" fakturor utfärdade"), "{said}");
+
+    // The messages due, written as .eml files (no SMTP server is set).
+    let out = run_ok(avtal(dir.path()).args(["outbox", "run", "--once"]));
+    let progress = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = progress
+        .lines()
+        .filter(|l| l.starts_with("Utkorgen: "))
+        .collect();
+    let due = lines
+        .first()
+        .and_then(|l| l.strip_prefix("Utkorgen: "))
+        .and_then(|l| l.strip_suffix(" meddelanden"))
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("{progress}"));
+    assert!(due > 0, "the demo's messages: {progress}");
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with(&format!("Utkorgen: {due} av {due} meddelanden klara på ")),
+        "{progress}"
+    );
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.contains(" skickade, "), "{said}");
 }

@@ -19,6 +19,7 @@ use crate::email::message::{self, Attached, Outgoing};
 use crate::email::{EmailSettings, Mailer, SendError, Verdict};
 use crate::error::Error;
 use crate::services::background::{Handle, Stop, backoff};
+use crate::services::progress::Progress;
 use crate::storage::outbox::{self, Delivery, OutboxRow, Outcome};
 use crate::storage::{self, DbConnection, Pool, documents, now};
 
@@ -78,20 +79,33 @@ impl Worker {
         }
     }
 
-    /// Runs passes until no message is due; for `avtal outbox run --once`.
-    pub fn drain(&self) -> Result<Pass, Error> {
+    /// Runs passes until no message is due; for `avtal outbox run --once`. Tells
+    /// `progress` how many of the messages due at the start have been tried.
+    pub fn drain(&self, progress: &dyn Progress) -> Result<Pass, Error> {
+        let due = {
+            let mut conn = self.pool.get().map_err(crate::storage::Error::from)?;
+            u64::try_from(outbox::due_count(&mut conn, now())?).unwrap_or(0)
+        };
+        progress.start("meddelanden", due);
         let mut total = Pass::default();
-        loop {
-            let p = self.pass()?;
+        let drained = loop {
+            let p = match self.pass() {
+                Ok(p) => p,
+                Err(e) => break Err(e),
+            };
             if p.claimed == 0 {
-                return Ok(total);
+                break Ok(total);
             }
             total.claimed += p.claimed;
             total.sent += p.sent;
             total.retried += p.retried;
             total.partly_failed += p.partly_failed;
             total.failed += p.failed;
-        }
+            // Messages queued meanwhile are sent too; the count stops at the total.
+            progress.reached(u64::try_from(total.claimed).unwrap_or(0).min(due));
+        };
+        progress.finish();
+        drained
     }
 
     /// Claims up to `max_in_flight` due messages, sends them at the same time, and records

@@ -22,11 +22,18 @@ macro_rules! on_backend {
 /// table, `$q` its `dsl` module, with `id`, `status`, `attempts` and `next_attempt_at`.
 macro_rules! due_in_queue {
     ($table:expr, $q:ident, $at:expr) => {
+        due_rows!($table, $q, $at)
+            .order(($q::next_attempt_at.asc(), $q::id.asc()))
+            .select($q::id)
+    };
+}
+
+/// The due rows of a work queue, unordered: for counting them.
+macro_rules! due_rows {
+    ($table:expr, $q:ident, $at:expr) => {
         $table
             .filter($q::status.eq_any([PENDING, SENDING]))
             .filter($q::next_attempt_at.le($at))
-            .order(($q::next_attempt_at.asc(), $q::id.asc()))
-            .select($q::id)
     };
 }
 

@@ -309,6 +309,11 @@ pub fn any_due(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool, Error
         .is_empty())
 }
 
+/// How many messages are due.
+pub fn due_count(conn: &mut DbConnection, at: NaiveDateTime) -> Result<i64, Error> {
+    Ok(due_rows!(o::outbox, o, at).count().get_result(conn)?)
+}
+
 /// Claims up to `limit` due messages for one worker until `lease_until`, and returns them
 /// (see `lease_due!`).
 pub fn claim(

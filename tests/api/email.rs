@@ -2199,10 +2199,11 @@ async fn a_placeholder_sender_is_never_used(backend: Backend) {
         ..avtal::email::EmailSettings::default()
     };
     let worker = avtal::services::outbox::Worker::new(app.pool().clone(), settings).unwrap();
-    let pass = tokio::task::spawn_blocking(move || worker.drain())
-        .await
-        .unwrap()
-        .unwrap();
+    let pass =
+        tokio::task::spawn_blocking(move || worker.drain(&avtal::services::progress::Unwatched))
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!((pass.sent, pass.failed), (2, 0), "{pass:?}");
     let got = smtp.received();
     assert!(!json!(got).to_string().contains("localhost"), "{got:?}");
