@@ -114,7 +114,7 @@ impl OfferInput<'_> {
                 )
             })
             .collect();
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::http::clock::today();
         e.finish(|| {
             let date = date?.unwrap_or(today);
             Some(OfferOptions {

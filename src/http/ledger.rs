@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Db;
+use crate::domain::Language;
 use crate::domain::money::Money;
-use crate::domain::{Language, iso_date};
 use crate::error::Error;
 use crate::http::Items;
+use crate::http::clock::date_or_today;
 use crate::http::extract::Caller;
 use crate::http::names;
 use crate::http::problem::Problem;
@@ -43,10 +44,7 @@ impl ReportQuery {
     fn parse(self) -> Result<Report, Error> {
         Ok(Report {
             format: Format::parse(self.format.as_deref()).map_err(|i| Error::field("format", i))?,
-            on: match self.on.as_deref() {
-                Some(d) => iso_date(d).map_err(|i| Error::field("on", i))?,
-                None => chrono::Utc::now().date_naive(),
-            },
+            on: date_or_today(self.on.as_deref(), "on")?,
             lang: self
                 .lang
                 .as_deref()

@@ -12,7 +12,7 @@
 //! refused for others is `partly_failed`; its retry goes to the refused recipients only.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -21,6 +21,7 @@ use crate::domain::{Errors, Invalid, Language, iso_date};
 use crate::email::templates::{MessageKind, Sources};
 use crate::error::Error;
 use crate::http::Items;
+use crate::http::clock::today;
 use crate::http::extract::{Body, Caller};
 use crate::http::names;
 use crate::http::paging::{ListQuery, Paging, PagingParams};
@@ -189,10 +190,6 @@ fn answer(q: Queued) -> HttpResponse {
     } else {
         HttpResponse::Ok().json(view)
     }
-}
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 /// Sends an issued offer letter to the member's contacts that receive offers.

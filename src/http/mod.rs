@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod agreements;
+pub mod clock;
 mod db;
 pub mod documents;
 pub mod exchange_rates;

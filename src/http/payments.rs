@@ -11,6 +11,7 @@ use crate::domain::money::{Money, parse_amount};
 use crate::domain::{Currency, Errors, Invalid, LINE_MAX, iso_date, text};
 use crate::error::Error;
 use crate::http::Items;
+use crate::http::clock::date_or_today;
 use crate::http::extract::{Body, Caller, read_body};
 use crate::http::idempotency;
 use crate::http::invoices::money;
@@ -308,11 +309,7 @@ pub async fn refund(
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
     let actor = caller.0.name.clone();
-    let on = body
-        .date
-        .as_deref()
-        .map_or(Ok(chrono::Utc::now().date_naive()), iso_date)
-        .map_err(|i| Error::field("date", i))?;
+    let on = date_or_today(body.date.as_deref(), "date")?;
     let s = db
         .write(move |conn| {
             let currency = service::currency(conn, &org, &id)?;
@@ -335,11 +332,7 @@ pub async fn reverse(
     let (org, id) = path.into_inner();
     caller.write_members(&org)?;
     let actor = caller.0.name.clone();
-    let on = body
-        .date
-        .as_deref()
-        .map_or(Ok(chrono::Utc::now().date_naive()), iso_date)
-        .map_err(|i| Error::field("date", i))?;
+    let on = date_or_today(body.date.as_deref(), "date")?;
     let s = db
         .write(move |conn| service::reverse(conn, &org, &id, on, &actor))
         .await?;

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Db;
-use crate::domain::iso_date;
 use crate::error::Error;
 use crate::http::Items;
+use crate::http::clock::date_or_today;
 use crate::http::extract::{Body, Caller};
 use crate::http::invoices::money;
 use crate::http::paging::{ListQuery, PagingParams};
@@ -177,10 +177,7 @@ pub async fn run(
 ) -> Result<HttpResponse, Error> {
     let org = path.into_inner();
     caller.write_members(&org)?;
-    let date = match body.date.as_deref() {
-        Some(d) => iso_date(d).map_err(|i| Error::field("date", i))?,
-        None => chrono::Utc::now().date_naive(),
-    };
+    let date = date_or_today(body.date.as_deref(), "date")?;
     let req = RunRequest {
         date,
         charge_interest: body.charge_interest.unwrap_or(true),

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Db;
-use crate::domain::iso_date;
 use crate::error::Error;
+use crate::http::clock::date_or_today;
 use crate::http::extract::{Body, Caller};
 use crate::http::mail::MessageView;
 use crate::http::problem::Problem;
@@ -68,10 +68,7 @@ pub async fn issue(
 ) -> Result<HttpResponse, Error> {
     let (org, member) = path.into_inner();
     caller.write_members(&org)?;
-    let date = match body.date.as_deref() {
-        Some(d) => iso_date(d).map_err(|i| Error::field("date", i))?,
-        None => chrono::Utc::now().date_naive(),
-    };
+    let date = date_or_today(body.date.as_deref(), "date")?;
     let actor = caller.0.name.clone();
     let send = body.send;
     let statements = db

@@ -239,7 +239,7 @@ pub struct AgreementDetail {
 }
 
 pub(super) fn detail(record: AgreementRecord) -> Result<AgreementDetail, Error> {
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::http::clock::today();
     let latest_version = record.versions.iter().map(|v| v.version).max().unwrap_or(0);
     let current = version_on(&record.versions, today)
         .cloned()

@@ -1,10 +1,8 @@
 //! What invoicing requests carry, and how each is parsed into typed values.
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::today;
 use crate::domain::contribution::VatTreatment;
 use crate::domain::invoicing::InvoiceLine;
 use crate::domain::money::{Money, parse_amount, parse_quantity};
@@ -251,12 +249,6 @@ pub struct InvoiceQuery {
 pub struct DateBody {
     #[schema(example = "2027-01-15", value_type = Option<String>, format = Date)]
     pub date: Option<String>,
-}
-
-pub(super) fn date_or_today(raw: Option<&str>, field: &str) -> Result<NaiveDate, Error> {
-    raw.map_or(Ok(today()), |d| {
-        iso_date(d).map_err(|i| Error::field(field, i))
-    })
 }
 
 /// A credit note: all of the invoice when no lines are given, else the lines (positive

@@ -3,11 +3,11 @@
 use actix_web::{HttpResponse, delete, post, put, web};
 
 use super::bodies::{DraftBody, parse_draft};
-use super::today;
 use super::views::{InvoiceView, shown_view};
 use crate::domain::Currency;
 use crate::error::Error;
 use crate::http::Db;
+use crate::http::clock::today;
 use crate::http::extract::{Body, Caller};
 use crate::http::problem::Problem;
 use crate::services::invoicing as service;

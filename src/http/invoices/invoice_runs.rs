@@ -3,12 +3,12 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::bodies::RunBody;
-use super::today;
 use super::views::{RunSummaryView, RunView, listed_views, proposal_views, skipped_view};
 use crate::domain::{Errors, iso_date};
 use crate::error::Error;
 use crate::http::Db;
 use crate::http::Items;
+use crate::http::clock::today;
 use crate::http::extract::{Body, Caller};
 use crate::http::paging::{Paging, PagingParams};
 use crate::http::problem::Problem;

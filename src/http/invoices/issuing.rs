@@ -2,12 +2,13 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use super::bodies::{CreditBody, DateBody, EVENT_KINDS, EventBody, date_or_today, parse_lines};
-use super::today;
+use super::bodies::{CreditBody, DateBody, EVENT_KINDS, EventBody, parse_lines};
 use super::views::{InvoiceView, shown_view};
 use crate::domain::{Currency, Errors, Invalid, LINE_MAX, text};
 use crate::error::Error;
 use crate::http::Db;
+use crate::http::clock::date_or_today;
+use crate::http::clock::today;
 use crate::http::extract::{Body, Caller};
 use crate::http::problem::Problem;
 use crate::pdf::Renderer;

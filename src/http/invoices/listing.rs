@@ -2,12 +2,13 @@
 
 use actix_web::{HttpResponse, get, web};
 
-use super::bodies::{InvoiceQuery, date_or_today};
-use super::today;
+use super::bodies::InvoiceQuery;
 use super::views::{InvoiceView, listed_views, shown_view};
 use crate::error::Error;
 use crate::http::Db;
 use crate::http::Items;
+use crate::http::clock::date_or_today;
+use crate::http::clock::today;
 use crate::http::extract::Caller;
 use crate::http::paging::{ListQuery, PagingParams};
 use crate::http::problem::Problem;

@@ -20,8 +20,6 @@ pub use listing::*;
 pub use settings::*;
 pub use views::*;
 
-use chrono::NaiveDate;
-
 use crate::domain::Currency;
 use crate::domain::money::Money;
 
@@ -29,8 +27,4 @@ pub(crate) fn money(minor: i64, currency: &str) -> String {
     Money::from_minor(minor, Currency::parse(currency).unwrap_or(Currency::Sek))
         .amount()
         .to_string()
-}
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
 }
